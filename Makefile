@@ -1,0 +1,41 @@
+# Set-up and everyday commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED_AUDIO := ../shared/gtzan/audio
+
+.PHONY: setup run test browser-deps bench clean
+
+setup: $(STAMP)
+
+# torch is pinned and installed first: the CPU wheel lies on this machine's disk, an unpinned one pulls GBs of CUDA.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[all,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	@if [ -d $(SHARED_AUDIO) ]; then \
+		$(BIN)/musicgenre predict $(SHARED_AUDIO); \
+	else \
+		$(BIN)/musicgenre predict --examples; \
+	fi
+
+# Debian's Chromium for the browser test; only possible as root, otherwise that test skips with its reason.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "browser-deps: could not install chromium; the browser test will skip"; \
+	fi
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/feature_speed.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

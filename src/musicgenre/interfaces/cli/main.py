@@ -1,0 +1,64 @@
+"""The ``musicgenre`` command: a click group whose sub-commands load only when used.
+
+Each sub-command lives in its own module of this package (``<name>_cmd.py`` exposing
+``command``), so ``musicgenre predict`` never imports torch or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import click
+
+from musicgenre import __version__
+
+#: sub-command name -> module (in this package) that defines ``command``; one-line help for the listing.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "predict": ("predict_cmd", "Classify audio files, folders or globs with the shipped (or a given) model."),
+    "features": ("features_cmd", "Extract features (e.g. the kaggle30 table) from audio files to CSV/Parquet."),
+    "data": ("data_cmd", "Inspect datasets: find GTZAN, check its integrity."),
+    "experiment": ("experiment_cmd", "Train and evaluate the model zoo under an honest protocol; write a leaderboard."),
+    "plot": ("plot_cmd", "Draw waveforms, spectrograms and feature images."),
+    "report": ("report_cmd", "Build a self-contained HTML report from an experiment folder."),
+    "serve": ("serve_cmd", "Serve the web page and JSON API."),
+    "tags": ("tags_cmd", "Music tags from the pretrained musicnn backbone."),
+    "embed": ("embed_cmd", "musicnn embeddings of audio files, per track or per patch."),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a sub-command's module only when that sub-command runs (or its own help is asked)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (module, _) in COMMANDS.items() if _module_exists(module))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
+            return None
+        module = importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module: str) -> bool:
+    return importlib.util.find_spec(f"{__package__}.{module}") is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="musicgenre")
+def cli() -> None:
+    """musicgenre: which of ten genres (blues … rock) is this music?"""
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Audio input: formats, windows, resampling and one clear error for every kind of bad file."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import av
+import numpy as np
+import pytest
+from signals import SR, noise, tone, write
+
+from musicgenre.audio import AudioError, info, is_silent, load
+
+
+def test_wav_round_trip_is_exact(tmp_path):
+    y = tone(440, 1.0)
+    path = write(tmp_path / "a.wav", y, subtype="FLOAT")
+    out = load(path)
+    assert out.dtype == np.float32 and out.shape == y.shape
+    np.testing.assert_array_equal(out, y)
+
+
+@pytest.mark.parametrize("extension", ["flac", "ogg", "au", "mp3"])
+def test_common_formats_decode(tmp_path, extension):
+    y = tone(440, 1.0)
+    out = load(write(tmp_path / f"a.{extension}", y))
+    assert abs(out.size - y.size) < 0.1 * SR  # lossy codecs pad a little
+    assert np.corrcoef(out[2000:10000], y[2000:10000])[0, 1] > 0.9 or extension in ("mp3", "ogg")
+    assert 0.3 < np.abs(out).max() < 0.7
+
+
+def _write_m4a(path, y, sr=SR):
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=sr)
+        stream.layout = "mono"
+        for i in range(0, y.size, 1024):
+            frame = av.AudioFrame.from_ndarray(y[None, i:i + 1024].copy(), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = sr, i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def test_m4a_goes_through_ffmpeg_and_windows_line_up(tmp_path):
+    y = noise(6.0)
+    path = _write_m4a(tmp_path / "a.m4a", y)
+    assert info(path).sample_rate == SR
+    whole = load(path)
+    window = load(path, offset=3.0, duration=1.0)
+    assert window.size == SR
+    np.testing.assert_allclose(window, whole[3 * SR:4 * SR], atol=1e-5)
+
+
+def test_window_matches_slice_and_resampling(tmp_path):
+    y = noise(5.0)
+    path = write(tmp_path / "n.wav", y, subtype="FLOAT")
+    np.testing.assert_array_equal(load(path, offset=2.0, duration=1.5), y[2 * SR:int(3.5 * SR)])
+    assert load(path, sr=16000).size == 5 * 16000
+
+
+def test_stereo_is_averaged(tmp_path):
+    left, right = tone(440, 1.0), tone(660, 1.0)
+    path = write(tmp_path / "s.wav", np.stack([left, right], axis=1), subtype="FLOAT")
+    np.testing.assert_allclose(load(path), (left + right) / 2, atol=1e-6)
+
+
+def test_window_of_long_file_reads_only_that_window(tmp_path):
+    path = write(tmp_path / "long.wav", noise(600.0), subtype="PCM_16")  # 10 minutes
+    tracemalloc.start()
+    window = load(path, offset=300.0, duration=30.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert window.size == 30 * SR
+    assert peak < 20 * 2**20  # a whole decode would take over 50 MB
+    assert info(path).duration == pytest.approx(600.0)
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.wav", b"", "empty file"),
+        ("text.wav", b"this is not audio\n" * 50, "not a readable audio file"),
+        ("random.mp3", bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "not a readable audio file"),
+    ],
+)
+def test_bad_files_raise_one_clear_error(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(AudioError) as error:
+        load(path)
+    message = str(error.value)
+    assert str(path) in message and reason in message and "\n" not in message
+
+
+def test_truncated_wav_and_au_are_errors(tmp_path):
+    for extension in ("wav", "au"):
+        good = write(tmp_path / f"good.{extension}", noise(3.0), subtype="PCM_16")
+        bad = tmp_path / f"bad.{extension}"
+        bad.write_bytes(good.read_bytes()[:30000])
+        with pytest.raises(AudioError, match="truncated"):
+            load(bad)
+        with pytest.raises(AudioError, match="truncated"):
+            info(bad)
+
+
+def test_missing_path_and_folder(tmp_path):
+    with pytest.raises(AudioError, match="no such file"):
+        load(tmp_path / "nope.wav")
+    with pytest.raises(AudioError, match="folder"):
+        load(tmp_path)
+
+
+def test_silence_loads_and_is_detected(tmp_path):
+    path = write(tmp_path / "quiet.wav", np.zeros(SR, np.float32))
+    assert is_silent(load(path))
+    assert not is_silent(tone())
+
+
+def test_shared_clips_decode_alike_in_every_format(shared_audio):
+    wav = load(shared_audio / "blues" / "blues.00000.wav")
+    au = load(shared_audio / "blues" / "blues.00000.au")
+    assert wav.size == 661794
+    np.testing.assert_array_equal(wav, au)
+    mp3 = load(shared_audio / "blues" / "blues.00099.mp3")
+    assert mp3.size == 661794 and np.abs(mp3).max() > 0.05

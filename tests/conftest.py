@@ -1,0 +1,39 @@
+"""Shared fixtures: where the real GTZAN material lies (skip cleanly without it) and small synthesized signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "gtzan"
+
+
+@pytest.fixture(scope="session")
+def shared_gtzan() -> Path:
+    """``../shared/gtzan`` beside the project root; skips the test where it is absent."""
+    if not (SHARED / "features_30_sec.csv").is_file():
+        pytest.skip(f"real GTZAN material not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def shared_audio(shared_gtzan: Path) -> Path:
+    """Folder of the 23 real GTZAN clips (``<genre>/<genre>.000NN.{wav,au,mp3}``)."""
+    audio = shared_gtzan / "audio"
+    if not audio.is_dir():
+        pytest.skip(f"real GTZAN clips not found at {audio}")
+    return audio
+
+
+@pytest.fixture(scope="session")
+def feature_table(shared_gtzan: Path) -> Path:
+    """The public 1000-row GTZAN feature table (features_30_sec.csv)."""
+    return shared_gtzan / "features_30_sec.csv"
+
+
+@pytest.fixture()
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
