@@ -1,0 +1,391 @@
+"""Integrity report of a dataset folder: what is missing, broken, mis-sized or duplicated.
+
+Every audio file (including those set aside by de-duplication) is decoded once at its own sample
+rate with :func:`musicgenre.audio.load_native`; a file that fails is listed with the one-line
+reason of its :class:`~musicgenre.audio.AudioError` and the check goes on.
+
+- **Length**: a GTZAN clip is wrong-length when its decoded duration is more than
+  ``tolerance_seconds`` (default 1.0 s) away from 30 s, i.e. outside 29.0-31.0 s (640 584-683 550
+  samples at 22 050 Hz; the canonical length is 661 794). All 1000 lengths in the public feature
+  table lie within 660 000-675 808 samples (29.93-30.65 s), so a sound copy raises no flag.
+- **Duplicate content**: SHA-256 of the decoded float32 samples and the sample rate, so an ``.au``
+  and a ``.wav`` of the same 16-bit samples hash alike while a lossy re-encoding (``.mp3``) does not.
+  Reported two ways: one clip id in several files (with whether their samples are identical) and
+  identical audio under different clip ids.
+- **GTZAN's known faults**: :data:`~musicgenre.datasets.gtzan.KNOWN_FAULTS` (jazz.00054, corrupt
+  in the Kaggle release) and the 70 clips outside the fault-filtered split, computed from the shipped
+  lists (:func:`~musicgenre.datasets.splits.outside_split`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from musicgenre.audio import AudioError, load_native
+from musicgenre.datasets.dataset import Dataset, Track
+from musicgenre.datasets.folders import find_dataset
+from musicgenre.datasets.gtzan import GTZAN_CLIP_IDS, KNOWN_FAULTS, compact_ids
+from musicgenre.datasets.splits import PARTS, SplitName, load_splits, outside_split
+
+
+@dataclass(frozen=True)
+class IntegrityConfig:
+    """What counts as a sound file. ``None`` switches a check off."""
+
+    expected_seconds: float | None = 30.0  # s; GTZAN clips are 30 s
+    tolerance_seconds: float = 1.0  # s either side of expected_seconds
+    expected_sample_rate: int | None = 22050  # Hz; files at another rate are listed
+    workers: int = 2  # threads decoding files (libsndfile and hashlib release the GIL)
+
+
+#: Defaults for GTZAN (30 s ± 1 s at 22 050 Hz) and for one's own labelled folders (no length or rate check).
+GTZAN_CHECK = IntegrityConfig()
+FOLDERS_CHECK = IntegrityConfig(expected_seconds=None, expected_sample_rate=None)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What decoding one file gave (``error`` set and the rest None when it did not decode)."""
+
+    path: str
+    clip_id: str
+    label: str
+    sample_rate: int | None
+    samples: int | None
+    digest: str | None
+    error: str | None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.samples is None or not self.sample_rate else self.samples / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    path: str
+    clip_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WrongLength:
+    path: str
+    clip_id: str
+    seconds: float
+    samples: int
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class OtherRate:
+    path: str
+    clip_id: str
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class FormatTwins:
+    """One clip id present in several files; ``identical`` is None when one of them did not decode."""
+
+    clip_id: str
+    paths: tuple[str, ...]
+    kept: str
+    identical: bool | None
+
+
+@dataclass(frozen=True)
+class SameAudio:
+    """Identical decoded samples under different clip ids."""
+
+    clip_ids: tuple[str, ...]
+    paths: tuple[str, ...]
+    digest: str
+
+
+@dataclass(frozen=True)
+class KnownFault:
+    """A documented fault of a GTZAN clip and how the copy at hand fares."""
+
+    clip_id: str
+    fault: str
+    present: bool
+    paths: tuple[str, ...]
+    decodes: bool | None  # None when absent; True when every file of the clip decodes
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class SplitMembership:
+    """Which of the dataset's clips each part of a published split names."""
+
+    name: str
+    parts: dict[str, tuple[str, ...]]  # part -> present clip ids, in GTZAN order
+    outside: tuple[str, ...]  # present clip ids no list names
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    """The result of :func:`check_integrity`; ``render_text()`` and ``to_json()`` present it."""
+
+    root: str
+    kind: str
+    config: IntegrityConfig
+    n_files: int
+    n_clips: int
+    formats: dict[str, int]
+    per_label: dict[str, int]
+    expected_clips: int | None
+    missing: tuple[str, ...]
+    undecodable: tuple[Undecodable, ...]
+    wrong_length: tuple[WrongLength, ...]
+    other_rate: tuple[OtherRate, ...]
+    format_twins: tuple[FormatTwins, ...]
+    same_audio: tuple[SameAudio, ...]
+    ignored: tuple[str, ...]
+    length_range: tuple[float, float] | None  # seconds, over files that decoded
+    splits: tuple[SplitMembership, ...]
+    known_faults: tuple[KnownFault, ...]
+    outside_filtered: tuple[str, ...]  # all 70 GTZAN ids outside the fault-filtered split
+    outside_filtered_present: tuple[str, ...]
+
+    def problems(self) -> list[str]:
+        """One short line per kind of problem found (empty when the folder is sound and complete)."""
+        out = []
+        if self.missing:
+            out.append(f"{len(self.missing)} of {self.expected_clips} clips missing")
+        if self.undecodable:
+            out.append(f"{len(self.undecodable)} files do not decode")
+        if self.wrong_length:
+            out.append(f"{len(self.wrong_length)} files of the wrong length")
+        if self.other_rate:
+            out.append(f"{len(self.other_rate)} files at another sample rate")
+        differing = [t for t in self.format_twins if t.identical is False]
+        if differing:
+            out.append(f"{len(differing)} clip ids whose files differ in content")
+        if self.same_audio:
+            out.append(f"{len(self.same_audio)} groups of identical audio under different ids")
+        if self.ignored:
+            out.append(f"{len(self.ignored)} audio files ignored (name or place does not fit the layout)")
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems()
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data (lists, dicts, str, numbers)."""
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["problems"] = self.problems()
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def render_text(self) -> str:
+        return render_text(self)
+
+
+def _decode(track: Track) -> FileCheck:
+    try:
+        y, sr = load_native(track.path)
+    except AudioError as error:
+        return FileCheck(str(track.path), track.clip_id, track.label, None, None, None, error.reason)
+    digest = hashlib.sha256(np.int64(sr).tobytes() + np.ascontiguousarray(y, dtype=np.float32).tobytes()).hexdigest()
+    return FileCheck(str(track.path), track.clip_id, track.label, int(sr), int(y.size), digest, None)
+
+
+def check_files(
+    tracks: tuple[Track, ...] | list[Track],
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> list[FileCheck]:
+    """Decode every track once; results in input order. ``progress(n_done)`` is called after each file."""
+    results: list[FileCheck] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for check in pool.map(_decode, tracks):
+            results.append(check)
+            if progress:
+                progress(len(results))
+    return results
+
+
+def _membership(present: list[str], name: SplitName) -> SplitMembership:
+    have = set(present)
+    lists = load_splits(name)
+    order = {c: i for i, c in enumerate(GTZAN_CLIP_IDS)}
+    parts = {part: tuple(sorted((c for c in lists[part] if c in have), key=order.__getitem__)) for part in PARTS}
+    listed = {c for ids in lists.values() for c in ids}
+    return SplitMembership(name, parts, tuple(c for c in present if c not in listed))
+
+
+def check_integrity(
+    source: str | Path | Dataset,
+    config: IntegrityConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IntegrityReport:
+    """Check the dataset at ``source`` (a folder, found with :func:`find_dataset`, or a :class:`Dataset`).
+
+    ``config`` defaults to :data:`GTZAN_CHECK` for GTZAN and :data:`FOLDERS_CHECK` otherwise.
+    ``progress(n_done, n_total)`` is called after each decoded file. Raises
+    :class:`~musicgenre.datasets.dataset.DatasetError` only when no dataset is found at all.
+    """
+    dataset = source if isinstance(source, Dataset) else find_dataset(source)
+    is_gtzan = dataset.kind == "gtzan"
+    config = config or (GTZAN_CHECK if is_gtzan else FOLDERS_CHECK)
+    files = dataset.tracks + dataset.set_aside
+    total = len(files)
+    checks = check_files(files, config.workers, (lambda n: progress(n, total)) if progress else None)
+
+    undecodable = tuple(Undecodable(c.path, c.clip_id, c.error) for c in checks if c.error)
+    decoded = [c for c in checks if c.error is None]
+    wrong_length: tuple[WrongLength, ...] = ()
+    if config.expected_seconds is not None:
+        wrong_length = tuple(
+            WrongLength(c.path, c.clip_id, round(c.seconds, 4), c.samples, c.sample_rate)
+            for c in decoded
+            if abs(c.seconds - config.expected_seconds) > config.tolerance_seconds
+        )
+    other_rate = ()
+    if config.expected_sample_rate is not None:
+        other_rate = tuple(OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate)
+
+    by_clip: dict[str, list[FileCheck]] = {}
+    for c in checks:
+        by_clip.setdefault(c.clip_id, []).append(c)
+    kept_path = {t.clip_id: str(t.path) for t in dataset.tracks}
+    twins = tuple(
+        FormatTwins(
+            clip,
+            tuple(c.path for c in group),
+            kept_path[clip],
+            None if any(c.digest is None for c in group) else len({c.digest for c in group}) == 1,
+        )
+        for clip, group in by_clip.items()
+        if len(group) > 1
+    )
+    by_digest: dict[str, list[FileCheck]] = {}
+    for c in decoded:
+        by_digest.setdefault(c.digest, []).append(c)
+    same_audio = tuple(
+        SameAudio(tuple(sorted({c.clip_id for c in group})), tuple(c.path for c in group), digest)
+        for digest, group in by_digest.items()
+        if len({c.clip_id for c in group}) > 1
+    )
+    seconds = [c.seconds for c in decoded]
+    present = dataset.clip_ids.tolist()
+
+    missing: tuple[str, ...] = ()
+    splits: tuple[SplitMembership, ...] = ()
+    known: tuple[KnownFault, ...] = ()
+    outside: tuple[str, ...] = ()
+    if is_gtzan:
+        have = set(present)
+        missing = tuple(c for c in GTZAN_CLIP_IDS if c not in have)
+        splits = (_membership(present, "filtered"), _membership(present, "stratified"))
+        known = tuple(_known_fault(clip, fault, by_clip.get(clip, [])) for clip, fault in KNOWN_FAULTS.items())
+        outside = tuple(outside_split("filtered"))
+
+    return IntegrityReport(
+        root=str(dataset.root),
+        kind=dataset.kind,
+        config=config,
+        n_files=len(files),
+        n_clips=len(dataset),
+        formats=dict(sorted(Counter(Path(c.path).suffix.lower() for c in checks).items(), key=lambda kv: (-kv[1], kv[0]))),
+        per_label=dataset.counts(),
+        expected_clips=len(GTZAN_CLIP_IDS) if is_gtzan else None,
+        missing=missing,
+        undecodable=undecodable,
+        wrong_length=wrong_length,
+        other_rate=other_rate,
+        format_twins=twins,
+        same_audio=same_audio,
+        ignored=tuple(str(p) for p in dataset.ignored),
+        length_range=(round(min(seconds), 4), round(max(seconds), 4)) if seconds else None,
+        splits=splits,
+        known_faults=known,
+        outside_filtered=outside,
+        outside_filtered_present=tuple(c for c in outside if c in set(present)),
+    )
+
+
+def _known_fault(clip: str, fault: str, group: list[FileCheck]) -> KnownFault:
+    if not group:
+        return KnownFault(clip, fault, False, (), None, None)
+    decodes = all(c.error is None for c in group)
+    seconds = next((c.seconds for c in group if c.error is None), None)
+    return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, None if seconds is None else round(seconds, 4))
+
+
+def _short(items: list[str] | tuple[str, ...], limit: int = 12) -> str:
+    items = list(items)
+    return ", ".join(items[:limit]) + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def render_text(report: IntegrityReport) -> str:
+    """The report as lines of text for a terminal (every list is given in full or as GTZAN id ranges)."""
+    root = Path(report.root)
+    rel = lambda p: Path(p).relative_to(root).as_posix() if Path(p).is_relative_to(root) else p  # noqa: E731
+    lines = [f"dataset     {report.root}  ({'GTZAN' if report.kind == 'gtzan' else 'labelled folders'})"]
+    formats = ", ".join(f"{ext} {n}" for ext, n in report.formats.items())
+    lines.append(f"files       {report.n_files} audio files ({formats}) -> {report.n_clips} distinct clips in {sum(1 for n in report.per_label.values() if n)} labels")
+    lines.append("per label   " + ", ".join(f"{label} {n}" for label, n in report.per_label.items()))
+    if report.expected_clips is not None:
+        lines.append(f"missing     {len(report.missing)} of the {report.expected_clips} GTZAN clips" + (":" if report.missing else ""))
+        lines.extend(f"              {line}" for line in compact_ids(report.missing))
+    lines.append(f"undecodable {len(report.undecodable)}")
+    lines.extend(f"              {rel(u.path)}: {u.reason}" for u in report.undecodable)
+    config = report.config
+    span = f", decoded lengths {report.length_range[0]:.2f}-{report.length_range[1]:.2f} s" if report.length_range else ""
+    if config.expected_seconds is not None:
+        lines.append(f"length      {len(report.wrong_length)} outside {config.expected_seconds:g} s ± {config.tolerance_seconds:g} s{span}")
+        lines.extend(f"              {rel(w.path)}: {w.seconds:.2f} s ({w.samples} samples at {w.sample_rate} Hz)" for w in report.wrong_length)
+    else:
+        lines.append(f"length      not checked{span}")
+    if config.expected_sample_rate is not None:
+        lines.append(f"rate        {len(report.other_rate)} not at {config.expected_sample_rate} Hz")
+        lines.extend(f"              {rel(o.path)}: {o.sample_rate} Hz" for o in report.other_rate)
+    lines.append(f"same id in several files  {len(report.format_twins)}")
+    for twin in report.format_twins:
+        verdict = {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[twin.identical]
+        lines.append(f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {verdict}; using {rel(twin.kept)}")
+    lines.append(f"same audio under different ids  {len(report.same_audio)}")
+    lines.extend(f"              {' = '.join(s.clip_ids)} ({', '.join(rel(p) for p in s.paths)})" for s in report.same_audio)
+    if report.ignored:
+        lines.append(f"ignored     {len(report.ignored)} audio files that do not fit the layout")
+        lines.extend(f"              {rel(p)}" for p in report.ignored)
+    for membership in report.splits:
+        parts = "; ".join(f"{part} {len(ids)}" for part, ids in membership.parts.items())
+        lines.append(f"split {membership.name:<10} {parts}; in no list {len(membership.outside)}")
+        for part, ids in membership.parts.items():
+            if ids:
+                lines.append(f"              {part:<5} " + "; ".join(compact_ids(ids)))
+        if membership.outside:
+            lines.append("              none  " + "; ".join(compact_ids(membership.outside)))
+    for fault in report.known_faults:
+        if not fault.present:
+            state = "not present"
+        elif fault.decodes:
+            state = f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: this copy is sound"
+        else:
+            state = f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
+        lines.append(f"known fault {fault.clip_id}: {fault.fault}")
+        lines.append(f"              here: {state}")
+    if report.outside_filtered:
+        lines.append(
+            f"known fault {len(report.outside_filtered)} clips left out of the fault-filtered split (Kereliuk, Sturm & Larsen 2015); "
+            f"{len(report.outside_filtered_present)} of them here" + (f": {_short(report.outside_filtered_present)}" if report.outside_filtered_present else "")
+        )
+        lines.extend(f"              {line}" for line in compact_ids(report.outside_filtered))
+    problems = report.problems()
+    lines.append("summary     " + ("no problems" if not problems else "; ".join(problems)))
+    return "\n".join(lines)
