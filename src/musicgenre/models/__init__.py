@@ -1,1 +1,15 @@
-"""models"""
+"""The model zoo: PyTorch networks from TOML configs, scikit-learn baselines, a soft-voting ensemble,
+all behind ``fit(X, y, X_val, y_val)`` / ``predict_proba(X) -> (n, 10)``, and ONNX export."""
+
+from musicgenre.models.baselines import BASELINES, BaselineClassifier
+from musicgenre.models.config import NetworkConfig
+from musicgenre.models.ensemble import SoftVotingEnsemble, select_members
+from musicgenre.models.export import onnx_predict, save_onnx, to_onnx
+from musicgenre.models.neural import NeuralClassifier
+from musicgenre.models.zoo import ENSEMBLE, ModelInfo, available_models, make_model, network_configs
+
+__all__ = [
+    "BASELINES", "ENSEMBLE", "BaselineClassifier", "ModelInfo", "NetworkConfig", "NeuralClassifier",
+    "SoftVotingEnsemble", "available_models", "make_model", "network_configs", "onnx_predict", "save_onnx",
+    "select_members", "to_onnx",
+]

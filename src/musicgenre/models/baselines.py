@@ -1,0 +1,120 @@
+"""Classic scikit-learn baselines behind the zoo's ``fit``/``predict_proba`` shape.
+
+Each is a ``StandardScaler -> estimator`` pipeline (scaling fitted on train only). A small grid of
+hyper-parameters is tried when a validation set is given and the best on *valid* is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from musicgenre.models.networks import N_CLASSES
+from musicgenre.models.neural import ONNX_OPSET
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    """A baseline: how to make its estimator, and the grid tried on valid (first entry is the default)."""
+
+    name: str
+    description: str
+    make: Callable[..., ClassifierMixin]
+    grid: tuple[dict[str, Any], ...] = field(default_factory=lambda: ({},))
+
+
+def _svm(seed: int, **kw: Any) -> SVC:
+    return SVC(kernel="rbf", probability=True, random_state=seed, **{"C": 10.0, "gamma": "scale", **kw})
+
+
+def _logreg(seed: int, **kw: Any) -> LogisticRegression:
+    return LogisticRegression(max_iter=3000, random_state=seed, **{"C": 1.0, **kw})
+
+
+def _gboost(seed: int, **kw: Any) -> GradientBoostingClassifier:
+    # classic gradient boosting: skl2onnx converts it (its HistGradientBoosting converter fails on sklearn 1.9)
+    return GradientBoostingClassifier(random_state=seed, **{
+        "n_estimators": 150, "learning_rate": 0.1, "max_depth": 3, "subsample": 0.8, "max_features": "sqrt", **kw})
+
+
+def _forest(seed: int, **kw: Any) -> RandomForestClassifier:
+    return RandomForestClassifier(random_state=seed, n_jobs=1, **{"n_estimators": 300, **kw})
+
+
+BASELINES: dict[str, BaselineSpec] = {
+    "logreg": BaselineSpec("logreg", "logistic regression on the 57 table statistics", _logreg,
+                           ({"C": 1.0}, {"C": 0.1}, {"C": 0.3}, {"C": 3.0})),
+    "svm": BaselineSpec("svm", "RBF SVM on the 57 table statistics", _svm,
+                        ({"C": 10.0}, {"C": 1.0}, {"C": 3.0}, {"C": 30.0})),
+    "gboost": BaselineSpec("gboost", "gradient boosting on the 57 table statistics", _gboost,
+                           ({}, {"learning_rate": 0.05, "n_estimators": 300})),
+    "forest": BaselineSpec("forest", "random forest (300 trees) on the 57 table statistics", _forest,
+                           ({}, {"max_features": 0.3})),
+}
+
+
+class BaselineClassifier:
+    """``StandardScaler -> estimator``; ``fit(X, y, X_val, y_val)`` tunes the grid on valid.
+
+    ``X`` ``(n, n_features)``, ``y`` int genre indices; ``predict_proba`` always returns ``(n, 10)``.
+    After fitting: ``pipeline_``, ``params_`` (the chosen grid entry), ``val_scores_``.
+    """
+
+    def __init__(self, spec: BaselineSpec, *, seed: int = 0, tune: bool = True) -> None:
+        self.spec, self.seed, self.tune = spec, seed, tune
+
+    def _pipeline(self, params: dict[str, Any]) -> Pipeline:
+        return Pipeline([("scale", StandardScaler()), ("model", self.spec.make(self.seed, **params))])
+
+    def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None,
+            y_val: np.ndarray | None = None, **_: Any) -> "BaselineClassifier":
+        x, y = np.asarray(x, np.float64), np.asarray(y)
+        grid = self.spec.grid if (self.tune and x_val is not None and len(x_val)) else self.spec.grid[:1]
+        best, self.val_scores_ = None, {}
+        for params in grid:
+            pipeline = self._pipeline(params).fit(x, y)
+            score = float((self._proba(pipeline, x_val).argmax(1) == y_val).mean()) if len(grid) > 1 else 0.0
+            self.val_scores_[repr(params)] = score
+            if best is None or score > best[0]:
+                best = (score, pipeline, params)
+        _, self.pipeline_, self.params_ = best
+        return self
+
+    @staticmethod
+    def _proba(pipeline: Pipeline, x: np.ndarray) -> np.ndarray:
+        proba = pipeline.predict_proba(np.asarray(x, np.float64))
+        out = np.zeros((len(proba), N_CLASSES), np.float32)
+        out[:, pipeline.classes_.astype(int)] = proba
+        return out
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self._proba(self.pipeline_, x)
+
+    def onnx_model(self, n_features: int):
+        """ONNX graph: input ``features`` float32 ``(batch, n_features)``, output ``probabilities``."""
+        import onnx
+        from onnx import helper
+        from skl2onnx import to_onnx
+        from skl2onnx.common.data_types import FloatTensorType
+
+        if len(self.pipeline_.classes_) != N_CLASSES:
+            raise ValueError("an exportable baseline must have seen all ten genres")
+        proto = to_onnx(self.pipeline_, initial_types=[("features", FloatTensorType([None, n_features]))],
+                        options={id(self.pipeline_.steps[-1][1]): {"zipmap": False}},
+                        target_opset={"": ONNX_OPSET, "ai.onnx.ml": 3})
+        graph = proto.graph
+        prob = next(o for o in graph.output if "prob" in o.name)
+        if prob.name != "probabilities":
+            graph.node.append(helper.make_node("Identity", [prob.name], ["probabilities"], name="probabilities_out"))
+        while len(graph.output):
+            graph.output.pop()
+        graph.output.append(helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT, [None, N_CLASSES]))
+        return proto

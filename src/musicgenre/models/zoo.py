@@ -1,0 +1,55 @@
+"""The zoo by name: networks (TOML configs), scikit-learn baselines, and the valid-selected ensemble."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from musicgenre.models.baselines import BASELINES, BaselineClassifier
+from musicgenre.models.config import NetworkConfig, load_zoo_configs
+from musicgenre.models.neural import NeuralClassifier
+
+Family = Literal["network", "baseline", "ensemble"]
+ENSEMBLE = "ensemble"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the experiment runner needs to know about a zoo entry before fitting it."""
+
+    name: str
+    family: Family
+    inputs: str  # input view: mfcc40, kaggle57, mfcc_frames, logmel
+    description: str
+
+    @property
+    def needs_audio(self) -> bool:
+        return self.inputs in ("mfcc_frames", "logmel")
+
+
+@lru_cache(maxsize=1)
+def network_configs() -> dict[str, NetworkConfig]:
+    return load_zoo_configs()
+
+
+def available_models() -> dict[str, ModelInfo]:
+    """Every model of the zoo in run order: baselines, networks, then the ensemble (fitted last)."""
+    infos = {name: ModelInfo(name, "baseline", "kaggle57", spec.description) for name, spec in BASELINES.items()}
+    for name, config in network_configs().items():
+        infos[name] = ModelInfo(name, "network", config.inputs, config.description)
+    infos[ENSEMBLE] = ModelInfo(ENSEMBLE, "ensemble", "kaggle57",
+                                "soft vote of the kaggle57 models, members chosen greedily on valid")
+    return infos
+
+
+def make_model(name: str, *, seed: int = 0):
+    """A fresh, unfitted model with ``fit(X, y, X_val, y_val)`` / ``predict_proba`` / ``onnx_model``."""
+    if name in BASELINES:
+        return BaselineClassifier(BASELINES[name], seed=seed)
+    configs = network_configs()
+    if name in configs:
+        return NeuralClassifier(configs[name], seed=seed)
+    if name == ENSEMBLE:
+        raise ValueError("the ensemble is assembled from fitted members (musicgenre.evaluation.experiment)")
+    raise KeyError(f"unknown model {name!r}; known: {', '.join(available_models())}")
