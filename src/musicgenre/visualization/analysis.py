@@ -1,0 +1,94 @@
+"""Time–frequency pictures of a clip: log-mel spectrogram and the four feature images, as arrays.
+
+These are the figure builders' inputs. They follow librosa's defaults (n_fft 2048, hop 512) like
+``musicgenre.features``; when that package lands, this module delegates to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import librosa
+import numpy as np
+
+from musicgenre.visualization.clips import Clip
+
+N_FFT = 2048
+HOP = 512
+N_MELS = 128
+N_MFCC = 20
+
+
+@dataclass(frozen=True)
+class MelImage:
+    """A log-mel spectrogram.
+
+    ``db``: shape ``(n_mels, n_frames)`` in dB relative to the clip's peak power (max 0 dB);
+    frame ``t`` is centred at ``offset_s + t * hop / sr`` seconds; mel bands span ``fmin``..``fmax`` Hz.
+    """
+
+    db: np.ndarray
+    sr: int
+    hop: int
+    fmin: float
+    fmax: float
+    name: str = ""
+    genre: str | None = None
+    offset_s: float = 0.0
+
+    @property
+    def times(self) -> np.ndarray:
+        """Frame centres in seconds, shape ``(n_frames,)``."""
+        return self.offset_s + np.arange(self.db.shape[1]) * self.hop / self.sr
+
+    @property
+    def band_hz(self) -> np.ndarray:
+        """Centre frequency of each mel band in Hz, shape ``(n_mels,)``."""
+        return librosa.mel_frequencies(n_mels=self.db.shape[0] + 2, fmin=self.fmin, fmax=self.fmax)[1:-1]
+
+
+@dataclass(frozen=True)
+class ClipFeatures:
+    """The four feature images of one clip, each ``(n_rows, n_frames)`` on the same frames (hop / sr seconds apart).
+
+    ``mfcc`` (20 coefficients), ``chroma`` (12 pitch classes C..B, 0–1), ``contrast`` (7 rows: 6 octave
+    sub-bands from 200 Hz plus the top band, dB), ``tonnetz`` (6 rows: fifths x/y, minor thirds x/y,
+    major thirds x/y, each in -1..1).
+    """
+
+    mfcc: np.ndarray
+    chroma: np.ndarray
+    contrast: np.ndarray
+    tonnetz: np.ndarray
+    sr: int
+    hop: int
+    name: str = ""
+    genre: str | None = None
+    offset_s: float = 0.0
+
+    @property
+    def times(self) -> np.ndarray:
+        """Frame centres in seconds, shape ``(n_frames,)``."""
+        return self.offset_s + np.arange(self.mfcc.shape[1]) * self.hop / self.sr
+
+
+def mel_image(clip: Clip, n_mels: int = N_MELS, fmax: float | None = None) -> MelImage:
+    """Log-mel spectrogram of ``clip`` (power, dB re. the clip's peak, floored at -80 dB)."""
+    fmax = fmax or clip.sr / 2
+    power = librosa.feature.melspectrogram(y=clip.y, sr=clip.sr, n_fft=N_FFT, hop_length=HOP, n_mels=n_mels, fmax=fmax)
+    db = librosa.power_to_db(power, ref=np.max, top_db=80.0)
+    return MelImage(db=db.astype(np.float32), sr=clip.sr, hop=HOP, fmin=0.0, fmax=float(fmax), name=clip.name, genre=clip.genre, offset_s=clip.offset_s)
+
+
+def clip_features(clip: Clip) -> ClipFeatures:
+    """MFCC, chroma, spectral contrast and tonnetz of ``clip`` with librosa's defaults, trimmed to common frames."""
+    y, sr = clip.y, clip.sr
+    mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP)
+    contrast = librosa.feature.spectral_contrast(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP)
+    tonnetz = librosa.feature.tonnetz(y=librosa.effects.harmonic(y), sr=sr, hop_length=HOP)
+    n = min(a.shape[1] for a in (mfcc, chroma, contrast, tonnetz))
+    return ClipFeatures(
+        mfcc=mfcc[:, :n], chroma=chroma[:, :n], contrast=contrast[:, :n], tonnetz=tonnetz[:, :n],
+        sr=sr, hop=HOP, name=clip.name, genre=clip.genre, offset_s=clip.offset_s,
+    )

@@ -1,0 +1,168 @@
+"""One self-contained HTML page of an experiment: protocol, leaderboard table and every figure.
+
+The page embeds its PNG images as base64 ``data:`` URIs and its CSS inline, and links nothing outside
+itself, so it opens from disk in any browser with no server and no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from musicgenre import __version__
+from musicgenre.visualization.experiment import ExperimentRun, LeaderboardRow
+from musicgenre.visualization.experiment_figures import NamedFigure, experiment_figures
+from musicgenre.visualization.results import SEED_REFERENCES, Reference
+from musicgenre.visualization.style import figure_png
+
+#: What the known protocols mean, stated at the top of the report.
+PROTOCOL_NOTES: dict[str, str] = {
+    "fault-filtered": (
+        "Fault-filtered, artist-conditional split of Kereliuk, Sturm &amp; Larsen (2015): 443 training, "
+        "197 validation and 290 test clips; 70 faulty clips left out and no artist on both sides, "
+        "so the test clips are unseen music by unseen artists."
+    ),
+    "stratified": "Random stratified 500 / 250 / 250 split of all 1000 clips: artists repeat across train and test, so numbers run optimistic.",
+}
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1280px;
+       padding: 1.5rem 2rem 3rem; color: #222; line-height: 1.45; background: #fff; }
+h1 { font-size: 1.7rem; margin-bottom: 0.3rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
+.protocol { background: #eef4fb; border-left: 5px solid #1f4e79; padding: 0.8rem 1rem; margin: 1rem 0; }
+.protocol .name { font-size: 1.2rem; font-weight: bold; }
+.warning { background: #fff4e5; border-left: 5px solid #e07b00; padding: 0.6rem 1rem; margin: 1rem 0; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.15rem 1rem; margin: 0.5rem 0 0; }
+dl.meta dt { font-weight: 600; color: #555; } dl.meta dd { margin: 0; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.35rem 0.8rem; border-bottom: 1px solid #ddd; text-align: right; }
+th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
+tr.reference td { color: #7d3c98; font-style: italic; }
+figure { margin: 0.8rem 0 1.6rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9rem; }
+nav ul { columns: 3; font-size: 0.95rem; }
+footer { margin-top: 3rem; color: #777; font-size: 0.85rem; }
+"""
+
+
+@dataclass(frozen=True)
+class ReportImage:
+    """A PNG for the page: ``png`` bytes, a slug for its anchor, a title, and the model it belongs to."""
+
+    slug: str
+    title: str
+    png: bytes
+    model: str | None = None
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value * 100:.1f} %"
+
+
+def data_uri(png: bytes) -> str:
+    """``data:image/png;base64,…`` for ``png`` bytes."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES) -> str:
+    """The leaderboard as an HTML table (best first), the references as italic rows beneath."""
+    body = []
+    for rank, row in enumerate(sorted(rows, key=lambda r: -r.accuracy), start=1):
+        seconds = f"{row.train_seconds:.1f}" if math.isfinite(row.train_seconds) else "–"
+        f1 = f"{row.macro_f1:.3f}" if math.isfinite(row.macro_f1) else "–"
+        body.append(
+            f"<tr><td>{rank}. {_e(row.model)}</td><td>{_pct(row.accuracy)}</td><td>{_pct(row.ci_low)} – {_pct(row.ci_high)}</td>"
+            f"<td>{f1}</td><td>{row.n_test or '–'}</td><td>{seconds}</td></tr>"
+        )
+    for ref in references:
+        body.append(f'<tr class="reference"><td>{_e(ref.label)}</td><td>{_pct(ref.accuracy)}</td><td></td><td></td><td></td><td></td></tr>')
+    head = "<tr><th>model</th><th>test accuracy</th><th>interval</th><th>macro F1</th><th>test clips</th><th>training (s)</th></tr>"
+    return f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+
+
+def _protocol_block(run: ExperimentRun) -> str:
+    protocol = run.protocol
+    note = PROTOCOL_NOTES.get(protocol.lower(), "")
+    rows = "".join(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>" for key, value in run.meta.items() if key != "protocol")
+    return (
+        '<section class="protocol"><div class="name">Protocol: ' + _e(protocol) + "</div>"
+        + (f"<p>{note}</p>" if note else "")
+        + (f'<dl class="meta">{rows}</dl>' if rows else "")
+        + "</section>"
+    )
+
+
+def _missing_block(run: ExperimentRun) -> str:
+    missing, problems = run.all_missing(), run.all_problems()
+    if not missing and not problems:
+        return ""
+    items = [f"<li>missing: <code>{_e(name)}</code></li>" for name in missing]
+    items += [f"<li>unreadable: <code>{_e(problem)}</code></li>" for problem in problems]
+    return ('<section class="warning"><strong>Incomplete experiment folder</strong> — the figures of what exists are shown; '
+            "not shown:<ul>" + "".join(items) + "</ul></section>")
+
+
+def _figure(image: ReportImage) -> str:
+    return (f'<figure id="{_e(image.slug)}"><img src="{data_uri(image.png)}" alt="{_e(image.title)}">'
+            f"<figcaption>{_e(image.title)}</figcaption></figure>")
+
+
+def report_html(run: ExperimentRun, images: Sequence[ReportImage], title: str | None = None, generated: datetime | None = None) -> str:
+    """The whole page as a string: title, protocol, what is missing, leaderboard table and chart, then per model
+    its figures under a heading. Pure: no file access, all images given as PNG bytes."""
+    title = title or f"Experiment report — {run.path.name or run.path}"
+    generated = generated or datetime.now(timezone.utc)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style>", "</head>", "<body>", f"<h1>{_e(title)}</h1>",
+        _protocol_block(run), _missing_block(run), "<h2>Leaderboard</h2>",
+    ]
+    if run.leaderboard:
+        parts.append(leaderboard_table(run.leaderboard))
+        parts.append("<p>Accuracy on the protocol's test clips; the interval is the leaderboard's <code>ci_low</code>–<code>ci_high</code>. "
+                     "Reference rows: the seed project's 62 % (its validation split) and 64.4 % (unseen clips).</p>")
+    else:
+        parts.append("<p>No leaderboard in this folder.</p>")
+    parts += [_figure(image) for image in images if image.model is None]
+    models = list(dict.fromkeys(image.model for image in images if image.model is not None))
+    if models:
+        parts.append("<nav><h2>Models</h2><ul>" + "".join(f'<li><a href="#model-{i}">{_e(m)}</a></li>' for i, m in enumerate(models)) + "</ul></nav>")
+    for i, model in enumerate(models):
+        row = run.row(model)
+        summary = f" — {_pct(row.accuracy)} [{_pct(row.ci_low)} – {_pct(row.ci_high)}]" if row else ""
+        parts.append(f'<h2 id="model-{i}">{_e(model)}{_e(summary)}</h2>')
+        parts += [_figure(image) for image in images if image.model == model]
+    parts.append(f"<footer>Made by musicgenre {_e(__version__)} from <code>{_e(run.path)}</code> on "
+                 f"{generated:%Y-%m-%d %H:%M} UTC.</footer>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def render_images(figures: Iterable[NamedFigure]) -> list[ReportImage]:
+    """PNG bytes of each figure (each figure is released after encoding)."""
+    images = []
+    for named in figures:
+        images.append(ReportImage(named.slug, named.title, figure_png(named.figure), named.model))
+        named.figure.clear()
+    return images
+
+
+def write_report(run: ExperimentRun, path: str | Path) -> Path:
+    """Draw every figure of ``run``, build the page and write it to ``path`` (parent folders created)."""
+    path = Path(path)
+    page = report_html(run, render_images(experiment_figures(run)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
