@@ -1,0 +1,116 @@
+"""Load a musicnn model and run it on audio: taggram, tag names and features per 3 s patch."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musicgenre.backbones.musicnn.config import InputConfig, MusicnnConfig, model_config
+from musicgenre.backbones.musicnn.model import Musicnn
+from musicgenre.backbones.musicnn.preprocess import DEFAULT_INPUT, patches_from_signal
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+#: Names of the embedding layers, as the original's ``features`` dictionary.
+LAYERS = ("max_pool", "mean_pool", "penultimate")
+
+
+@dataclass
+class MusicnnResult:
+    """musicnn's outputs for one signal: one row per 3 s patch.
+
+    ``taggram`` ``(patches, 50)`` sigmoid probabilities; ``max_pool``, ``mean_pool`` ``(patches, 753)``;
+    ``penultimate`` ``(patches, 200)``; ``patch_starts_s`` start of each patch in seconds.
+    """
+
+    model: str
+    tags: tuple[str, ...]
+    taggram: np.ndarray
+    max_pool: np.ndarray
+    mean_pool: np.ndarray
+    penultimate: np.ndarray
+    patch_starts_s: np.ndarray
+    patch_seconds: float = field(default=DEFAULT_INPUT.patch_frames * DEFAULT_INPUT.hop_length / DEFAULT_INPUT.sample_rate)
+
+    def layer(self, name: str) -> np.ndarray:
+        """The per-patch embedding ``name`` (one of :data:`LAYERS`)."""
+        if name not in LAYERS:
+            raise ValueError(f"unknown layer {name!r}: choose one of {', '.join(LAYERS)}")
+        return getattr(self, name)
+
+    def track_tags(self) -> dict[str, float]:
+        """Tag -> probability averaged over patches (the original's "top tags" ranking), in tag order."""
+        mean = self.taggram.mean(axis=0)
+        return {tag: float(p) for tag, p in zip(self.tags, mean)}
+
+
+def load_model(name: str = "msd", weights: str | Path | None = None) -> Musicnn:
+    """A :class:`Musicnn` in eval mode with the shipped (or given) safetensors weights; cached per name."""
+    cfg = model_config(name)
+    if weights is None:
+        return _load_shipped(cfg.name)
+    return _build(cfg, Path(weights))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_shipped(full_name: str) -> Musicnn:
+    return _build(model_config(full_name), WEIGHTS_DIR / f"{full_name}.safetensors")
+
+
+def _build(cfg: MusicnnConfig, path: Path) -> Musicnn:
+    from safetensors.torch import load_file
+
+    model = Musicnn(cfg)
+    state = load_file(str(path))
+    model.load_state_dict(state, strict=False)
+    missing = set(model.state_dict()) - set(state) - {k for k in model.state_dict() if k.endswith("num_batches_tracked")}
+    if missing:
+        raise ValueError(f"{path}: weights missing for {sorted(missing)}")
+    return model.eval()
+
+
+@torch.inference_mode()
+def run_patches(model: Musicnn, patches: np.ndarray, batch_size: int = 16) -> dict[str, np.ndarray]:
+    """Run ``model`` on log-mel patches ``(n, 187, 96)``; returns taggram and the three layers as float32 arrays."""
+    outs: dict[str, list[np.ndarray]] = {"taggram": [], "max_pool": [], "mean_pool": [], "penultimate": []}
+    x = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
+    for start in range(0, x.shape[0], batch_size):
+        o = model(x[start:start + batch_size])
+        outs["taggram"].append(o.tags.numpy())
+        outs["max_pool"].append(o.max_pool.numpy())
+        outs["mean_pool"].append(o.mean_pool.numpy())
+        outs["penultimate"].append(o.penultimate.numpy())
+    return {k: np.concatenate(v) for k, v in outs.items()}
+
+
+def analyze(
+    audio: str | Path | np.ndarray,
+    sr: int | None = None,
+    model: str | Musicnn = "msd",
+    cfg: InputConfig = DEFAULT_INPUT,
+) -> MusicnnResult:
+    """musicnn on a file (decoded to 16 kHz mono) or a mono signal ``(n,)`` at ``sr`` Hz.
+
+    Raises :class:`musicgenre.audio.AudioError` for unreadable files.
+    """
+    from musicgenre.audio import load, resample
+
+    if isinstance(audio, (str, Path)):
+        y = load(audio, sr=cfg.sample_rate)
+    else:
+        if sr is None:
+            raise ValueError("give sr (Hz) with a signal array")
+        y = resample(np.asarray(audio, dtype=np.float32), sr, cfg.sample_rate)
+    net = load_model(model) if isinstance(model, str) else model
+    patches = patches_from_signal(y, cfg)
+    out = run_patches(net, patches)
+    starts = np.arange(patches.shape[0]) * cfg.patch_hop * cfg.hop_length / cfg.sample_rate
+    return MusicnnResult(
+        model=net.cfg.name, tags=net.cfg.tags, taggram=out["taggram"], max_pool=out["max_pool"],
+        mean_pool=out["mean_pool"], penultimate=out["penultimate"], patch_starts_s=starts,
+        patch_seconds=cfg.patch_frames * cfg.hop_length / cfg.sample_rate,
+    )

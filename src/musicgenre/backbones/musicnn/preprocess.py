@@ -1,0 +1,55 @@
+"""musicnn's input pipeline as pure functions: signal -> log-mel spectrogram -> 3 s patches.
+
+Faithful to the original ``extractor.batch_data``: librosa's mel power spectrogram rounded to
+float16, then ``log10(10000 * x + 1)``, then non-overlapping 187-frame patches. Under the numpy the
+original required (< 1.17, value-based casting) ``10000 * float16_array`` is computed in float32, so the
+log is float32 of float16-rounded powers (under numpy 2 the same line would overflow float16 to inf).
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+from musicgenre.backbones.musicnn.config import InputConfig
+
+DEFAULT_INPUT = InputConfig()
+
+
+def log_mel(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+    """Log-compressed mel spectrogram, shape ``(frames, n_mels)`` float32, of a mono signal at ``cfg.sample_rate``.
+
+    The mel powers are rounded to float16 before the log, as in the original.
+    """
+    mel = librosa.feature.melspectrogram(
+        y=np.asarray(y, dtype=np.float32), sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
+        n_mels=cfg.n_mels, pad_mode=cfg.pad_mode,
+    ).T
+    power = mel.astype(np.float16).astype(np.float32)
+    return np.log10(np.float32(10000) * power + np.float32(1))
+
+
+def patch_starts(n_frames: int, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+    """First frame of every patch: ``range(0, n_frames - patch_frames + 1, patch_hop)`` (at least one patch)."""
+    return np.arange(0, max(n_frames - cfg.patch_frames + 1, 1), cfg.patch_hop)
+
+
+def to_patches(spec: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+    """Cut ``(frames, n_mels)`` into patches ``(n_patches, patch_frames, n_mels)``.
+
+    A spectrogram shorter than one patch is repeated to fill it (the original's training used
+    "repeat-pad" for short clips; its extractor failed on them). The tail after the last full patch is dropped,
+    as in the original.
+    """
+    if spec.ndim != 2 or spec.shape[0] == 0:
+        raise ValueError(f"expected a (frames, mel bands) spectrogram with frames > 0, got shape {spec.shape}")
+    if spec.shape[0] < cfg.patch_frames:
+        reps = -(-cfg.patch_frames // spec.shape[0])
+        spec = np.tile(spec, (reps, 1))[: cfg.patch_frames]
+    starts = patch_starts(spec.shape[0], cfg)
+    return np.stack([spec[s:s + cfg.patch_frames] for s in starts]).astype(np.float32, copy=False)
+
+
+def patches_from_signal(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+    """Mono signal at ``cfg.sample_rate`` -> patches ``(n_patches, 187, 96)`` float32."""
+    return to_patches(log_mel(y, cfg), cfg)
