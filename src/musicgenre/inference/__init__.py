@@ -1,1 +1,14 @@
-"""inference"""
+"""Inference: the shipped genre model, windowing of tracks of any length, ``classify`` and batch prediction.
+
+Light on imports: numpy, librosa-based features and onnxruntime; never torch or matplotlib.
+"""
+
+from musicgenre.inference.classify import DEFAULT_HOP_S, classify
+from musicgenre.inference.model import DEFAULT_MODEL_PATH, GenreModel, ModelError, load_model
+from musicgenre.inference.prediction import Prediction, WindowPrediction
+from musicgenre.inference.windows import Window, WindowConfig, plan_windows
+
+__all__ = [
+    "DEFAULT_HOP_S", "DEFAULT_MODEL_PATH", "GenreModel", "ModelError", "Prediction", "Window", "WindowConfig",
+    "WindowPrediction", "classify", "load_model", "plan_windows",
+]

@@ -1,0 +1,156 @@
+"""Classify many files: expand paths (files, folders, globs), run in parallel, yield results as they finish.
+
+A file that fails yields a :class:`FileResult` with its one-line reason; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
+from musicgenre.inference.classify import DEFAULT_HOP_S, classify
+from musicgenre.inference.model import GenreModel, load_model
+from musicgenre.inference.prediction import Prediction
+from musicgenre.inference.recipes import FeatureRecipe
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """How a batch runs: which model (None: the shipped one), window hop (s), timeline rows, worker processes."""
+
+    model_path: str | None = None
+    recipe: FeatureRecipe | None = None  # overrides the model's recipe (must be picklable for jobs > 1)
+    hop_s: float = DEFAULT_HOP_S
+    timeline: bool = False
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's outcome: a prediction, or the reason it failed (one line)."""
+
+    file: str
+    prediction: Prediction | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def expand_paths(inputs: Iterable[str | Path]) -> tuple[list[str], list[FileResult]]:
+    """Files to classify from files, folders (searched recursively for audio extensions) and glob patterns.
+
+    Returns ``(files, missing)``: files in order, without repeats; ``missing`` holds an error result for every
+    input that named nothing.
+    """
+    files: dict[str, None] = {}
+    missing: list[FileResult] = []
+    for item in map(str, inputs):
+        path = Path(item)
+        if path.is_dir():
+            found = _audio_files_under(path)
+            if not found:
+                missing.append(FileResult(item, error="folder holds no audio files"))
+        elif path.exists():
+            found = [item]
+        else:
+            matches = sorted(glob.glob(item, recursive=True))
+            found = [f for m in matches for f in (_audio_files_under(Path(m)) if Path(m).is_dir() else [m])]
+            if not found:
+                missing.append(FileResult(item, error="no such file or folder, and no glob match"))
+        files.update(dict.fromkeys(found))
+    return list(files), missing
+
+
+def _audio_files_under(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+
+
+def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResult:
+    """Classify one file, turning any failure into a :class:`FileResult` with a one-line reason."""
+    try:
+        return FileResult(path, classify(path, model=model, timeline=config.timeline, hop_s=config.hop_s))
+    except AudioError as error:
+        return FileResult(path, error=error.reason)
+    except Exception as error:  # a bug or a library failure on one file must not stop the batch
+        return FileResult(path, error=" ".join(f"{type(error).__name__}: {error}".split())[:300])
+
+
+def run_batch(files: list[str], config: BatchConfig = BatchConfig()) -> Iterator[FileResult]:
+    """Yield a :class:`FileResult` per file, in the order they finish.
+
+    ``jobs == 1`` runs in this process; more use a pool of worker processes, each loading the model once.
+    A worker that dies (e.g. a crashing decoder) costs the files it held an error row, not the batch.
+    """
+    if not files:
+        return
+    if config.jobs <= 1 or len(files) == 1:
+        model = load_model(config.model_path, recipe=config.recipe)
+        for path in files:
+            yield classify_file(path, model, config)
+        return
+    yield from _run_pool(files, config)
+
+
+_worker_model: GenreModel | None = None
+_worker_config: BatchConfig | None = None
+
+
+def _init_worker(config: BatchConfig) -> None:
+    global _worker_model, _worker_config
+    _worker_model, _worker_config = load_model(config.model_path, recipe=config.recipe), config
+
+
+def _work(path: str) -> FileResult:
+    return classify_file(path, _worker_model, _worker_config)
+
+
+def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
+    pending = list(reversed(files))  # pop() takes the next file in order
+    suspects: list[str] = []  # files a worker was holding when it died
+    while pending:
+        yield from _pool_pass(pending, suspects, config, config.jobs)
+    for path in suspects:  # each alone, so a crash is pinned on the file that caused it
+        retry = [path]
+        crashed: list[str] = []
+        yield from _pool_pass(retry, crashed, config, 1)
+        if crashed:
+            yield FileResult(path, error="the worker process crashed while reading this file")
+
+
+def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, jobs: int) -> Iterator[FileResult]:
+    """Run files popped from ``pending`` in one pool until done or the pool breaks (then its files go to ``suspects``)."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding onnxruntime threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)) as pool:
+        running: dict[Future, str] = {}
+        while pending or running:
+            while pending and len(running) < 2 * jobs:  # a short queue: results stream, memory stays flat
+                path = pending.pop()
+                running[pool.submit(_work, path)] = path
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                path = running.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    suspects.append(path)
+                    broken = True
+                    continue
+                yield result
+            if broken:
+                suspects.extend(running.values())
+                return
+
+
+def default_jobs() -> int:
+    """Worker processes for ``--jobs 0``: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,130 @@
+"""Classify one track of any length: cut into windows, score each, average the probabilities.
+
+Each window is decoded on its own (``musicgenre.audio.load(path, offset=, duration=)``), so a long
+file never sits in memory whole: memory is bounded by one window plus the feature rows.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from musicgenre import audio
+from musicgenre.audio import AudioError
+from musicgenre.inference.model import GenreModel, load_model
+from musicgenre.inference.prediction import Prediction, WindowPrediction, probabilities_by_genre
+from musicgenre.inference.windows import Window, WindowConfig, plan_windows
+
+#: Default distance between window starts (s); windows are the model's clip length.
+DEFAULT_HOP_S = 15.0
+
+#: Shorter inputs are refused: too few frames for stable statistics (s).
+MIN_SECONDS = 1.0
+
+_default_model: GenreModel | None = None
+
+
+def default_model() -> GenreModel:
+    """The shipped model, loaded once per process."""
+    global _default_model
+    if _default_model is None:
+        _default_model = load_model()
+    return _default_model
+
+
+def classify(
+    path_or_array: str | Path | np.ndarray,
+    sr: int | None = None,
+    *,
+    timeline: bool = False,
+    model: GenreModel | None = None,
+    hop_s: float = DEFAULT_HOP_S,
+) -> Prediction:
+    """Genre of a track: a file path, or a mono signal ``(n_samples,)`` at ``sr`` Hz (default: the model's rate).
+
+    The track is cut into windows of ``model.clip_seconds`` (30 s) every ``hop_s`` seconds (see
+    :func:`~musicgenre.inference.windows.plan_windows`); tracks up to one window long are scored as they are,
+    without padding. Window probabilities are averaged (silent windows are left out). ``timeline=True`` keeps
+    one :class:`WindowPrediction` per scored window.
+
+    Raises :class:`~musicgenre.audio.AudioError` (one line naming the file) for unreadable, too short or
+    silent input.
+    """
+    model = model or default_model()
+    config = WindowConfig(window_s=model.clip_seconds, hop_s=min(hop_s, model.clip_seconds))
+    if isinstance(path_or_array, np.ndarray):
+        name, reader, duration_s = _array_reader(path_or_array, sr, model.sample_rate)
+    else:
+        name = str(path_or_array)
+        reader, duration_s = _file_reader(Path(path_or_array), model.sample_rate)
+    if duration_s < MIN_SECONDS:
+        raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
+    windows = plan_windows(duration_s, config)
+    scored: list[Window] = []
+    rows: list[np.ndarray] = []
+    for window in windows:
+        y = reader(window, window is windows[-1])
+        if y.size < MIN_SECONDS * model.sample_rate or audio.is_silent(y):
+            continue
+        rows.append(model.features(y))
+        scored.append(window)
+    if not rows:
+        raise AudioError(name, "silent: no window rises above -70 dBFS, nothing to classify")
+    features = np.stack(rows)
+    if not np.all(np.isfinite(features)):
+        raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
+    probabilities = model.predict_proba(features)  # (n_windows, n_genres)
+    track = average_probabilities(probabilities)
+    return Prediction(
+        file=None if isinstance(path_or_array, np.ndarray) else name,
+        duration_s=float(duration_s),
+        genre=model.genres[int(np.argmax(track))],
+        probabilities=probabilities_by_genre(track, model.genres),
+        timeline=[
+            WindowPrediction(w.start_s, w.end_s, model.genres[int(np.argmax(p))], probabilities_by_genre(p, model.genres))
+            for w, p in zip(scored, probabilities)
+        ] if timeline else [],
+        windows=len(scored),
+    )
+
+
+def average_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1."""
+    mean = np.asarray(probabilities, dtype=np.float64).mean(axis=0)
+    return mean / mean.sum()
+
+
+def _file_reader(path: Path, sample_rate: int):
+    """A function reading one window of ``path`` at ``sample_rate`` Hz, and the file's duration (s)."""
+    duration_s = audio.info(path).duration
+    if not math.isfinite(duration_s) or duration_s <= 0:
+        # the container does not state its length: decode once to measure it (rare: some raw streams)
+        duration_s = audio.load(path, sr=sample_rate).size / sample_rate
+
+    def read(window: Window, last: bool) -> np.ndarray:
+        # the last window reads to the end of the file, so header rounding never cuts a few samples off
+        return audio.load(path, sr=sample_rate, offset=window.start_s, duration=None if last else window.duration_s)
+
+    return read, duration_s
+
+
+def _array_reader(y: np.ndarray, sr: int | None, sample_rate: int):
+    """Like :func:`_file_reader` for an in-memory mono signal ``(n_samples,)`` at ``sr`` Hz."""
+    name = "<array>"
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise AudioError(name, f"expected a mono signal of shape (n_samples,), got shape {y.shape}")
+    if y.size == 0:
+        raise AudioError(name, "no audio samples")
+    if not np.all(np.isfinite(y)):
+        raise AudioError(name, "the signal holds NaN or infinite samples")
+    y = audio.resample(y.astype(np.float32, copy=False), sr or sample_rate, sample_rate)
+
+    def read(window: Window, last: bool) -> np.ndarray:
+        start = int(round(window.start_s * sample_rate))
+        end = y.size if last else int(round(window.end_s * sample_rate))
+        return y[start:end]
+
+    return name, read, y.size / sample_rate

@@ -1,0 +1,192 @@
+"""Write batch results as they arrive (table, json, jsonl, csv) and read back which files an output already holds.
+
+Every format is streamed: one record is written (and flushed) per finished file. ``json`` is an array with one
+record per line, so an interrupted file can still be read back for ``--resume``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from musicgenre.inference.batch import FileResult
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """What a row shows: ``top`` genres per file (>= 1), per-window ``timeline`` rows, ``file_width`` for tables."""
+
+    format: str = "table"
+    top: int = 1
+    timeline: bool = False
+    file_width: int = 40
+
+
+def to_record(result: FileResult, config: OutputConfig) -> dict:
+    """A JSON-ready dict for one file: genre, probability, top-K, all probabilities, timeline; or its error."""
+    if not result.ok:
+        return {"file": result.file, "duration_s": None, "genre": None, "probability": None, "top": [],
+                "error": result.error}
+    record = result.prediction.to_dict()
+    record["file"] = result.file
+    record["top"] = [{"genre": g, "probability": round(p, 6)} for g, p in result.prediction.top(config.top)]
+    if not config.timeline:
+        record.pop("timeline")
+    record["error"] = None
+    return record
+
+
+def csv_columns(config: OutputConfig) -> list[str]:
+    extra = [c for k in range(2, config.top + 1) for c in (f"genre_{k}", f"probability_{k}")]
+    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "error"]
+
+
+class Writer:
+    """Streams records of one format to ``stream``: ``begin()``, ``write(record)`` per file, ``end()``."""
+
+    def __init__(self, stream: TextIO, config: OutputConfig):
+        self.stream, self.config = stream, config
+        self.count = 0
+
+    def begin(self, kept: list[dict] | None = None) -> None:
+        """Start the output; ``kept`` are records carried over from an earlier run (``--resume``)."""
+        fmt = self.config.format
+        if fmt == "json":
+            self.stream.write("[\n")
+        elif fmt == "csv":
+            self._csv_line(csv_columns(self.config))
+        for record in kept or []:
+            self._emit(record)
+        self.stream.flush()
+
+    def write(self, record: dict) -> None:
+        self._emit(record)
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.config.format == "json":
+            self.stream.write("\n]\n" if self.count else "]\n")
+        self.stream.flush()
+
+    def _emit(self, record: dict) -> None:
+        fmt = self.config.format
+        if fmt == "json":
+            self.stream.write((",\n" if self.count else "") + json.dumps(record))
+        elif fmt == "jsonl":
+            self.stream.write(json.dumps(record) + "\n")
+        elif fmt == "csv":
+            for row in csv_rows(record, self.config):
+                self._csv_line(row)
+        else:
+            self.stream.write(table_text(record, self.config))
+        self.count += 1
+
+    def _csv_line(self, row: list) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(row)
+        self.stream.write(buffer.getvalue())
+
+
+def csv_rows(record: dict, config: OutputConfig) -> list[list]:
+    """A track row (``scope`` = track) and, with timeline, one row per window (``scope`` = window)."""
+    if "_csv_rows" in record:  # rows carried over verbatim by --resume
+        return record["_csv_rows"]
+    if record["error"] is not None:
+        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), record["error"]]]
+    rows = [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top), ""]]
+    for window in record.get("timeline", []) if config.timeline else []:
+        top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
+        rows.append([record["file"], "window", window["start_s"], window["end_s"],
+                     *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top), ""])
+    return rows
+
+
+def _top_cells(top: list[dict], k: int) -> list:
+    cells: list = []
+    for entry in top[:k]:
+        cells += [entry["genre"], f"{entry['probability']:.4f}"]
+    return cells + [""] * (2 * k - len(cells))
+
+
+def table_text(record: dict, config: OutputConfig) -> str:
+    """Lines for one file: ``file  genre probability [genre probability …]``, then indented window lines."""
+    name = record["file"]
+    width = config.file_width
+    shown = name if len(name) <= width else "…" + name[-(width - 1):]
+    if record["error"] is not None:
+        return f"{shown:<{width}}  ERROR  {record['error']}\n"
+    tops = "  ".join(f"{e['genre']:<9} {e['probability']:.2f}" for e in record["top"])
+    lines = [f"{shown:<{width}}  {tops}"]
+    for window in record.get("timeline", []) if config.timeline else []:
+        top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
+        cells = "  ".join(f"{g:<9} {p:.2f}" for g, p in top)
+        lines.append(f"{'':<4}{_clock(window['start_s'])}-{_clock(window['end_s']):<{width - 9}}  {cells}")
+    return "\n".join(lines) + "\n"
+
+
+def table_header(config: OutputConfig) -> str:
+    cells = "  ".join(f"{'genre' if k == 1 else f'genre {k}':<9} {'prob':>4}" for k in range(1, config.top + 1))
+    return f"{'file':<{config.file_width}}  {cells}\n"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class ResumeError(ValueError):
+    """An output file cannot be resumed (other format or columns)."""
+
+
+def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
+    """Records of files that an earlier run classified successfully (error rows are dropped: those files run again).
+
+    ``json``/``jsonl``: records per line (a cut-off last line is ignored). ``csv``: rows grouped by file, kept verbatim;
+    the header must match this run's columns. ``table`` cannot be resumed.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return []
+    fmt = config.format
+    if fmt == "table":
+        raise ResumeError("--resume needs a machine-readable output: --format csv, json or jsonl")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if fmt in ("json", "jsonl"):
+        records = []
+        for line in text.splitlines():
+            line = line.strip().rstrip(",")
+            if line in ("", "[", "]"):
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut off by an interrupted run
+            if isinstance(record, dict) and record.get("file") and record.get("error") is None and record.get("genre"):
+                records.append(record)
+        return records
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return []
+    if rows[0] != csv_columns(config):
+        raise ResumeError(f"{path} was written with other columns ({','.join(rows[0])}); use the same --top/--timeline")
+    by_file: dict[str, list[list[str]]] = {}
+    finished: set[str] = set()
+    for row in rows[1:]:
+        if len(row) != len(rows[0]):
+            continue  # a cut-off last line
+        by_file.setdefault(row[0], []).append(row)
+        if row[1] == "track" and row[-1] == "" and row[4]:
+            finished.add(row[0])
+    return [{"file": name, "error": None, "_csv_rows": by_file[name]} for name in by_file if name in finished]
+
+
+def file_key(name: str) -> str:
+    """How files are matched between runs: absolute, normalised paths."""
+    return os.path.abspath(name)

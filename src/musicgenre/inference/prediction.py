@@ -1,0 +1,69 @@
+"""What a classification returns: the track's genre and probabilities, and optionally one row per window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class WindowPrediction:
+    """The model's answer for one window ``[start_s, end_s)`` (seconds) of a track."""
+
+    start_s: float
+    end_s: float
+    genre: str
+    probabilities: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "genre": self.genre,
+                "probabilities": _rounded(self.probabilities)}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A track's genre: window probabilities averaged over the track.
+
+    ``file``: the path classified (None for an array). ``duration_s``: the track's length in seconds.
+    ``probabilities``: genre -> probability, in the model's genre order, summing to 1.
+    ``timeline``: one :class:`WindowPrediction` per scored window when asked for (else empty).
+    ``windows``: how many windows were scored (silent windows are left out of the average).
+    """
+
+    file: str | None
+    duration_s: float
+    genre: str
+    probabilities: dict[str, float]
+    timeline: list[WindowPrediction] = field(default_factory=list)
+    windows: int = 1
+
+    @property
+    def probability(self) -> float:
+        """Probability of the top genre."""
+        return self.probabilities[self.genre]
+
+    def top(self, k: int = 1) -> list[tuple[str, float]]:
+        """The ``k`` most probable genres with their probabilities, most probable first."""
+        return sorted(self.probabilities.items(), key=lambda item: -item[1])[:k]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (probabilities rounded to 6 decimals)."""
+        return {
+            "file": self.file,
+            "duration_s": round(self.duration_s, 3),
+            "genre": self.genre,
+            "probability": round(self.probability, 6),
+            "probabilities": _rounded(self.probabilities),
+            "windows": self.windows,
+            "timeline": [w.to_dict() for w in self.timeline],
+        }
+
+
+def probabilities_by_genre(row: np.ndarray, genres: tuple[str, ...]) -> dict[str, float]:
+    """``(n_genres,)`` array -> ``{genre: probability}`` in the given order."""
+    return {genre: float(p) for genre, p in zip(genres, row)}
+
+
+def _rounded(probabilities: dict[str, float]) -> dict[str, float]:
+    return {genre: round(p, 6) for genre, p in probabilities.items()}
