@@ -120,6 +120,8 @@ class KnownFault:
     paths: tuple[str, ...]
     decodes: bool | None  # None when absent; True when every file of the clip decodes
     seconds: float | None
+    samples: int | None = None  # of the first file that decodes
+    sample_rate: int | None = None  # Hz
 
 
 @dataclass(frozen=True)
@@ -322,8 +324,10 @@ def _known_fault(clip: str, fault: str, group: list[FileCheck]) -> KnownFault:
     if not group:
         return KnownFault(clip, fault, False, (), None, None)
     decodes = all(c.error is None for c in group)
-    seconds = next((c.seconds for c in group if c.error is None), None)
-    return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, None if seconds is None else round(seconds, 4))
+    first = next((c for c in group if c.error is None), None)
+    if first is None:
+        return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, None)
+    return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, round(first.seconds, 4), first.samples, first.sample_rate)
 
 
 def _short(items: list[str] | tuple[str, ...], limit: int = 12) -> str:

@@ -1,0 +1,59 @@
+"""Stratified k-fold and its grouped variant (segments of a track never on both sides)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicgenre.datasets import grouped_kfold, stratified_kfold
+
+
+def test_stratified_kfold_sizes_and_cover():
+    labels = np.repeat(np.arange(10), 100)  # GTZAN-shaped: 10 genres x 100 clips
+    folds = list(stratified_kfold(labels, k=10, seed=0))
+    assert len(folds) == 10
+    tested = np.concatenate([test for _, test in folds])
+    assert np.array_equal(np.sort(tested), np.arange(1000))  # each clip tested exactly once
+    for train, test in folds:
+        assert test.size == 100 and train.size == 900 and train.dtype == np.int64
+        assert np.intersect1d(train, test).size == 0
+        assert np.array_equal(np.bincount(labels[test], minlength=10), np.full(10, 10))
+
+
+def test_stratified_kfold_seed():
+    labels = np.repeat(np.arange(4), 20)
+    same = [t for _, t in stratified_kfold(labels, 5, seed=3)], [t for _, t in stratified_kfold(labels, 5, seed=3)]
+    other = [t for _, t in stratified_kfold(labels, 5, seed=4)]
+    assert all(np.array_equal(a, b) for a, b in zip(*same))
+    assert not all(np.array_equal(a, b) for a, b in zip(same[0], other))
+
+
+def test_grouped_kfold_never_leaks_a_track():
+    n_tracks, n_segments = 60, 10
+    track_labels = np.repeat(np.arange(6), 10)
+    labels = np.repeat(track_labels, n_segments)
+    groups = np.repeat([f"t{i:02d}" for i in range(n_tracks)], n_segments)
+    folds = list(grouped_kfold(labels, groups, k=5, seed=0))
+    tested = np.concatenate([test for _, test in folds])
+    assert np.array_equal(np.sort(tested), np.arange(labels.size))
+    for train, test in folds:
+        assert set(groups[train]).isdisjoint(groups[test])
+        assert test.size == 120  # whole tracks only: 12 tracks of 10 segments
+        assert np.array_equal(np.bincount(labels[test], minlength=6), np.full(6, 20))  # still stratified
+
+
+def test_plain_kfold_on_segments_would_leak():
+    """Why the grouped variant exists: folding segments independently splits tracks across sides."""
+    labels = np.repeat(np.repeat(np.arange(6), 10), 10)
+    groups = np.repeat(np.arange(60), 10)
+    train, test = next(stratified_kfold(labels, k=5, seed=0))
+    assert not set(groups[train]).isdisjoint(groups[test])
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="cannot make 5 folds of 3 groups"):
+        list(grouped_kfold(np.zeros(9), np.repeat([1, 2, 3], 3), k=5))
+    with pytest.raises(ValueError, match="shape"):
+        list(grouped_kfold(np.zeros(4), np.zeros(5), k=2))
+    with pytest.raises(ValueError, match="at least 2"):
+        list(stratified_kfold(np.zeros(4), k=1))
