@@ -1,0 +1,222 @@
+"""Batch feature extraction: files and folders in, one table row per file out.
+
+Files are decoded with :func:`musicgenre.audio.load` at the recipe's rate, run through the recipe
+and cached per file (:mod:`musicgenre.features.cache`). Work is spread over a process pool; a file
+that cannot be read or computed becomes a :class:`Failure` (one line naming it and the reason)
+and never stops the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from musicgenre.audio import AUDIO_EXTENSIONS, AudioError, load
+from musicgenre.features.cache import FeatureCache, file_hash
+from musicgenre.features.recipes import get_recipe
+from musicgenre.genres import GENRES
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How a batch runs."""
+
+    recipe: str = "kaggle30"
+    jobs: int = 1  # worker processes; 1 computes in this process
+    cache_dir: Path | None = None  # None: no cache
+
+
+@dataclass(frozen=True)
+class Row:
+    """Features of one file."""
+
+    path: Path
+    length: int  # samples at the recipe's sample rate
+    values: np.ndarray  # (n_features,) float64
+    label: str | None  # genre from the parent folder's name, when it is one of GENRES
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class Extraction:
+    """Result of a batch: rows in input order, failures, and the column names of ``Row.values``."""
+
+    columns: tuple[str, ...]
+    rows: list[Row] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(r.cached for r in self.rows)
+
+    def to_frame(self):
+        """pandas DataFrame: ``filename, length, <columns>, label`` (label only when some file has one)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            np.array([r.values for r in self.rows]).reshape(len(self.rows), len(self.columns)), columns=list(self.columns)
+        )
+        frame.insert(0, "filename", [r.path.name for r in self.rows])
+        frame.insert(1, "length", np.array([r.length for r in self.rows], dtype=np.int64))
+        if any(r.label for r in self.rows):
+            frame["label"] = [r.label for r in self.rows]
+        return frame
+
+
+def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
+    """Audio files named by ``paths`` (files as given, folders searched recursively by extension).
+
+    Returns the files (folder contents sorted, duplicates dropped) and a failure per path that does
+    not exist. A file given explicitly is kept whatever its extension; the loader judges it.
+    """
+    files: list[Path] = []
+    failures: list[Failure] = []
+    seen: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
+        elif p.exists():
+            found = [p]
+        else:
+            failures.append(Failure(p, "no such file or folder"))
+            continue
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files, failures
+
+
+def label_of(path: Path) -> str | None:
+    """The genre named by the file's parent folder (``…/jazz/x.wav`` -> ``"jazz"``), else ``None``."""
+    name = path.parent.name.lower()
+    return name if name in GENRES else None
+
+
+def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, key: str | None = None) -> Row | Failure:
+    """Features of one file (from the cache when there); a :class:`Failure` instead of raising."""
+    recipe = get_recipe(recipe_name)
+    cache = FeatureCache(cache_dir, recipe.name) if cache_dir is not None else None
+    try:
+        if cache is not None and key is None:
+            key = file_hash(path)
+        if cache is not None:
+            hit = cache.get(key, len(recipe.columns))
+            if hit is not None:
+                return Row(path, hit.length, hit.values, label_of(path), cached=True)
+        y = load(path, sr=recipe.sample_rate)
+        values = recipe(y, recipe.sample_rate)
+        if not np.all(np.isfinite(values)):
+            bad = [c for c, v in zip(recipe.columns, values) if not np.isfinite(v)]
+            return Failure(path, f"non-finite features: {', '.join(bad[:5])}")
+    except AudioError as error:
+        return Failure(path, error.reason)
+    except OSError as error:
+        return Failure(path, f"cannot read: {error.strerror or error}")
+    except Exception as error:  # a bug or an odd signal must not take the batch down
+        return Failure(path, " ".join(f"{type(error).__name__}: {error}".split())[:300])
+    if cache is not None:
+        cache.put(key, values, y.size)
+    return Row(path, int(y.size), values, label_of(path))
+
+
+def _init_worker() -> None:
+    """One BLAS/OpenMP thread per worker: the pool already uses every core."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
+
+def extract(
+    paths: Iterable[str | Path],
+    config: ExtractConfig = ExtractConfig(),
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
+) -> Extraction:
+    """Extract ``config.recipe`` features of every audio file under ``paths``.
+
+    Cached files are read in this process; the rest run on ``config.jobs`` worker processes.
+    ``total(n)`` is called once with the number of files, ``progress(1)`` after each file (e.g.
+    a tqdm bar's attributes). Rows keep the order of :func:`find_audio`.
+    """
+    recipe = get_recipe(config.recipe)
+    files, failures = find_audio(paths)
+    if total:
+        total(len(files))
+    results: dict[int, Row | Failure] = {}
+    todo: list[tuple[int, Path, str | None]] = []
+    cache = FeatureCache(config.cache_dir, recipe.name) if config.cache_dir is not None else None
+    for i, path in enumerate(files):
+        key = None
+        if cache is not None:
+            try:
+                key = file_hash(path)
+            except OSError as error:
+                results[i] = Failure(path, f"cannot read: {error.strerror or error}")
+                progress and progress(1)
+                continue
+            hit = cache.get(key, len(recipe.columns))
+            if hit is not None:
+                results[i] = Row(path, hit.length, hit.values, label_of(path), cached=True)
+                progress and progress(1)
+                continue
+        todo.append((i, path, key))
+
+    jobs = max(1, min(config.jobs, len(todo)))
+    if jobs == 1:
+        for i, path, key in todo:
+            results[i] = extract_file(path, recipe.name, config.cache_dir, key)
+            progress and progress(1)
+    elif todo:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+            futures = {pool.submit(extract_file, path, recipe.name, config.cache_dir, key): (i, path) for i, path, key in todo}
+            for future in as_completed(futures):
+                i, path = futures[future]
+                try:
+                    results[i] = future.result()
+                except Exception as error:  # a worker died (killed, out of memory)
+                    results[i] = Failure(path, f"worker failed: {type(error).__name__}: {error}")
+                progress and progress(1)
+
+    out = Extraction(recipe.columns, failures=failures)
+    for i in sorted(results):
+        (out.rows if isinstance(results[i], Row) else out.failures).append(results[i])
+    return out
+
+
+def write_table(frame, path: str | Path) -> None:
+    """Write a feature table to ``.csv`` or ``.parquet`` (chosen by the extension)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix in (".csv", ".txt", ""):
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError(f"{path}: output must end in .csv or .parquet")
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
