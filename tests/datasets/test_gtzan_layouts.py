@@ -78,7 +78,7 @@ def test_gtzan_beside_other_audio_folders_is_not_gtzan(tmp_path, clip, gtzan_tre
     assert locate_gtzan(tmp_path) is None
 
 
-def test_no_dataset_is_one_clear_line(tmp_path, clip):
+def test_no_dataset_is_one_clear_line(tmp_path, clip, gtzan_tree):
     with pytest.raises(DatasetError) as missing:
         find_dataset(tmp_path / "nowhere")
     assert str(missing.value) == f"{tmp_path / 'nowhere'}: no such folder"
@@ -87,6 +87,8 @@ def test_no_dataset_is_one_clear_line(tmp_path, clip):
         find_dataset(tmp_path / "empty")
     with pytest.raises(DatasetError, match="no GTZAN genre folders"):
         load_gtzan(tmp_path / "empty")
+    with pytest.raises(DatasetError, match="2 audio files lie directly in it"):
+        find_dataset(gtzan_tree(tmp_path / "g", ["jazz.00001", "jazz.00002"]) / "jazz")  # one genre folder, not the root
     with pytest.raises(DatasetError, match="is a file"):
         find_dataset(clip(tmp_path / "a.wav"))
 

@@ -43,7 +43,8 @@ def load_folders(root: str | Path) -> Dataset:
             clip = (relative / path.stem).as_posix()
             tracks.append(Track(path=path, label=relative.parts[0], clip_id=clip))
     if not tracks:
-        raise DatasetError(root, "no audio files in label folders (expected PATH/<label>/<file>.wav|mp3|…)")
+        hint = f"; {len(ignored)} audio files lie directly in it: point at the folder that holds the label folders" if ignored else ""
+        raise DatasetError(root, f"no audio files in label folders (expected PATH/<label>/<file>.wav|mp3|…){hint}")
     kept, aside = deduplicate(tracks)
     classes = tuple(sorted({t.label for t in kept}))
     return Dataset(root=root, kind="folders", tracks=kept, classes=classes, set_aside=aside, ignored=tuple(ignored))

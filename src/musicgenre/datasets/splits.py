@@ -1,6 +1,9 @@
 """The published GTZAN splits, shipped as package data, as lists of clip ids.
 
 A clip id is ``"<genre>.000NN"`` (no folder, no extension), so it matches both GTZAN layouts.
+:func:`fault_filtered` / :func:`split_dataset` cut a :class:`~musicgenre.datasets.dataset.Dataset` by
+a split and report the listed ids the dataset lacks (never dropped silently);
+:func:`outside_split` gives the 70 clips the fault-filtered split leaves out.
 """
 
 from __future__ import annotations
