@@ -1,0 +1,148 @@
+"""``musicgenre predict``: the genre of audio files, folders (recursive) and glob patterns.
+
+Imports only the light inference path (numpy, librosa, onnxruntime): never torch, and matplotlib only for ``--plot``.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+
+from musicgenre.inference.output import FORMATS, OutputConfig
+
+
+@click.command("predict")
+@click.argument("paths", nargs=-1)
+@click.option("--top", "top", type=click.IntRange(1, 10), default=1, show_default=True, help="Show the K most probable genres.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results to FILE (streamed) instead of stdout.")
+@click.option("--timeline", is_flag=True, help="Also give one row per window (start, end, genre, probabilities).")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), help="An ONNX model file (default: the shipped model).")
+@click.option("--hop", "hop_s", type=click.FloatRange(min=0.5), default=15.0, show_default=True, help="Seconds between window starts.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes (0: one per core).")
+@click.option("--resume", is_flag=True, help="Skip files already classified in the -o output; retry failed ones.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--examples", is_flag=True, help="Classify a few clips the package synthesizes (a demo, not real music).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).")
+def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, progress, examples, plot_path):
+    """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres.
+
+    Tracks are cut into windows of the model's clip length (30 s) every --hop seconds and the window
+    probabilities are averaged; tracks shorter than a window are scored as they are (no padding). A file that
+    cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
+    """
+    from musicgenre.inference.batch import BatchConfig, FileResult, default_jobs, expand_paths, run_batch
+    from musicgenre.inference.model import ModelError, load_model
+    from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
+
+    if not paths and not examples:
+        raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE (the output to continue)")
+    try:
+        model = load_model(model_path)
+    except ModelError as error:
+        raise click.ClickException(str(error)) from None
+    timeline = timeline or plot_path is not None
+    config = BatchConfig(model_path=str(model_path) if model_path else None, hop_s=hop_s, timeline=timeline,
+                         jobs=jobs or default_jobs())
+    files, missing = expand_paths(paths) if paths else ([], [])
+    kept: list[dict] = []
+    if resume:
+        try:
+            kept = read_finished(output, OutputConfig(fmt, top, timeline))
+        except ResumeError as error:
+            raise click.UsageError(str(error)) from None
+        done = {file_key(record["file"]) for record in kept}
+        files = [f for f in files if file_key(f) not in done]
+    names = files + [m.file for m in missing]
+    widest = max([len(n) for n in names] + [34 if examples else 24])
+    out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
+    to_stdout = output is None
+    show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
+    failures = classified = 0
+    plotter = _Plotter(plot_path) if plot_path else None
+
+    with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as stream:
+        writer = Writer(stream, out_config)
+        if fmt == "table":
+            stream.write(table_header(out_config))
+        writer.begin(kept)
+        bar = _progress_bar(len(files), show_bar)
+
+        def emit(result: FileResult) -> None:
+            nonlocal failures, classified
+            failures += not result.ok
+            classified += result.ok
+            record = to_record(result, out_config)
+            if to_stdout and show_bar:  # keep the bar and the rows apart on a terminal
+                with bar.external_write_mode(file=sys.stdout):
+                    writer.write(record)
+            else:
+                writer.write(record)
+            if plotter and result.ok:
+                plotter.draw(result.prediction)
+
+        for result in missing:
+            emit(result)
+        if examples:
+            _run_examples(model, config, emit)
+        for result in run_batch(files, config):
+            emit(result)
+            bar.update(1)
+        bar.close()
+        writer.end()
+
+    skipped = f", {len(kept)} already in {output} (skipped)" if resume else ""
+    click.echo(f"{classified} classified, {failures} failed{skipped}; model {model.name}; "
+               f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
+               f"shorter tracks scored as they are", err=True)
+    if examples:
+        click.echo("The 'synthetic:' clips are made up by the package (tones, drum loops), not music of any genre: "
+                   "they show the pipeline runs, not how accurate it is.", err=True)
+    sys.exit(1 if failures else 0)
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=not enabled, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False)
+
+
+def _run_examples(model, config, emit) -> None:
+    """Classify the synthesized example clips in this process and hand each result to ``emit``."""
+    from musicgenre.inference.batch import FileResult
+    from musicgenre.inference.classify import classify
+    from musicgenre.inference.examples import SR, example_clips
+
+    for clip in example_clips():
+        prediction = classify(clip.signal, SR, model=model, timeline=config.timeline, hop_s=config.hop_s)
+        emit(FileResult(clip.name, prediction.__class__(**{**prediction.__dict__, "file": clip.name})))
+
+
+class _Plotter:
+    """Writes timeline figures through musicgenre.visualization (imported only when --plot is given)."""
+
+    def __init__(self, path: Path):
+        try:
+            from musicgenre.visualization.style import save_figure
+            from musicgenre.visualization.timeline import plot_timeline
+        except ImportError as error:
+            raise click.ClickException(f"--plot needs the plotting extra (pip install 'musicgenre[plot]'): {error}") from None
+        self.path, self.count = path, 0
+        self._plot, self._save = plot_timeline, save_figure
+
+    def draw(self, prediction) -> None:
+        """First figure goes to the given path; later ones to ``<stem>-<file stem><suffix>`` beside it."""
+        target = self.path if self.count == 0 else self.path.with_name(
+            f"{self.path.stem}-{Path(str(prediction.file)).stem.replace(':', '_')}{self.path.suffix or '.png'}")
+        self.count += 1
+        figure = self._plot(prediction)
+        self._save(figure, target)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
