@@ -1,7 +1,7 @@
 """Time–frequency pictures of a clip: log-mel spectrogram and the four feature images, as arrays.
 
-These are the figure builders' inputs. They follow librosa's defaults (n_fft 2048, hop 512) like
-``musicgenre.features``; when that package lands, this module delegates to it.
+These are the figure builders' inputs, computed with :mod:`musicgenre.features` (librosa's defaults:
+n_fft 2048, hop 512) from one shared STFT per clip.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
+from musicgenre.features import families
+from musicgenre.features.spectrum import magnitude
 from musicgenre.visualization.clips import Clip
 
-N_FFT = 2048
-HOP = 512
+N_FFT = families.N_FFT
+HOP = families.HOP_LENGTH
 N_MELS = 128
 N_MFCC = 20
 
@@ -73,20 +75,22 @@ class ClipFeatures:
 
 
 def mel_image(clip: Clip, n_mels: int = N_MELS, fmax: float | None = None) -> MelImage:
-    """Log-mel spectrogram of ``clip`` (power, dB re. the clip's peak, floored at -80 dB)."""
+    """Log-mel spectrogram of ``clip`` in dB re. the clip's peak (0 dB at the loudest cell, floored at -80 dB)."""
     fmax = fmax or clip.sr / 2
-    power = librosa.feature.melspectrogram(y=clip.y, sr=clip.sr, n_fft=N_FFT, hop_length=HOP, n_mels=n_mels, fmax=fmax)
-    db = librosa.power_to_db(power, ref=np.max, top_db=80.0)
+    db = families.log_mel(clip.y, sr=clip.sr, n_fft=N_FFT, hop_length=HOP, n_mels=n_mels, fmax=fmax, top_db=80.0)
+    db = db - db.max()
     return MelImage(db=db.astype(np.float32), sr=clip.sr, hop=HOP, fmin=0.0, fmax=float(fmax), name=clip.name, genre=clip.genre, offset_s=clip.offset_s)
 
 
 def clip_features(clip: Clip) -> ClipFeatures:
-    """MFCC, chroma, spectral contrast and tonnetz of ``clip`` with librosa's defaults, trimmed to common frames."""
+    """MFCC (20), chroma (STFT), spectral contrast and tonnetz of ``clip`` via :mod:`musicgenre.features`,
+    trimmed to their common frames."""
     y, sr = clip.y, clip.sr
-    mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP)
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP)
-    contrast = librosa.feature.spectral_contrast(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP)
-    tonnetz = librosa.feature.tonnetz(y=librosa.effects.harmonic(y), sr=sr, hop_length=HOP)
+    power = magnitude(y, n_fft=N_FFT, hop_length=HOP, power=2.0)
+    mfcc = families.mfcc(sr=sr, S=families.log_mel(sr=sr, S=power, n_fft=N_FFT), n_mfcc=N_MFCC)
+    chroma = families.chroma_stft(sr=sr, S=power, n_fft=N_FFT)
+    contrast = families.spectral_contrast(sr=sr, S=np.sqrt(power), n_fft=N_FFT)
+    tonnetz = families.tonnetz(y, sr=sr, hop_length=HOP)
     n = min(a.shape[1] for a in (mfcc, chroma, contrast, tonnetz))
     return ClipFeatures(
         mfcc=mfcc[:, :n], chroma=chroma[:, :n], contrast=contrast[:, :n], tonnetz=tonnetz[:, :n],

@@ -1,7 +1,6 @@
-"""What the audio figures draw: decoded clips, and one example clip per genre from a folder.
+"""What the audio figures draw: decoded clips, and one example clip per genre (label) of a dataset folder.
 
-The folder scan here is deliberately minimal (``<genre>/`` sub-folders, the two GTZAN layouts);
-``musicgenre.datasets.find_dataset`` replaces it once that lands.
+Folders are read by :func:`musicgenre.datasets.find_dataset` (GTZAN in either layout, or labelled folders).
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AUDIO_EXTENSIONS, DEFAULT_SR, AudioError, load
+from musicgenre.audio import DEFAULT_SR, AudioError, load
+from musicgenre.datasets import find_dataset
 from musicgenre.genres import GENRES
 
 
@@ -46,33 +46,17 @@ def load_clip(
     return Clip(y=y, sr=sr, name=path.name, genre=genre, offset_s=offset)
 
 
-def _genre_root(folder: Path) -> Path:
-    """The folder that holds the ``<genre>/`` sub-folders: ``folder`` itself or a known GTZAN layout inside it."""
-    for candidate in (folder, folder / "genres", folder / "genres_original", folder / "Data" / "genres_original", folder / "audio"):
-        if any((candidate / genre).is_dir() for genre in GENRES):
-            return candidate
-    raise AudioError(folder, f"no <genre>/ sub-folders ({', '.join(GENRES[:3])}, …) with audio in it")
-
-
 def genre_files(folder: str | Path) -> dict[str, list[Path]]:
-    """Audio files per genre under ``folder`` (``<genre>/*.wav|au|mp3…``), sorted; genres without files left out.
+    """Audio files per label of the dataset at ``folder``, labels in the dataset's class order (GTZAN: the
+    ten genres), files in clip-id order; labels without files left out.
 
-    Raises :class:`AudioError` when ``folder`` is missing, is a file, or holds no genre sub-folders.
+    Raises :class:`musicgenre.datasets.DatasetError` (one line) when ``folder`` is missing or not a dataset.
     """
-    folder = Path(folder)
-    if not folder.exists():
-        raise AudioError(folder, "no such folder")
-    if not folder.is_dir():
-        raise AudioError(folder, "is a file, not a folder of <genre>/ sub-folders")
-    root = _genre_root(folder)
-    found: dict[str, list[Path]] = {}
-    for genre in GENRES:
-        files = sorted(p for p in (root / genre).glob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS) if (root / genre).is_dir() else []
-        if files:
-            found[genre] = files
-    if not found:
-        raise AudioError(folder, "no audio files in its <genre>/ sub-folders")
-    return found
+    dataset = find_dataset(folder)
+    found: dict[str, list[Path]] = {label: [] for label in dataset.classes}
+    for track in dataset.tracks:
+        found.setdefault(track.label, []).append(Path(track.path))
+    return {label: files for label, files in found.items() if files}
 
 
 def genre_examples(
@@ -82,9 +66,9 @@ def genre_examples(
     duration: float | None = 30.0,
     warn=None,
 ) -> list[Clip]:
-    """One decoded example per genre found under ``folder``, in :data:`GENRES` order.
+    """One decoded example per genre (label) of the dataset at ``folder``, in the dataset's class order.
 
-    The first file (sorted by name) of each genre that decodes is taken; a file that does not decode is
+    The first file (by clip id) of each genre that decodes is taken; a file that does not decode is
     skipped with one line to ``warn`` (default: stderr). Raises :class:`AudioError` if no file decodes.
     """
     warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))

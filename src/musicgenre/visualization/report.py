@@ -31,7 +31,7 @@ PROTOCOL_NOTES: dict[str, str] = {
 }
 
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1280px;
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1400px;
        padding: 1.5rem 2rem 3rem; color: #222; line-height: 1.45; background: #fff; }
 h1 { font-size: 1.7rem; margin-bottom: 0.3rem; }
 h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
@@ -46,7 +46,6 @@ th, td { padding: 0.35rem 0.8rem; border-bottom: 1px solid #ddd; text-align: rig
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 tr.reference td { color: #7d3c98; font-style: italic; }
 figure { margin: 0.8rem 0 1.6rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 0.9rem; }
 nav ul { columns: 3; font-size: 0.95rem; }
 footer { margin-top: 3rem; color: #777; font-size: 0.85rem; }
 """
@@ -114,8 +113,7 @@ def _missing_block(run: ExperimentRun) -> str:
 
 
 def _figure(image: ReportImage) -> str:
-    return (f'<figure id="{_e(image.slug)}"><img src="{data_uri(image.png)}" alt="{_e(image.title)}">'
-            f"<figcaption>{_e(image.title)}</figcaption></figure>")
+    return f'<figure id="{_e(image.slug)}"><img src="{data_uri(image.png)}" alt="{_e(image.title)}"></figure>'
 
 
 def report_html(run: ExperimentRun, images: Sequence[ReportImage], title: str | None = None, generated: datetime | None = None) -> str:

@@ -102,7 +102,7 @@ def plot_confusion(confusion: Confusion, model: str | None = None) -> Figure:
     Rows are true genres, columns predicted genres; genre tick labels take their genre colours.
     """
     k_true, k_pred = confusion.counts.shape
-    size = max(5.0, 0.55 * max(k_true, k_pred) + 1.8)
+    size = max(5.0, 0.5 * max(k_true, k_pred) + 1.3)
     fig = new_figure(2 * size + 1.0, size)
     axes = fig.subplots(1, 2)
     share = confusion.row_normalized()

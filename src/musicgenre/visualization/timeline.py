@@ -60,7 +60,7 @@ def plot_timeline(prediction, title: str | None = None) -> Figure:
         strip_ax.axvspan(edges[i], edges[i + 1], color=colours[index], linewidth=0)
     strip_ax.set_yticks([0.5], ["top genre"])
     strip_ax.set_ylim(0, 1)
-    strip_ax.set_xlabel("time (s)")
+    strip_ax.set_xlabel(_time_label(edges, getattr(prediction, "timeline", None) or []))
     for side in ("left", "top", "right"):
         strip_ax.spines[side].set_visible(False)
     present = [i for i in range(len(genres)) if probabilities[:, i].max() > 0]
@@ -74,3 +74,14 @@ def plot_timeline(prediction, title: str | None = None) -> Figure:
         heading += f" (whole track: {verdict}" + (f", {share * 100:.0f} %)" if share is not None else ")")
     fig.suptitle(heading)
     return fig
+
+
+def _time_label(edges: np.ndarray, windows) -> str:
+    """``"time (s)"``, saying how overlapping windows are drawn when they overlap."""
+    if len(windows) > 1:
+        lengths = {round(w.end_s - w.start_s) for w in windows}
+        overlapping = any(b.start_s < a.end_s - 1e-6 for a, b in zip(windows, windows[1:]))
+        if overlapping:
+            size = f"{lengths.pop():g} s " if len(lengths) == 1 else ""
+            return f"time (s) — overlapping {size}windows, each drawn around its centre"
+    return "time (s)"

@@ -15,11 +15,12 @@ def _one_line_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from musicgenre.datasets import DatasetError
         from musicgenre.visualization.experiment import ExperimentError
 
         try:
             return command(*args, **kwargs)
-        except (AudioError, ExperimentError) as error:
+        except (AudioError, DatasetError, ExperimentError) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper
