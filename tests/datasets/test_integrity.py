@@ -157,3 +157,14 @@ def test_shared_jazz_00054_decodes_at_table_length(shared_audio, feature_table):
     y, sr = sf.read(data.by_clip_id("jazz.00054").path, dtype="float32")
     assert sr == 22050 and y.ndim == 1 and np.isfinite(y).all() and np.abs(y).max() > 0.1
     assert y.size == 662112 == pd.read_csv(feature_table).set_index("filename").loc["jazz.00054.wav", "length"]
+
+
+def test_lossy_twin_differs_without_being_a_problem(tmp_path):
+    y = noise(30.0, seed=9)
+    _put(tmp_path, "metal.00007.wav", y)
+    _put(tmp_path, "metal.00007.mp3", y)
+    report = check_integrity(tmp_path)
+    (twin,) = report.format_twins
+    assert twin.identical is False and twin.lossy and Path(twin.kept).suffix == ".wav"
+    assert report.problems() == ["999 of 1000 clips missing"]
+    assert "samples differ, as expected of a lossy copy" in report.render_text()

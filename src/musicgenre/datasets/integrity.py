@@ -91,14 +91,23 @@ class OtherRate:
     sample_rate: int
 
 
+#: Formats that store samples exactly; copies in these can be compared sample for sample.
+LOSSLESS = frozenset({".wav", ".au", ".snd", ".flac", ".aif", ".aiff"})
+
+
 @dataclass(frozen=True)
 class FormatTwins:
-    """One clip id present in several files; ``identical`` is None when one of them did not decode."""
+    """One clip id present in several files; ``identical`` is None when one of them did not decode.
+
+    ``lossy`` is True when one of the files is a lossy format (mp3, ogg, …): its samples cannot equal
+    the original's, so a difference is expected and not counted as a problem.
+    """
 
     clip_id: str
     paths: tuple[str, ...]
     kept: str
     identical: bool | None
+    lossy: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,7 +178,7 @@ class IntegrityReport:
             out.append(f"{len(self.wrong_length)} files of the wrong length")
         if self.other_rate:
             out.append(f"{len(self.other_rate)} files at another sample rate")
-        differing = [t for t in self.format_twins if t.identical is False]
+        differing = [t for t in self.format_twins if t.identical is False and not t.lossy]
         if differing:
             out.append(f"{len(differing)} clip ids whose files differ in content")
         if self.same_audio:
@@ -270,6 +279,7 @@ def check_integrity(
             tuple(c.path for c in group),
             kept_path[clip],
             None if any(c.digest is None for c in group) else len({c.digest for c in group}) == 1,
+            any(Path(c.path).suffix.lower() not in LOSSLESS for c in group),
         )
         for clip, group in by_clip.items()
         if len(group) > 1
@@ -361,6 +371,8 @@ def render_text(report: IntegrityReport) -> str:
     lines.append(f"same id in several files  {len(report.format_twins)}")
     for twin in report.format_twins:
         verdict = {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[twin.identical]
+        if twin.identical is False and twin.lossy:
+            verdict = "samples differ, as expected of a lossy copy"
         lines.append(f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {verdict}; using {rel(twin.kept)}")
     lines.append(f"same audio under different ids  {len(report.same_audio)}")
     lines.extend(f"              {' = '.join(s.clip_ids)} ({', '.join(rel(p) for p in s.paths)})" for s in report.same_audio)
