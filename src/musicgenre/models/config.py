@@ -40,6 +40,8 @@ class NetworkConfig:
     l2: float = 0.0
     pooling: Literal["flatten", "gap"] = "gap"
     kernel_size: int = 3
+    #: input scaling fitted on train: ``standard`` (z-score) or ``power`` (Yeo-Johnson, then z-score; vectors only)
+    scaler: Literal["standard", "power"] = "standard"
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
@@ -49,6 +51,8 @@ class NetworkConfig:
             raise ValueError(f"{self.name}: unknown inputs {self.inputs!r}")
         if self.kind != "mlp" and self.inputs not in SEGMENT_VIEWS:
             raise ValueError(f"{self.name}: a CNN needs frames or a spectrogram, not {self.inputs!r}")
+        if self.scaler not in ("standard", "power") or (self.scaler == "power" and self.kind != "mlp"):
+            raise ValueError(f"{self.name}: scaler must be standard, or power for an mlp")
         if self.pooling not in ("flatten", "gap"):
             raise ValueError(f"{self.name}: pooling must be flatten or gap")
 

@@ -35,19 +35,82 @@ def scaling_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), std.astype(np.float32)
 
 
-class _Scaled(nn.Module):
-    """Raw flat features ``(batch, n_features)`` -> reshape -> standardise -> network -> softmax."""
+class YeoJohnson(nn.Module):
+    """scikit-learn's ``PowerTransformer`` (Yeo-Johnson, standardised) as a torch layer on ``(batch, d)``.
 
-    def __init__(self, network: nn.Module, mean: np.ndarray, std: np.ndarray, sample_shape: tuple[int, ...]) -> None:
+    Lambdas and the standardisation come from a ``PowerTransformer`` fitted on the training rows, so
+    the same transform runs in training, in ``predict_proba`` and inside the exported ONNX graph.
+    It computes in float64 (the table's variances reach 1e6; float32 powers of them drift by 1e-5).
+    """
+
+    def __init__(self, lambdas: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> None:
         super().__init__()
-        self.network = network
-        self.sample_shape = tuple(int(s) for s in sample_shape)
+        self.register_buffer("lam", torch.as_tensor(np.asarray(lambdas, np.float64)))
+        self.register_buffer("mean", torch.as_tensor(np.asarray(mean, np.float64)))
+        self.register_buffer("scale", torch.as_tensor(np.where(np.asarray(scale) > 1e-12, scale, 1.0).astype(np.float64)))
+
+    @classmethod
+    def from_sklearn(cls, transformer) -> "YeoJohnson":
+        """From a fitted ``sklearn.preprocessing.PowerTransformer(method="yeo-johnson", standardize=True)``."""
+        return cls(transformer.lambdas_, transformer._scaler.mean_, transformer._scaler.scale_)
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> "YeoJohnson":
+        from sklearn.preprocessing import PowerTransformer
+
+        return cls.from_sklearn(PowerTransformer().fit(np.asarray(x, np.float64)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.to(torch.float64)
+        lam, pos = self.lam, x >= 0
+        small, near2 = lam.abs() < 1e-8, (lam - 2).abs() < 1e-8
+        xp, xn = torch.clamp(x, min=0) + 1, torch.clamp(-x, min=0) + 1
+        safe = torch.where(small, torch.ones_like(lam), lam)
+        safe2 = torch.where(near2, torch.ones_like(lam), 2 - lam)
+        positive = torch.where(small, torch.log(xp), (torch.pow(xp, lam) - 1) / safe)
+        negative = torch.where(near2, -torch.log(xn), -(torch.pow(xn, 2 - lam) - 1) / safe2)
+        return ((torch.where(pos, positive, negative) - self.mean) / self.scale).to(torch.float32)
+
+    def onnx_model(self, n_features: int, output: str = "scaled"):
+        """This transform alone as ONNX: ``features`` float32 ``(batch, d)`` -> ``output`` float32."""
+        import onnx
+
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(self.eval(), (torch.ones(2, n_features),), buffer, input_names=["features"],
+                              output_names=[output], dynamic_axes={"features": {0: "batch"}, output: {0: "batch"}},
+                              opset_version=ONNX_OPSET, dynamo=False)
+        return onnx.load_from_string(buffer.getvalue())
+
+
+class Standardise(nn.Module):
+    """``(x - mean) / std`` with statistics fitted on the training samples (see :func:`scaling_stats`)."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
+        super().__init__()
         self.register_buffer("mean", torch.as_tensor(mean))
         self.register_buffer("std", torch.as_tensor(std))
 
+    @classmethod
+    def fit(cls, x: np.ndarray) -> "Standardise":
+        return cls(*scaling_stats(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class _Scaled(nn.Module):
+    """Raw flat features ``(batch, n_features)`` -> reshape -> scaler -> network -> softmax."""
+
+    def __init__(self, network: nn.Module, scaler: nn.Module, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.network, self.scaler = network, scaler
+        self.sample_shape = tuple(int(s) for s in sample_shape)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape((-1,) + self.sample_shape)
-        return torch.softmax(self.network((x - self.mean) / self.std), dim=-1)
+        return torch.softmax(self.network(self.scaler(x)), dim=-1)
 
 
 class NeuralClassifier:
@@ -55,7 +118,7 @@ class NeuralClassifier:
 
     ``fit(X, y, X_val, y_val)``: ``X`` float ``(n, *sample_shape)``, ``y`` int genre indices ``(n,)``;
     the validation set drives early stopping / reduce-LR (selection on valid, never on test).
-    ``predict_proba(X) -> (n, 10)``. After fitting: ``history_``, ``network_``, ``sample_shape_``.
+    ``predict_proba(X) -> (n, 10)``. After fitting: ``history_``, ``network_``, ``scaler_``, ``sample_shape_``.
     """
 
     def __init__(self, config: NetworkConfig, *, seed: int = 0, train_config: TrainConfig | None = None) -> None:
@@ -67,14 +130,18 @@ class NeuralClassifier:
             on_epoch: Callable[[dict[str, float]], None] | None = None) -> "NeuralClassifier":
         x = np.asarray(x, np.float32)
         self.sample_shape_ = tuple(x.shape[1:])
-        self.mean_, self.std_ = scaling_stats(x)
+        self.scaler_ = (YeoJohnson.fit(x) if self.config.scaler == "power" else Standardise.fit(x)).eval()
         torch.manual_seed(self.seed)
         self.network_ = build_network(self.config, self.sample_shape_)
-        scale = lambda a: (np.asarray(a, np.float32) - self.mean_) / self.std_  # noqa: E731
+
+        def scale(a: np.ndarray) -> np.ndarray:
+            with torch.no_grad():
+                return self.scaler_(torch.as_tensor(np.asarray(a, np.float32))).numpy()
+
         self.history_: History = train(
             self.network_, scale(x), np.asarray(y), None if x_val is None else scale(x_val),
             None if y_val is None else np.asarray(y_val), self.train_config, l2=self.config.l2, on_epoch=on_epoch)
-        self.module_ = _Scaled(self.network_, self.mean_, self.std_, self.sample_shape_).eval()
+        self.module_ = _Scaled(self.network_, self.scaler_, self.sample_shape_).eval()
         return self
 
     def predict_proba(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
