@@ -1,0 +1,104 @@
+"""Response models of the JSON API (they make the OpenAPI schema at ``/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorResponse(BaseModel):
+    """Every error: one line saying what went wrong."""
+
+    detail: str = Field(description="What went wrong, in one line.")
+
+
+class RankedGenre(BaseModel):
+    genre: str
+    probability: float = Field(ge=0, le=1)
+
+
+class TimelineEntry(BaseModel):
+    """The model's answer for one window ``[start_s, end_s)`` of the track."""
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    genre: str
+    probabilities: dict[str, float]
+
+
+class Spectrogram(BaseModel):
+    """Log-mel picture: ``data`` is base64 of ``n_mels * n_columns`` bytes, band-major, lowest band first;
+    byte 0 is ``db_max - db_range`` dB or less, 255 is ``db_max``."""
+
+    n_mels: int = Field(ge=1)
+    n_columns: int = Field(ge=1)
+    seconds_per_column: float = Field(gt=0)
+    fmin_hz: float
+    fmax_hz: float
+    db_max: float
+    db_range: float
+    data: str
+
+
+class ModelSummary(BaseModel):
+    name: str
+    file: str
+    recipe: str
+    sample_rate: int
+    clip_seconds: float
+
+
+class ClassifyResponse(BaseModel):
+    """The genre of an uploaded track."""
+
+    file: str = Field(description="The uploaded file's name (cleaned; only echoed, never used as a path).")
+    duration_s: float = Field(ge=0)
+    genre: str = Field(description="The most probable genre.")
+    probability: float = Field(ge=0, le=1, description="Its probability.")
+    probabilities: dict[str, float] = Field(description="All ten genres in model order, summing to 1.")
+    top: list[RankedGenre] = Field(description="The `top` most probable genres, most probable first.")
+    windows: int = Field(ge=0, description="Windows of the track that were scored (silent ones are left out).")
+    timeline: list[TimelineEntry] = Field(description="One entry per window (only with `timeline=true`).")
+    spectrogram: Spectrogram | None = Field(None, description="Only with `spectrogram=true`.")
+    model: ModelSummary
+    elapsed_s: float = Field(ge=0, description="Seconds spent decoding and classifying.")
+
+
+class GenreInfo(BaseModel):
+    name: str
+    colour: str = Field(description="CSS colour used for this genre in every figure and on the page.")
+
+
+class GenresResponse(BaseModel):
+    genres: list[GenreInfo]
+
+
+class ModelCard(BaseModel):
+    """Facts about the served model."""
+
+    name: str
+    file: str
+    recipe: str
+    sample_rate: int
+    clip_seconds: float
+    window_hop_seconds: float
+    genres: list[str]
+    n_features: int
+    feature_names: list[str]
+    metadata: dict[str, str]
+    card: dict[str, Any] | None = None
+
+
+class Limits(BaseModel):
+    max_upload_bytes: int
+    time_limit_s: float
+    workers: int
+    max_pending: int
+
+
+class Health(BaseModel):
+    status: str
+    model: str
+    workers: int
+    in_progress: int = Field(description="Requests being received or analysed right now.")

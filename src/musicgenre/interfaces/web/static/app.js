@@ -1,0 +1,223 @@
+// musicgenre page: upload a file to POST api/classify, then draw the verdict, the ten bars, the
+// timeline and the log-mel spectrogram. Plain JS, no libraries: the page works offline.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = { colours: {}, maxBytes: null };
+
+  // Viridis at six stops (0, 0.2, … 1): enough for a smooth 256-entry lookup table.
+  const VIRIDIS = [[68, 1, 84], [65, 68, 135], [42, 120, 142], [34, 168, 132], [122, 209, 81], [253, 231, 37]];
+  const LUT = (() => {
+    const table = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const x = (i / 255) * (VIRIDIS.length - 1);
+      const k = Math.min(Math.floor(x), VIRIDIS.length - 2);
+      const t = x - k;
+      for (let c = 0; c < 3; c++) table[i * 3 + c] = VIRIDIS[k][c] + t * (VIRIDIS[k + 1][c] - VIRIDIS[k][c]);
+    }
+    return table;
+  })();
+
+  function setStatus(text, isError) {
+    const status = $("status");
+    status.textContent = text;
+    status.classList.toggle("error", Boolean(isError));
+  }
+
+  function setBusy(busy, label) {
+    $("progress-box").hidden = !busy;
+    $("file-input").disabled = busy;
+    document.body.dataset.state = busy ? "busy" : document.body.dataset.state;
+    if (label) $("progress-label").textContent = label;
+  }
+
+  function percent(p) {
+    return (100 * p).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1) + " %";
+  }
+
+  function seconds(s) {
+    if (s < 60) return s.toFixed(1) + " s";
+    const m = Math.floor(s / 60);
+    return m + ":" + String(Math.round(s - 60 * m)).padStart(2, "0");
+  }
+
+  function colour(genre) {
+    return state.colours[genre] || "#888";
+  }
+
+  async function loadInfo() {
+    try {
+      const [genres, model, limits] = await Promise.all(
+        ["api/genres", "api/model", "api/limits"].map((url) => fetch(url).then((r) => r.json())));
+      for (const g of genres.genres) state.colours[g.name] = g.colour;
+      $("model-name").textContent = model.name + " (" + model.recipe + " features, " + model.clip_seconds + " s windows)";
+      state.maxBytes = limits.max_upload_bytes;
+      $("limit-hint").textContent = "Up to " + (limits.max_upload_bytes / 1048576).toFixed(0) + " MB.";
+    } catch (err) {
+      setStatus("Could not reach the server: " + err, true);
+    }
+  }
+
+  function upload(file) {
+    if (!file) return;
+    if (state.maxBytes !== null && file.size > state.maxBytes) {
+      setStatus(file.name + " is " + (file.size / 1048576).toFixed(1) + " MB; the server takes up to " +
+        (state.maxBytes / 1048576).toFixed(0) + " MB.", true);
+      return;
+    }
+    $("result").hidden = true;
+    setStatus("");
+    const progress = $("progress");
+    progress.value = 0;
+    setBusy(true, "Uploading " + file.name + "…");
+
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "api/classify?timeline=true&spectrogram=true&top=3");
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) progress.value = (100 * event.loaded) / event.total;
+    };
+    xhr.upload.onload = () => {
+      progress.removeAttribute("value"); // indeterminate while the server decodes and classifies
+      $("progress-label").textContent = "Analysing " + file.name + "…";
+    };
+    xhr.onload = () => {
+      setBusy(false);
+      const body = xhr.response;
+      if (xhr.status === 200 && body) {
+        render(body);
+        document.body.dataset.state = "done";
+      } else {
+        const detail = body && body.detail ? body.detail : "HTTP " + xhr.status;
+        setStatus("Could not classify: " + detail, true);
+        document.body.dataset.state = "error";
+      }
+    };
+    xhr.onerror = () => {
+      setBusy(false);
+      setStatus("The upload failed (network error, or the server refused it).", true);
+      document.body.dataset.state = "error";
+    };
+    xhr.send(form);
+  }
+
+  function render(result) {
+    $("result-file").textContent = result.file;
+    const genre = $("result-genre");
+    genre.textContent = result.genre;
+    genre.style.color = colour(result.genre);
+    $("result-probability").textContent = "(" + percent(result.probability) + ")";
+    const runnersUp = result.top.slice(1).map((t) => t.genre + " " + percent(t.probability)).join(", ");
+    $("result-meta").textContent = seconds(result.duration_s) + " of audio, " + result.windows +
+      (result.windows === 1 ? " window" : " windows") + ", analysed in " + result.elapsed_s.toFixed(2) + " s" +
+      (runnersUp ? ". Next: " + runnersUp + "." : ".");
+    renderBars(result.probabilities);
+    renderTimeline(result.timeline, result.duration_s);
+    renderSpectrogram(result.spectrogram, result.duration_s);
+    $("result").hidden = false;
+    setStatus("Done: " + result.file + " sounds like " + result.genre + ".");
+  }
+
+  function renderBars(probabilities) {
+    const list = $("bars");
+    list.replaceChildren();
+    const rows = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+    for (const [genre, p] of rows) {
+      const item = document.createElement("li");
+      item.className = "bar-row";
+      item.dataset.genre = genre;
+      item.setAttribute("aria-label", genre + ": " + percent(p));
+      const label = document.createElement("span");
+      label.className = "bar-label";
+      label.textContent = genre;
+      const track = document.createElement("span");
+      track.className = "bar-track";
+      track.setAttribute("aria-hidden", "true");
+      const bar = document.createElement("span");
+      bar.className = "bar";
+      bar.style.display = "block";
+      bar.style.width = (100 * p).toFixed(2) + "%";
+      bar.style.background = colour(genre);
+      track.appendChild(bar);
+      const value = document.createElement("span");
+      value.className = "bar-value";
+      value.textContent = percent(p);
+      item.append(label, track, value);
+      list.appendChild(item);
+    }
+  }
+
+  function renderTimeline(timeline, duration) {
+    const strip = $("timeline");
+    strip.replaceChildren();
+    $("timeline-end").textContent = seconds(duration);
+    if (!timeline || !timeline.length) return;
+    timeline.forEach((w, i) => {
+      // each window is drawn from its start to the next window's start (windows overlap)
+      const end = i + 1 < timeline.length ? timeline[i + 1].start_s : Math.min(w.end_s, duration);
+      const seg = document.createElement("div");
+      seg.className = "segment";
+      seg.setAttribute("role", "listitem");
+      seg.style.left = (100 * w.start_s / duration) + "%";
+      seg.style.width = (100 * (end - w.start_s) / duration) + "%";
+      seg.style.background = colour(w.genre);
+      const p = w.probabilities[w.genre];
+      seg.title = seconds(w.start_s) + "–" + seconds(w.end_s) + ": " + w.genre + " " + percent(p);
+      seg.setAttribute("aria-label", seg.title);
+      seg.textContent = w.genre;
+      strip.appendChild(seg);
+    });
+  }
+
+  function renderSpectrogram(spec, duration) {
+    const canvas = $("spectrogram");
+    $("spectrogram-end").textContent = seconds(duration);
+    if (!spec) return;
+    const bytes = Uint8Array.from(atob(spec.data), (ch) => ch.charCodeAt(0));
+    const w = spec.n_columns, h = spec.n_mels;
+    canvas.width = w;
+    canvas.height = h;
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(w, h);
+    for (let band = 0; band < h; band++) {
+      const y = h - 1 - band; // lowest band at the bottom
+      for (let x = 0; x < w; x++) {
+        const v = bytes[band * w + x];
+        const o = (y * w + x) * 4;
+        image.data[o] = LUT[v * 3];
+        image.data[o + 1] = LUT[v * 3 + 1];
+        image.data[o + 2] = LUT[v * 3 + 2];
+        image.data[o + 3] = 255;
+      }
+    }
+    ctx.putImageData(image, 0, 0);
+    canvas.setAttribute("aria-label", "Log-mel spectrogram, " + h + " mel bands up to " +
+      Math.round(spec.fmax_hz) + " Hz over " + seconds(duration) + ", " + spec.db_range + " dB range");
+  }
+
+  function wire() {
+    const input = $("file-input");
+    const zone = $("dropzone");
+    input.addEventListener("change", () => upload(input.files[0]));
+    for (const name of ["dragenter", "dragover"]) {
+      zone.addEventListener(name, (e) => { e.preventDefault(); zone.classList.add("dragover"); });
+    }
+    for (const name of ["dragleave", "drop"]) {
+      zone.addEventListener(name, (e) => { e.preventDefault(); zone.classList.remove("dragover"); });
+    }
+    zone.addEventListener("drop", (e) => {
+      if (input.disabled) return;
+      const file = e.dataTransfer && e.dataTransfer.files[0];
+      if (file) upload(file);
+    });
+    // a file dropped beside the zone should not make the browser navigate away
+    window.addEventListener("dragover", (e) => e.preventDefault());
+    window.addEventListener("drop", (e) => e.preventDefault());
+    document.body.dataset.state = "ready";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { wire(); loadInfo(); });
+})();
