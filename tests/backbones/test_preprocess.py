@@ -1,0 +1,39 @@
+"""musicnn's input pipeline: frames, patches, short clips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicgenre.backbones.musicnn import InputConfig, log_mel, to_patches
+from musicgenre.backbones.musicnn.preprocess import patch_starts
+
+
+def test_log_mel_shape_and_range():
+    sr = 16000
+    y = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(sr * 2) / sr).astype(np.float32)
+    spec = log_mel(y)
+    assert spec.shape == (1 + y.size // 256, 96)
+    assert spec.dtype == np.float32 and np.isfinite(spec).all() and spec.min() >= 0
+    # the 1 kHz tone's energy lies in the bands around 1 kHz, not at the top
+    assert spec[10:-10].mean(0).argmax() in range(20, 45)
+    # a loud signal stays finite (the float16 rounding must not overflow the log)
+    assert np.isfinite(log_mel(np.clip(y * 100, -1, 1))).all()
+
+
+def test_patches_do_not_overlap_and_drop_the_tail():
+    cfg = InputConfig()
+    assert list(patch_starts(1876, cfg)) == [187 * i for i in range(10)]  # a 30 s clip -> 10 patches
+    spec = np.arange(400 * 96, dtype=np.float32).reshape(400, 96)
+    patches = to_patches(spec)
+    assert patches.shape == (2, 187, 96)
+    np.testing.assert_array_equal(patches[1], spec[187:374])
+
+
+def test_short_input_is_repeated_to_one_patch():
+    spec = np.arange(50 * 96, dtype=np.float32).reshape(50, 96)
+    patches = to_patches(spec)
+    assert patches.shape == (1, 187, 96)
+    np.testing.assert_array_equal(patches[0, 50:100], spec)
+    with pytest.raises(ValueError):
+        to_patches(np.zeros((0, 96), np.float32))
