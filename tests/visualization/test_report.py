@@ -1,0 +1,82 @@
+"""The self-contained HTML report: structure, embedded images, nothing outside the page."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from visualization.pngcheck import assert_png
+
+from musicgenre.visualization.experiment import load_experiment
+from musicgenre.visualization.report import leaderboard_table, report_html, write_report
+
+
+def _images(page: str) -> list[bytes]:
+    return [base64.b64decode(data) for data in re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)]
+
+
+def _assert_self_contained(page: str) -> None:
+    assert not re.search(r"(?:src|href)=\"(?!data:|#)", page), "the page links something outside itself"
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and "<script" not in page
+
+
+def test_report_has_protocol_table_and_every_figure(run_dir, tmp_path):
+    run = load_experiment(run_dir)
+    path = write_report(run, tmp_path / "out" / "report.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<title>Experiment report — run</title>" in page
+    protocol_at = page.index("Protocol: fault-filtered")
+    assert protocol_at < page.index("<h2>Leaderboard</h2>") < page.index("<img")  # protocol stated first
+    assert "443 training, 197 validation and 290 test clips" in page
+    assert page.count("<tr>") == 1 + len(run.leaderboard) and page.count('<tr class="reference">') == 2
+    images = _images(page)
+    assert len(images) == 6  # leaderboard + cnn (3) + svm (2)
+    for png in images:
+        assert_png(png, 600, 250)
+    for title in ("Leaderboard", "Learning curves — cnn", "Confusion matrix — cnn", "Accuracy per genre — svm"):
+        assert f'alt="{title}"' in page
+    assert "Incomplete experiment folder" not in page
+    _assert_self_contained(page)
+
+
+def test_report_of_an_incomplete_folder_says_what_is_missing(run_dir):
+    (run_dir / "cnn" / "history.csv").unlink()
+    (run_dir / "svm" / "confusion.csv").write_text("garbage")
+    run = load_experiment(run_dir)
+    page = report_html(run, [])
+    assert "Incomplete experiment folder" in page
+    assert "<code>cnn/history.csv</code>" in page
+    assert "unreadable: <code>svm/confusion.csv:" in page
+
+
+def test_text_is_escaped(run_dir):
+    run = load_experiment(run_dir)
+    run.meta["data"] = "<script>alert(1)</script>"
+    page = report_html(run, [])
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_leaderboard_table_orders_best_first(run_dir):
+    run = load_experiment(run_dir)
+    table = leaderboard_table(run.leaderboard)
+    best = max(run.leaderboard, key=lambda r: r.accuracy)
+    assert re.search(rf"<td>1\. {best.model}</td><td>{best.accuracy * 100:.1f} %</td>", table)
+    assert "seed: 62 % (validation)" in table and "64.4 %" in table
+
+
+@pytest.mark.browser
+def test_report_opens_in_headless_chromium(run_dir, tmp_path):
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed (make browser-deps)")
+    page = write_report(load_experiment(run_dir), tmp_path / "report.html")
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1300,1600",
+                    f"--screenshot={shot}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    assert_png(shot, 1300, 1600)
