@@ -6,6 +6,7 @@ n_fft 2048, hop 512) from one shared STFT per clip.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import librosa
@@ -90,7 +91,9 @@ def clip_features(clip: Clip) -> ClipFeatures:
     mfcc = families.mfcc(sr=sr, S=families.log_mel(sr=sr, S=power, n_fft=N_FFT), n_mfcc=N_MFCC)
     chroma = families.chroma_stft(sr=sr, S=power, n_fft=N_FFT)
     contrast = families.spectral_contrast(sr=sr, S=np.sqrt(power), n_fft=N_FFT)
-    tonnetz = families.tonnetz(y, sr=sr, hop_length=HOP)
+    with warnings.catch_warnings():  # the CQT's lowest octaves warn on clips under a few seconds; harmless here
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large for input signal", category=UserWarning)
+        tonnetz = families.tonnetz(y, sr=sr, hop_length=HOP)
     n = min(a.shape[1] for a in (mfcc, chroma, contrast, tonnetz))
     return ClipFeatures(
         mfcc=mfcc[:, :n], chroma=chroma[:, :n], contrast=contrast[:, :n], tonnetz=tonnetz[:, :n],
