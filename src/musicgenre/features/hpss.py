@@ -72,3 +72,30 @@ def hpss_signals(y: np.ndarray, D: np.ndarray, S: np.ndarray | None = None, hop_
     del mask_harm
     percussive = y[: harmony.size] - harmony
     return librosa.util.fix_length(harmony, size=y.size), librosa.util.fix_length(percussive, size=y.size)
+
+
+def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL) -> np.ndarray:
+    """Harmonic soft mask of frames ``m0 .. m1-1`` from a block ``S`` ``(bins, stop-first)`` of a longer spectrogram.
+
+    ``S`` holds frames ``first .. stop-1`` of an ``n_frames``-frame magnitude spectrogram and must
+    reach ``kernel_size // 2`` frames beyond ``[m0, m1)`` unless it touches the spectrogram's ends,
+    where scipy's ``reflect`` edge applies. The result equals columns ``m0:m1`` of
+    ``hpss_masks(<whole spectrogram>)[0]``; shape ``(bins, m1 - m0)``.
+    """
+    half = kernel_size // 2
+    left = half if first == 0 else 0
+    right = half if stop == n_frames else 0
+    if first - left + half > m0 or stop + right - half < m1:
+        raise ValueError("the block lacks the context the time median needs")
+    padded = np.ascontiguousarray(np.pad(S, ((0, 0), (left, right)), mode="symmetric"))
+    start = m0 - (first - left + half)  # first wanted median, counted from the first median computed
+    harm = bottleneck.move_median(padded[:, start: start + (m1 - m0) + kernel_size - 1], window=kernel_size, axis=-1)
+    harm = harm[:, kernel_size - 1:].astype(S.dtype, copy=False)
+    perc = median_filter(S[:, m0 - first: m1 - first], kernel_size, axis=-2)
+    np.square(harm, out=harm)
+    np.square(perc, out=perc)
+    total = harm + perc
+    zero = total <= np.finfo(S.dtype).tiny
+    total[zero] = 1.0
+    harm[zero] = 0.5
+    return np.divide(harm, total, out=harm)

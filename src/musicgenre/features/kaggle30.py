@@ -12,7 +12,8 @@ real clips) once three old defaults are restored:
   (for harmony/perceptr: over all samples of the time-domain signals).
 
 Chroma keeps librosa's default tuning estimation (``tuning=None``), tempo is the global estimate of
-``beat_track`` (``feature.tempo`` with ``aggregate=np.mean`` over the default onset envelope), MFCC
+``beat_track`` (``feature.tempo`` with ``aggregate=np.mean`` over an onset envelope whose mel bands
+are aggregated with ``np.median``, as ``beat_track`` does; not the mean of ``onset_strength``), MFCC
 are librosa's 20 default coefficients (128 mel bands, power to dB with ``ref=1``, ``top_db=80``).
 
 Two implementations, same 57 numbers in :data:`KAGGLE30_COLUMNS` order:
@@ -30,8 +31,9 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from musicgenre.features.hpss import hpss_signals
-from musicgenre.features.spectrum import PAD_MODE, stft
+from musicgenre.features.framewise import overlap_add, rms, spectral_shape, stft_frames, zero_crossing_rate
+from musicgenre.features.hpss import KERNEL, harmonic_mask
+from musicgenre.features.spectrum import PAD_MODE
 
 #: Sample rate of the table's audio (Hz); the recipe's frames are 2048 samples with a 512-sample hop.
 KAGGLE30_SR = 22050
@@ -111,40 +113,133 @@ def kaggle30_reference(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     return _assemble(stats, tempo, mfcc)
 
 
+#: Frames analysed at a time by :func:`kaggle30_features` (2048 frames = 47.6 s at 22050 Hz): memory
+#: stays bounded for any signal length, and a 30 s clip is one block.
+BLOCK_FRAMES = 2048
+_MEDIAN_HALF = KERNEL // 2  # frames of context the harmonic median needs on each side
+_OLA_REACH = N_FFT // HOP_LENGTH - 1  # frames overlapping a sample on each side, minus one
+
+
+class _Moments:
+    """Running count, sum and sum of squares (float64) of every value fed in; mean and variance (ddof=0)."""
+
+    def __init__(self, shape: tuple[int, ...] = ()):
+        self.n = 0
+        self.sum = np.zeros(shape)
+        self.sumsq = np.zeros(shape)
+
+    def add(self, x: np.ndarray) -> None:
+        x = np.asarray(x, dtype=np.float64).ravel()
+        self.n += x.size
+        self.sum += x.sum()
+        self.sumsq += np.dot(x, x)
+
+    def count(self, n: int) -> None:
+        """Account for ``n`` more values that are zero."""
+        self.n += n
+
+    def mean_var(self) -> tuple[np.ndarray, np.ndarray]:
+        mean = self.sum / self.n
+        return mean, np.maximum(self.sumsq / self.n - mean**2, 0.0)
+
+
+def _global_tuning(ypad: np.ndarray, n_frames: int, sr: int) -> float:
+    """librosa's ``estimate_tuning`` of the whole power spectrogram, computed block by block.
+
+    ``piptrack`` is frame-local; only its peaks (frequency and magnitude, far fewer than bins)
+    are kept, then the median-magnitude threshold and the residual histogram are global, as in librosa.
+    """
+    pitches, mags = [], []
+    for first in range(0, n_frames, BLOCK_FRAMES):
+        stop = min(first + BLOCK_FRAMES, n_frames)
+        P = np.square(np.abs(stft_frames(ypad, first, stop, N_FFT, HOP_LENGTH)))
+        pitch, mag = librosa.piptrack(S=P, sr=sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
+        voiced = pitch > 0
+        pitches.append(pitch[voiced])
+        mags.append(mag[voiced])
+    pitch, mag = np.concatenate(pitches), np.concatenate(mags)
+    threshold = np.median(mag) if mag.size else 0.0
+    return float(librosa.pitch_tuning(pitch[mag >= threshold], bins_per_octave=12))
+
+
+def _mean_tempogram(onset: np.ndarray, win_length: int) -> np.ndarray:
+    """Mean over frames of librosa's autocorrelation tempogram of ``onset``, ``(win_length,)``, chunk by chunk."""
+    half = win_length // 2
+    padded = np.pad(onset, (half, half), mode="linear_ramp", end_values=(0, 0))
+    total = np.zeros(win_length)
+    for first in range(0, onset.size, BLOCK_FRAMES):
+        stop = min(first + BLOCK_FRAMES, onset.size)
+        chunk = padded[first: stop + win_length - 1]
+        total += librosa.feature.tempogram(onset_envelope=chunk, win_length=win_length, center=False).sum(axis=1)
+    return total / onset.size
+
+
 def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     """The 57 table statistics of ``y`` (mono, ``(n,)``, at ``sr`` Hz), fast: what prediction calls.
 
-    Same definitions as :func:`kaggle30_reference`, computed once and shared: one magnitude STFT
-    ``S`` (``(1 + n_fft/2, t)`` float32, t = 1 + n // 512 frames) feeds chroma, the three spectral
-    statistics and HPSS; one mel power spectrogram feeds MFCC and the onset envelope of the tempo
-    estimate. HPSS uses a moving median (bottleneck) with scipy's ``mode="reflect"`` edges, so the
-    masks equal scipy's. Returns ``(57,)`` float64 in :data:`KAGGLE30_COLUMNS` order.
+    Same definitions as :func:`kaggle30_reference`, but each block of frames gets one STFT that
+    feeds chroma, RMS, the spectral statistics, HPSS and the mel spectrogram; HPSS medians come from
+    ``bottleneck.move_median`` (:mod:`musicgenre.features.hpss`) and only the harmonic part is
+    inverted (percussive = signal - harmonic). Signals longer than :data:`BLOCK_FRAMES` frames are
+    processed block by block with the context the medians and the overlap-add need, so memory is
+    bounded by one block plus ~0.6 kB per frame (mel bands and spectral peaks for the global chroma
+    tuning, MFCC ``top_db`` and tempo). Returns ``(57,)`` float64 in :data:`KAGGLE30_COLUMNS` order.
     """
     y = _pad_short(y)
-    D = stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH)  # (1025, t) complex64
-    S = np.abs(D)  # magnitude
-    stats: dict[str, np.ndarray | tuple[float, float]] = {}
-
-    # HPSS first: it needs the complex STFT, which is then released.
-    harmony, perceptr = hpss_signals(y, D, S, hop_length=HOP_LENGTH)
-    del D
-    stats["harmony"] = _mean_var(harmony)
-    stats["perceptr"] = _mean_var(perceptr)
-    del harmony, perceptr
-
+    n = y.size
+    n_frames = 1 + n // HOP_LENGTH
+    ypad = np.pad(y, N_FFT // 2, mode="reflect")
     freq = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
-    stats["spectral_centroid"] = centroid = librosa.feature.spectral_centroid(S=S, sr=sr, freq=freq)
-    stats["spectral_bandwidth"] = librosa.feature.spectral_bandwidth(S=S, sr=sr, freq=freq, centroid=centroid)
-    stats["rolloff"] = librosa.feature.spectral_rolloff(S=S, sr=sr, freq=freq)
+    mel_basis = librosa.filters.mel(sr=sr, n_fft=N_FFT)  # (128, 1025), as melspectrogram
+    tuning = _global_tuning(ypad, n_frames, sr) if n_frames > BLOCK_FRAMES else None
+    context = _MEDIAN_HALF + _OLA_REACH
+    inverted = (n_frames - 1) * HOP_LENGTH  # samples the old istft returned; the rest are zeros
 
-    power = np.square(S, out=S)  # S is not needed as magnitude any more
-    stats["chroma_stft"] = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT)
-    log_mel = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr, n_fft=N_FFT))
-    del power, S
+    stats = {name: _Moments() for name in _FRAME_FEATURES}
+    mel = np.empty((mel_basis.shape[0], n_frames), dtype=np.float32)
+    for first in range(0, n_frames, BLOCK_FRAMES):
+        stop = min(first + BLOCK_FRAMES, n_frames)
+        c0, c1 = max(first - context, 0), min(stop + context, n_frames)
+        D = stft_frames(ypad, c0, c1, N_FFT, HOP_LENGTH)  # (1025, c1 - c0) complex64
+        S = np.abs(D)
+        own = slice(first - c0, stop - c0)
+
+        # HPSS: masks for every frame that overlaps this block's samples, then one overlap-add.
+        m0, m1 = max(first - _OLA_REACH, 0), min(stop + _OLA_REACH, n_frames)
+        mask = harmonic_mask(S, c0, c1, n_frames, m0, m1)
+        summed, wss = overlap_add(D[:, m0 - c0: m1 - c0] * mask, N_FFT, HOP_LENGTH)
+        del D, mask
+        # summed[0] is padded sample m0*hop, i.e. y[m0*hop - n_fft/2]; this block owns y[first*hop : stop*hop].
+        q0, q1 = first * HOP_LENGTH, min(stop * HOP_LENGTH, inverted)
+        if q1 > q0:
+            offset = q0 + N_FFT // 2 - m0 * HOP_LENGTH
+            w = wss[offset: offset + q1 - q0]
+            harmony = summed[offset: offset + q1 - q0] / np.where(w > np.finfo(w.dtype).tiny, w, 1.0)
+            stats["harmony"].add(harmony)
+            stats["perceptr"].add(y[q0:q1] - harmony)
+        del summed, wss
+
+        S = S[:, own]
+        centroid, bandwidth, rolloff = spectral_shape(S, freq)
+        stats["spectral_centroid"].add(centroid)
+        stats["spectral_bandwidth"].add(bandwidth)
+        stats["rolloff"].add(rolloff)
+        P = np.square(S, out=S)
+        if tuning is None:  # the whole signal is this one block
+            tuning = float(librosa.estimate_tuning(S=P, sr=sr, n_fft=N_FFT, bins_per_octave=12))
+        stats["chroma_stft"].add(librosa.feature.chroma_stft(S=P, sr=sr, n_fft=N_FFT, tuning=tuning))
+        mel[:, first:stop] = mel_basis @ P
+        del P, S
+        stats["rms"].add(rms(ypad[first * HOP_LENGTH: (stop - 1) * HOP_LENGTH + N_FFT], stop - first, N_FFT, HOP_LENGTH))
+        stats["zero_crossing_rate"].add(zero_crossing_rate(y, first, stop, N_FFT, HOP_LENGTH))
+
+    stats["harmony"].count(n - inverted)  # the zero tail
+    stats["perceptr"].count(n - inverted)
+    log_mel = librosa.power_to_db(mel)
+    del mel
     mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=N_MFCC)
-    onset = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=HOP_LENGTH)
-    tempo = librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=HOP_LENGTH)[0]
-
-    stats["rms"] = librosa.feature.rms(y=y, frame_length=N_FFT, hop_length=HOP_LENGTH, pad_mode=PAD_MODE)
-    stats["zero_crossing_rate"] = librosa.feature.zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP_LENGTH)
-    return _assemble(stats, tempo, mfcc)
+    onset = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=HOP_LENGTH, aggregate=np.median)  # as beat_track
+    win_length = int(librosa.time_to_frames(8.0, sr=sr, hop_length=HOP_LENGTH))  # feature.tempo's ac_size
+    tempogram = _mean_tempogram(onset, win_length)[:, None]
+    tempo = librosa.feature.tempo(tg=tempogram, sr=sr, hop_length=HOP_LENGTH)[0]
+    return _assemble({k: tuple(float(v) for v in m.mean_var()) for k, m in stats.items()}, tempo, mfcc)
