@@ -10,11 +10,12 @@ No TensorFlow needed: the weights were converted from the ``musicnn==0.1.0`` whe
 """
 
 from musicgenre.backbones.musicnn.config import MSD_TAGS, MTT_TAGS, InputConfig, MusicnnConfig, model_config
+from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_dataset, embed_files
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze, load_model, run_patches
 from musicgenre.backbones.musicnn.model import Musicnn
 from musicgenre.backbones.musicnn.preprocess import log_mel, patches_from_signal, to_patches
 
 __all__ = [
-    "LAYERS", "MSD_TAGS", "MTT_TAGS", "InputConfig", "Musicnn", "MusicnnConfig", "MusicnnResult", "analyze",
+    "EmbedConfig", "LAYERS", "MSD_TAGS", "embed_dataset", "embed_files", "MTT_TAGS", "InputConfig", "Musicnn", "MusicnnConfig", "MusicnnResult", "analyze",
     "load_model", "log_mel", "model_config", "patches_from_signal", "run_patches", "to_patches",
 ]

@@ -1,0 +1,284 @@
+"""musicnn embeddings of many files: cached per file content, in parallel, per track or per patch.
+
+Cache layout: ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/<sha256>.npz`` holding every
+per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``, ``patch_starts_s``), so
+any layer, per track or per patch, comes from one entry. Entries are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
+from musicgenre.backbones.musicnn.config import model_config
+from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
+
+#: Bump when the model outputs for the same file change (weights, input pipeline).
+EMBED_VERSION = 1
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
+_ARRAYS = ("taggram", "max_pool", "mean_pool", "penultimate", "patch_starts_s")
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """How :func:`embed_files` runs: which model, where the cache lies (``None``: no cache), how many processes."""
+
+    model: str = "msd"
+    cache_dir: Path | None = DEFAULT_CACHE_DIR
+    jobs: int = 1
+
+
+@dataclass
+class TrackOutputs:
+    """Per-patch musicnn outputs of one file."""
+
+    path: Path
+    arrays: dict[str, np.ndarray]  # _ARRAYS -> (patches, dim) / (patches,)
+    cached: bool = False
+
+    def patches(self, layer: str) -> np.ndarray:
+        """``(patches, dim)`` of ``layer`` (one of max_pool, mean_pool, penultimate, taggram)."""
+        return self.arrays[layer]
+
+    def track(self, layer: str) -> np.ndarray:
+        """``(dim,)``: mean of ``layer`` over the file's 3 s patches."""
+        return self.arrays[layer].mean(axis=0)
+
+
+@dataclass(frozen=True)
+class EmbedFailure:
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class EmbedRun:
+    tracks: list[TrackOutputs] = field(default_factory=list)
+    failures: list[EmbedFailure] = field(default_factory=list)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(t.cached for t in self.tracks)
+
+
+def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[EmbedFailure]]:
+    """Files named by ``paths`` (folders searched recursively by audio extension), without repeats, and a
+    failure for every path that does not exist. A file given explicitly is kept whatever its extension."""
+    files: list[Path] = []
+    missing: list[EmbedFailure] = []
+    seen: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
+            if not found:
+                missing.append(EmbedFailure(p, "folder holds no audio files"))
+        elif p.exists():
+            found = [p]
+        else:
+            missing.append(EmbedFailure(p, "no such file or folder"))
+            continue
+        for f in found:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                files.append(f)
+    return files, missing
+
+
+def file_hash(path: str | Path) -> str:
+    """Hex SHA-256 of the file's content (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def write_table(frame, path: str | Path) -> None:
+    """Write ``frame`` to ``.parquet`` (needs pyarrow) or ``.csv``, chosen by the extension."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError(f"{path}: output must end in .parquet or .csv")
+
+
+def _cache_path(cache_dir: Path, model: str, key: str) -> Path:
+    return Path(cache_dir) / f"{model}-v{EMBED_VERSION}" / key[:2] / f"{key}.npz"
+
+
+def _cache_get(cache_dir: Path, model: str, key: str) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(_cache_path(cache_dir, model, key)) as data:
+            return {k: data[k] for k in _ARRAYS}
+    except (OSError, KeyError, ValueError, EOFError):
+        return None
+
+
+def _cache_put(cache_dir: Path, model: str, key: str, arrays: dict[str, np.ndarray]) -> None:
+    target = _cache_path(cache_dir, model, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
+    return {k: np.asarray(getattr(result, k), dtype=np.float32) for k in _ARRAYS}
+
+
+def embed_file(path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None) -> TrackOutputs | EmbedFailure:
+    """musicnn outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason."""
+    path = Path(path)
+    name = model_config(model).name
+    try:
+        arrays = _arrays_of(analyze(path, model=name))
+    except AudioError as error:
+        return EmbedFailure(path, error.reason)
+    except Exception as error:  # keep the run going; say what broke
+        return EmbedFailure(path, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}")
+    if cache_dir is not None and key is not None:
+        _cache_put(cache_dir, name, key, arrays)
+    return TrackOutputs(path, arrays)
+
+
+def _init_worker() -> None:
+    """One thread per worker process: the pool already uses the cores."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def embed_files(
+    paths: Iterable[str | Path],
+    config: EmbedConfig = EmbedConfig(),
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
+) -> EmbedRun:
+    """musicnn outputs of every audio file under ``paths`` (files, folders searched recursively).
+
+    Cached files are read here; the rest run on ``config.jobs`` processes. ``total(n)`` is called
+    once, ``progress(1)`` after each file. Tracks keep the order of the inputs.
+    """
+    name = model_config(config.model).name
+    files, missing = find_audio(paths)
+    if total:
+        total(len(files))
+    results: dict[int, TrackOutputs | EmbedFailure] = {}
+    todo: list[tuple[int, Path, str | None]] = []
+    for i, path in enumerate(files):
+        key = None
+        if config.cache_dir is not None:
+            try:
+                key = file_hash(path)
+            except OSError as error:
+                results[i] = EmbedFailure(path, f"cannot read: {error.strerror or error}")
+                progress and progress(1)
+                continue
+            hit = _cache_get(config.cache_dir, name, key)
+            if hit is not None:
+                results[i] = TrackOutputs(path, hit, cached=True)
+                progress and progress(1)
+                continue
+        todo.append((i, path, key))
+
+    jobs = max(1, min(config.jobs, len(todo)))
+    if jobs == 1:
+        for i, path, key in todo:
+            results[i] = embed_file(path, name, config.cache_dir, key)
+            progress and progress(1)
+    elif todo:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+            futures = {pool.submit(embed_file, path, name, config.cache_dir, key): (i, path) for i, path, key in todo}
+            for future in as_completed(futures):
+                i, path = futures[future]
+                try:
+                    results[i] = future.result()
+                except Exception as error:  # a worker died (killed, out of memory)
+                    results[i] = EmbedFailure(path, f"worker failed: {type(error).__name__}: {error}")
+                progress and progress(1)
+
+    run = EmbedRun(failures=list(missing))
+    for i in sorted(results):
+        (run.tracks if isinstance(results[i], TrackOutputs) else run.failures).append(results[i])
+    return run
+
+
+def to_frame(run: EmbedRun, layer: str = "max_pool", patches: bool = False, model: str = "msd"):
+    """A pandas table: ``file, model, layer, [patch, start_s, end_s | n_patches], e0 … e{dim-1}``."""
+    import pandas as pd
+
+    if layer not in (*LAYERS, "taggram"):
+        raise ValueError(f"unknown layer {layer!r}: choose one of {', '.join(LAYERS)}")
+    name = model_config(model).name
+    patch_s = 187 * 256 / 16000
+    rows, meta = [], []
+    for track in run.tracks:
+        if patches:
+            values = track.patches(layer)
+            for j, start in enumerate(track.arrays["patch_starts_s"]):
+                meta.append({"file": str(track.path), "model": name, "layer": layer, "patch": j,
+                             "start_s": round(float(start), 3), "end_s": round(float(start) + patch_s, 3)})
+            rows.append(values)
+        else:
+            meta.append({"file": str(track.path), "model": name, "layer": layer, "n_patches": int(track.patches(layer).shape[0])})
+            rows.append(track.track(layer)[None, :])
+    dim = rows[0].shape[1] if rows else 0
+    values = np.concatenate(rows) if rows else np.zeros((0, dim), np.float32)
+    columns = [f"e{i}" for i in range(dim)]
+    return pd.concat([pd.DataFrame(meta), pd.DataFrame(values, columns=columns)], axis=1)
+
+
+def embed_dataset(
+    paths: Iterable[str | Path],
+    layer: str = "max_pool",
+    model: str = "msd",
+    jobs: int = 1,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    progress: Callable[[int], object] | None = None,
+) -> np.ndarray:
+    """Track embeddings ``(n_tracks, dim)`` float32 (mean over 3 s patches), rows in the order of ``paths``.
+
+    ``paths`` are audio files (one row each). ``layer``: max_pool / mean_pool (753) or penultimate (200).
+    Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
+    """
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if p.is_dir():
+            raise ValueError(f"{p}: embed_dataset takes audio files, one row each, not folders")
+    if layer not in LAYERS:
+        raise ValueError(f"unknown layer {layer!r}: choose one of {', '.join(LAYERS)}")
+    if not paths:
+        dim = model_config(model).pool_dim if layer != "penultimate" else model_config(model).backend_units
+        return np.zeros((0, dim), np.float32)
+    run = embed_files(paths, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
+    if run.failures:
+        first = run.failures[0]
+        raise AudioError(first.path, first.reason)
+    by_path = {t.path.resolve(): t for t in run.tracks}
+    return np.stack([by_path[p.resolve()].track(layer) for p in paths]).astype(np.float32)

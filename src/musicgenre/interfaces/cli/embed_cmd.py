@@ -1,0 +1,54 @@
+"""``musicgenre embed``: musicnn embeddings of audio files to a Parquet/CSV table, per track or per patch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("embed")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Table to write: .parquet (needs pyarrow) or .csv.")
+@click.option("--layer", type=click.Choice(["max_pool", "mean_pool", "penultimate", "taggram"]), default="max_pool",
+              show_default=True, help="max_pool / mean_pool: 753 values; penultimate: 200; taggram: the 50 tag probabilities.")
+@click.option("--model", type=click.Choice(["msd", "mtt"]), default="msd", show_default=True)
+@click.option("--patches", is_flag=True, help="One row per 3 s patch (with patch, start_s, end_s) instead of per track.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes (0: one per core).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache of per-file outputs, keyed by content hash [default: ~/.cache/musicgenre/musicnn].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, progress):
+    """musicnn embeddings of PATHS (audio files, or folders searched recursively).
+
+    Per track (default) a row is the mean over the track's 3 s patches; with --patches, one row per patch.
+    Outputs are cached per file content, so a second run (any layer) reads them back. Files that cannot be
+    read are listed on stderr, one line each, and left out; the exit status is 1 if any failed.
+    """
+    from tqdm import tqdm
+
+    from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, default_jobs, embed_files, to_frame, write_table
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise click.UsageError("-o must end in .parquet or .csv")
+    config = EmbedConfig(model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR), jobs=jobs or default_jobs())
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=0, disable=not show, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False) as bar:
+        def set_total(n: int) -> None:
+            bar.reset(total=n)
+
+        run = embed_files(paths, config, progress=bar.update, total=set_total)
+    for failure in run.failures:
+        click.echo(f"error: {failure}", err=True)
+    frame = to_frame(run, layer=layer, patches=patches, model=model)
+    try:
+        write_table(frame, output)
+    except ImportError as error:
+        raise click.ClickException(f"writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'): {error}") from None
+    dim = sum(c.startswith("e") and c[1:].isdigit() for c in frame.columns)
+    click.echo(f"{len(run.tracks)} embedded ({run.n_cached} from cache), {len(run.failures)} failed; "
+               f"{len(frame)} rows x {dim} values ({layer}, {'per patch' if patches else 'mean over patches'}) -> {output}", err=True)
+    sys.exit(1 if run.failures else 0)

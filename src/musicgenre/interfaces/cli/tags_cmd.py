@@ -1,0 +1,68 @@
+"""``musicgenre tags``: musicnn's 50 music tags per track (and per 3 s patch) for audio files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("tags")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", type=click.Choice(["msd", "mtt"]), default="msd", show_default=True,
+              help="msd: 50 last.fm tags of the Million Song Dataset; mtt: 50 MagnaTagATune tags.")
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Show the K most probable tags.")
+@click.option("--timeline", is_flag=True, help="Also show the top tags of every 3 s patch.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (all 50 tags) instead of text.")
+def command(paths, model, top, timeline, as_json):
+    """Music tags of PATHS (audio files, or folders searched recursively) from the pretrained musicnn network.
+
+    A track's tags are the mean over its 3 s patches of each tag's probability (the original musicnn's
+    "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A file that cannot be
+    read gets one line naming it and the reason, and the run goes on; the exit status is 1 if any failed.
+    """
+    from musicgenre.audio import AudioError
+    from musicgenre.backbones.musicnn import analyze, load_model
+    from musicgenre.backbones.musicnn.embed import find_audio
+
+    files, missing = find_audio(paths)
+    failures = len(missing)
+    for failure in missing:
+        click.echo(f"error: {failure.path}: {failure.reason}", err=True)
+    net = load_model(model)
+    for path in files:
+        try:
+            result = analyze(path, model=net)
+        except AudioError as error:
+            failures += 1
+            click.echo(f"error: {error}", err=True)
+            continue
+        track = result.track_tags()
+        ranked = sorted(track.items(), key=lambda kv: -kv[1])
+        if as_json:
+            record = {"file": str(path), "model": result.model, "tags": dict(ranked[:top]) if top < 50 else track,
+                      "n_patches": int(result.taggram.shape[0])}
+            if timeline:
+                record["timeline"] = [
+                    {"start_s": round(float(s), 3), "end_s": round(float(s) + result.patch_seconds, 3),
+                     "tags": {result.tags[i]: float(row[i]) for i in row.argsort()[::-1][:top]}}
+                    for s, row in zip(result.patch_starts_s, result.taggram)
+                ]
+            click.echo(json.dumps(record))
+            continue
+        n = result.taggram.shape[0]
+        click.echo(f"{path}  ({result.model}, mean of {n} patch{'es' if n != 1 else ''} of {result.patch_seconds:.2f} s)")
+        width = max(len(tag) for tag, _ in ranked[:top])
+        for tag, p in ranked[:top]:
+            click.echo(f"  {tag:<{width}}  {p:.3f}")
+        if timeline:
+            for start, row in zip(result.patch_starts_s, result.taggram):
+                best = row.argsort()[::-1][:top]
+                tags = ", ".join(f"{result.tags[i]} {row[i]:.2f}" for i in best)
+                click.echo(f"    {start:6.2f}-{start + result.patch_seconds:6.2f} s  {tags}")
+    if not files and not missing:
+        click.echo("error: no audio files found", err=True)
+        failures += 1
+    sys.exit(1 if failures else 0)
