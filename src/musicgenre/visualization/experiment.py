@@ -44,6 +44,10 @@ class LeaderboardRow:
     macro_f1: float = math.nan
     n_test: int = 0
     train_seconds: float = math.nan
+    valid_accuracy: float = math.nan  # accuracy on the validation clips (the kind of number the seed reported)
+    accuracy_std: float = math.nan  # spread over folds (k-fold only)
+    folds: int = 1
+    inputs: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,17 +149,26 @@ def read_leaderboard(path: Path) -> list[LeaderboardRow]:
     frame = pd.read_csv(path)
     _require(frame, ("model", "accuracy"), path)
     rows = []
+
+    def number(record: dict, key: str, default: float = math.nan) -> float:
+        value = record.get(key, default)
+        return float(value) if pd.notna(value) else default
+
     for record in frame.to_dict("records"):
         accuracy = float(record["accuracy"])
         rows.append(LeaderboardRow(
             model=str(record["model"]),
             protocol=str(record.get("protocol", "") if pd.notna(record.get("protocol", "")) else ""),
             accuracy=accuracy,
-            ci_low=float(record.get("ci_low", accuracy)),
-            ci_high=float(record.get("ci_high", accuracy)),
-            macro_f1=float(record.get("macro_f1", math.nan)),
-            n_test=int(record["n_test"]) if pd.notna(record.get("n_test", math.nan)) else 0,
-            train_seconds=float(record.get("train_seconds", math.nan)),
+            ci_low=number(record, "ci_low", accuracy),
+            ci_high=number(record, "ci_high", accuracy),
+            macro_f1=number(record, "macro_f1"),
+            n_test=int(number(record, "n_test", 0)),
+            train_seconds=number(record, "train_seconds"),
+            valid_accuracy=number(record, "valid_accuracy"),
+            accuracy_std=number(record, "accuracy_std"),
+            folds=int(number(record, "folds", 1)),
+            inputs=str(record["inputs"]) if pd.notna(record.get("inputs", math.nan)) else "",
         ))
     return rows
 

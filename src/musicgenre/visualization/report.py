@@ -20,15 +20,27 @@ from musicgenre.visualization.experiment_figures import NamedFigure, experiment_
 from musicgenre.visualization.results import SEED_REFERENCES, Reference
 from musicgenre.visualization.style import figure_png
 
-#: What the known protocols mean, stated at the top of the report.
+#: What the known protocols mean, stated at the top of the report (HTML).
 PROTOCOL_NOTES: dict[str, str] = {
     "fault-filtered": (
-        "Fault-filtered, artist-conditional split of Kereliuk, Sturm &amp; Larsen (2015): 443 training, "
-        "197 validation and 290 test clips; 70 faulty clips left out and no artist on both sides, "
-        "so the test clips are unseen music by unseen artists."
+        "Fault-filtered, artist-conditional split of Kereliuk, Sturm &amp; Larsen (2015): trained on 443 clips, "
+        "selected on 197 validation clips, scored once on 290 test clips; the 70 faulty clips are left out and "
+        "no artist is on both sides, so the test clips are unseen music by unseen artists."
     ),
+    "kfold": "Stratified k-fold over all clips: every clip is scored once, by the fold that did not train on it.",
+    "holdout": "One random split of all clips (the seed study's kind of split): artists repeat across train and test, so numbers run optimistic.",
     "stratified": "Random stratified 500 / 250 / 250 split of all 1000 clips: artists repeat across train and test, so numbers run optimistic.",
 }
+
+#: Why the seed's numbers are drawn but not directly comparable (HTML).
+SEED_NOTE = (
+    "The seed study's 62 % (validation) and 64.4 % (unseen clips) were measured on a random split of GTZAN, "
+    "where the same artists and GTZAN's repeated clips fall on both sides, and without intervals; they are drawn "
+    "for orientation, and are directly comparable only to a random-split protocol."
+)
+
+#: experiment.json keys shown as a plain "key: value" list (others are summarised or left out).
+META_SCALARS = ("data", "data_kind", "n_tracks", "seed", "date", "seconds_this_run")
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1400px;
@@ -80,24 +92,41 @@ def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Refer
     for rank, row in enumerate(sorted(rows, key=lambda r: -r.accuracy), start=1):
         seconds = f"{row.train_seconds:.1f}" if math.isfinite(row.train_seconds) else "–"
         f1 = f"{row.macro_f1:.3f}" if math.isfinite(row.macro_f1) else "–"
+        spread = f" ± {row.accuracy_std * 100:.1f}" if row.folds > 1 and math.isfinite(row.accuracy_std) else ""
         body.append(
-            f"<tr><td>{rank}. {_e(row.model)}</td><td>{_pct(row.accuracy)}</td><td>{_pct(row.ci_low)} – {_pct(row.ci_high)}</td>"
-            f"<td>{f1}</td><td>{row.n_test or '–'}</td><td>{seconds}</td></tr>"
+            f"<tr><td>{rank}. {_e(row.model)}</td><td>{_pct(row.accuracy)}{spread}</td><td>{_pct(row.ci_low)} – {_pct(row.ci_high)}</td>"
+            f"<td>{_pct(row.valid_accuracy)}</td><td>{f1}</td><td>{row.n_test or '–'}</td><td>{seconds}</td></tr>"
         )
     for ref in references:
-        body.append(f'<tr class="reference"><td>{_e(ref.label)}</td><td>{_pct(ref.accuracy)}</td><td></td><td></td><td></td><td></td></tr>')
-    head = "<tr><th>model</th><th>test accuracy</th><th>interval</th><th>macro F1</th><th>test clips</th><th>training (s)</th></tr>"
+        test, valid = (_pct(ref.accuracy), "") if ref.measured_on == "test" else ("", _pct(ref.accuracy))
+        body.append(f'<tr class="reference"><td>{_e(ref.label)}</td><td>{test}</td><td></td><td>{valid}</td>' + "<td></td>" * 3 + "</tr>")
+    head = ("<tr><th>model</th><th>test accuracy</th><th>interval</th><th>validation accuracy</th><th>macro F1</th>"
+            "<th>test clips</th><th>training (s)</th></tr>")
     return f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
 
 
 def _protocol_block(run: ExperimentRun) -> str:
     protocol = run.protocol
     note = PROTOCOL_NOTES.get(protocol.lower(), "")
-    rows = "".join(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>" for key, value in run.meta.items() if key != "protocol")
+    meta = run.meta
+    items = [(key, meta[key]) for key in META_SCALARS if key in meta and not isinstance(meta[key], (dict, list))]
+    items += [(key, value) for key, value in meta.items()
+              if key not in META_SCALARS and key != "protocol" and isinstance(value, (str, int, float)) and key != "notes"]
+    folds = meta.get("folds")
+    if isinstance(folds, list) and folds and all(isinstance(f, dict) for f in folds):
+        sizes = sorted({(f.get("train"), f.get("valid"), f.get("test")) for f in folds}, key=str)
+        text = "; ".join(f"{tr} / {va} / {te}" for tr, va, te in sizes)
+        items.append(("folds", f"{len(folds)} × train / valid / test clips: {text}"))
+    rows = "".join(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>" for key, value in items)
+    notes = meta.get("notes")
+    notes_html = ""
+    if isinstance(notes, dict) and notes:
+        notes_html = "<ul>" + "".join(f"<li><strong>{_e(k)}</strong>: {_e(v)}</li>" for k, v in notes.items()) + "</ul>"
     return (
         '<section class="protocol"><div class="name">Protocol: ' + _e(protocol) + "</div>"
         + (f"<p>{note}</p>" if note else "")
         + (f'<dl class="meta">{rows}</dl>' if rows else "")
+        + notes_html
         + "</section>"
     )
 
@@ -129,8 +158,8 @@ def report_html(run: ExperimentRun, images: Sequence[ReportImage], title: str | 
     ]
     if run.leaderboard:
         parts.append(leaderboard_table(run.leaderboard))
-        parts.append("<p>Accuracy on the protocol's test clips; the interval is the leaderboard's <code>ci_low</code>–<code>ci_high</code>. "
-                     "Reference rows: the seed project's 62 % (its validation split) and 64.4 % (unseen clips).</p>")
+        parts.append("<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds); the interval is the "
+                     "leaderboard's <code>ci_low</code>–<code>ci_high</code>. " + SEED_NOTE + "</p>")
     else:
         parts.append("<p>No leaderboard in this folder.</p>")
     parts += [_figure(image) for image in images if image.model is None]
