@@ -1,0 +1,245 @@
+"""One reproducible study: every applicable model under one protocol, written as an Experiment folder.
+
+``DIR/leaderboard.csv|.md``, ``DIR/experiment.json`` and per model ``DIR/<model>/`` with
+``per_genre.csv``, ``confusion.csv``, ``predictions.csv``, ``result.json`` and, for networks,
+``history.csv`` / ``best_epoch.txt``; ``model.onnx`` for every model (see DEVELOPING.md). A model
+whose ``result.json`` exists is finished: running again into the same folder skips it (resume).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from musicgenre.evaluation import leaderboard as board
+from musicgenre.evaluation.data import StudyData
+from musicgenre.evaluation.metrics import confusion, per_genre, summarise
+from musicgenre.evaluation.protocols import Fold, make_folds
+from musicgenre.evaluation.runner import FoldResult, fit_on, run_folds
+from musicgenre.genres import GENRES
+from musicgenre.models import ENSEMBLE, SoftVotingEnsemble, available_models, make_model, save_onnx, select_members
+from musicgenre.training import HISTORY_COLUMNS
+
+PROBA_COLUMNS = [f"p_{g}" for g in GENRES]
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """What to run: protocol (``fault-filtered``, ``kfold``, ``holdout``), models (None: all applicable)."""
+
+    protocol: str = "fault-filtered"
+    models: tuple[str, ...] | None = None
+    seed: int = 0
+    k: int = 10
+    ensemble_max_members: int = 5
+    export_onnx: bool = True
+
+
+def applicable_models(data: StudyData, requested: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
+    """Models to run on ``data`` in zoo order, and the skipped ones with the reason."""
+    infos = available_models()
+    unknown = [m for m in (requested or []) if m not in infos]
+    if unknown:
+        raise ValueError(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(infos)}")
+    names = list(requested) if requested else list(infos)
+    run, skipped = [], {}
+    for name in names:
+        info = infos[name]
+        if info.inputs not in data.views:
+            skipped[name] = (f"needs {info.inputs} from audio (--data)" if info.needs_audio
+                             else f"needs the {info.inputs} view, absent from this input")
+        else:
+            run.append(name)
+    if ENSEMBLE in run:  # the ensemble is assembled from members already run, so it goes last
+        run = [m for m in run if m != ENSEMBLE] + [ENSEMBLE]
+    return run, skipped
+
+
+def _write_predictions(path: Path, data: StudyData, results: list[FoldResult]) -> None:
+    frames = []
+    for r in results:
+        for part, tracks, proba in (("valid", r.fold.valid, r.valid_proba), ("test", r.fold.test, r.test_proba)):
+            frame = pd.DataFrame(proba, columns=PROBA_COLUMNS)
+            frame.insert(0, "clip_id", data.clip_ids[tracks])
+            frame.insert(1, "fold", r.fold.name)
+            frame.insert(2, "part", part)
+            frame.insert(3, "genre", [GENRES[i] for i in data.y[tracks]])
+            frames.append(frame)
+    pd.concat(frames).to_csv(path, index=False, float_format="%.6g")
+
+
+def _read_predictions(path: Path, data: StudyData, folds: list[Fold]) -> list[FoldResult]:
+    """Per-fold valid/test probabilities of a finished model, in the order of ``folds``' tracks."""
+    table = pd.read_csv(path)
+    position = {c: i for i, c in enumerate(data.clip_ids)}
+    out = []
+    for fold in folds:
+        parts = {}
+        for part, tracks in (("valid", fold.valid), ("test", fold.test)):
+            rows = table[(table["fold"] == fold.name) & (table["part"] == part)]
+            proba = np.zeros((len(tracks), len(GENRES)), np.float32)
+            where = {t: i for i, t in enumerate(tracks)}
+            for clip, values in zip(rows["clip_id"], rows[PROBA_COLUMNS].to_numpy(np.float32)):
+                proba[where[position[clip]]] = values
+            parts[part] = proba
+        out.append(FoldResult(fold, parts["valid"], parts["test"], 0.0))
+    return out
+
+
+def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult], seed: int) -> dict:
+    """Leaderboard row of a model: pooled test predictions (k-fold: every track once) + fold spread."""
+    tracks = np.concatenate([r.fold.test for r in results])
+    pred = np.concatenate([r.test_proba.argmax(1) for r in results])
+    row = {"model": name, "protocol": protocol, **summarise(data.y[tracks], pred, seed=seed)}
+    fold_acc = [float((r.test_proba.argmax(1) == data.y[r.fold.test]).mean()) for r in results]
+    valid_acc = [float((r.valid_proba.argmax(1) == data.y[r.fold.valid]).mean()) for r in results]
+    row.update({"accuracy_std": float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0, "folds": len(results),
+                "valid_accuracy": float(np.mean(valid_acc)), "fold_accuracies": fold_acc,
+                "train_seconds": float(sum(r.train_seconds for r in results))})
+    return row
+
+
+def _write_model_files(folder: Path, name: str, data: StudyData, results: list[FoldResult], row: dict, seed: int) -> None:
+    tracks = np.concatenate([r.fold.test for r in results])
+    pred = np.concatenate([r.test_proba.argmax(1) for r in results])
+    per_genre(data.y[tracks], pred, seed=seed).to_csv(folder / "per_genre.csv", index=False, float_format="%.4f")
+    matrix = pd.DataFrame(confusion(data.y[tracks], pred), index=list(GENRES), columns=list(GENRES))
+    matrix.index.name = "genre"
+    matrix.to_csv(folder / "confusion.csv")
+    _write_predictions(folder / "predictions.csv", data, results)
+    first = results[0].model
+    history = getattr(first, "history_", None)
+    if history is not None:
+        pd.DataFrame(history.rows, columns=list(HISTORY_COLUMNS)).to_csv(folder / "history.csv", index=False,
+                                                                         float_format="%.6g")
+        (folder / "best_epoch.txt").write_text(f"{history.best_epoch}\n")
+        row["best_epochs"] = [getattr(getattr(r.model, "history_", None), "best_epoch", None) for r in results[:1]]
+    if getattr(first, "params_", None) is not None:
+        row["chosen_params"] = repr(first.params_)
+
+
+def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> None:
+    view = data.views[view_name]
+    save_onnx(model, folder / "model.onnx", view.feature_names, view.recipe, name=name,
+              sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)
+
+
+def _ensemble(data: StudyData, folds: list[Fold], members: dict[str, list[FoldResult]], max_members: int,
+              ) -> tuple[list[FoldResult], list[list[str]]]:
+    """Per fold: members chosen greedily on *valid*, test probabilities = mean of theirs."""
+    results, chosen = [], []
+    for i, fold in enumerate(folds):
+        valid = {name: rs[i].valid_proba for name, rs in members.items()}
+        names = select_members(valid, data.y[fold.valid], max_members)
+        chosen.append(names)
+        results.append(FoldResult(fold, np.mean([members[n][i].valid_proba for n in names], axis=0),
+                                  np.mean([members[n][i].test_proba for n in names], axis=0), 0.0))
+    return results, chosen
+
+
+def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = ExperimentConfig(), *,
+                   log: Callable[[str], None] = print) -> pd.DataFrame:
+    """Run the study into folder ``out``; return the leaderboard (one row per finished model)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    names, skipped = applicable_models(data, config.models)
+    for name, reason in skipped.items():
+        log(f"skip {name}: {reason}")
+    folds = make_folds(config.protocol, data.clip_ids.tolist(), data.y, k=config.k, seed=config.seed)
+    log(f"{config.protocol}: {len(folds)} fold(s), train/valid/test tracks "
+        f"{len(folds[0].train)}/{len(folds[0].valid)}/{len(folds[0].test)}; {len(names)} model(s)")
+    infos = available_models()
+    rows: list[dict] = []
+    fold_results: dict[str, list[FoldResult]] = {}
+    for index, name in enumerate(names, 1):
+        folder = out / name
+        result_file = folder / "result.json"
+        if result_file.is_file():
+            row = json.loads(result_file.read_text())
+            if row.get("protocol") == config.protocol:
+                log(f"[{index}/{len(names)}] {name}: finished earlier, skipped ({row['accuracy']:.3f})")
+                rows.append(row)
+                if (folder / "predictions.csv").is_file():
+                    fold_results[name] = _read_predictions(folder / "predictions.csv", data, folds)
+                continue
+        folder.mkdir(exist_ok=True)
+        log(f"[{index}/{len(names)}] {name}: {infos[name].description}")
+        if name == ENSEMBLE:
+            pool = {n: rs for n, rs in fold_results.items()
+                    if infos[n].family != "ensemble" and infos[n].inputs == infos[ENSEMBLE].inputs}
+            if not pool:
+                log(f"skip {ENSEMBLE}: no finished member models on {infos[ENSEMBLE].inputs}")
+                continue
+            results, chosen = _ensemble(data, folds, pool, config.ensemble_max_members)
+            members = [(n, _refit_member(n, data, folds[0], config.seed, fold_results)) for n in chosen[0]]
+            results[0].model = SoftVotingEnsemble(members)
+            log(f"  members (fold 1, chosen on valid): {', '.join(chosen[0])}")
+        else:
+            view = data.views[infos[name].inputs]
+            results = run_folds(name, data, view, folds, seed=config.seed, progress=lambda m: log("  " + m))
+            fold_results[name] = results
+        row = _score(name, config.protocol, data, results, config.seed)
+        if name == ENSEMBLE:
+            row["members"] = chosen
+        _write_model_files(folder, name, data, results, row, config.seed)
+        if config.export_onnx:
+            _export(folder, name, results[0].model, data, infos[name].inputs)
+        row["inputs"], row["description"] = infos[name].inputs, infos[name].description
+        result_file.write_text(json.dumps(row, indent=1))
+        fold_results.setdefault(name, results)
+        log(f"  {name}: {config.protocol} accuracy {row['accuracy']:.3f} "
+            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] ({row['train_seconds']:.1f} s)")
+        rows.append(row)
+        _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
+    return _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
+
+
+
+
+def _refit_member(name: str, data: StudyData, fold: Fold, seed: int, fold_results: dict[str, list[FoldResult]]):
+    """The member fitted on ``fold`` (from this run when kept, else refitted: same seed, same model)."""
+    kept = fold_results.get(name, [None])[0]
+    if kept is not None and kept.model is not None:
+        return kept.model
+    view = data.views[available_models()[name].inputs]
+    return fit_on(make_model(name, seed=seed), data, view, fold.train, fold.valid)
+
+
+def _write_summary(out: Path, data: StudyData, config: ExperimentConfig, rows: list[dict], folds: list[Fold],
+                   skipped: dict[str, str], seconds: float) -> pd.DataFrame:
+    table = board.leaderboard_frame(rows)
+    table.to_csv(out / "leaderboard.csv", index=False, float_format="%.4f")
+    (out / "leaderboard.md").write_text(board.leaderboard_markdown(table, config.protocol, data, len(folds), rows))
+    meta = {
+        "protocol": config.protocol, "data": data.source, "data_kind": data.kind, "n_tracks": len(data),
+        "seed": config.seed, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "folds": [{"name": f.name, "train": len(f.train), "valid": len(f.valid), "test": len(f.test)} for f in folds],
+        "config": asdict(config), "models": [r["model"] for r in rows], "skipped": skipped,
+        "seconds_this_run": round(seconds, 1),
+        "notes": {
+            "mlp-mfcc inputs": ("table: 20 MFCC means + 20 MFCC variances (the public table has no 40 MFCC means); "
+                                "audio: means of 40 MFCCs over the clip"),
+            "model.onnx": "the model fitted on the first fold (for fault-filtered and holdout: the only fold)",
+            "accuracy": "pooled over the test tracks of every fold (k-fold: each track once); "
+                        "interval: 95 % percentile bootstrap over those tracks",
+        },
+        "versions": {"python": platform.python_version(), **_versions()},
+    }
+    (out / "experiment.json").write_text(json.dumps(meta, indent=1))
+    return table
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+    import torch
+
+    return {"numpy": np.__version__, "scikit-learn": sklearn.__version__, "torch": torch.__version__}

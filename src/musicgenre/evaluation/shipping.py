@@ -1,0 +1,74 @@
+"""Fit a chosen model on *every* track (for shipping) and write its ONNX Model file.
+
+Choices that need a validation set are made first on a stratified hold-out of the tracks
+(``valid_fraction``), then the model is refitted on all tracks with those choices frozen:
+a baseline keeps the hyper-parameters chosen on the hold-out, a network trains for the best epoch
+found there (callbacks off), the ensemble keeps the members chosen there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from musicgenre.evaluation.data import StudyData
+from musicgenre.evaluation.protocols import _inner_valid
+from musicgenre.evaluation.runner import fit_on, track_probabilities
+from musicgenre.models import (
+    BASELINES,
+    ENSEMBLE,
+    BaselineClassifier,
+    NeuralClassifier,
+    SoftVotingEnsemble,
+    available_models,
+    make_model,
+    network_configs,
+    save_onnx,
+    select_members,
+)
+
+
+def _frozen(name: str, chosen, seed: int):
+    """An unfitted copy of ``name`` whose valid-set choices (from fitted ``chosen``) are fixed."""
+    if name in BASELINES:
+        return BaselineClassifier(replace(BASELINES[name], grid=(chosen.params_,)), seed=seed, tune=False)
+    config = network_configs()[name]
+    epochs = max(1, chosen.history_.best_epoch)
+    train = config.train.with_(epochs=epochs, early_stopping_patience=None, reduce_lr_patience=None)
+    return NeuralClassifier(config, seed=seed, train_config=train)
+
+
+def fit_all(data: StudyData, name: str, *, seed: int = 0, valid_fraction: float = 0.15,
+            log: Callable[[str], None] = print):
+    """``name`` fitted on all tracks of ``data`` (choices made on a ``valid_fraction`` hold-out first)."""
+    infos = available_models()
+    if name not in infos:
+        raise KeyError(f"unknown model {name!r}; known: {', '.join(infos)}")
+    everything = np.arange(len(data))
+    fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
+    if name == ENSEMBLE:
+        pool = [n for n, i in infos.items() if i.family != "ensemble" and i.inputs == infos[ENSEMBLE].inputs
+                and i.inputs in data.views]
+        view = data.views[infos[ENSEMBLE].inputs]
+        fitted = {n: fit_on(make_model(n, seed=seed), data, view, fit, valid) for n in pool}
+        members = select_members({n: track_probabilities(m, view, valid) for n, m in fitted.items()}, data.y[valid])
+        log(f"ensemble members chosen on the hold-out: {', '.join(members)}")
+        return SoftVotingEnsemble([(n, fit_on(_frozen(n, fitted[n], seed), data, view, everything, None))
+                                   for n in members])
+    view = data.views[infos[name].inputs]
+    chosen = fit_on(make_model(name, seed=seed), data, view, fit, valid)
+    acc = float((track_probabilities(chosen, view, valid).argmax(1) == data.y[valid]).mean())
+    log(f"{name}: hold-out accuracy {acc:.3f} on {len(valid)} tracks (choices frozen; refitting on all {len(data)})")
+    return fit_on(_frozen(name, chosen, seed), data, view, everything, None)
+
+
+def export_all(data: StudyData, name: str, path: str | Path, *, seed: int = 0,
+               log: Callable[[str], None] = print) -> Path:
+    """Fit ``name`` on all tracks and write the ONNX Model file to ``path``."""
+    model = fit_all(data, name, seed=seed, log=log)
+    view = data.views[available_models()[name].inputs]
+    return save_onnx(model, path, view.feature_names, view.recipe, name=name,
+                     sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)

@@ -1,0 +1,82 @@
+"""``musicgenre experiment``: run the model zoo under a protocol into an Experiment folder, or fit
+one model on every track and write its ONNX Model file for shipping (``--fit-all``)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.command("experiment")
+@click.option("--table", type=click.Path(exists=True, dir_okay=False), help="Feature table in the layout of features_30_sec.csv.")
+@click.option("--data", "data_path", type=click.Path(exists=True, file_okay=False),
+              help="Audio dataset folder (GTZAN in either layout, or <genre>/ folders); enables the CNNs.")
+@click.option("--protocol", type=click.Choice(["fault-filtered", "kfold", "holdout"]), default="fault-filtered",
+              show_default=True, help="fault-filtered: published 443/197/290 split; kfold: stratified k folds; "
+                                      "holdout: one random 70/15/15 split (the seed's kind, comparison only).")
+@click.option("-k", "--folds", "k", type=int, default=10, show_default=True, help="Folds for --protocol kfold.")
+@click.option("--models", default=None, help="Comma-separated model names (default: every applicable model).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of splits, initialisation and batches.")
+@click.option("--fit-all", "fit_all_model", default=None, metavar="MODEL",
+              help="Fit MODEL on all tracks and write its ONNX file to -o instead of running a study.")
+@click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
+@click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
+@click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
+def command(table, data_path, protocol, k, models, seed, fit_all_model, threads, list_models, output) -> None:
+    """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
+
+    \b
+    musicgenre experiment --table ../shared/gtzan/features_30_sec.csv --protocol fault-filtered -o runs/ff
+    musicgenre experiment --table ../shared/gtzan/features_30_sec.csv --protocol kfold -o runs/kfold
+    musicgenre experiment --data ~/GTZAN --models cnn2d-gap,mlp-mfcc -o runs/audio
+    musicgenre experiment --table ../shared/gtzan/features_30_sec.csv --fit-all ensemble -o model.onnx
+
+    Every number names its protocol and carries a 95 % bootstrap interval. Running again into the
+    same folder resumes: finished models are skipped.
+    """
+    from musicgenre.models import available_models
+
+    if list_models:
+        for name, info in available_models().items():
+            click.echo(f"{name:<20} {info.family:<9} {info.inputs:<12} {info.description}")
+        return
+    if bool(table) == bool(data_path):
+        raise click.UsageError("give exactly one of --table CSV or --data FOLDER")
+    if not output:
+        raise click.UsageError("-o/--output is required")
+    import torch
+
+    from musicgenre.evaluation import ExperimentConfig, export_all, load_audio, load_table, run_experiment
+
+    torch.set_num_threads(max(1, threads))
+    start = time.perf_counter()
+    try:
+        if table:
+            data = load_table(table)
+        else:
+            data = load_audio(data_path, progress=lambda i, n, clip: _log(f"features {i}/{n} {clip}")
+                              if i == n or i % 25 == 1 else None)
+    except (ValueError, OSError) as error:
+        click.echo(f"musicgenre experiment: {error}", err=True)
+        sys.exit(2)
+    if fit_all_model:
+        path = export_all(data, fit_all_model, output, seed=seed, log=_log)
+        click.echo(f"{path}: {fit_all_model} fitted on all {len(data)} tracks ({time.perf_counter() - start:.0f} s)")
+        return
+    config = ExperimentConfig(protocol=protocol, models=tuple(m.strip() for m in models.split(",") if m.strip())
+                              if models else None, seed=seed, k=k)
+    try:
+        board = run_experiment(data, output, config, log=_log)
+    except ValueError as error:
+        click.echo(f"musicgenre experiment: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"{protocol} leaderboard ({len(board)} models, {time.perf_counter() - start:.0f} s), written to {output}:")
+    for _, row in board.iterrows():
+        click.echo(f"  {row['model']:<20} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
+                   f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})")
