@@ -1,1 +1,17 @@
-"""visualization"""
+"""Figures (matplotlib, Agg, no pyplot) and the self-contained HTML report.
+
+Each builder takes arrays/dataclasses and returns a :class:`matplotlib.figure.Figure`; save it with
+:func:`musicgenre.visualization.style.save_figure`. Modules (import the one you need; this package
+module stays light):
+
+- ``clips``: ``Clip``, ``load_clip``, ``genre_examples`` (one decoded example per genre of a dataset folder)
+- ``analysis``: ``MelImage``/``mel_image``, ``ClipFeatures``/``clip_features`` (via ``musicgenre.features``)
+- ``waveforms.plot_waveforms``, ``spectrograms.plot_spectrogram`` / ``plot_spectrograms``,
+  ``feature_images.plot_features``
+- ``experiment``: ``load_experiment(folder) -> ExperimentRun`` (tolerates missing files, lists them)
+- ``results``: ``plot_learning_curves``, ``plot_confusion``, ``plot_per_genre``, ``plot_leaderboard``, ``SEED_REFERENCES``
+- ``experiment_figures.experiment_figures(run)``: every figure of a folder, named
+- ``report``: ``report_html`` (pure) and ``write_report``
+- ``timeline``: ``plot_timeline(prediction)``, ``save_figure``
+- ``style``: genre colours, font sizes, ``new_figure``, ``save_figure``, ``figure_png``
+"""

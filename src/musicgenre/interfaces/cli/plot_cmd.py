@@ -35,7 +35,7 @@ def command() -> None:
     """Draw waveforms, spectrograms and feature images (PNG), or the figures of an experiment folder."""
 
 
-@command.command("waveforms")
+@command.command("waveforms", short_help="One example waveform per genre of a folder.")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("waveforms.png"), show_default=True, help="PNG to write.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw.")
@@ -49,7 +49,7 @@ def waveforms(data: Path, output: Path, seconds: float) -> None:
     _wrote(save_figure(plot_waveforms(genre_examples(data, duration=seconds)), output))
 
 
-@command.command("spectrogram")
+@command.command("spectrogram", short_help="Log-mel spectrogram of one audio file.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("spec.png"), show_default=True, help="PNG to write.")
 @click.option("--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file.")
@@ -65,7 +65,7 @@ def spectrogram(file: Path, output: Path, offset: float, duration: float | None)
     _wrote(save_figure(plot_spectrogram(mel_image(load_clip(file, offset=offset, duration=duration))), output))
 
 
-@command.command("spectrograms")
+@command.command("spectrograms", short_help="One log-mel spectrogram per genre of a folder.")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("specs.png"), show_default=True, help="PNG to write.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw.")
@@ -81,7 +81,7 @@ def spectrograms(data: Path, output: Path, seconds: float) -> None:
     _wrote(save_figure(plot_spectrograms(images), output))
 
 
-@command.command("features")
+@command.command("features", short_help="MFCC, chroma, contrast and tonnetz of a file.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("feats.png"), show_default=True, help="PNG to write.")
 @click.option("--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file.")
@@ -97,7 +97,7 @@ def features(file: Path, output: Path, offset: float, duration: float) -> None:
     _wrote(save_figure(plot_features(clip_features(load_clip(file, offset=offset, duration=duration))), output))
 
 
-@command.command("experiment")
+@command.command("experiment", short_help="Figures of an experiment folder (PNGs).")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("figs"), show_default=True, help="Folder for the PNGs.")
 @_one_line_errors
