@@ -24,6 +24,10 @@ class UnreadableAudio(Exception):
     """The upload is not audio the model can classify (corrupt, not audio, too short, silent); ``str()`` is the reason."""
 
 
+class AnalyzerFailed(Exception):
+    """The analysis could not run (a worker died, or a fault in the pipeline); ``str()`` says what happened."""
+
+
 @dataclass(frozen=True)
 class AnalysisJob:
     """One request's work: ``path`` is our temporary file, ``filename`` the cleaned name shown to the client."""
@@ -60,7 +64,8 @@ def analyze(job: AnalysisJob) -> dict:
     """Classify ``job.path``; return ``Prediction.to_dict()`` with ``file`` set to the display name, plus
     ``spectrogram`` (see :class:`~musicgenre.interfaces.web.spectrogram.MelImage`) when asked and ``elapsed_s``.
 
-    Raises :class:`UnreadableAudio` with a one-line reason that names only ``job.filename``.
+    Raises :class:`UnreadableAudio` (the file's fault) or :class:`AnalyzerFailed` (ours), each with a
+    one-line reason that names only ``job.filename``.
     """
     from musicgenre.audio import AudioError
     from musicgenre.inference import classify
@@ -76,10 +81,10 @@ def analyze(job: AnalysisJob) -> dict:
             result["spectrogram"] = mel_image(job.path, prediction.duration_s).to_dict()
     except AudioError as error:
         raise UnreadableAudio(f"{job.filename}: {_hide_path(error.reason, job)}") from None
-    except Exception as error:  # a decoder or feature step choking on odd input: still the file's fault
+    except Exception as error:  # a fault of ours (features, model), not of the file: a server error
         _log.exception("analysis of %s failed", job.filename)
         reason = _hide_path(" ".join(str(error).split())[:160] or type(error).__name__, job)
-        raise UnreadableAudio(f"{job.filename}: could not be analysed ({reason})") from None
+        raise AnalyzerFailed(f"{job.filename}: internal error while analysing ({type(error).__name__}: {reason})") from None
     result["file"] = job.filename
     result["elapsed_s"] = round(time.perf_counter() - started, 3)
     return result

@@ -90,8 +90,8 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         own_tmp = settings.tmp_dir is None
-        app.state.tmp_dir = Path(tempfile.mkdtemp(prefix="musicgenre-web-")) if own_tmp else Path(settings.tmp_dir)
-        app.state.tmp_dir.mkdir(parents=True, exist_ok=True)
+        if own_tmp:
+            app.state.tmp_dir = Path(tempfile.mkdtemp(prefix="musicgenre-web-"))
         analyzer.start()
         try:
             yield
@@ -109,6 +109,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     app.state.settings = settings
     app.state.analyzer = analyzer
     app.state.in_progress = 0
+    if settings.tmp_dir is not None:  # a given folder is used as it is (made if missing), also without lifespan
+        app.state.tmp_dir = Path(settings.tmp_dir)
+        app.state.tmp_dir.mkdir(parents=True, exist_ok=True)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

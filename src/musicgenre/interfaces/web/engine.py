@@ -17,17 +17,13 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from musicgenre.interfaces.web.analysis import AnalysisJob, UnreadableAudio, analyze, init_worker
+from musicgenre.interfaces.web.analysis import AnalysisJob, AnalyzerFailed, UnreadableAudio, analyze, init_worker
 
 __all__ = ["AnalysisJob", "AnalysisTimeout", "Analyzer", "AnalyzerFailed", "PoolAnalyzer", "UnreadableAudio", "model_card"]
 
 
 class AnalysisTimeout(Exception):
     """The analysis did not finish within the request's time limit."""
-
-
-class AnalyzerFailed(Exception):
-    """The analysis could not run (a worker process died); ``str()`` says what happened."""
 
 
 @runtime_checkable

@@ -250,4 +250,4 @@ async def receive_upload(
 
 
 def _mb(n_bytes: int) -> str:
-    return f"{n_bytes / (1024 * 1024):g} MB"
+    return f"{n_bytes / (1024 * 1024):g} MiB"

@@ -1,0 +1,346 @@
+"""The JSON API through the ASGI test client, with the real shipped model.
+
+Every request's temporary file must be gone when the answer arrives (checked after each test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import re
+import threading
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pytest
+import signals
+
+from musicgenre.genres import GENRE_COLOURS, GENRES
+from musicgenre.inference import classify
+
+LIMIT = 3 * 1024 * 1024  # the `client` fixture's upload limit
+
+
+@pytest.fixture(autouse=True)
+def no_files_left(upload_dir):
+    yield
+    assert list(upload_dir.iterdir()) == [], "a temporary upload was left behind"
+
+
+def wav_bytes(y: np.ndarray, sr: int = signals.SR, fmt: str = "WAV") -> bytes:
+    buffer = io.BytesIO()
+    import soundfile as sf
+
+    sf.write(buffer, y, sr, format=fmt)
+    return buffer.getvalue()
+
+
+def post(client, data: bytes, name: str = "clip.wav", query: str = "", field: str = "file"):
+    return client.post(f"/api/classify{query}", files={field: (name, data, "application/octet-stream")})
+
+
+def check_error(response, status: int, *words: str) -> str:
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail
+    for word in words:
+        assert word in detail, detail
+    return detail
+
+
+# --- happy paths ---------------------------------------------------------------------------------------
+
+def test_real_clip_matches_classify(client, shared_audio: Path, upload_dir):
+    path = shared_audio / "metal" / "metal.00000.wav"
+    response = post(client, path.read_bytes(), name=path.name, query="?timeline=true&top=4")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = classify(path, timeline=True)
+    assert body["file"] == "metal.00000.wav"
+    assert body["genre"] == expected.genre
+    assert body["duration_s"] == pytest.approx(expected.duration_s, abs=1e-3)
+    assert list(body["probabilities"]) == list(GENRES)
+    for genre, p in expected.probabilities.items():
+        assert body["probabilities"][genre] == pytest.approx(p, abs=1e-5)
+    assert sum(body["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert [t["genre"] for t in body["top"]] == [g for g, _ in expected.top(4)]
+    assert len(body["timeline"]) == len(expected.timeline) == body["windows"]
+    assert body["spectrogram"] is None  # only when asked
+    assert body["model"]["sample_rate"] == 22050 and body["model"]["clip_seconds"] == 30.0
+    assert str(upload_dir) not in response.text
+
+
+def test_mp3_upload(client, shared_audio: Path):
+    path = shared_audio / "blues" / "blues.00099.mp3"
+    response = post(client, path.read_bytes(), name=path.name, query="?top=1")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["genre"] == classify(path).genre
+    assert len(body["top"]) == 1 and body["top"][0]["genre"] == body["genre"]
+
+
+def test_synthesized_clip_with_timeline_and_spectrogram(client):
+    sr = signals.SR
+    seconds = 50.0
+    y = signals.clicks(120, seconds) + signals.tone(2000.0, seconds, amplitude=0.3)
+    response = post(client, wav_bytes(y), name="tone and clicks.wav", query="?timeline=true&spectrogram=true")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["file"] == "tone and clicks.wav"
+    assert body["duration_s"] == pytest.approx(seconds, abs=0.01)
+    assert body["genre"] in GENRES
+    timeline = body["timeline"]
+    assert len(timeline) >= 2 and body["windows"] == len(timeline)
+    starts = [w["start_s"] for w in timeline]
+    assert starts == sorted(starts) and starts[0] == 0.0
+    assert timeline[-1]["end_s"] == pytest.approx(seconds, abs=0.01)
+    for window in timeline:
+        assert window["genre"] == max(window["probabilities"], key=window["probabilities"].get)
+    spec = body["spectrogram"]
+    values = np.frombuffer(base64.b64decode(spec["data"]), np.uint8).reshape(spec["n_mels"], spec["n_columns"])
+    assert spec["n_columns"] * spec["seconds_per_column"] == pytest.approx(seconds, abs=2 * spec["seconds_per_column"])
+    # the 2 kHz tone is the brightest band: band 0 is the lowest, as the page draws it
+    centres = librosa.mel_frequencies(spec["n_mels"] + 2, fmin=0.0, fmax=spec["fmax_hz"])[1:-1]
+    brightest = int(np.argmax(values.mean(axis=1)))
+    assert abs(brightest - int(np.argmin(abs(centres - 2000.0)))) <= 1
+    assert values.max() == 255
+
+
+def test_client_path_is_only_echoed(client, upload_dir):
+    y = signals.clicks(100, 4.0) + signals.noise(4.0, amplitude=0.05)
+    response = post(client, wav_bytes(y), name="../../../etc/x/../evil.wav")
+    assert response.status_code == 200, response.text
+    assert response.json()["file"] == "evil.wav"
+    assert not Path("/etc/evil.wav").exists()
+    # raw bytes as a client may send them: Windows folders, control characters, a leading dot
+    body = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\tmp\\.ev\x07il\x1b[31m.wav\"\r\n"
+            b"Content-Type: audio/wav\r\n\r\n" + wav_bytes(y) + b"\r\n--xyz--\r\n")
+    response = client.post("/api/classify", content=body, headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert response.status_code == 200, response.text
+    assert response.json()["file"] == "evil[31m.wav"
+
+
+# --- refusals ------------------------------------------------------------------------------------------
+
+def test_too_large_is_413(client):
+    check_error(post(client, b"\0" * (LIMIT + 1), name="big.wav"), 413, "too large")
+
+
+def test_not_audio_is_422(client, upload_dir):
+    detail = check_error(post(client, b"this is not audio at all\n" * 200, name="notes.wav"), 422, "notes.wav:")
+    assert str(upload_dir) not in detail and "upload-" not in detail  # our temporary name never shows
+
+
+def test_truncated_wav_is_422(client, shared_audio: Path):
+    data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()[:20000]
+    check_error(post(client, data, name="cut.wav"), 422, "cut.wav:", "truncated")
+
+
+def test_silence_is_422(client):
+    check_error(post(client, wav_bytes(np.zeros(5 * signals.SR, np.float32)), name="quiet.wav"), 422, "quiet.wav:", "silent")
+
+
+def test_too_short_is_422(client):
+    check_error(post(client, wav_bytes(signals.tone(440, 0.3)), name="blip.wav"), 422, "too short")
+
+
+def test_empty_file_is_422(client):
+    check_error(post(client, b"", name="empty.wav"), 422, "empty")
+
+
+def test_empty_body_is_422(client):
+    check_error(client.post("/api/classify"), 422, "multipart/form-data")
+    check_error(client.post("/api/classify", content=b"", headers={"content-type": "multipart/form-data; boundary=xyz"}), 422, "empty")
+
+
+def test_wrong_field_is_422(client):
+    check_error(post(client, b"RIFF....", field="audio"), 422, "'file'", "'audio'")
+
+
+def test_not_multipart_is_422(client):
+    check_error(client.post("/api/classify", json={"file": "x.wav"}), 422, "multipart/form-data")
+
+
+def test_malformed_multipart_is_422(client):
+    response = client.post("/api/classify", content=b"--xyz\r\nno headers end here",
+                           headers={"content-type": "multipart/form-data; boundary=xyz"})
+    check_error(response, 422)
+
+
+def test_two_files_is_422(client):
+    response = client.post("/api/classify", files=[("file", ("a.wav", b"RIFF1", "audio/wav")),
+                                                   ("file", ("b.wav", b"RIFF2", "audio/wav"))])
+    check_error(response, 422, "one file")
+
+
+@pytest.mark.parametrize("top", ["0", "11", "x"])
+def test_bad_top_is_422(client, top):
+    check_error(client.post(f"/api/classify?top={top}", files={"file": ("a.wav", b"RIFF", "audio/wav")}), 422, "top")
+
+
+# --- the body is counted, never read whole past the limit (raw ASGI: we see every chunk the app asks for) ---
+
+def asgi_post(app, headers: dict[str, str], chunks) -> tuple[int, dict, int]:
+    """POST /api/classify straight into the ASGI app; returns status, JSON body and how many chunks it read."""
+    chunks = iter(chunks)
+    read = 0
+    sent: list[dict] = []
+
+    async def receive():
+        nonlocal read
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        read += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/api/classify", "raw_path": b"/api/classify", "query_string": b"", "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    import json
+
+    return status, json.loads(body), read
+
+
+def test_declared_length_over_limit_is_refused_unread(client):
+    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz",
+                                                "content-length": str(10 * 1024 ** 3)}, iter(lambda: b"x" * 65536, None))
+    assert status == 413 and "too large" in body["detail"]
+    assert read == 0
+
+
+def test_endless_body_is_cut_at_the_limit(client, upload_dir):
+    chunk = 64 * 1024
+    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"endless.wav\"\r\n"
+            b"Content-Type: audio/wav\r\n\r\n")
+
+    def endless():
+        yield head
+        while True:
+            yield b"\0" * chunk
+
+    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz"}, endless())
+    assert status == 413, body
+    assert read * chunk <= LIMIT + 64 * 1024 + 2 * chunk  # stopped within a chunk or so of the limit
+    assert list(upload_dir.iterdir()) == []
+
+
+# --- busy, time limit, admission ----------------------------------------------------------------------
+
+def _post_in_thread(client, data: bytes, results: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(post(client, data, name="busy.wav")), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_healthz_answers_while_analysis_runs(gated, shared_audio: Path):
+    client, gate, folder = gated()
+    data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()
+    with client:
+        results: list = []
+        thread = _post_in_thread(client, data, results)
+        assert gate.entered.wait(10), "the analysis never started"
+        health: list = []
+        probe = threading.Thread(target=lambda: health.append(client.get("/healthz")), daemon=True)
+        probe.start()
+        probe.join(5)
+        assert health, "/healthz did not answer while the worker was busy"
+        assert health[0].status_code == 200 and health[0].json()["in_progress"] == 1
+        assert not results  # the upload is still being analysed
+        gate.release.set()
+        thread.join(60)
+        assert results[0].status_code == 200, results[0].text
+        assert results[0].json()["genre"] in GENRES
+        assert list(folder.iterdir()) == []
+
+
+def test_time_limit_gives_504_and_removes_the_file(gated, shared_audio: Path):
+    client, gate, folder = gated(time_limit_s=0.5)
+    data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()
+    with client:
+        response = post(client, data, name="slow.wav")
+        check_error(response, 504, "slow.wav", "time limit")
+        assert gate.entered.is_set()
+        assert list(folder.iterdir()) == []  # removed although the worker has not finished
+        assert client.get("/healthz").json()["in_progress"] == 0
+        gate.release.set()
+
+
+def test_too_many_requests_gives_503(gated, shared_audio: Path):
+    client, gate, folder = gated(max_pending=1)
+    data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()
+    with client:
+        results: list = []
+        thread = _post_in_thread(client, data, results)
+        assert gate.entered.wait(10)
+        response = post(client, data, name="second.wav")
+        check_error(response, 503, "busy")
+        assert response.headers.get("retry-after")
+        gate.release.set()
+        thread.join(60)
+        assert results[0].status_code == 200
+
+
+# --- the other endpoints, the page and the docs ---------------------------------------------------------
+
+def test_genres(client):
+    body = client.get("/api/genres").json()
+    assert [g["name"] for g in body["genres"]] == list(GENRES)
+    assert {g["name"]: g["colour"] for g in body["genres"]} == GENRE_COLOURS
+
+
+def test_model_card(client):
+    card = client.get("/api/model").json()
+    assert card["genres"] == list(GENRES)
+    assert card["recipe"] == "kaggle30" and card["n_features"] == len(card["feature_names"]) == 57
+    assert card["sample_rate"] == 22050 and card["clip_seconds"] == 30.0
+    assert "/" not in card["file"]  # the file name, not the server's path
+    assert card["metadata"]["recipe"] == "kaggle30"
+
+
+def test_healthz_and_limits(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    limits = client.get("/api/limits").json()
+    assert limits["max_upload_bytes"] == LIMIT and limits["workers"] == 1
+
+
+def _local_refs(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', html)
+
+
+def test_page_and_its_files(client):
+    response = client.get("/")
+    assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+    html = response.text
+    assert '<label id="dropzone" class="dropzone" for="file-input">' in html
+    assert 'id="file-input"' in html and 'type="file"' in html
+    refs = _local_refs(html)
+    assert "static/app.js" in refs and "static/style.css" in refs
+    for ref in refs:
+        assert not ref.startswith(("http:", "https:", "//")), f"the page loads {ref} from elsewhere"
+        assert client.get("/" + ref).status_code == 200, ref
+
+
+def test_docs_work_offline(client):
+    html = client.get("/docs").text
+    refs = _local_refs(html) + re.findall(r"url: '([^']+)'", html)
+    assert any(ref.endswith("swagger-ui-bundle.js") for ref in refs)
+    for ref in refs:
+        assert ref.startswith("/"), f"/docs loads {ref} from elsewhere"
+        assert client.get(ref).status_code == 200, ref
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/api/classify"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert body["required"] == ["file"]
+    assert {"/api/genres", "/api/model", "/healthz"} <= set(schema["paths"])
