@@ -1,0 +1,189 @@
+"""End to end: ``musicgenre serve`` on a free loopback port, its page driven in headless Chromium (Debian's).
+
+Screenshots go to the test's tmp folder, or to ``$MUSICGENRE_SCREENSHOTS`` when set (to look at them).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import signals
+
+from musicgenre.genres import GENRE_COLOURS, GENRES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MAX_UPLOAD_MB = 5
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``musicgenre serve`` in a subprocess (1 worker process); yields its base URL; stopped at the end."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "musicgenre.interfaces.cli.main", "serve", "--port", str(port), "--workers", "1",
+             "--max-upload-mb", str(MAX_UPLOAD_MB), "--log-level", "warning"],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"musicgenre serve exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"musicgenre serve did not answer within 90 s:\n{log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (`make browser-deps` does, as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("MUSICGENRE_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_page(browser, base: str, width: int = 1000, height: int = 1300):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    outside: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(base) or request.url.startswith("data:")
+            else outside.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base + "/")
+    page.wait_for_selector("body[data-state=ready]")
+    page.wait_for_function("document.getElementById('model-name').textContent !== '…'")
+    return page, outside, errors
+
+
+def wait_for_result(page, timeout_ms: int = 90_000) -> str:
+    page.wait_for_selector("body[data-state=done], body[data-state=error]", timeout=timeout_ms)
+    return page.get_attribute("body", "data-state")
+
+
+def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, shared_audio: Path, shots: Path):
+    clip = shared_audio / "classical" / "classical.00000.wav"
+    expected = httpx.post(f"{server}/api/classify?timeline=true", files={"file": (clip.name, clip.read_bytes())}, timeout=60).json()
+    page, outside, errors = open_page(browser, server)
+    page.set_input_files("#file-input", str(clip))
+    assert wait_for_result(page) == "done", page.text_content("#status")
+
+    assert page.text_content("#result-genre") == expected["genre"]
+    assert page.text_content("#result-file") == clip.name
+    rows = page.query_selector_all("#bars .bar-row")
+    assert [r.get_attribute("data-genre") for r in rows] == sorted(GENRES, key=lambda g: -expected["probabilities"][g])
+    widths = page.eval_on_selector_all("#bars .bar", "bars => bars.map(b => b.getBoundingClientRect().width)")
+    assert widths[0] > 50 and widths == sorted(widths, reverse=True)  # drawn, longest first
+    colour = page.eval_on_selector("#bars .bar", "b => getComputedStyle(b).backgroundColor")
+    hex_colour = GENRE_COLOURS[expected["genre"]]
+    assert colour == "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+    segments = page.query_selector_all("#timeline .segment")
+    assert len(segments) == len(expected["timeline"]) == 1  # a 30 s clip is one window
+    assert page.text_content("#timeline .segment") == expected["timeline"][0]["genre"]
+    # the spectrogram canvas was painted: many distinct colours, not one fill
+    distinct = page.evaluate("""() => {
+        const c = document.getElementById('spectrogram');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4) seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+        return [c.width, c.height, seen.size];
+    }""")
+    assert distinct[0] > 100 and distinct[1] == 64 and distinct[2] > 50
+    assert page.is_visible("#result") and not page.is_visible("#progress-box")
+    page.screenshot(path=str(shots / "page-desktop.png"), full_page=True)
+    assert outside == [] and errors == []
+
+
+def test_drop_a_file_at_phone_width(server, browser, tmp_path: Path, shots: Path):
+    wav = signals.write(tmp_path / "dropped clicks.wav", signals.clicks(128, 40.0) + signals.tone(220.0, 40.0, amplitude=0.2))
+    page, outside, errors = open_page(browser, server, width=375, height=1400)
+    payload = base64.b64encode(wav.read_bytes()).decode()
+    page.evaluate("""([name, b64]) => {
+        const bytes = Uint8Array.from(atob(b64), ch => ch.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name, {type: 'audio/wav'}));
+        const zone = document.getElementById('dropzone');
+        zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", [wav.name, payload])
+    assert wait_for_result(page) == "done", page.text_content("#status")
+    assert page.text_content("#result-genre") in GENRES
+    assert page.text_content("#result-file") == "dropped clicks.wav"
+    assert len(page.query_selector_all("#timeline .segment")) == 2  # 40 s: windows at 0 and 15 s (30 s long)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing sticks out sideways
+    page.screenshot(path=str(shots / "page-phone.png"), full_page=True)
+    assert outside == [] and errors == []
+
+
+def test_a_file_that_is_not_audio_shows_the_reason(server, browser, tmp_path: Path, shots: Path):
+    notes = tmp_path / "notes.mp3"
+    notes.write_text("these are not sounds\n" * 50)
+    page, _, errors = open_page(browser, server)
+    page.set_input_files("#file-input", str(notes))
+    assert wait_for_result(page) == "error"
+    status = page.text_content("#status")
+    assert status.startswith("Could not classify: notes.mp3:"), status
+    assert page.is_hidden("#result")
+    page.screenshot(path=str(shots / "page-error.png"))
+    assert errors == []
+
+
+def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_path: Path):
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"\0" * (MAX_UPLOAD_MB * 1024 * 1024 + 1))
+    page, _, _ = open_page(browser, server)
+    page.set_input_files("#file-input", str(big))
+    page.wait_for_function("document.getElementById('status').textContent.includes('up to 5 MB')")
+    # the server answers 413 from the declared length, without waiting for the body
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 1073741824\r\n\r\n--xyz\r\n")
+        reply = conn.recv(4096).decode("latin-1")
+    assert reply.startswith("HTTP/1.1 413"), reply[:200]
+    assert "too large" in reply
