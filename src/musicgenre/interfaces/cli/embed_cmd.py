@@ -28,6 +28,7 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     Outputs are cached per file content, so a second run (any layer) reads them back. Files that cannot be
     read are listed on stderr, one line each, and left out; the exit status is 1 if any failed.
     """
+    _require_backbone_packages()
     from tqdm import tqdm
 
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, default_jobs, embed_files, to_frame, write_table
@@ -52,3 +53,12 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     click.echo(f"{len(run.tracks)} embedded ({run.n_cached} from cache), {len(run.failures)} failed; "
                f"{len(frame)} rows x {dim} values ({layer}, {'per patch' if patches else 'mean over patches'}) -> {output}", err=True)
     sys.exit(1 if run.failures else 0)
+
+
+def _require_backbone_packages() -> None:
+    """torch and safetensors come with the ``backbones`` extra; say so instead of a traceback."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "safetensors") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"musicnn needs {', '.join(missing)}: pip install 'musicgenre[backbones]'")

@@ -23,6 +23,7 @@ def command(paths, model, top, timeline, as_json):
     "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A file that cannot be
     read gets one line naming it and the reason, and the run goes on; the exit status is 1 if any failed.
     """
+    _require_backbone_packages()
     from musicgenre.audio import AudioError
     from musicgenre.backbones.musicnn import analyze, load_model
     from musicgenre.backbones.musicnn.embed import find_audio
@@ -66,3 +67,12 @@ def command(paths, model, top, timeline, as_json):
         click.echo("error: no audio files found", err=True)
         failures += 1
     sys.exit(1 if failures else 0)
+
+
+def _require_backbone_packages() -> None:
+    """torch and safetensors come with the ``backbones`` extra; say so instead of a traceback."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "safetensors") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"musicnn needs {', '.join(missing)}: pip install 'musicgenre[backbones]'")
