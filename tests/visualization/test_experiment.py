@@ -60,3 +60,10 @@ def test_unusable_folders_raise_one_line(tmp_path):
     (tmp_path / "file.csv").write_text("x")
     with pytest.raises(ExperimentError, match="is a file"):
         load_experiment(tmp_path / "file.csv")
+
+
+def test_interval_is_named_from_the_notes(run_dir):
+    run = load_experiment(run_dir)
+    assert run.interval == "95 % bootstrap interval"
+    run.meta.pop("notes")
+    assert run.interval == "interval"

@@ -64,7 +64,7 @@ def test_confusion_counts_and_row_normalized(run, tmp_path):
 
 def test_per_genre_bars_have_genre_colours_and_intervals(run, tmp_path):
     per_genre = _model(run, "cnn").per_genre
-    fig = plot_per_genre(per_genre, "cnn", overall=0.6)
+    fig = plot_per_genre(per_genre, "cnn", overall=0.6, interval="95 % bootstrap interval")
     ax = fig.axes[0]
     bars = ax.patches
     assert len(bars) == 10
@@ -73,7 +73,7 @@ def test_per_genre_bars_have_genre_colours_and_intervals(run, tmp_path):
     whiskers = ax.collections[0].get_segments()
     assert np.allclose([s[:, 1].min() for s in whiskers], per_genre.ci_low * 100)
     assert np.allclose([s[:, 1].max() for s in whiskers], per_genre.ci_high * 100)
-    assert "overall 60.0 %" in texts(fig) and "chance 10 %" in texts(fig)
+    assert {"overall 60.0 %", "chance 10 %", "95 % bootstrap interval"} <= set(texts(fig))
     assert_png(save_figure(fig, tmp_path / "per_genre.png"), 700, 400)
 
 
@@ -86,6 +86,8 @@ def test_leaderboard_sorted_with_intervals_and_the_seed_marked(run, tmp_path):
     assert references == {SEED_REFERENCES[0].label: pytest.approx(62.0), SEED_REFERENCES[1].label: pytest.approx(64.4)}
     assert f"{best.accuracy * 100:.1f} %  [{best.ci_low * 100:.1f}–{best.ci_high * 100:.1f}]" in texts(fig)
     assert figure_title(fig) == "Leaderboard (protocol: fault-filtered, 290 test clips)"
+    assert ax.get_xlim() == (0.0, 80.0)  # the next 10 % above the highest interval (cnn, svm: 74.3 %)
+    assert ax.get_xlabel() == "test accuracy (%); whiskers: interval"
     assert_png(save_figure(fig, tmp_path / "leaderboard.png"), 1000, 250)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,16 @@ class ExperimentRun:
             return str(self.meta["protocol"])
         protocols = sorted({row.protocol for row in self.leaderboard if row.protocol})
         return ", ".join(protocols) or "unknown"
+
+    @property
+    def interval(self) -> str:
+        """What ``ci_low``–``ci_high`` are, from experiment.json's notes (``"95 % bootstrap interval"``), else ``"interval"``."""
+        notes = self.meta.get("notes")
+        text = " ".join(str(v) for v in notes.values()) if isinstance(notes, dict) else ""
+        if "bootstrap" in text:
+            level = re.search(r"(\d+(?:\.\d+)?) ?%", text[text.find("interval"):] if "interval" in text else text)
+            return f"{level.group(1)} % bootstrap interval" if level else "bootstrap interval"
+        return "interval"
 
     def row(self, model: str) -> LeaderboardRow | None:
         return next((row for row in self.leaderboard if row.model == model), None)

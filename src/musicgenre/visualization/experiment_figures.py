@@ -33,7 +33,7 @@ def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
     Only what the folder holds is drawn; figures are yielded one by one so a caller can save and close each.
     """
     if run.leaderboard:
-        yield NamedFigure("leaderboard", "Leaderboard", plot_leaderboard(run.leaderboard, protocol=run.protocol))
+        yield NamedFigure("leaderboard", "Leaderboard", plot_leaderboard(run.leaderboard, protocol=run.protocol, interval=run.interval))
     for model in run.models:
         slug = slugify(model.name)
         if model.history is not None:
@@ -44,4 +44,4 @@ def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
         if model.per_genre is not None:
             row = run.row(model.name)
             yield NamedFigure(f"{slug}_per_genre", f"Accuracy per genre — {model.name}",
-                              plot_per_genre(model.per_genre, model.name, overall=row.accuracy if row else None), model.name)
+                              plot_per_genre(model.per_genre, model.name, overall=row.accuracy if row else None, interval=run.interval), model.name)

@@ -138,11 +138,11 @@ def plot_confusion(confusion: Confusion, model: str | None = None) -> Figure:
 
 
 @styled
-def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float | None = None) -> Figure:
+def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float | None = None, interval: str = "interval") -> Figure:
     """Bars of test accuracy per genre (genre colours) with their intervals as error bars, in %.
 
     Each bar is labelled with ``correct/n``; ``overall`` (a fraction) and chance (1 / number of genres) are
-    drawn as horizontal lines.
+    drawn as horizontal lines; ``interval`` names the error bars in the legend.
     """
     k = len(per_genre.genre)
     fig = new_figure(max(8.0, 0.9 * k + 2.5), 5.2)
@@ -152,11 +152,13 @@ def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float
     low = np.clip(accuracy - per_genre.ci_low * 100, 0, None)
     high = np.clip(per_genre.ci_high * 100 - accuracy, 0, None)
     ax.bar(x, accuracy, color=[genre_colour(g) for g in per_genre.genre], width=0.7, zorder=2)
-    ax.errorbar(x, accuracy, yerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=5, zorder=3, label="interval (ci_low–ci_high)")
+    ax.errorbar(x, accuracy, yerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=5, zorder=3, label=interval)
     for i in range(k):
         n, correct = per_genre.n[i], per_genre.correct[i]
         text = f"{int(correct)}/{int(n)}" if np.isfinite(n) and np.isfinite(correct) else f"{accuracy[i]:.0f} %"
-        ax.text(x[i], 1.5, text, ha="center", va="bottom", fontsize=9, color="white", fontweight="bold", zorder=4)
+        inside = accuracy[i] >= 9  # room for the label inside the bar; otherwise above the whisker
+        ax.text(x[i], 1.5 if inside else per_genre.ci_high[i] * 100 + 1.5, text, ha="center", va="bottom", fontsize=9,
+                color="white" if inside else "black", fontweight="bold", zorder=4)
     if overall is not None and np.isfinite(overall):
         ax.axhline(overall * 100, color="black", linestyle="--", linewidth=1.2, label=f"overall {overall * 100:.1f} %", zorder=1)
     ax.axhline(100 / max(k, 1), color="#888888", linestyle=":", linewidth=1.2, label=f"chance {100 / max(k, 1):.0f} %", zorder=1)
@@ -171,18 +173,27 @@ def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float
     return fig
 
 
+def leaderboard_xmax(rows: Sequence[LeaderboardRow], references: Sequence[Reference]) -> float:
+    """Right end of the accuracy axis in %: the next 10 above every interval and reference (at most 100)."""
+    highest = max([r.ci_high for r in rows] + [r.accuracy for r in rows] + [ref.accuracy for ref in references])
+    return float(min(100.0, 10 * np.ceil((highest * 100 + 3) / 10)))
+
+
 @styled
-def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, protocol: str | None = None) -> Figure:
+def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, protocol: str | None = None,
+                     interval: str = "interval") -> Figure:
     """Horizontal bars of every model's test accuracy (best on top) with intervals, and reference lines.
 
-    Each bar is labelled with its accuracy and interval in %; the references (default: the seed's 62 % on
-    validation and 64.4 % on unseen clips) are vertical lines named in the legend.
+    Bars start at 0 %; the axis ends just above the highest interval or reference. Each model's accuracy
+    and interval (in %) are written in a column right of the plot, so no line crosses them; the references
+    (default: the seed's 62 % on validation and 64.4 % on unseen clips) are vertical lines named in the
+    legend below. ``interval`` names the whiskers (e.g. ``"95 % bootstrap interval"``).
     """
     if not rows:
         raise ValueError("no leaderboard rows to draw")
     ordered = sorted(rows, key=lambda r: r.accuracy)
     k = len(ordered)
-    fig = new_figure(12.0, max(3.0, 0.5 * k + 2.0))
+    fig = new_figure(12.0, max(3.2, 0.45 * k + 2.2))
     ax = fig.add_subplot()
     y = np.arange(k)
     accuracy = np.array([r.accuracy for r in ordered]) * 100
@@ -190,21 +201,21 @@ def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Refere
     high = np.clip(np.array([r.ci_high for r in ordered]) * 100 - accuracy, 0, None)
     ax.barh(y, accuracy, color=NEUTRAL, height=0.6, zorder=2)
     ax.errorbar(accuracy, y, xerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=4, zorder=3)
+    column = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    ax.text(1.02, k - 0.35, f"accuracy  [{interval}]", transform=column, va="bottom", fontsize=10, color="#555555")
     for i, row in enumerate(ordered):
-        text = f"{row.accuracy * 100:.1f} %  [{row.ci_low * 100:.1f}–{row.ci_high * 100:.1f}]"
-        if row.ci_high > 0.75 and row.ci_low > 0.3:  # no room right of the whisker: write inside the bar
-            ax.text(1.0, y[i], text, va="center", fontsize=10, color="white", fontweight="bold", zorder=5)
-        else:
-            ax.text(row.ci_high * 100 + 1.0, y[i], text, va="center", fontsize=10, zorder=5)
+        ax.text(1.02, y[i], f"{row.accuracy * 100:.1f} %  [{row.ci_low * 100:.1f}–{row.ci_high * 100:.1f}]",
+                transform=column, va="center", fontsize=10, fontweight="bold" if i == k - 1 else "normal")
     for ref in references:
         ax.axvline(ref.accuracy * 100, color=ref.colour, linestyle=ref.style, linewidth=1.8, label=ref.label, zorder=4)
     ax.set_yticks(y, [r.model for r in ordered])
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("test accuracy (%); whiskers = interval (ci_low–ci_high)")
+    ax.set_ylim(-0.6, k - 0.4)
+    ax.set_xlim(0, leaderboard_xmax(rows, references))
+    ax.set_xlabel(f"test accuracy (%); whiskers: {interval}")
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.grid(True, axis="x", alpha=0.3, zorder=0)
     if references:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15 if k > 3 else -0.3), ncols=len(references), frameon=False)
+        fig.legend(loc="outside lower center", ncols=len(references), frameon=False)
     n_test = {r.n_test for r in rows if r.n_test}
     detail = ", ".join(filter(None, [f"protocol: {protocol}" if protocol else "", f"{n_test.pop()} test clips" if len(n_test) == 1 else ""]))
     fig.suptitle("Leaderboard" + (f" ({detail})" if detail else ""))
