@@ -86,7 +86,7 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES) -> str:
+def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, interval: str = "interval") -> str:
     """The leaderboard as an HTML table (best first), the references as italic rows beneath."""
     body = []
     for rank, row in enumerate(sorted(rows, key=lambda r: -r.accuracy), start=1):
@@ -100,7 +100,7 @@ def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Refer
     for ref in references:
         test, valid = (_pct(ref.accuracy), "") if ref.measured_on == "test" else ("", _pct(ref.accuracy))
         body.append(f'<tr class="reference"><td>{_e(ref.label)}</td><td>{test}</td><td></td><td>{valid}</td>' + "<td></td>" * 3 + "</tr>")
-    head = ("<tr><th>model</th><th>test accuracy</th><th>interval</th><th>validation accuracy</th><th>macro F1</th>"
+    head = (f"<tr><th>model</th><th>test accuracy</th><th>{_e(interval)}</th><th>validation accuracy</th><th>macro F1</th>"
             "<th>test clips</th><th>training (s)</th></tr>")
     return f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
 
@@ -157,9 +157,9 @@ def report_html(run: ExperimentRun, images: Sequence[ReportImage], title: str | 
         _protocol_block(run), _missing_block(run), "<h2>Leaderboard</h2>",
     ]
     if run.leaderboard:
-        parts.append(leaderboard_table(run.leaderboard))
-        parts.append("<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds); the interval is the "
-                     "leaderboard's <code>ci_low</code>–<code>ci_high</code>. " + SEED_NOTE + "</p>")
+        parts.append(leaderboard_table(run.leaderboard, interval=run.interval))
+        parts.append(f"<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds), with its {_e(run.interval)} "
+                     "(the leaderboard's <code>ci_low</code>–<code>ci_high</code>). " + SEED_NOTE + "</p>")
     else:
         parts.append("<p>No leaderboard in this folder.</p>")
     parts += [_figure(image) for image in images if image.model is None]

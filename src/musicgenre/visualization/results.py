@@ -110,7 +110,10 @@ def plot_confusion(confusion: Confusion, model: str | None = None) -> Figure:
     panels = ((axes[0], confusion.counts, "Counts", "Blues", "clips", lambda v: f"{int(v)}"),
               (axes[1], share * 100, "Row-normalized (% of each true genre)", "Oranges", "% of row", lambda v: f"{v:.0f}"))
     for ax, values, name, cmap, bar_label, fmt in panels:
-        vmax = float(values.max()) if values.size and values.max() > 0 else 1.0
+        if bar_label == "% of row":
+            vmax = 100.0  # the same scale for every model, so shades compare across figures
+        else:
+            vmax = float(values.max()) if values.size and values.max() > 0 else 1.0
         image = ax.imshow(values, cmap=cmap, vmin=0, vmax=vmax, aspect="equal")
         cell_font = 10 if max(k_true, k_pred) <= 12 else 7
         for i in range(k_true):
