@@ -75,27 +75,26 @@ def hpss_signals(y: np.ndarray, D: np.ndarray, S: np.ndarray | None = None, hop_
 
 
 def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL) -> np.ndarray:
-    """Harmonic soft mask of frames ``m0 .. m1-1`` from a block ``S`` ``(bins, stop-first)`` of a longer spectrogram.
+    """Harmonic soft mask of frames ``m0 .. m1-1`` from a block ``S`` of a longer spectrogram, frames as rows.
 
-    ``S`` holds frames ``first .. stop-1`` of an ``n_frames``-frame magnitude spectrogram and must
-    reach ``kernel_size // 2`` frames beyond ``[m0, m1)`` unless it touches the spectrogram's ends,
-    where scipy's ``reflect`` edge applies. The result equals columns ``m0:m1`` of
-    ``hpss_masks(<whole spectrogram>)[0]``; shape ``(bins, m1 - m0)``.
+    ``S`` is ``(stop - first, bins)``: frames ``first .. stop-1`` of an ``n_frames``-frame magnitude
+    spectrogram. It must reach ``kernel_size // 2`` frames beyond ``[m0, m1)`` unless it touches the
+    spectrogram's ends, where scipy's ``reflect`` edge applies. The result, ``(m1 - m0, bins)``,
+    equals rows ``m0:m1`` of ``hpss_masks(<whole spectrogram>.T)[0].T``.
     """
     half = kernel_size // 2
     left = half if first == 0 else 0
     right = half if stop == n_frames else 0
     if first - left + half > m0 or stop + right - half < m1:
         raise ValueError("the block lacks the context the time median needs")
-    padded = np.ascontiguousarray(np.pad(S, ((0, 0), (left, right)), mode="symmetric"))
     start = m0 - (first - left + half)  # first wanted median, counted from the first median computed
+    # Time runs along rows of S; the transposed, edge-padded copy makes it contiguous for bottleneck.
+    padded = np.pad(S.T, ((0, 0), (left, right)), mode="symmetric")
     harm = bottleneck.move_median(padded[:, start: start + (m1 - m0) + kernel_size - 1], window=kernel_size, axis=-1)
-    harm = harm[:, kernel_size - 1:].astype(S.dtype, copy=False)
-    perc = median_filter(S[:, m0 - first: m1 - first], kernel_size, axis=-2)
-    np.square(harm, out=harm)
+    harm = harm[:, kernel_size - 1:].astype(S.dtype, copy=False).T  # (m1 - m0, bins), a view
+    perc = median_filter(S[m0 - first: m1 - first], kernel_size, axis=-1)
+    harm = np.square(harm)  # C order again
     np.square(perc, out=perc)
-    total = harm + perc
-    zero = total <= np.finfo(S.dtype).tiny
-    total[zero] = 1.0
-    harm[zero] = 0.5
-    return np.divide(harm, total, out=harm)
+    total = np.add(harm, perc, out=perc)
+    mask = np.full_like(harm, 0.5)  # where both medians vanish (librosa's split_zeros)
+    return np.divide(harm, total, out=mask, where=total > np.finfo(S.dtype).tiny)

@@ -31,7 +31,16 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from musicgenre.features.framewise import overlap_add, rms, spectral_shape, stft_frames, zero_crossing_rate
+from musicgenre.features.framewise import (
+    mean_tempogram,
+    overlap_add,
+    rms,
+    spectral_shape,
+    stft_frames,
+    tuning_from_peaks,
+    tuning_peaks,
+    zero_crossing_rate,
+)
 from musicgenre.features.hpss import KERNEL, harmonic_mask
 from musicgenre.features.spectrum import PAD_MODE
 
@@ -152,26 +161,10 @@ def _global_tuning(ypad: np.ndarray, n_frames: int, sr: int) -> float:
     pitches, mags = [], []
     for first in range(0, n_frames, BLOCK_FRAMES):
         stop = min(first + BLOCK_FRAMES, n_frames)
-        P = np.square(np.abs(stft_frames(ypad, first, stop, N_FFT, HOP_LENGTH)))
-        pitch, mag = librosa.piptrack(S=P, sr=sr, n_fft=N_FFT, hop_length=HOP_LENGTH)
-        voiced = pitch > 0
-        pitches.append(pitch[voiced])
-        mags.append(mag[voiced])
-    pitch, mag = np.concatenate(pitches), np.concatenate(mags)
-    threshold = np.median(mag) if mag.size else 0.0
-    return float(librosa.pitch_tuning(pitch[mag >= threshold], bins_per_octave=12))
-
-
-def _mean_tempogram(onset: np.ndarray, win_length: int) -> np.ndarray:
-    """Mean over frames of librosa's autocorrelation tempogram of ``onset``, ``(win_length,)``, chunk by chunk."""
-    half = win_length // 2
-    padded = np.pad(onset, (half, half), mode="linear_ramp", end_values=(0, 0))
-    total = np.zeros(win_length)
-    for first in range(0, onset.size, BLOCK_FRAMES):
-        stop = min(first + BLOCK_FRAMES, onset.size)
-        chunk = padded[first: stop + win_length - 1]
-        total += librosa.feature.tempogram(onset_envelope=chunk, win_length=win_length, center=False).sum(axis=1)
-    return total / onset.size
+        pitch, mag = tuning_peaks(np.square(np.abs(stft_frames(ypad, first, stop, N_FFT, HOP_LENGTH))).T, sr, N_FFT)
+        pitches.append(pitch)
+        mags.append(mag)
+    return tuning_from_peaks(np.concatenate(pitches), np.concatenate(mags))
 
 
 def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
@@ -200,15 +193,15 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     for first in range(0, n_frames, BLOCK_FRAMES):
         stop = min(first + BLOCK_FRAMES, n_frames)
         c0, c1 = max(first - context, 0), min(stop + context, n_frames)
-        D = stft_frames(ypad, c0, c1, N_FFT, HOP_LENGTH)  # (1025, c1 - c0) complex64
+        D = stft_frames(ypad, c0, c1, N_FFT, HOP_LENGTH)  # (c1 - c0, 1025) complex64, frames as rows
         S = np.abs(D)
-        own = slice(first - c0, stop - c0)
 
         # HPSS: masks for every frame that overlaps this block's samples, then one overlap-add.
         m0, m1 = max(first - _OLA_REACH, 0), min(stop + _OLA_REACH, n_frames)
-        mask = harmonic_mask(S, c0, c1, n_frames, m0, m1)
-        summed, wss = overlap_add(D[:, m0 - c0: m1 - c0] * mask, N_FFT, HOP_LENGTH)
-        del D, mask
+        masked = D[m0 - c0: m1 - c0]
+        masked *= harmonic_mask(S, c0, c1, n_frames, m0, m1)  # D is not needed unmasked any more
+        summed, wss = overlap_add(masked, N_FFT, HOP_LENGTH)
+        del D, masked
         # summed[0] is padded sample m0*hop, i.e. y[m0*hop - n_fft/2]; this block owns y[first*hop : stop*hop].
         q0, q1 = first * HOP_LENGTH, min(stop * HOP_LENGTH, inverted)
         if q1 > q0:
@@ -219,14 +212,14 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
             stats["perceptr"].add(y[q0:q1] - harmony)
         del summed, wss
 
-        S = S[:, own]
+        S = S[first - c0: stop - c0]
         centroid, bandwidth, rolloff = spectral_shape(S, freq)
         stats["spectral_centroid"].add(centroid)
         stats["spectral_bandwidth"].add(bandwidth)
         stats["rolloff"].add(rolloff)
-        P = np.square(S, out=S)
+        P = np.square(S).T  # power, (1025, frames) view as librosa expects
         if tuning is None:  # the whole signal is this one block
-            tuning = float(librosa.estimate_tuning(S=P, sr=sr, n_fft=N_FFT, bins_per_octave=12))
+            tuning = tuning_from_peaks(*tuning_peaks(P, sr, N_FFT))
         stats["chroma_stft"].add(librosa.feature.chroma_stft(S=P, sr=sr, n_fft=N_FFT, tuning=tuning))
         mel[:, first:stop] = mel_basis @ P
         del P, S
@@ -240,6 +233,6 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=N_MFCC)
     onset = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=HOP_LENGTH, aggregate=np.median)  # as beat_track
     win_length = int(librosa.time_to_frames(8.0, sr=sr, hop_length=HOP_LENGTH))  # feature.tempo's ac_size
-    tempogram = _mean_tempogram(onset, win_length)[:, None]
+    tempogram = mean_tempogram(onset, win_length)[:, None]
     tempo = librosa.feature.tempo(tg=tempogram, sr=sr, hop_length=HOP_LENGTH)[0]
     return _assemble({k: tuple(float(v) for v in m.mean_var()) for k, m in stats.items()}, tempo, mfcc)
