@@ -182,14 +182,18 @@ def test_bad_top_is_422(client, top):
 
 # --- the body is counted, never read whole past the limit (raw ASGI: we see every chunk the app asks for) ---
 
-def asgi_post(app, headers: dict[str, str], chunks) -> tuple[int, dict, int]:
-    """POST /api/classify straight into the ASGI app; returns status, JSON body and how many chunks it read."""
+def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tuple[int, dict, int]:
+    """POST /api/classify straight into the ASGI app; returns status, JSON body and how many chunks it read.
+
+    ``delay_s``: the client waits this long before each chunk (a slow upload).
+    """
     chunks = iter(chunks)
     read = 0
     sent: list[dict] = []
 
     async def receive():
         nonlocal read
+        await asyncio.sleep(delay_s)
         try:
             chunk = next(chunks)
         except StopIteration:
@@ -235,6 +239,16 @@ def test_endless_body_is_cut_at_the_limit(client, upload_dir):
     assert status == 413, body
     assert read * chunk <= LIMIT + 64 * 1024 + 2 * chunk  # stopped within a chunk or so of the limit
     assert list(upload_dir.iterdir()) == []
+
+
+def test_slow_upload_gets_408_and_leaves_nothing(gated):
+    client, gate, folder = gated(time_limit_s=0.5)
+    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.wav\"\r\n\r\n")
+    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz"},
+                                   [head] + [b"\0" * 1024] * 20, delay_s=0.1)
+    assert status == 408 and "time limit" in body["detail"]
+    assert read < 20 and not gate.entered.is_set()
+    assert list(folder.iterdir()) == []
 
 
 # --- busy, time limit, admission ----------------------------------------------------------------------
@@ -344,3 +358,35 @@ def test_docs_work_offline(client):
     body = schema["paths"]["/api/classify"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert body["required"] == ["file"]
     assert {"/api/genres", "/api/model", "/healthz"} <= set(schema["paths"])
+
+
+@pytest.mark.slow
+def test_a_dying_worker_gives_500_and_the_pool_recovers(tmp_path, monkeypatch, shared_audio: Path):
+    """A worker process that dies mid-analysis (a decoder crash, the OOM killer) costs one 500, not the server."""
+    from fastapi.testclient import TestClient
+
+    from musicgenre.interfaces.web.app import create_app
+    from musicgenre.interfaces.web.engine import PoolAnalyzer
+    from musicgenre.interfaces.web.settings import WebSettings
+
+    # spawned workers import the job function by name: put a small module where they will find it
+    (tmp_path / "crashing_job.py").write_text(
+        "import os\n"
+        "from musicgenre.interfaces.web.analysis import analyze\n"
+        "def job(j):\n"
+        "    if j.filename.startswith('crash'):\n"
+        "        os._exit(3)\n"
+        "    return analyze(j)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import crashing_job
+
+    analyzer = PoolAnalyzer(workers=1, pool="process", job_function=crashing_job.job)
+    folder = tmp_path / "uploads"
+    app = create_app(WebSettings(tmp_dir=folder, workers=1, time_limit_s=60), analyzer=analyzer)
+    data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()
+    with TestClient(app) as client:
+        check_error(post(client, data, name="crash.wav"), 500, "crash.wav", "restarted")
+        response = post(client, data, name="fine.wav")
+        assert response.status_code == 200, response.text
+        assert client.get("/healthz").json()["in_progress"] == 0
+    assert list(folder.iterdir()) == []
