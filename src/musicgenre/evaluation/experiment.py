@@ -41,6 +41,8 @@ class ExperimentConfig:
     k: int = 10
     ensemble_max_members: int = 5
     export_onnx: bool = True
+    #: cap on every network's epochs (quick looks and tests; None: each config's own)
+    max_epochs: int | None = None
 
 
 def applicable_models(data: StudyData, requested: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
@@ -180,12 +182,13 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
                 log(f"skip {ENSEMBLE}: no finished member models on {infos[ENSEMBLE].inputs}")
                 continue
             results, chosen = _ensemble(data, folds, pool, config.ensemble_max_members)
-            members = [(n, _refit_member(n, data, folds[0], config.seed, fold_results)) for n in chosen[0]]
+            members = [(n, _refit_member(n, data, folds[0], config, fold_results)) for n in chosen[0]]
             results[0].model = SoftVotingEnsemble(members)
             log(f"  members (fold 1, chosen on valid): {', '.join(chosen[0])}")
         else:
             view = data.views[infos[name].inputs]
-            results = run_folds(name, data, view, folds, seed=config.seed, progress=lambda m: log("  " + m))
+            results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
+                                progress=lambda m: log("  " + m))
             fold_results[name] = results
         row = _score(name, config.protocol, data, results, config.seed)
         if name == ENSEMBLE:
@@ -205,19 +208,20 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
 
 
 
-def _refit_member(name: str, data: StudyData, fold: Fold, seed: int, fold_results: dict[str, list[FoldResult]]):
+def _refit_member(name: str, data: StudyData, fold: Fold, config: ExperimentConfig,
+                  fold_results: dict[str, list[FoldResult]]):
     """The member fitted on ``fold`` (from this run when kept, else refitted: same seed, same model)."""
     kept = fold_results.get(name, [None])[0]
     if kept is not None and kept.model is not None:
         return kept.model
     view = data.views[available_models()[name].inputs]
-    return fit_on(make_model(name, seed=seed), data, view, fold.train, fold.valid)
+    return fit_on(make_model(name, seed=config.seed, max_epochs=config.max_epochs), data, view, fold.train, fold.valid)
 
 
 def _write_summary(out: Path, data: StudyData, config: ExperimentConfig, rows: list[dict], folds: list[Fold],
                    skipped: dict[str, str], seconds: float) -> pd.DataFrame:
     table = board.leaderboard_frame(rows)
-    table.to_csv(out / "leaderboard.csv", index=False, float_format="%.4f")
+    table.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
     (out / "leaderboard.md").write_text(board.leaderboard_markdown(table, config.protocol, data, len(folds), rows))
     meta = {
         "protocol": config.protocol, "data": data.source, "data_kind": data.kind, "n_tracks": len(data),

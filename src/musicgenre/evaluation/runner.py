@@ -57,11 +57,12 @@ class FoldResult:
 
 
 def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed: int = 0,
-              keep_models: int = 1, progress: Callable[[str], None] | None = None) -> list[FoldResult]:
+              keep_models: int = 1, max_epochs: int | None = None,
+              progress: Callable[[str], None] | None = None) -> list[FoldResult]:
     """Fit a fresh ``name`` model per fold; keep the fitted models of the first ``keep_models`` folds."""
     results = []
     for i, fold in enumerate(folds):
-        model = make_model(name, seed=seed)
+        model = make_model(name, seed=seed, max_epochs=max_epochs)
         start = time.perf_counter()
         fit_on(model, data, view, fold.train, fold.valid)
         seconds = time.perf_counter() - start

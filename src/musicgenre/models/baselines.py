@@ -6,6 +6,7 @@ hyper-parameters is tried when a validation set is given and the best on *valid*
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -58,9 +59,9 @@ BASELINES: dict[str, BaselineSpec] = {
     "svm": BaselineSpec("svm", "RBF SVM on the 57 table statistics", _svm,
                         ({"C": 10.0}, {"C": 1.0}, {"C": 3.0}, {"C": 30.0})),
     "gboost": BaselineSpec("gboost", "gradient boosting on the 57 table statistics", _gboost,
-                           ({}, {"learning_rate": 0.05, "n_estimators": 300}), scaler="none"),
+                           ({},), scaler="none"),
     "forest": BaselineSpec("forest", "random forest (300 trees) on the 57 table statistics", _forest,
-                           ({}, {"max_features": 0.3}), scaler="none"),
+                           ({},), scaler="none"),
 }
 
 
@@ -86,7 +87,9 @@ class BaselineClassifier:
         grid = self.spec.grid if (self.tune and x_val is not None and len(x_val)) else self.spec.grid[:1]
         best, self.val_scores_ = None, {}
         for params in grid:
-            pipeline = self._pipeline(params).fit(x, y)
+            with warnings.catch_warnings():  # sklearn 1.9 deprecates SVC(probability=True); it still works
+                warnings.simplefilter("ignore", FutureWarning)
+                pipeline = self._pipeline(params).fit(x, y)
             score = float((self._proba(pipeline, x_val).argmax(1) == y_val).mean()) if len(grid) > 1 else 0.0
             self.val_scores_[repr(params)] = score
             if best is None or score > best[0]:
@@ -96,7 +99,9 @@ class BaselineClassifier:
 
     @staticmethod
     def _proba(pipeline: Pipeline, x: np.ndarray) -> np.ndarray:
-        proba = pipeline.predict_proba(np.asarray(x, np.float64))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            proba = pipeline.predict_proba(np.asarray(x, np.float64))
         out = np.zeros((len(proba), N_CLASSES), np.float32)
         out[:, pipeline.classes_.astype(int)] = proba
         return out
@@ -111,28 +116,39 @@ class BaselineClassifier:
         inside; skl2onnx's own converter computes in float32 and drifts by ~1e-5), then chained to the
         skl2onnx graph of the estimator.
         """
-        from onnx import compose, helper
+        import onnx
+        from onnx import compose, helper, numpy_helper
         from skl2onnx import to_onnx
         from skl2onnx.common.data_types import FloatTensorType
 
         from musicgenre.models.neural import YeoJohnson
 
-        if len(self.pipeline_.classes_) != N_CLASSES:
-            raise ValueError("an exportable baseline must have seen all ten genres")
         power = self.spec.scaler == "power"
         head = self.pipeline_[-1:] if power else self.pipeline_
         input_name = "scaled" if power else "features"
-        proto = to_onnx(head, initial_types=[(input_name, FloatTensorType([None, n_features]))],
-                        options={id(self.pipeline_.steps[-1][1]): {"zipmap": False}},
-                        target_opset={"": ONNX_OPSET, "ai.onnx.ml": 3})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            proto = to_onnx(head, initial_types=[(input_name, FloatTensorType([None, n_features]))],
+                            options={id(self.pipeline_.steps[-1][1]): {"zipmap": False}},
+                            target_opset={"": ONNX_OPSET, "ai.onnx.ml": 3})
         graph = proto.graph
         prob = next(o for o in graph.output if "prob" in o.name)
-        if prob.name != "probabilities":
+        if prob.name == "probabilities":  # free the contract's name for the final output below
+            for node in graph.node:
+                node.output[:] = ["estimator_probabilities" if o == prob.name else o for o in node.output]
+            prob.name = "estimator_probabilities"
+        classes = self.pipeline_.classes_.astype(int)
+        if len(classes) != N_CLASSES or (classes != np.arange(N_CLASSES)).any():
+            # trained on some genres only: scatter its columns into the ten GENRES columns (others 0)
+            spread = np.zeros((len(classes), N_CLASSES), np.float32)
+            spread[np.arange(len(classes)), classes] = 1.0
+            graph.initializer.append(numpy_helper.from_array(spread, "genre_spread"))
+            graph.node.append(helper.make_node("MatMul", [prob.name, "genre_spread"], ["probabilities"],
+                                               name="probabilities_out"))
+        else:
             graph.node.append(helper.make_node("Identity", [prob.name], ["probabilities"], name="probabilities_out"))
-        keep = [o for o in graph.output if o.name == prob.name][0]
-        keep.name = "probabilities"
         del graph.output[:]
-        graph.output.append(keep)
+        graph.output.append(helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT, [None, N_CLASSES]))
         if not power:
             return proto
         scaler = YeoJohnson.from_sklearn(self.pipeline_[0]).onnx_model(n_features, output="scaled")

@@ -43,13 +43,19 @@ def available_models() -> dict[str, ModelInfo]:
     return infos
 
 
-def make_model(name: str, *, seed: int = 0):
-    """A fresh, unfitted model with ``fit(X, y, X_val, y_val)`` / ``predict_proba`` / ``onnx_model``."""
+def make_model(name: str, *, seed: int = 0, max_epochs: int | None = None):
+    """A fresh, unfitted model with ``fit(X, y, X_val, y_val)`` / ``predict_proba`` / ``onnx_model``.
+
+    ``max_epochs`` caps a network's epochs (quick runs and tests); baselines ignore it.
+    """
     if name in BASELINES:
         return BaselineClassifier(BASELINES[name], seed=seed)
     configs = network_configs()
     if name in configs:
-        return NeuralClassifier(configs[name], seed=seed)
+        train = configs[name].train
+        if max_epochs is not None:
+            train = train.with_(epochs=min(train.epochs, max_epochs))
+        return NeuralClassifier(configs[name], seed=seed, train_config=train)
     if name == ENSEMBLE:
         raise ValueError("the ensemble is assembled from fitted members (musicgenre.evaluation.experiment)")
     raise KeyError(f"unknown model {name!r}; known: {', '.join(available_models())}")

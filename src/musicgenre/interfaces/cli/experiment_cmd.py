@@ -25,10 +25,12 @@ def _log(message: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of splits, initialisation and batches.")
 @click.option("--fit-all", "fit_all_model", default=None, metavar="MODEL",
               help="Fit MODEL on all tracks and write its ONNX file to -o instead of running a study.")
+@click.option("--max-epochs", type=int, default=None, help="Cap every network's epochs (quick looks).")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
 @click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
 @click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
-def command(table, data_path, protocol, k, models, seed, fit_all_model, threads, list_models, output) -> None:
+def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, list_models,
+            output) -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
 
     \b
@@ -70,7 +72,7 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, threads,
         click.echo(f"{path}: {fit_all_model} fitted on all {len(data)} tracks ({time.perf_counter() - start:.0f} s)")
         return
     config = ExperimentConfig(protocol=protocol, models=tuple(m.strip() for m in models.split(",") if m.strip())
-                              if models else None, seed=seed, k=k)
+                              if models else None, seed=seed, k=k, max_epochs=max_epochs)
     try:
         board = run_experiment(data, output, config, log=_log)
     except ValueError as error:
