@@ -90,3 +90,20 @@ def test_empty_input_is_refused():
         plot_waveforms([])
     with pytest.raises(ValueError):
         plot_spectrograms([])
+
+
+def test_silence_is_drawn_as_the_floor_and_said():
+    clip = Clip(np.zeros(signals.SR, np.float32), signals.SR, "quiet.wav")
+    image = mel_image(clip)
+    assert image.silent and np.all(image.db == -80.0)  # not "0 dB re. its own peak"
+    assert figure_title(plot_spectrogram(image)) == "Log-mel spectrogram — quiet.wav — silent"
+    assert figure_title(plot_features(clip_features(clip))).endswith("— silent")
+
+
+def test_a_clip_shorter_than_one_frame_is_refused_naming_the_file():
+    from musicgenre.audio import AudioError
+
+    clip = Clip(signals.noise(0.01), signals.SR, "blip.wav", source="/music/blip.wav")
+    for compute in (mel_image, clip_features):
+        with pytest.raises(AudioError, match=r"^/music/blip.wav: too short to draw: 0.010 s \(at least 0.093 s needed\)$"):
+            compute(clip)

@@ -25,6 +25,7 @@ class Clip:
     name: str
     genre: str | None = None
     offset_s: float = 0.0  # where ``y`` starts in the file, seconds
+    source: str = ""  # the file it was decoded from ('' for a made-up signal), named in errors
 
     @property
     def duration_s(self) -> float:
@@ -43,7 +44,7 @@ def load_clip(
     y = load(path, sr=sr, offset=offset, duration=duration)
     if genre is None and path.parent.name in GENRES:
         genre = path.parent.name
-    return Clip(y=y, sr=sr, name=path.name, genre=genre, offset_s=offset)
+    return Clip(y=y, sr=sr, name=path.name, genre=genre, offset_s=offset, source=str(path))
 
 
 def genre_files(folder: str | Path) -> dict[str, list[Path]]:

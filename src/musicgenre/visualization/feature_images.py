@@ -48,6 +48,6 @@ def plot_features(features: ClipFeatures, title: str | None = None) -> Figure:
         bar.set_label(bar_label)
     axes[-1].set_xlabel("time (s)")
     axes[-1].set_xlim(t_edges[0], t_edges[-1])
-    heading = title or f"Features — {f.name}" + (f" ({f.genre})" if f.genre else "")
+    heading = title or f"Features — {f.name}" + (f" ({f.genre})" if f.genre else "") + (" — silent" if f.silent else "")
     fig.suptitle(heading)
     return fig

@@ -58,7 +58,7 @@ def plot_spectrogram(image: MelImage, title: str | None = None) -> Figure:
     ax.set_ylabel("frequency (Hz, mel scale)")
     bar = fig.colorbar(mesh, ax=ax, pad=0.01)
     bar.set_label("power (dB re. clip peak)")
-    heading = title or f"Log-mel spectrogram — {image.name}" + (f" ({image.genre})" if image.genre else "")
+    heading = title or f"Log-mel spectrogram — {image.name}" + (f" ({image.genre})" if image.genre else "") + (" — silent" if image.silent else "")
     fig.suptitle(heading)
     return fig
 
@@ -79,7 +79,7 @@ def plot_spectrograms(images: Sequence[MelImage], title: str = "Log-mel spectrog
             continue
         image = images[index]
         mesh = draw_mel(ax, image, ticks=MEL_TICKS_HZ_SMALL)
-        label = f"{image.genre} — {image.name}" if image.genre else image.name
+        label = (f"{image.genre} — {image.name}" if image.genre else image.name) + (" (silent)" if image.silent else "")
         ax.set_title(label, loc="left", color=genre_colour(image.genre) if image.genre else "black", fontweight="bold")
         if index % columns == 0:
             ax.set_ylabel("Hz (mel)")

@@ -95,3 +95,10 @@ def test_shared_gtzan_waveforms(shared_audio, tmp_path):
     result = _run("plot", "waveforms", shared_audio, "-o", out, "--seconds", "3")
     assert result.exit_code == 0, result.output
     assert_png(out, 1400, 1000)  # ten genres: 5 x 2 grid
+
+
+def test_too_short_file_is_one_line(tmp_path):
+    short = signals.write(tmp_path / "blip.wav", signals.noise(0.01))
+    result = _run("plot", "features", short, "-o", tmp_path / "x.png")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {short}: too short to draw: 0.010 s (at least 0.093 s needed)\n"
