@@ -95,17 +95,21 @@ class Writer:
 
 
 def csv_rows(record: dict, config: OutputConfig) -> list[list]:
-    """A track row (``scope`` = track) and, with timeline, one row per window (``scope`` = window)."""
+    """With timeline one row per window (``scope`` = window), then the track row (``scope`` = track).
+
+    The track row comes last, so an output cut off by an interrupted run holds a track row only for files whose
+    window rows are complete (``--resume`` counts a file as done by its track row).
+    """
     if "_csv_rows" in record:  # rows carried over verbatim by --resume
         return record["_csv_rows"]
     if record["error"] is not None:
         return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), record["error"]]]
-    rows = [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top), ""]]
+    rows = []
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
         rows.append([record["file"], "window", window["start_s"], window["end_s"],
                      *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top), ""])
-    return rows
+    return rows + [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top), ""]]
 
 
 def _top_cells(top: list[dict], k: int) -> list:

@@ -1,0 +1,124 @@
+"""Speed of the predict path against the naive librosa recipe, and peak memory for a 60-minute track.
+
+    .venv/bin/python benchmarks/predict_speed.py [AUDIO_DIR] [--minutes 60] [--skip-memory]
+
+(a) naive: ``musicgenre.audio.load`` + ``kaggle30_reference`` (one plain librosa call per feature, each with its own
+    STFT, scipy's median filters in HPSS) + the model;
+(b) ours: ``musicgenre.classify`` end to end (windowed decode + ``kaggle30_features`` + the model).
+Both run on the same files in the same run, one core (the process is pinned), alternating per file so that both see
+the same machine load; one warm-up file each first. Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
+in a temporary folder) goes through ``classify`` in a fresh process whose peak resident memory is reported
+(with its baseline after imports). The last line is the speed ratio.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_long_track(path: Path, minutes: float, sr: int = 22050) -> Path:
+    """A synthesized track of ``minutes`` written 30 s at a time (never whole in memory): chords, clicks, noise."""
+    import numpy as np
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    chunk = 30 * sr
+    t = np.arange(chunk) / sr
+    with sf.SoundFile(path, "w", samplerate=sr, channels=1, subtype="PCM_16") as f:
+        for k in range(int(np.ceil(minutes * 60 / 30))):
+            root = 110.0 * 2 ** ((k % 12) / 12)
+            y = sum(np.sin(2 * np.pi * root * r * t) for r in (1.0, 1.25, 1.5)) / 6
+            beat = (np.sin(2 * np.pi * 2.0 * t) > 0.95).astype(float) * rng.standard_normal(chunk) * 0.3
+            y = (y + beat + 0.02 * rng.standard_normal(chunk)) * (0.4 + 0.1 * np.sin(k))
+            f.write(y[: min(chunk, int(minutes * 60 * sr) - k * chunk)].astype(np.float32))
+    return path
+
+
+def peak_memory(path: Path) -> tuple[float, float, float, int]:
+    """Run ``classify(path)`` in a fresh process: (baseline MB after imports and a warm-up, peak MB, seconds, windows)."""
+    code = textwrap.dedent(f"""
+        import resource, time, numpy as np
+        import musicgenre
+        from musicgenre.inference import classify, load_model
+        model = load_model()
+        classify((0.3 * np.sin(np.arange(22050 * 5) / 22050 * 2 * np.pi * 220)).astype(np.float32), 22050, model=model)
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        p = classify({str(path)!r}, model=model, timeline=True)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(base, peak, seconds, p.windows)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    base, peak, seconds, windows = out.stdout.split()
+    return float(base), float(peak), float(seconds), int(windows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("audio_dir", nargs="?", default=str(ROOT.parent / "shared" / "gtzan" / "audio"))
+    parser.add_argument("--minutes", type=float, default=60.0, help="Length of the synthesized long track.")
+    parser.add_argument("--skip-memory", action="store_true", help="Only the speed comparison.")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    from musicgenre.audio import load
+    from musicgenre.features.kaggle30 import kaggle30_reference
+    from musicgenre.inference import classify, load_model
+    from musicgenre.inference.batch import expand_paths
+
+    files, _ = expand_paths([args.audio_dir])
+    if not files:
+        raise SystemExit(f"no audio under {args.audio_dir}")
+    model = load_model()
+
+    def naive(path: str) -> str:
+        y = load(path, sr=model.sample_rate)
+        return model.genres[int(model.predict_proba(kaggle30_reference(y, model.sample_rate)[None, :]).argmax())]
+
+    def ours(path: str) -> str:
+        return classify(path, model=model).genre
+
+    naive(files[0]), ours(files[0])  # warm-up (librosa's numba kernels, onnxruntime)
+    spent = {"naive": 0.0, "ours": 0.0}
+    agree = 0
+    for path in files:
+        start = time.perf_counter()
+        a = naive(path)
+        middle = time.perf_counter()
+        b = ours(path)
+        spent["naive"] += middle - start
+        spent["ours"] += time.perf_counter() - middle
+        agree += a == b
+    n = len(files)
+    print(f"{n} files from {args.audio_dir} (one core, {os.cpu_count()} on the machine)")
+    print(f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s ({spent['naive'] / n * 1000:6.0f} ms per clip)")
+    print(f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s ({spent['ours'] / n * 1000:6.0f} ms per clip)")
+    print(f"same top genre from both paths: {agree}/{n}")
+
+    if not args.skip_memory:
+        with tempfile.TemporaryDirectory() as folder:
+            long_track = write_long_track(Path(folder) / "long.wav", args.minutes)
+            size_mb = long_track.stat().st_size / 1e6
+            base, peak, seconds, windows = peak_memory(long_track)
+        print(f"{args.minutes:g}-minute track ({size_mb:.0f} MB WAV): {windows} windows in {seconds:.1f} s; "
+              f"peak RSS {peak:.0f} MB (baseline after imports {base:.0f} MB, so +{peak - base:.0f} MB)")
+    print(f"speed ratio ours/naive: {spent['naive'] / spent['ours']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

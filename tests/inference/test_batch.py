@@ -1,0 +1,63 @@
+"""Batch prediction: path expansion, failures as rows, the process pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from signals import SR, tone, write
+
+from musicgenre.inference.batch import BatchConfig, expand_paths, run_batch
+
+
+def library(tmp_path: Path) -> Path:
+    """A small library: two good tone files (one in a sub-folder), a truncated WAV, a text file named .wav, a README."""
+    root = tmp_path / "lib"
+    (root / "sub").mkdir(parents=True)
+    write(root / "a.wav", tone(220.0, 3.0, amplitude=0.2))
+    write(root / "sub" / "b.flac", tone(330.0, 4.0, amplitude=0.6))
+    good = write(tmp_path / "whole.wav", tone(440.0, 3.0))
+    (root / "sub" / "cut.wav").write_bytes(good.read_bytes()[:20000])
+    (root / "sub" / "notes.wav").write_text("shopping list, not audio")
+    (root / "README.txt").write_text("not scanned: not an audio extension")
+    return root
+
+
+def test_expand_folders_globs_and_missing(tmp_path):
+    root = library(tmp_path)
+    files, missing = expand_paths([root, str(root / "**" / "*.flac"), root / "a.wav", tmp_path / "absent.mp3"])
+    assert files == [str(root / "a.wav"), str(root / "sub" / "b.flac"), str(root / "sub" / "cut.wav"),
+                     str(root / "sub" / "notes.wav")]  # sorted, recursive, no repeats, README skipped
+    assert [(m.file, m.error) for m in missing] == [(str(tmp_path / "absent.mp3"), "no such file or folder, and no glob match")]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert expand_paths([empty])[1][0].error == "folder holds no audio files"
+
+
+def test_bad_files_become_error_rows_and_the_rest_is_classified(tmp_path, rms, rms_model):
+    root = library(tmp_path)
+    files, _ = expand_paths([root])
+    config = BatchConfig(model_path=rms_model.path, recipe=rms.recipe, timeline=True)
+    results = {Path(r.file).name: r for r in run_batch(files, config)}
+    assert set(results) == {"a.wav", "b.flac", "cut.wav", "notes.wav"}
+    assert results["a.wav"].ok and results["b.flac"].ok
+    # louder tone -> higher rms -> the rms model leans to the last genres
+    assert results["b.flac"].prediction.probabilities["rock"] > results["a.wav"].prediction.probabilities["rock"]
+    assert results["cut.wav"].error.startswith("truncated")
+    assert results["notes.wav"].error.startswith("not a readable audio file")
+    assert all("\n" not in r.error for r in results.values() if not r.ok)
+
+
+def test_process_pool_gives_the_same_results(tmp_path, rms, rms_model):
+    root = library(tmp_path)
+    for k in range(4):
+        write(root / f"extra{k}.wav", tone(200.0 + 50 * k, 2.0, amplitude=0.1 + 0.2 * k))
+    files, _ = expand_paths([root])
+    serial = {r.file: r for r in run_batch(files, BatchConfig(model_path=rms_model.path, recipe=rms.recipe))}
+    pooled = list(run_batch(files, BatchConfig(model_path=rms_model.path, recipe=rms.recipe, jobs=2)))
+    assert sorted(r.file for r in pooled) == sorted(files)
+    for result in pooled:
+        assert result.error == serial[result.file].error
+        if result.ok:
+            a, b = result.prediction.probabilities, serial[result.file].prediction.probabilities
+            assert np.allclose(list(a.values()), list(b.values()), atol=1e-7)
