@@ -37,3 +37,12 @@ def feature_table(shared_gtzan: Path) -> Path:
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controller (or a plain run), fill numba's kernel cache before xdist workers start:
+    their concurrent first compiles can leave a corrupt cache that segfaults (numba issue #10128)."""
+    if not hasattr(config, "workerinput"):
+        from musicgenre.features.warmup import warm_numba_cache
+
+        warm_numba_cache()

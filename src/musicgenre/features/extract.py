@@ -19,6 +19,7 @@ import numpy as np
 from musicgenre.audio import AUDIO_EXTENSIONS, AudioError, load
 from musicgenre.features.cache import FeatureCache, file_hash
 from musicgenre.features.recipes import get_recipe
+from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.genres import GENRES
 
 
@@ -186,6 +187,7 @@ def extract(
             results[i] = extract_file(path, recipe.name, config.cache_dir, key)
             progress and progress(1)
     elif todo:
+        warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
             futures = {pool.submit(extract_file, path, recipe.name, config.cache_dir, key): (i, path) for i, path, key in todo}
             for future in as_completed(futures):

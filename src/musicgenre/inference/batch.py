@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
+from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction
@@ -114,6 +115,7 @@ def _work(path: str) -> FileResult:
 
 
 def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
+    warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
     pending = list(reversed(files))  # pop() takes the next file in order
     suspects: list[str] = []  # files a worker was holding when it died
     while pending:

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.interfaces.web.analysis import AnalysisJob, AnalyzerFailed, UnreadableAudio, analyze, init_worker
 
 __all__ = ["AnalysisJob", "AnalysisTimeout", "Analyzer", "AnalyzerFailed", "PoolAnalyzer", "UnreadableAudio", "model_card"]
@@ -109,6 +110,7 @@ class PoolAnalyzer:
         if self.pool == "thread":
             return ThreadPoolExecutor(self.workers, thread_name_prefix="musicgenre-analysis",
                                       initializer=init_worker, initargs=(self.model_path,))
+        warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=init_worker, initargs=(self.model_path,))
 

@@ -1,0 +1,33 @@
+"""Compile librosa's cached numba kernels once, in one process, before parallel workers start.
+
+numba writes each ``@guvectorize(cache=True)`` kernel as two cache files; when two processes compile the
+same kernel for the first time at once they can leave a mismatched pair that segfaults every later process
+that loads it (numba issue #10128, seen here with ``pytest -n 2`` on a fresh install). Running every kernel
+our features use once, serially, fills the cache before any pool exists; later workers only load it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+WARMUP_SECONDS = 3.0  # long enough for every family (CQT octaves, beat tracking) to run its kernels
+
+
+def warm_numba_cache(sr: int = 22050) -> None:
+    """Run every feature recipe and family on a short synthetic chord with clicks (about 0.2 s once cached)."""
+    from musicgenre.features import families
+    from musicgenre.features.recipes import RECIPES
+
+    t = np.arange(int(WARMUP_SECONDS * sr)) / sr
+    y = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)).astype(np.float32) / 3
+    y[:: sr // 2] += 1.0  # clicks twice a second give onsets for the tempo estimate
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for recipe in RECIPES.values():
+            if recipe.sample_rate == sr:
+                recipe(y, sr)
+        for family in (families.log_mel, families.mfcc, families.chroma_stft, families.chroma_cqt,
+                       families.spectral_contrast, families.tonnetz):
+            family(y=y, sr=sr)
