@@ -6,6 +6,7 @@ Screenshots go to the test's tmp folder, or to ``$MUSICGENRE_SCREENSHOTS`` when 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import socket
@@ -86,6 +87,25 @@ def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("MUSICGENRE_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def read_response(conn: socket.socket) -> str:
+    """One whole HTTP/1.1 response (headers and its Content-Length body): they may come in separate segments."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return (head + b"\r\n\r\n" + body).decode("latin-1")
 
 
 def open_page(browser, base: str, width: int = 1000, height: int = 1300):
@@ -184,6 +204,9 @@ def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_pa
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(b"POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 1073741824\r\n\r\n--xyz\r\n")
-        reply = conn.recv(4096).decode("latin-1")
+        reply = read_response(conn)
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
-    assert "too large" in reply
+    head, _, body = reply.partition("\r\n\r\n")
+    assert "application/json" in head.lower()
+    detail = json.loads(body)["detail"]
+    assert "too large" in detail and "\n" not in detail, detail
