@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import signals
 
 from musicgenre.genres import GENRE_COLOURS, GENRES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed").expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -117,7 +119,8 @@ def open_page(browser, base: str, width: int = 1000, height: int = 1300):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base + "/")
     page.wait_for_selector("body[data-state=ready]")
-    page.wait_for_function("document.getElementById('model-name').textContent !== '…'")
+    # locator assertions, not wait_for_function: the page's CSP forbids the eval a string predicate polls with
+    expect(page.locator("#model-name")).not_to_have_text("…")
     return page, outside, errors
 
 
@@ -193,12 +196,56 @@ def test_a_file_that_is_not_audio_shows_the_reason(server, browser, tmp_path: Pa
     assert errors == []
 
 
+def test_a_long_track_timeline_is_readable_on_desktop_and_phone(server, browser, shared_audio: Path, tmp_path: Path,
+                                                               shots: Path):
+    from musicgenre import audio
+
+    names = ["classical.00000", "metal.00000", "hiphop.00000", "reggae.00000", "jazz.00000", "pop.00000"]
+    parts = [audio.load(shared_audio / n.split(".")[0] / f"{n}.wav", duration=20.0) for n in names]
+    track = signals.write(tmp_path / "six genres.flac", np.concatenate(parts))  # 120 s, under the 5 MiB limit
+    expected = httpx.post(f"{server}/api/classify?timeline=true", files={"file": (track.name, track.read_bytes())},
+                          timeout=90).json()
+    genres = [w["genre"] for w in expected["timeline"]]
+    runs = [g for i, g in enumerate(genres) if i == 0 or genres[i - 1] != g]
+
+    page, outside, errors = open_page(browser, server)
+    page.set_input_files("#file-input", str(track))
+    assert wait_for_result(page) == "done", page.text_content("#status")
+    assert [s.get_attribute("data-genre") for s in page.query_selector_all("#timeline .segment")] == genres
+    assert len(page.query_selector_all("#timeline .run-start")) == len(runs)
+    legend = {li.get_attribute("data-genre"): li.text_content() for li in page.query_selector_all("#timeline-legend li")}
+    assert set(legend) == set(genres)
+    for genre, text in legend.items():
+        n = genres.count(genre)
+        assert text == f"{genre} ({n} window{'s' if n > 1 else ''})"
+    card = httpx.get(f"{server}/api/model").json()
+    assert f"one {card['clip_seconds']:g} s window every {card['window_hop_seconds']:g} s" in page.text_content("#timeline-caption")
+    labels_js = """() => [...document.querySelectorAll('#timeline .run-start .segment-label')].map(l => ({
+        text: l.textContent, width: l.clientWidth, needed: l.scrollWidth,
+        shown: getComputedStyle(l).visibility === 'visible'}))"""
+    desktop = page.evaluate(labels_js)
+    assert [label["text"] for label in desktop] == runs
+    assert all(label["shown"] for label in desktop if label["width"] >= 90)  # room for any genre name: shown
+    assert all(label["needed"] <= label["width"] + 1 for label in desktop if label["shown"])  # never cut off
+    page.screenshot(path=str(shots / "timeline-desktop.png"), full_page=True)
+
+    page.set_viewport_size({"width": 320, "height": 1500})
+    page.wait_for_selector("body[data-fitted-width='320']")  # the resize handler has re-fitted the names
+    phone = page.evaluate(labels_js)
+    assert all(label["needed"] <= label["width"] + 1 for label in phone if label["shown"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    meta = page.text_content("#result-meta")
+    assert " %" not in meta  # percentages keep their sign on the same line (no-break space)
+    page.screenshot(path=str(shots / "timeline-phone.png"), full_page=True)
+    assert outside == [] and errors == []
+
+
 def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_path: Path):
     big = tmp_path / "big.wav"
     big.write_bytes(b"\0" * (MAX_UPLOAD_MB * 1024 * 1024 + 1))
     page, _, _ = open_page(browser, server)
     page.set_input_files("#file-input", str(big))
-    page.wait_for_function("document.getElementById('status').textContent.includes('up to 5 MB')")
+    expect(page.locator("#status")).to_contain_text("up to 5 MB")
     # the server answers 413 from the declared length, without waiting for the body
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:

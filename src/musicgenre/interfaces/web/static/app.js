@@ -32,8 +32,9 @@
     if (label) $("progress-label").textContent = label;
   }
 
+  // a no-break space keeps "16.8 %" on one line at phone width
   function percent(p) {
-    return (100 * p).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1) + " %";
+    return (100 * p).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1) + "\u00a0%";
   }
 
   function seconds(s) {
@@ -52,6 +53,7 @@
         ["api/genres", "api/model", "api/limits"].map((url) => fetch(url).then((r) => r.json())));
       for (const g of genres.genres) state.colours[g.name] = g.colour;
       $("model-name").textContent = model.name + " (" + model.recipe + " features, " + model.clip_seconds + " s windows)";
+      $("timeline-windows").textContent = "one " + model.clip_seconds + " s window every " + model.window_hop_seconds + " s";
       state.maxBytes = limits.max_upload_bytes;
       $("limit-hint").textContent = "Up to " + (limits.max_upload_bytes / 1048576).toFixed(0) + " MB.";
     } catch (err) {
@@ -118,6 +120,7 @@
     renderTimeline(result.timeline, result.duration_s);
     renderSpectrogram(result.spectrogram, result.duration_s);
     $("result").hidden = false;
+    fitTimelineLabels(); // needs the laid-out section
     setStatus("Done: " + result.file + " sounds like " + result.genre + ".");
   }
 
@@ -150,26 +153,69 @@
     }
   }
 
+  // One segment per window (each with its own accessible label); windows in a row with the same genre
+  // form a run that carries one visible name, shown only where it fits; the legend names every colour.
   function renderTimeline(timeline, duration) {
     const strip = $("timeline");
+    const legend = $("timeline-legend");
     strip.replaceChildren();
+    legend.replaceChildren();
     $("timeline-end").textContent = seconds(duration);
     if (!timeline || !timeline.length) return;
+    const ends = timeline.map((w, i) => // drawn up to the next window's start (windows overlap)
+      i + 1 < timeline.length ? timeline[i + 1].start_s : Math.min(w.end_s, duration));
+    const count = {};
+    let runStart = 0;
     timeline.forEach((w, i) => {
-      // each window is drawn from its start to the next window's start (windows overlap)
-      const end = i + 1 < timeline.length ? timeline[i + 1].start_s : Math.min(w.end_s, duration);
+      count[w.genre] = (count[w.genre] || 0) + 1;
       const seg = document.createElement("div");
       seg.className = "segment";
+      seg.dataset.genre = w.genre;
       seg.setAttribute("role", "listitem");
       seg.style.left = (100 * w.start_s / duration) + "%";
-      seg.style.width = (100 * (end - w.start_s) / duration) + "%";
+      seg.style.width = (100 * (ends[i] - w.start_s) / duration) + "%";
       seg.style.background = colour(w.genre);
-      const p = w.probabilities[w.genre];
-      seg.title = seconds(w.start_s) + "–" + seconds(w.end_s) + ": " + w.genre + " " + percent(p);
+      seg.title = seconds(w.start_s) + "–" + seconds(w.end_s) + ": " + w.genre + " " + percent(w.probabilities[w.genre]);
       seg.setAttribute("aria-label", seg.title);
-      seg.textContent = w.genre;
+      if (i > 0 && timeline[i - 1].genre === w.genre) seg.classList.add("continued");
+      else runStart = i;
+      const label = document.createElement("span");
+      label.className = "segment-label";
+      label.setAttribute("aria-hidden", "true");
+      label.textContent = w.genre;
+      seg.appendChild(label);
       strip.appendChild(seg);
+      const runEnd = i + 1 === timeline.length || timeline[i + 1].genre !== w.genre;
+      if (runEnd) { // the run's first segment shows the name across the whole run
+        const first = strip.children[runStart];
+        const span = ends[i] - timeline[runStart].start_s, own = ends[runStart] - timeline[runStart].start_s;
+        first.classList.add("run-start");
+        first.firstChild.style.width = (100 * span / own) + "%";
+      }
     });
+    for (const genre of Object.keys(count).sort((a, b) => count[b] - count[a])) {
+      const item = document.createElement("li");
+      item.dataset.genre = genre;
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = colour(genre);
+      swatch.setAttribute("aria-hidden", "true");
+      const n = count[genre];
+      const name = document.createElement("span");
+      name.className = "legend-genre";
+      name.textContent = genre;
+      item.append(swatch, name, " (" + n + (n === 1 ? " window)" : " windows)"));
+      legend.appendChild(item);
+    }
+  }
+
+  // hide run names that would be cut off (the legend and each segment's label still say it)
+  function fitTimelineLabels() {
+    for (const label of document.querySelectorAll("#timeline .run-start .segment-label")) {
+      label.classList.remove("too-narrow");
+      if (label.scrollWidth > label.clientWidth + 1) label.classList.add("too-narrow");
+    }
+    document.body.dataset.fittedWidth = String(window.innerWidth);
   }
 
   function renderSpectrogram(spec, duration) {
@@ -216,6 +262,7 @@
     // a file dropped beside the zone should not make the browser navigate away
     window.addEventListener("dragover", (e) => e.preventDefault());
     window.addEventListener("drop", (e) => e.preventDefault());
+    window.addEventListener("resize", fitTimelineLabels);
     document.body.dataset.state = "ready";
   }
 
