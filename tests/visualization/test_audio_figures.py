@@ -11,7 +11,7 @@ from visualization.pngcheck import assert_png, texts
 from musicgenre.genres import GENRE_COLOURS
 from musicgenre.visualization.analysis import clip_features, mel_image
 from musicgenre.visualization.clips import Clip
-from musicgenre.visualization.feature_images import plot_features
+from musicgenre.visualization.feature_images import MFCC_SD_LIMIT, plot_features, standardize_rows
 from musicgenre.visualization.spectrograms import plot_spectrogram, plot_spectrograms
 from musicgenre.visualization.style import figure_title, save_figure
 from musicgenre.visualization.waveforms import envelope, plot_waveforms
@@ -79,10 +79,31 @@ def test_features_of_a_tone_and_their_figure(tmp_path):
     assert features.contrast.shape == (7, frames) and features.tonnetz.shape == (6, frames)
     assert features.chroma.mean(axis=1).argmax() == 9  # A
     fig = plot_features(features)
-    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == ["MFCC", "Chroma", "Spectral contrast", "Tonnetz"]
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
+        "MFCC (each coefficient standardized over the clip)", "Chroma", "Spectral contrast", "Tonnetz"]
     assert "A" in [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert figure_title(fig) == "Features — a440.wav (pop)"
     assert_png(save_figure(fig, tmp_path / "feats.png"), 1000, 800)
+
+
+def test_every_mfcc_row_is_drawn_on_its_own_scale():
+    # a tone then noise: coefficient 1 (loudness) spans hundreds of units, the others a few; each row is
+    # drawn standardized, so every coefficient spans the colour scale instead of only the first two
+    y = np.concatenate([signals.tone(440.0, 1.5), signals.noise(1.5, amplitude=0.3)])
+    features = clip_features(Clip(y, signals.SR, "mix.wav"))
+    spread = features.mfcc.std(axis=1)
+    assert spread[0] > 10 * np.median(spread[1:])  # what made the single-scale panel unreadable
+    fig = plot_features(features)
+    drawn = np.asarray(fig.axes[0].collections[0].get_array()).reshape(features.mfcc.shape)
+    assert np.allclose(drawn.mean(axis=1), 0.0, atol=1e-6)
+    assert np.allclose(drawn.std(axis=1), 1.0, atol=1e-6)
+    assert fig.axes[0].collections[0].get_clim() == (-MFCC_SD_LIMIT, MFCC_SD_LIMIT)
+    assert "SD from the coefficient's mean" in texts(fig)
+
+
+def test_standardize_rows_leaves_constant_rows_at_zero():
+    image = np.array([[5.0, 5.0, 5.0, 5.0], [0.0, 2.0, 0.0, 2.0], [-300.0, -100.0, -300.0, -100.0]])
+    assert np.array_equal(standardize_rows(image), [[0, 0, 0, 0], [-1, 1, -1, 1], [-1, 1, -1, 1]])
 
 
 def test_empty_input_is_refused():
