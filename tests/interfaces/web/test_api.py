@@ -131,6 +131,7 @@ def test_too_large_is_413(client):
 def test_not_audio_is_422(client, upload_dir):
     detail = check_error(post(client, b"this is not audio at all\n" * 200, name="notes.wav"), 422, "notes.wav:")
     assert str(upload_dir) not in detail and "upload-" not in detail  # our temporary name never shows
+    assert "not a readable audio file" in detail and "Errno" not in detail
 
 
 def test_truncated_wav_is_422(client, shared_audio: Path):
@@ -157,6 +158,20 @@ def test_empty_body_is_422(client):
 
 def test_wrong_field_is_422(client):
     check_error(post(client, b"RIFF....", field="audio"), 422, "'file'", "'audio'")
+
+
+def test_a_real_sized_file_in_the_wrong_field_is_named_as_such(client):
+    # a file of any size in another field is a misplaced file, not an oversized small form field
+    detail = check_error(post(client, wav_bytes(signals.tone(440.0, 3.0)), field="audio"), 422, "'file'", "'audio'")
+    assert "too large" not in detail
+
+
+def test_a_file_in_another_field_beside_the_file_is_ignored(client):
+    data = wav_bytes(signals.clicks(120, 5.0))
+    response = client.post("/api/classify", files=[("cover", ("cover.jpg", b"\xff\xd8" * 20000, "image/jpeg")),
+                                                   ("file", ("clip.wav", data, "audio/wav"))])
+    assert response.status_code == 200, response.text
+    assert response.json()["file"] == "clip.wav"
 
 
 def test_not_multipart_is_422(client):

@@ -26,7 +26,8 @@ from musicgenre.interfaces.web.settings import MULTIPART_OVERHEAD_BYTES
 #: Longest filename echoed back (characters).
 MAX_DISPLAY_NAME = 120
 
-#: Largest total size of the form's non-file fields (bytes).
+#: Largest total size of the form's plain (non-file) fields (bytes). File parts under other names are
+#: skipped unread; they count only towards the whole body's limit.
 MAX_FIELD_BYTES = 16 * 1024
 
 
@@ -123,7 +124,7 @@ class _FormReceiver:
         self._writing = False
         self._handle = None
         self.field_bytes = 0
-        self.seen_fields: list[str] = []
+        self.seen_fields: list[str] = []  # names as the client sent them; files as "file field 'x'"
         self.ended = False
 
     # --- python-multipart callbacks -------------------------------------------------------------
@@ -151,9 +152,9 @@ class _FormReceiver:
         if name is None:
             raise UploadError(422, "a multipart part has no field name")
         self.part.name = name.decode("utf-8", "replace")
-        self.seen_fields.append(self.part.name)
         raw_filename = options.get(b"filename")
         self.part.is_file = raw_filename is not None
+        self.seen_fields.append(f"{'file field ' if self.part.is_file else ''}{self.part.name[:40]!r}")
         if self.part.is_file and self.part.name == self.field_name:
             if self.upload is not None:
                 raise UploadError(422, f"send one file per request (the form has more than one {self.field_name!r})")
@@ -168,7 +169,7 @@ class _FormReceiver:
             if self.upload.size > self.max_upload_bytes:
                 raise UploadError(413, f"upload too large: more than {_mb(self.max_upload_bytes)}, the limit")
             self._handle.write(data[start:end])
-        else:
+        elif not self.part.is_file:
             self.field_bytes += size
             if self.field_bytes > MAX_FIELD_BYTES:
                 raise UploadError(422, f"form fields other than {self.field_name!r} are too large")
@@ -231,7 +232,7 @@ async def receive_upload(
         if received == 0:
             raise UploadError(422, f"empty request body: send the audio as multipart/form-data field {field_name!r}")
         if receiver.upload is None:
-            got = ", ".join(repr(name) for name in receiver.seen_fields[:5]) or "no fields"
+            got = ", ".join(receiver.seen_fields[:5]) or "no fields"
             raise UploadError(422, f"no file in form field {field_name!r} (got {got})")
         if receiver._writing or not receiver.ended:
             raise UploadError(422, "the multipart body ended early (incomplete upload)")
