@@ -14,7 +14,7 @@ from musicgenre.evaluation import ExperimentConfig, export_all, load_table, run_
 from musicgenre.evaluation.data import mfcc40_table_columns
 from musicgenre.genres import GENRES
 from musicgenre.interfaces.cli.main import cli
-from musicgenre.models import onnx_predict
+from musicgenre.models import ENSEMBLE_MEMBERS, onnx_predict
 
 torch.set_num_threads(1)
 
@@ -47,7 +47,7 @@ def test_experiment_folder_has_every_file_of_the_contract(experiment):
     csv = pd.read_csv(out / "leaderboard.csv")
     assert list(csv.columns[:8]) == ["model", "protocol", "accuracy", "ci_low", "ci_high", "macro_f1", "n_test",
                                      "train_seconds"]
-    assert set(csv["model"]) == {"logreg", "mlp-mfcc", "ensemble"} and (csv["n_test"] == 290).all()
+    assert set(csv["model"]) == {"mlp-mfcc", "ensemble", *ENSEMBLE_MEMBERS} and (csv["n_test"] == 290).all()
     assert ((csv["ci_low"] <= csv["accuracy"]) & (csv["accuracy"] <= csv["ci_high"])).all()
     meta = json.loads((out / "experiment.json").read_text())
     assert meta["protocol"] == "fault-filtered" and meta["seed"] == 0 and "date" in meta and "data" in meta
@@ -81,12 +81,24 @@ def test_exported_models_reproduce_the_reported_test_predictions(experiment, tab
         np.testing.assert_allclose(got, test[[f"p_{g}" for g in GENRES]].to_numpy(), atol=1e-5)
 
 
+def test_the_ensemble_is_the_mean_of_its_members(experiment):
+    out, board, _, _ = experiment
+
+    def test_probabilities(name: str) -> np.ndarray:
+        predictions = pd.read_csv(out / name / "predictions.csv")
+        return predictions[predictions["part"] == "test"].sort_values("clip_id")[[f"p_{g}" for g in GENRES]].to_numpy()
+
+    expected = np.mean([test_probabilities(m) for m in ENSEMBLE_MEMBERS], axis=0)
+    np.testing.assert_allclose(test_probabilities("ensemble"), expected, atol=1e-5)
+    assert "mean probability of `logreg`" in (out / "leaderboard.md").read_text()
+
+
 def test_a_second_run_into_the_same_folder_skips_finished_models(experiment, table):
     out, board, _, config = experiment
     stamp = (out / "logreg" / "result.json").stat().st_mtime_ns
     log: list[str] = []
     again = run_experiment(table, out, config, log=log.append)
-    assert sum("finished earlier, skipped" in line for line in log) == 3
+    assert sum("finished earlier, skipped" in line for line in log) == len(again) == 2 + len(ENSEMBLE_MEMBERS)
     assert (out / "logreg" / "result.json").stat().st_mtime_ns == stamp
     pd.testing.assert_frame_equal(again, board)
 

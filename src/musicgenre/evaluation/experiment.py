@@ -25,7 +25,7 @@ from musicgenre.evaluation.metrics import confusion, per_genre, summarise
 from musicgenre.evaluation.protocols import Fold, make_folds
 from musicgenre.evaluation.runner import FoldResult, fit_on, run_folds
 from musicgenre.genres import GENRES
-from musicgenre.models import ENSEMBLE, SoftVotingEnsemble, available_models, make_model, save_onnx, select_members
+from musicgenre.models import ENSEMBLE, ENSEMBLE_MEMBERS, SoftVotingEnsemble, available_models, make_model, save_onnx
 from musicgenre.training import HISTORY_COLUMNS
 
 PROBA_COLUMNS = [f"p_{g}" for g in GENRES]
@@ -39,7 +39,6 @@ class ExperimentConfig:
     models: tuple[str, ...] | None = None
     seed: int = 0
     k: int = 10
-    ensemble_max_members: int = 5
     export_onnx: bool = True
     #: cap on every network's epochs (quick looks and tests; None: each config's own)
     max_epochs: int | None = None
@@ -60,8 +59,8 @@ def applicable_models(data: StudyData, requested: Sequence[str] | None) -> tuple
                              else f"needs the {info.inputs} view, absent from this input")
         else:
             run.append(name)
-    if ENSEMBLE in run:  # the ensemble is assembled from members already run, so it goes last
-        run = [m for m in run if m != ENSEMBLE] + [ENSEMBLE]
+    if ENSEMBLE in run:  # the ensemble averages its members, so they run first (asked for or not) and it goes last
+        run = [m for m in run if m != ENSEMBLE] + [m for m in ENSEMBLE_MEMBERS if m not in run] + [ENSEMBLE]
     return run, skipped
 
 
@@ -134,17 +133,12 @@ def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> 
               sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)
 
 
-def _ensemble(data: StudyData, folds: list[Fold], members: dict[str, list[FoldResult]], max_members: int,
-              ) -> tuple[list[FoldResult], list[list[str]]]:
-    """Per fold: members chosen greedily on *valid*, test probabilities = mean of theirs."""
-    results, chosen = [], []
-    for i, fold in enumerate(folds):
-        valid = {name: rs[i].valid_proba for name, rs in members.items()}
-        names = select_members(valid, data.y[fold.valid], max_members)
-        chosen.append(names)
-        results.append(FoldResult(fold, np.mean([members[n][i].valid_proba for n in names], axis=0),
-                                  np.mean([members[n][i].test_proba for n in names], axis=0), 0.0))
-    return results, chosen
+def _ensemble(folds: list[Fold], members: dict[str, list[FoldResult]]) -> list[FoldResult]:
+    """Per fold: valid and test probabilities are the mean of the members' (equal weights, no selection)."""
+    return [FoldResult(fold, np.mean([rs[i].valid_proba for rs in members.values()], axis=0),
+                       np.mean([rs[i].test_proba for rs in members.values()], axis=0),
+                       sum(rs[i].train_seconds for rs in members.values()))
+            for i, fold in enumerate(folds)]
 
 
 def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = ExperimentConfig(), *,
@@ -176,15 +170,13 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
         folder.mkdir(exist_ok=True)
         log(f"[{index}/{len(names)}] {name}: {infos[name].description}")
         if name == ENSEMBLE:
-            pool = {n: rs for n, rs in fold_results.items()
-                    if infos[n].family != "ensemble" and infos[n].inputs == infos[ENSEMBLE].inputs}
-            if not pool:
-                log(f"skip {ENSEMBLE}: no finished member models on {infos[ENSEMBLE].inputs}")
+            missing = [n for n in ENSEMBLE_MEMBERS if n not in fold_results]
+            if missing:
+                log(f"skip {ENSEMBLE}: members {', '.join(missing)} did not finish")
                 continue
-            results, chosen = _ensemble(data, folds, pool, config.ensemble_max_members)
-            members = [(n, _refit_member(n, data, folds[0], config, fold_results)) for n in chosen[0]]
-            results[0].model = SoftVotingEnsemble(members)
-            log(f"  members (fold 1, chosen on valid): {', '.join(chosen[0])}")
+            results = _ensemble(folds, {n: fold_results[n] for n in ENSEMBLE_MEMBERS})
+            results[0].model = SoftVotingEnsemble([(n, _refit_member(n, data, folds[0], config, fold_results))
+                                                   for n in ENSEMBLE_MEMBERS])
         else:
             view = data.views[infos[name].inputs]
             results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
@@ -192,7 +184,7 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
             fold_results[name] = results
         row = _score(name, config.protocol, data, results, config.seed)
         if name == ENSEMBLE:
-            row["members"] = chosen
+            row["members"] = list(ENSEMBLE_MEMBERS)
         _write_model_files(folder, name, data, results, row, config.seed)
         if config.export_onnx:
             _export(folder, name, results[0].model, data, infos[name].inputs)

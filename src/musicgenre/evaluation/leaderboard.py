@@ -54,7 +54,8 @@ def leaderboard_markdown(table: pd.DataFrame, protocol: str, data, n_folds: int,
                      f"{_pct(r['valid_accuracy'])} | {int(r['n_test'])} | {float(r['train_seconds']):.1f} |")
     ensemble = next((r for r in rows if r.get("members")), None)
     if ensemble:
-        lines += ["", f"`ensemble` members (chosen on valid, first fold): {', '.join(ensemble['members'][0])}."]
+        lines += ["", f"`ensemble`: the mean probability of {', '.join(f'`{m}`' for m in ensemble['members'])} "
+                      "(members fixed in advance, equal weights)."]
     seed = next((r for r in rows if r["model"] == "mlp-mfcc"), None)
     lines += ["", "## Beside the seed study", "",
               "| | split | validation % | unseen/test % |", "|---|---|---|---|",

@@ -3,7 +3,7 @@
 Choices that need a validation set are made first on a stratified hold-out of the tracks
 (``valid_fraction``), then the model is refitted on all tracks with those choices frozen:
 a baseline keeps the hyper-parameters chosen on the hold-out, a network trains for the best epoch
-found there (callbacks off), the ensemble keeps the members chosen there.
+found there (callbacks off), and the ensemble is its members, each fitted that way.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from musicgenre.evaluation.runner import fit_on, track_probabilities
 from musicgenre.models import (
     BASELINES,
     ENSEMBLE,
+    ENSEMBLE_MEMBERS,
     BaselineClassifier,
     NeuralClassifier,
     SoftVotingEnsemble,
@@ -27,7 +28,6 @@ from musicgenre.models import (
     make_model,
     network_configs,
     save_onnx,
-    select_members,
 )
 
 
@@ -50,14 +50,8 @@ def fit_all(data: StudyData, name: str, *, seed: int = 0, valid_fraction: float 
     everything = np.arange(len(data))
     fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
     if name == ENSEMBLE:
-        pool = [n for n, i in infos.items() if i.family != "ensemble" and i.inputs == infos[ENSEMBLE].inputs
-                and i.inputs in data.views]
-        view = data.views[infos[ENSEMBLE].inputs]
-        fitted = {n: fit_on(make_model(n, seed=seed), data, view, fit, valid) for n in pool}
-        members = select_members({n: track_probabilities(m, view, valid) for n, m in fitted.items()}, data.y[valid])
-        log(f"ensemble members chosen on the hold-out: {', '.join(members)}")
-        return SoftVotingEnsemble([(n, fit_on(_frozen(n, fitted[n], seed), data, view, everything, None))
-                                   for n in members])
+        return SoftVotingEnsemble([(member, fit_all(data, member, seed=seed, valid_fraction=valid_fraction, log=log))
+                                   for member in ENSEMBLE_MEMBERS])
     view = data.views[infos[name].inputs]
     chosen = fit_on(make_model(name, seed=seed), data, view, fit, valid)
     acc = float((track_probabilities(chosen, view, valid).argmax(1) == data.y[valid]).mean())

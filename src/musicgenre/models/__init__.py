@@ -3,13 +3,13 @@ all behind ``fit(X, y, X_val, y_val)`` / ``predict_proba(X) -> (n, 10)``, and ON
 
 from musicgenre.models.baselines import BASELINES, BaselineClassifier
 from musicgenre.models.config import NetworkConfig
-from musicgenre.models.ensemble import SoftVotingEnsemble, select_members
+from musicgenre.models.ensemble import SoftVotingEnsemble
 from musicgenre.models.export import onnx_predict, save_onnx, to_onnx
 from musicgenre.models.neural import NeuralClassifier
-from musicgenre.models.zoo import ENSEMBLE, ModelInfo, available_models, make_model, network_configs
+from musicgenre.models.zoo import ENSEMBLE, ENSEMBLE_MEMBERS, ModelInfo, available_models, make_model, network_configs
 
 __all__ = [
-    "BASELINES", "ENSEMBLE", "BaselineClassifier", "ModelInfo", "NetworkConfig", "NeuralClassifier",
+    "BASELINES", "ENSEMBLE", "ENSEMBLE_MEMBERS", "BaselineClassifier", "ModelInfo", "NetworkConfig", "NeuralClassifier",
     "SoftVotingEnsemble", "available_models", "make_model", "network_configs", "onnx_predict", "save_onnx",
-    "select_members", "to_onnx",
+    "to_onnx",
 ]
