@@ -2,12 +2,15 @@
 
 Starts its own server on a free 127.0.0.1 port (or targets ``--url``), sends ``--requests`` uploads in all
 from ``--clients`` concurrent clients (bounded also by ``--max-seconds``), probes ``/healthz`` meanwhile, and
-prints throughput, p50/p99 latency, status counts and the peak resident memory of the server and its
-analysis workers (sampled from /proc every 0.1 s; needs the server's pid: known when it starts it, else
-``--pid``).
+prints throughput, p50/p99 latency, status counts and the peak memory of the server and its analysis
+workers (RSS, and PSS which counts pages shared between the processes once; sampled from /proc every
+0.1 s; needs the server's pid: known when it starts it, else ``--pid``). The CPU seconds the server and
+its workers used and the load average before and after are printed too: other work on the machine
+shares the cores, and the figures mean little without them.
 
     .venv/bin/python benchmarks/web_load.py                      # 20 clients, 60 uploads, 2 workers
     .venv/bin/python benchmarks/web_load.py --clients 20 --requests 100 --workers 2
+    .venv/bin/python benchmarks/web_load.py --query 'timeline=true&spectrogram=true'   # what the page asks
     .venv/bin/python benchmarks/web_load.py --url http://127.0.0.1:8000 --pid 1234
 """
 
@@ -84,6 +87,29 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
@@ -98,19 +124,23 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-async def sample_memory(pid: int, stop: asyncio.Event, peaks: dict[str, int]) -> None:
-    """Peak RSS (KiB) of the server process alone and with all its descendants (the analysis workers)."""
+async def sample_memory(pid: int, stop: asyncio.Event, peaks: dict[str, int], cpu: dict[int, float]) -> None:
+    """Peak RSS and PSS (KiB) of the server process alone and with all its descendants (the analysis workers);
+    ``cpu`` gets the last CPU seconds seen of each process."""
     while not stop.is_set():
+        children = _descendants(pid)
         main = _rss_kib(pid)
-        total = main + sum(_rss_kib(child) for child in _descendants(pid))
         peaks["server"] = max(peaks.get("server", 0), main)
-        peaks["total"] = max(peaks.get("total", 0), total)
-        peaks["processes"] = max(peaks.get("processes", 0), 1 + len(_descendants(pid)))
+        peaks["total"] = max(peaks.get("total", 0), main + sum(_rss_kib(child) for child in children))
+        peaks["total_pss"] = max(peaks.get("total_pss", 0), sum(_pss_kib(p) for p in [pid, *children]))
+        peaks["processes"] = max(peaks.get("processes", 0), 1 + len(children))
+        for p in [pid, *children]:
+            cpu[p] = max(cpu.get(p, 0.0), _cpu_seconds(p))
         await asyncio.sleep(0.1)
 
 
 async def client(name: int, base: str, clips: list[tuple[str, bytes]], queue: asyncio.Queue, results: Results,
-                 http: httpx.AsyncClient, deadline: float) -> None:
+                 http: httpx.AsyncClient, deadline: float, query: str = "") -> None:
     while time.monotonic() < deadline:
         try:
             index = queue.get_nowait()
@@ -119,7 +149,7 @@ async def client(name: int, base: str, clips: list[tuple[str, bytes]], queue: as
         filename, data = clips[index % len(clips)]
         started = time.perf_counter()
         try:
-            response = await http.post(f"{base}/api/classify", files={"file": (filename, data)},
+            response = await http.post(f"{base}/api/classify{'?' + query if query else ''}", files={"file": (filename, data)},
                                        timeout=max(deadline - time.monotonic(), 1.0))
             status = str(response.status_code)
             if response.status_code == 200:
@@ -151,8 +181,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], clients: int, requests: int,
-              max_seconds: float) -> tuple[Results, dict[str, int], float]:
-    results, peaks = Results(), {}
+              max_seconds: float, query: str = "") -> tuple[Results, dict[str, int], float, float]:
+    """Results, peak memory, wall seconds, and CPU seconds the server and its workers used meanwhile."""
+    results, peaks, cpu_before, cpu_after = Results(), {}, {}, {}
     queue: asyncio.Queue = asyncio.Queue()
     for i in range(requests):
         queue.put_nowait(i)
@@ -161,14 +192,16 @@ async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], client
     async with httpx.AsyncClient(limits=limits) as http, httpx.AsyncClient() as health_http:
         background = [asyncio.create_task(probe_health(base, stop, results, health_http))]
         if pid is not None:
-            background.append(asyncio.create_task(sample_memory(pid, stop, peaks)))
+            cpu_before = {p: _cpu_seconds(p) for p in [pid, *_descendants(pid)]}
+            background.append(asyncio.create_task(sample_memory(pid, stop, peaks, cpu_after)))
         started = time.perf_counter()
         deadline = time.monotonic() + max_seconds
-        await asyncio.gather(*(client(i, base, clips, queue, results, http, deadline) for i in range(clients)))
+        await asyncio.gather(*(client(i, base, clips, queue, results, http, deadline, query) for i in range(clients)))
         wall = time.perf_counter() - started
         stop.set()
         await asyncio.gather(*background)
-    return results, peaks, wall
+    cpu = sum(seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_after.items())
+    return results, peaks, wall, cpu
 
 
 def main() -> None:
@@ -179,6 +212,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="uploads in all (default 60)")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop sending after this long (default 600)")
     parser.add_argument("--workers", type=int, default=2, help="analysis workers of the server it starts (default 2)")
+    parser.add_argument("--query", default="", help="query string of each upload, e.g. 'timeline=true&spectrogram=true'")
     parser.add_argument("--clips", type=Path, default=SHARED_AUDIO, help=f"folder of 30 s clips (default {SHARED_AUDIO})")
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.requests <= 5000:
@@ -204,7 +238,10 @@ def main() -> None:
         wait_ready(base, process)
         if process is not None:
             print(f"server up in {time.perf_counter() - started:.1f} s (pid {pid}, {args.workers} workers)")
-        results, peaks, wall = asyncio.run(run(base, pid, clips, args.clients, args.requests, args.max_seconds))
+        load_before = load_average()
+        results, peaks, wall, cpu = asyncio.run(run(base, pid, clips, args.clients, args.requests, args.max_seconds,
+                                                    args.query))
+        load_after = load_average()
     finally:
         if process is not None:
             process.terminate()
@@ -215,7 +252,8 @@ def main() -> None:
 
     ok = len(results.latencies)
     health = [h for h in results.health_latencies if h != float("inf")]
-    print(f"machine: {os.cpu_count()} CPU cores; clips: {len(clips)} distinct 30 s GTZAN clips from {args.clips}")
+    print(f"machine: {os.cpu_count()} CPU cores, load average {load_before} before, {load_after} after; "
+          f"clips: {len(clips)} distinct 30 s GTZAN clips from {args.clips}; query: {args.query or '(none)'}")
     print(f"clients: {args.clients}, uploads sent: {sum(results.statuses.values())}, ok: {ok}, "
           f"statuses: {dict(sorted(results.statuses.items()))}")
     print(f"wall: {wall:.1f} s, throughput: {ok / wall:.2f} uploads/s ({results.audio_seconds / wall:.1f} s of audio per s)")
@@ -227,7 +265,9 @@ def main() -> None:
               f"max {1000 * max(health):.1f} ms, failed {len(results.health_latencies) - len(health)}")
     if peaks:
         print(f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; server + workers {peaks['total'] / 1024:.0f} MiB "
-              f"({peaks['processes']} processes)")
+              f"RSS, {peaks['total_pss'] / 1024:.0f} MiB PSS ({peaks['processes']} processes)")
+        print(f"CPU used by server + workers: {cpu:.1f} s in {wall:.1f} s wall ({cpu / wall:.2f} of "
+              f"{os.cpu_count()} cores; the rest went to this client and to other work on the machine)")
     else:
         print("peak RSS: not sampled (pass --pid for a server started elsewhere)")
 
