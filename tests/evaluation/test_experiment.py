@@ -81,6 +81,20 @@ def test_exported_models_reproduce_the_reported_test_predictions(experiment, tab
         np.testing.assert_allclose(got, test[[f"p_{g}" for g in GENRES]].to_numpy(), atol=1e-5)
 
 
+def test_every_exported_model_classifies_audio(experiment, tmp_path):
+    """Each model.onnx names the recipe that makes its inputs from audio, so ``predict --model`` can run it."""
+    from musicgenre.inference import classify, load_model
+
+    from signals import tone
+
+    out, board, _, _ = experiment
+    for name in board["model"]:
+        model = load_model(out / name / "model.onnx")
+        assert model.recipe.name == ("mfcc20stats" if name == "mlp-mfcc" else "kaggle30")
+        prediction = classify(tone(440.0, 5.0), 22050, model=model)
+        assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
+
+
 def test_the_ensemble_is_the_mean_of_its_members(experiment):
     out, board, _, _ = experiment
 

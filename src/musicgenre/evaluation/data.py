@@ -91,9 +91,11 @@ def load_table(path: str | Path) -> StudyData:
         raise ValueError(f"{path}: repeated clip ids")
     y = _genre_indices(table["label"].tolist(), str(path))
     views = {}
-    for name, columns in ((KAGGLE57, tuple(KAGGLE30_COLUMNS)), (MFCC40, mfcc40_table_columns())):
+    # each view names the feature recipe that computes its columns from audio (what an exported model runs)
+    for name, columns, recipe in ((KAGGLE57, tuple(KAGGLE30_COLUMNS), "kaggle30"),
+                                  (MFCC40, mfcc40_table_columns(), "mfcc20stats")):
         x = table[list(columns)].to_numpy(np.float64).astype(np.float32)
-        views[name] = View(name, x, columns, "kaggle30", 30.0)
+        views[name] = View(name, x, columns, recipe, 30.0)
     return StudyData(str(path), "table", ids, y, views)
 
 
