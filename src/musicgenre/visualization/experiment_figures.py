@@ -40,8 +40,9 @@ def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
             yield NamedFigure(f"{slug}_learning_curves", f"Learning curves — {model.name}",
                               plot_learning_curves(model.history, model.best_epoch, model.name), model.name)
         if model.confusion is not None:
-            yield NamedFigure(f"{slug}_confusion", f"Confusion matrix — {model.name}", plot_confusion(model.confusion, model.name), model.name)
+            yield NamedFigure(f"{slug}_confusion", f"Confusion matrix — {model.name}", plot_confusion(model.confusion, model.name, run.protocol), model.name)
         if model.per_genre is not None:
             row = run.row(model.name)
             yield NamedFigure(f"{slug}_per_genre", f"Accuracy per genre — {model.name}",
-                              plot_per_genre(model.per_genre, model.name, overall=row.accuracy if row else None, interval=run.interval), model.name)
+                              plot_per_genre(model.per_genre, model.name, overall=row.accuracy if row else None,
+                                             interval=run.interval, protocol=run.protocol), model.name)

@@ -17,7 +17,7 @@ from pathlib import Path
 from musicgenre import __version__
 from musicgenre.visualization.experiment import ExperimentRun, LeaderboardRow
 from musicgenre.visualization.experiment_figures import NamedFigure, experiment_figures
-from musicgenre.visualization.results import SEED_REFERENCES, Reference
+from musicgenre.visualization.results import SEED_REFERENCES, Reference, ranked
 from musicgenre.visualization.style import figure_png
 
 #: What the known protocols mean, stated at the top of the report (HTML).
@@ -89,7 +89,7 @@ def data_uri(png: bytes) -> str:
 def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, interval: str = "interval") -> str:
     """The leaderboard as an HTML table (best first), the references as italic rows beneath."""
     body = []
-    for rank, row in enumerate(sorted(rows, key=lambda r: -r.accuracy), start=1):
+    for rank, row in enumerate(ranked(rows), start=1):
         seconds = f"{row.train_seconds:.1f}" if math.isfinite(row.train_seconds) else "–"
         f1 = f"{row.macro_f1:.3f}" if math.isfinite(row.macro_f1) else "–"
         spread = f" ± {row.accuracy_std * 100:.1f}" if row.folds > 1 and math.isfinite(row.accuracy_std) else ""

@@ -20,6 +20,8 @@ from musicgenre.visualization.style import NEUTRAL, genre_colour, new_figure, st
 TRAIN_COLOUR = "#1f4e79"
 VAL_COLOUR = "#e07b00"
 BEST_COLOUR = "#2a9d2a"
+#: Height in % of the per-genre axis a bar's "correct/n" label needs at its foot (1.5 % margin + 9 pt text).
+LABEL_ROOM = 8.0
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,31 @@ class Reference:
     measured_on: str = "test"  # "test" (unseen clips) or "valid": which column of a table it belongs in
 
 
-#: The seed project's published numbers: 62 % on its validation split, 64.4 % on unseen clips.
+#: The seed project's published numbers, both from one random split of GTZAN (its protocol): 62 % on its
+#: validation clips, 64.4 % on its unseen (test) clips.
 SEED_REFERENCES: tuple[Reference, ...] = (
-    Reference("seed: 62 % (validation)", 0.62, "#c0392b", "--", "valid"),
-    Reference("seed: 64.4 % (unseen clips)", 0.644, "#7d3c98", ":", "test"),
+    Reference("seed, random split: 62 % (validation)", 0.62, "#c0392b", "--", "valid"),
+    Reference("seed, random split: 64.4 % (unseen clips)", 0.644, "#7d3c98", ":", "test"),
 )
+
+
+def ranked(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:
+    """Leaderboard rows best first; ties keep their file order (the chart and the report table both use this)."""
+    return sorted(rows, key=lambda r: -r.accuracy)
+
+
+def _protocol_note(protocol: str | None) -> str:
+    return f"{protocol} test clips" if protocol and protocol != "unknown" else "test clips"
+
+
+def _text_colour(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (WCAG relative luminance)."""
+    from matplotlib.colors import to_rgb
+
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(fill)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # contrast with white (1.05 / (L + 0.05)) against contrast with black ((L + 0.05) / 0.05)
+    return "white" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "black"
 
 
 def _model_title(kind: str, model: str | None) -> str:
@@ -49,7 +71,7 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
     """Two panels by epoch: loss (train, validation) and accuracy in % (train, validation).
 
     ``best_epoch`` (the epoch whose weights were restored) is marked by a vertical line in both panels
-    and a dot on the validation curves.
+    and a dot on the validation curves. One legend below both panels names the lines.
     """
     fig = new_figure(12.0, 4.6)
     loss_ax, acc_ax = fig.subplots(1, 2)
@@ -58,7 +80,7 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
     if best_epoch is not None and np.any(epochs == best_epoch):
         best_index = int(np.flatnonzero(epochs == best_epoch)[0])
     panels = (
-        (loss_ax, history.train_loss, history.val_loss, "loss", "Loss", 1.0),
+        (loss_ax, history.train_loss, history.val_loss, "cross-entropy loss", "Loss", 1.0),
         (acc_ax, history.train_accuracy, history.val_accuracy, "accuracy", "Accuracy", 100.0),
     )
     for ax, train, val, ylabel, name, scale in panels:
@@ -80,8 +102,12 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
         if scale == 100.0:
             ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.grid(True, alpha=0.3)
-        if drawn or best_epoch is not None:
-            ax.legend(loc="best", frameon=False)
+    legend: dict[str, object] = {}  # one legend for both panels, below them, so it never covers a curve
+    for ax in (loss_ax, acc_ax):
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    if legend:
+        fig.legend(list(legend.values()), list(legend.keys()), loc="outside lower center", ncols=len(legend), frameon=False)
     if best_index is not None and np.isfinite(history.val_accuracy[best_index]):
         note = f" (best epoch {best_epoch}: validation accuracy {history.val_accuracy[best_index] * 100:.1f} %)"
     else:
@@ -97,10 +123,11 @@ def _colour_genre_ticks(labels) -> None:
 
 
 @styled
-def plot_confusion(confusion: Confusion, model: str | None = None) -> Figure:
+def plot_confusion(confusion: Confusion, model: str | None = None, protocol: str | None = None) -> Figure:
     """Two heat maps side by side: counts, and each row divided by its total (in %), values written in the cells.
 
-    Rows are true genres, columns predicted genres; genre tick labels take their genre colours.
+    Rows are true genres, columns predicted genres; genre tick labels take their genre colours. The title
+    gives the accuracy and whose test clips were counted (``protocol``).
     """
     k_true, k_pred = confusion.counts.shape
     size = max(5.0, 0.5 * max(k_true, k_pred) + 1.3)
@@ -135,17 +162,20 @@ def plot_confusion(confusion: Confusion, model: str | None = None) -> Figure:
         bar.set_label(bar_label)
     total = int(confusion.counts.sum())
     correct = int(np.trace(confusion.counts)) if k_true == k_pred else int(sum(confusion.counts[i, confusion.predicted.index(g)] for i, g in enumerate(confusion.true) if g in confusion.predicted))
-    accuracy = f" ({correct}/{total} correct, {100 * correct / total:.1f} %)" if total else ""
+    accuracy = f" ({_protocol_note(protocol)}: {correct}/{total} correct, {100 * correct / total:.1f} %)" if total else ""
     fig.suptitle(_model_title("Confusion matrix", model) + accuracy)
     return fig
 
 
 @styled
-def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float | None = None, interval: str = "interval") -> Figure:
+def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float | None = None, interval: str = "interval",
+                   protocol: str | None = None) -> Figure:
     """Bars of test accuracy per genre (genre colours) with their intervals as error bars, in %.
 
-    Each bar is labelled with ``correct/n``; ``overall`` (a fraction) and chance (1 / number of genres) are
-    drawn as horizontal lines; ``interval`` names the error bars in the legend.
+    Each bar is labelled with ``correct/n`` (inside the bar in black or white, whichever reads on its
+    colour; above the whisker when the bar is short); ``overall`` (a fraction) and chance (1 / number of
+    genres) are drawn as horizontal lines; ``interval`` names the error bars in the legend; ``protocol``
+    names whose test clips in the title.
     """
     k = len(per_genre.genre)
     fig = new_figure(max(8.0, 0.9 * k + 2.5), 5.2)
@@ -154,14 +184,16 @@ def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float
     accuracy = per_genre.accuracy * 100
     low = np.clip(accuracy - per_genre.ci_low * 100, 0, None)
     high = np.clip(per_genre.ci_high * 100 - accuracy, 0, None)
-    ax.bar(x, accuracy, color=[genre_colour(g) for g in per_genre.genre], width=0.7, zorder=2)
+    colours = [genre_colour(g) for g in per_genre.genre]
+    ax.bar(x, accuracy, color=colours, width=0.7, zorder=2)
     ax.errorbar(x, accuracy, yerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=5, zorder=3, label=interval)
     for i in range(k):
         n, correct = per_genre.n[i], per_genre.correct[i]
         text = f"{int(correct)}/{int(n)}" if np.isfinite(n) and np.isfinite(correct) else f"{accuracy[i]:.0f} %"
-        inside = accuracy[i] >= 9  # room for the label inside the bar; otherwise above the whisker
-        ax.text(x[i], 1.5 if inside else per_genre.ci_high[i] * 100 + 1.5, text, ha="center", va="bottom", fontsize=9,
-                color="white" if inside else "black", fontweight="bold", zorder=4)
+        # inside the bar when it fits below the whisker's lower end (else the whisker line crosses it); otherwise above the whisker
+        inside = min(accuracy[i], per_genre.ci_low[i] * 100) >= LABEL_ROOM
+        ax.text(x[i], 1.5 if inside else max(accuracy[i], per_genre.ci_high[i] * 100) + 1.5, text, ha="center", va="bottom", fontsize=9,
+                color=_text_colour(colours[i]) if inside else "black", fontweight="bold", zorder=4)
     if overall is not None and np.isfinite(overall):
         ax.axhline(overall * 100, color="black", linestyle="--", linewidth=1.2, label=f"overall {overall * 100:.1f} %", zorder=1)
     ax.axhline(100 / max(k, 1), color="#888888", linestyle=":", linewidth=1.2, label=f"chance {100 / max(k, 1):.0f} %", zorder=1)
@@ -172,7 +204,7 @@ def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.grid(True, axis="y", alpha=0.3, zorder=0)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
-    fig.suptitle(_model_title("Accuracy per genre", model))
+    fig.suptitle(_model_title("Accuracy per genre", model) + f" ({_protocol_note(protocol)})")
     return fig
 
 
@@ -194,7 +226,7 @@ def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Refere
     """
     if not rows:
         raise ValueError("no leaderboard rows to draw")
-    ordered = sorted(rows, key=lambda r: r.accuracy)
+    ordered = ranked(rows)[::-1]  # drawn bottom-up: best on top, ties in the table's order
     k = len(ordered)
     fig = new_figure(12.0, max(3.2, 0.45 * k + 2.2))
     ax = fig.add_subplot()
