@@ -181,8 +181,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], clients: int, requests: int,
-              max_seconds: float, query: str = "") -> tuple[Results, dict[str, int], float, float]:
-    """Results, peak memory, wall seconds, and CPU seconds the server and its workers used meanwhile."""
+              max_seconds: float, query: str = "") -> tuple[Results, dict[str, int], float, dict[str, float]]:
+    """Results, peak memory, wall seconds, and CPU seconds the server (``server``: its event loop process
+    alone; ``total``: with its workers) used meanwhile."""
     results, peaks, cpu_before, cpu_after = Results(), {}, {}, {}
     queue: asyncio.Queue = asyncio.Queue()
     for i in range(requests):
@@ -200,7 +201,8 @@ async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], client
         wall = time.perf_counter() - started
         stop.set()
         await asyncio.gather(*background)
-    cpu = sum(seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_after.items())
+    cpu = {"total": sum(seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_after.items()),
+           "server": cpu_after.get(pid, 0.0) - cpu_before.get(pid, 0.0)}
     return results, peaks, wall, cpu
 
 
@@ -266,8 +268,9 @@ def main() -> None:
     if peaks:
         print(f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; server + workers {peaks['total'] / 1024:.0f} MiB "
               f"RSS, {peaks['total_pss'] / 1024:.0f} MiB PSS ({peaks['processes']} processes)")
-        print(f"CPU used by server + workers: {cpu:.1f} s in {wall:.1f} s wall ({cpu / wall:.2f} of "
-              f"{os.cpu_count()} cores; the rest went to this client and to other work on the machine)")
+        print(f"CPU used by server + workers: {cpu['total']:.1f} s in {wall:.1f} s wall ({cpu['total'] / wall:.2f} of "
+              f"{os.cpu_count()} cores; the rest went to this client and to other work on the machine); "
+              f"by the server's event-loop process alone: {cpu['server']:.1f} s")
     else:
         print("peak RSS: not sampled (pass --pid for a server started elsewhere)")
 
