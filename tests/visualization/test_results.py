@@ -138,6 +138,15 @@ def test_experiment_figures_cover_every_model(run):
         slugs == ["leaderboard", "svm_confusion", "svm_per_genre", "cnn_learning_curves", "cnn_confusion", "cnn_per_genre"]
 
 
+def test_kfold_learning_curves_say_which_fold_they_are_from(run):
+    def curves_title(r):
+        return next(figure_title(n.figure) for n in experiment_figures(r) if n.slug == "cnn_learning_curves")
+
+    assert curves_title(run).startswith("Learning curves — cnn (best epoch 12")  # one fold: nothing to say
+    run.meta["folds"] = [{"name": f"fold{i}", "train": 810, "valid": 90, "test": 100} for i in range(1, 11)]
+    assert curves_title(run).startswith("Learning curves — cnn, first of 10 folds (best epoch 12")
+
+
 def test_slugify_keeps_names_file_safe():
     assert slugify("mlp/kaggle57 small") == "mlp_kaggle57_small"
     assert slugify("../..") == "model"

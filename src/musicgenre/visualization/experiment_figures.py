@@ -27,6 +27,13 @@ def slugify(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "model"
 
 
+def history_fold(run: ExperimentRun) -> str | None:
+    """Which training run a model's history.csv records when the protocol trained several (one per fold):
+    the experiment keeps the first fold's (as for model.onnx), so ``"first of 10 folds"``; None for one fold."""
+    folds = run.meta.get("folds")
+    return f"first of {len(folds)} folds" if isinstance(folds, list) and len(folds) > 1 else None
+
+
 def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
     """Yield the leaderboard chart, then per model: learning curves (networks), confusion matrix, per-genre bars.
 
@@ -38,7 +45,7 @@ def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
         slug = slugify(model.name)
         if model.history is not None:
             yield NamedFigure(f"{slug}_learning_curves", f"Learning curves — {model.name}",
-                              plot_learning_curves(model.history, model.best_epoch, model.name), model.name)
+                              plot_learning_curves(model.history, model.best_epoch, model.name, history_fold(run)), model.name)
         if model.confusion is not None:
             yield NamedFigure(f"{slug}_confusion", f"Confusion matrix — {model.name}", plot_confusion(model.confusion, model.name, run.protocol), model.name)
         if model.per_genre is not None:

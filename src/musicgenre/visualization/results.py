@@ -67,11 +67,12 @@ def _model_title(kind: str, model: str | None) -> str:
 
 
 @styled
-def plot_learning_curves(history: History, best_epoch: int | None = None, model: str | None = None) -> Figure:
+def plot_learning_curves(history: History, best_epoch: int | None = None, model: str | None = None, fold: str | None = None) -> Figure:
     """Two panels by epoch: loss (train, validation) and accuracy in % (train, validation).
 
     ``best_epoch`` (the epoch whose weights were restored) is marked by a vertical line in both panels
-    and a dot on the validation curves. One legend below both panels names the lines.
+    and a dot on the validation curves. One legend below both panels names the lines. ``fold`` says which
+    training run the history is from when there were several (k-fold: ``"first of 10 folds"``).
     """
     fig = new_figure(12.0, 4.6)
     loss_ax, acc_ax = fig.subplots(1, 2)
@@ -112,7 +113,7 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
         note = f" (best epoch {best_epoch}: validation accuracy {history.val_accuracy[best_index] * 100:.1f} %)"
     else:
         note = ""
-    fig.suptitle(_model_title("Learning curves", model) + note)
+    fig.suptitle(_model_title("Learning curves", model) + (f", {fold}" if fold else "") + note)
     return fig
 
 
