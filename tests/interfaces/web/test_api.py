@@ -200,7 +200,8 @@ def test_bad_top_is_422(client, top):
 def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tuple[int, dict, int]:
     """POST /api/classify straight into the ASGI app; returns status, JSON body and how many chunks it read.
 
-    ``delay_s``: the client waits this long before each chunk (a slow upload).
+    ``delay_s``: the client waits this long before each chunk (a slow upload). A chunk ``None`` is the client
+    going away (``http.disconnect``).
     """
     chunks = iter(chunks)
     read = 0
@@ -213,6 +214,8 @@ def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tup
             chunk = next(chunks)
         except StopIteration:
             return {"type": "http.request", "body": b"", "more_body": False}
+        if chunk is None:
+            return {"type": "http.disconnect"}
         read += 1
         return {"type": "http.request", "body": chunk, "more_body": True}
 
@@ -264,6 +267,16 @@ def test_slow_upload_gets_408_and_leaves_nothing(gated):
     assert status == 408 and "time limit" in body["detail"]
     assert read < 20 and not gate.entered.is_set()
     assert list(folder.iterdir()) == []
+
+
+def test_client_going_away_mid_upload_is_no_server_error_and_leaves_nothing(client, upload_dir):
+    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.wav\"\r\n\r\n")
+    # the app must answer (nobody reads it) rather than raise: a raise is logged as a 500 with a traceback
+    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz"},
+                                   [head, b"\0" * 4096, b"\0" * 4096, None])
+    assert status == 400 and "disconnected" in body["detail"], body
+    assert list(upload_dir.iterdir()) == []
+    assert client.get("/healthz").json()["in_progress"] == 0
 
 
 # --- busy, time limit, admission ----------------------------------------------------------------------

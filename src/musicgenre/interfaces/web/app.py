@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from musicgenre import __version__
 from musicgenre.genres import GENRE_COLOURS, GENRES
@@ -189,6 +190,8 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             result = await analyzer.analyze(job, max(deadline - loop.time(), 0.001))
         except UploadError as error:
             return _error(error.status_code, error.message)
+        except ClientDisconnect:  # the client's doing; answered (to no one) so that it is not logged as a 500
+            return _error(400, "the client disconnected before the upload ended")
         except UnreadableAudio as error:
             return _error(422, str(error))
         except AnalysisTimeout as error:
