@@ -45,6 +45,13 @@ def test_report_has_protocol_table_and_every_figure(run_dir, tmp_path):
     _assert_self_contained(page)
 
 
+def test_kfold_report_says_artists_repeat_across_folds(run_dir):
+    run = load_experiment(run_dir)
+    run.meta["protocol"] = "kfold"
+    page = report_html(run, [])
+    assert "Protocol: kfold" in page and "no artist filter" in page and "numbers run optimistic" in page
+
+
 def test_report_of_an_incomplete_folder_says_what_is_missing(run_dir):
     (run_dir / "cnn" / "history.csv").unlink()
     (run_dir / "svm" / "confusion.csv").write_text("garbage")

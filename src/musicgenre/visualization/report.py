@@ -27,7 +27,11 @@ PROTOCOL_NOTES: dict[str, str] = {
         "selected on 197 validation clips, scored once on 290 test clips; the 70 faulty clips are left out and "
         "no artist is on both sides, so the test clips are unseen music by unseen artists."
     ),
-    "kfold": "Stratified k-fold over all clips: every clip is scored once, by the fold that did not train on it.",
+    "kfold": (
+        "Stratified k-fold over all clips: every clip is scored once, by the fold that did not train on it. "
+        "Folds are random, with no artist filter and GTZAN's faulty and repeated clips kept, so the same artists fall "
+        "on both sides: like the seed's random split, numbers run optimistic next to fault-filtered ones."
+    ),
     "holdout": "One random split of all clips (the seed study's kind of split): artists repeat across train and test, so numbers run optimistic.",
     "stratified": "Random stratified 500 / 250 / 250 split of all 1000 clips: artists repeat across train and test, so numbers run optimistic.",
 }
