@@ -50,6 +50,24 @@ def test_bad_model_fails_before_serving(runs, tmp_path):
     assert "model.onnx" in result.output and "not a readable ONNX model" in result.output
 
 
+def test_port_0_binds_a_free_loopback_port_and_says_which(runs, monkeypatch):
+    import uvicorn
+
+    served: list = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: served.append((server.config, sockets)))
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert runs == []
+    ((config, sockets),) = served
+    (listening,) = sockets
+    try:
+        host, port = listening.getsockname()[:2]
+        assert host == "127.0.0.1" and port > 0 and config.port == port
+        assert f"http://127.0.0.1:{port}/" in result.output
+    finally:
+        listening.close()
+
+
 @pytest.mark.parametrize("args", [["--workers", "0"], ["--max-upload-mb", "0"], ["--port", "70000"]])
 def test_nonsense_options_are_refused(runs, args):
     result = CliRunner().invoke(cli, ["serve", *args])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 
 import click
@@ -57,7 +58,26 @@ def command(host: str, port: int, model_path: Path | None, max_upload_mb: float,
         raise click.ClickException(str(error)) from None
     if not _is_loopback(host):
         click.echo(f"warning: binding {host}: other machines can reach this server and upload files", err=True)
+    listening = None
+    if port == 0:  # bind here, so that the address printed is the real one
+        listening = _bind_any_port(host)
+        port = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"musicgenre: http://{shown}:{port}/ (API docs at /docs), {settings.workers} worker(s), "
                f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    if listening is None:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+    else:
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level)).run(sockets=[listening])
+
+
+def _bind_any_port(host: str) -> socket.socket:
+    """A TCP socket bound to a free port of ``host``."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind, proto)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError as error:
+        raise click.ClickException(f"cannot bind {host}: {error}") from None
+    return listening
