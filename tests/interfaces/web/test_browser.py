@@ -28,7 +28,7 @@ expect = pytest.importorskip("playwright.sync_api", reason="the playwright Pytho
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAX_UPLOAD_MB = 5
+MAX_UPLOAD_MB = 4.5  # fractional: the page must show it as it is, not rounded
 
 
 def free_port() -> int:
@@ -202,7 +202,7 @@ def test_a_long_track_timeline_is_readable_on_desktop_and_phone(server, browser,
 
     names = ["classical.00000", "metal.00000", "hiphop.00000", "reggae.00000", "jazz.00000", "pop.00000"]
     parts = [audio.load(shared_audio / n.split(".")[0] / f"{n}.wav", duration=20.0) for n in names]
-    track = signals.write(tmp_path / "six genres.flac", np.concatenate(parts))  # 120 s, under the 5 MiB limit
+    track = signals.write(tmp_path / "six genres.flac", np.concatenate(parts))  # 120 s, under the upload limit
     expected = httpx.post(f"{server}/api/classify?timeline=true", files={"file": (track.name, track.read_bytes())},
                           timeout=90).json()
     genres = [w["genre"] for w in expected["timeline"]]
@@ -240,12 +240,15 @@ def test_a_long_track_timeline_is_readable_on_desktop_and_phone(server, browser,
     assert outside == [] and errors == []
 
 
-def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_path: Path):
+def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_path: Path, shots: Path):
     big = tmp_path / "big.wav"
-    big.write_bytes(b"\0" * (MAX_UPLOAD_MB * 1024 * 1024 + 1))
-    page, _, _ = open_page(browser, server)
+    big.write_bytes(b"\0" * (int(MAX_UPLOAD_MB * 1024 * 1024) + 1))
+    page, _, _ = open_page(browser, server, width=375, height=700)
+    expect(page.locator("#limit-hint")).to_have_text("Up to 4.5\u00a0MB.")
     page.set_input_files("#file-input", str(big))
-    expect(page.locator("#status")).to_contain_text("up to 5 MB")
+    expect(page.locator("#status")).to_have_text("big.wav (4.5\u00a0MB) is too large: the server takes files up to 4.5\u00a0MB.")
+    assert page.is_hidden("#progress-box")  # refused before any upload
+    page.screenshot(path=str(shots / "page-too-large-phone.png"))
     # the server answers 413 from the declared length, without waiting for the body
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:

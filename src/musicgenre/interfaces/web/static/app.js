@@ -37,6 +37,11 @@
     return (100 * p).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1) + "\u00a0%";
   }
 
+  // sizes as the server counts them (MiB, shown as MB), to 0.1: "5 MB", "1.5 MB"
+  function megabytes(n) {
+    return String(Number((n / 1048576).toFixed(1))) + "\u00a0MB";
+  }
+
   function seconds(s) {
     if (s < 60) return s.toFixed(1) + " s";
     const m = Math.floor(s / 60);
@@ -55,7 +60,7 @@
       $("model-name").textContent = model.name + " (" + model.recipe + " features, " + model.clip_seconds + " s windows)";
       $("timeline-windows").textContent = "one " + model.clip_seconds + " s window every " + model.window_hop_seconds + " s";
       state.maxBytes = limits.max_upload_bytes;
-      $("limit-hint").textContent = "Up to " + (limits.max_upload_bytes / 1048576).toFixed(0) + " MB.";
+      $("limit-hint").textContent = "Up to " + megabytes(limits.max_upload_bytes) + ".";
     } catch (err) {
       setStatus("Could not reach the server: " + err, true);
     }
@@ -64,8 +69,8 @@
   function upload(file) {
     if (!file) return;
     if (state.maxBytes !== null && file.size > state.maxBytes) {
-      setStatus(file.name + " is " + (file.size / 1048576).toFixed(1) + " MB; the server takes up to " +
-        (state.maxBytes / 1048576).toFixed(0) + " MB.", true);
+      setStatus(file.name + " (" + megabytes(file.size) + ") is too large: the server takes files up to " +
+        megabytes(state.maxBytes) + ".", true);
       return;
     }
     $("result").hidden = true;
