@@ -37,3 +37,21 @@ def test_short_input_is_repeated_to_one_patch():
     np.testing.assert_array_equal(patches[0, 50:100], spec)
     with pytest.raises(ValueError):
         to_patches(np.zeros((0, 96), np.float32))
+
+
+def test_analyze_refuses_short_and_silent_signals_and_repeats_short_clips():
+    from musicgenre.audio import AudioError
+    from musicgenre.backbones.musicnn import analyze
+
+    sr = 16000
+    t = np.arange(int(1.5 * sr)) / sr
+    y = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    result = analyze(y, sr)
+    assert result.repeated and result.duration_s == pytest.approx(1.5) and result.taggram.shape == (1, 50)
+    assert not analyze(np.tile(y, 3), sr).repeated
+    with pytest.raises(AudioError, match=r"^signal: too short for musicnn: 0.50 s \(needs at least 1 s\)$"):
+        analyze(y[: sr // 2], sr)
+    with pytest.raises(AudioError, match=r"^signal: silent"):
+        analyze(np.zeros(3 * sr, np.float32), sr)
+    # without the checks the network still runs on silence (the original had no such checks)
+    assert analyze(np.zeros(3 * sr, np.float32), sr, check=False).taggram.shape == (1, 50)

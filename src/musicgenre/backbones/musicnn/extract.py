@@ -18,6 +18,13 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: Names of the embedding layers, as the original's ``features`` dictionary.
 LAYERS = ("max_pool", "mean_pool", "penultimate")
 
+#: Shorter signals are refused, as ``musicgenre predict`` does: a clip shorter than a 3 s patch is repeated
+#: to fill one, and repeating less than a second says more about the loop than about the music.
+MIN_SECONDS = 1.0
+
+#: A signal whose peak stays below this level (dBFS) is silence: no tags or embedding are computed.
+SILENCE_DB = -70.0
+
 
 @dataclass
 class MusicnnResult:
@@ -35,6 +42,8 @@ class MusicnnResult:
     penultimate: np.ndarray
     patch_starts_s: np.ndarray
     patch_seconds: float = field(default=DEFAULT_INPUT.patch_frames * DEFAULT_INPUT.hop_length / DEFAULT_INPUT.sample_rate)
+    duration_s: float | None = None  # of the analysed signal
+    repeated: bool = False  # the signal had fewer frames than one patch and was repeated to fill it
 
     def layer(self, name: str) -> np.ndarray:
         """The per-patch embedding ``name`` (one of :data:`LAYERS`)."""
@@ -87,24 +96,46 @@ def run_patches(model: Musicnn, patches: np.ndarray, batch_size: int = 16) -> di
     return {k: np.concatenate(v) for k, v in outs.items()}
 
 
+def check_signal(y: np.ndarray, sample_rate: int, name: str) -> None:
+    """Raise :class:`~musicgenre.audio.AudioError` naming ``name`` when ``y`` is too short or silent to analyse."""
+    from musicgenre.audio import AudioError, is_silent
+
+    seconds = y.size / sample_rate
+    if round(seconds, 3) < MIN_SECONDS:
+        raise AudioError(name, f"too short for musicnn: {seconds:.2f} s (needs at least {MIN_SECONDS:g} s)")
+    if is_silent(y, SILENCE_DB):
+        raise AudioError(name, f"silent: peak below {SILENCE_DB:g} dBFS, nothing to tag or embed")
+
+
 def analyze(
     audio: str | Path | np.ndarray,
     sr: int | None = None,
     model: str | Musicnn = "msd",
     cfg: InputConfig = DEFAULT_INPUT,
+    *,
+    check: bool = True,
 ) -> MusicnnResult:
     """musicnn on a file (decoded to 16 kHz mono) or a mono signal ``(n,)`` at ``sr`` Hz.
 
-    Raises :class:`musicgenre.audio.AudioError` for unreadable files.
+    Raises :class:`musicgenre.audio.AudioError` (one line naming the file) for unreadable files and, when
+    ``check`` is true, for signals shorter than :data:`MIN_SECONDS` or silent (peak below :data:`SILENCE_DB`).
+    A signal shorter than one 3 s patch is repeated to fill it (``result.repeated``); the original extractor
+    failed on such clips.
     """
     from musicgenre.audio import load, resample
 
     if isinstance(audio, (str, Path)):
+        name = str(audio)
         y = load(audio, sr=cfg.sample_rate)
     else:
         if sr is None:
             raise ValueError("give sr (Hz) with a signal array")
+        name = "signal"
         y = resample(np.asarray(audio, dtype=np.float32), sr, cfg.sample_rate)
+    if check:
+        check_signal(y, cfg.sample_rate, name)
+    elif y.size == 0:
+        raise ValueError(f"{name}: no samples")
     net = load_model(model) if isinstance(model, str) else model
     patches = patches_from_signal(y, cfg)
     out = run_patches(net, patches)
@@ -112,5 +143,6 @@ def analyze(
     return MusicnnResult(
         model=net.cfg.name, tags=net.cfg.tags, taggram=out["taggram"], max_pool=out["max_pool"],
         mean_pool=out["mean_pool"], penultimate=out["penultimate"], patch_starts_s=starts,
-        patch_seconds=cfg.patch_frames * cfg.hop_length / cfg.sample_rate,
+        patch_seconds=cfg.patch_frames * cfg.hop_length / cfg.sample_rate, duration_s=y.size / cfg.sample_rate,
+        repeated=1 + y.size // cfg.hop_length < cfg.patch_frames,  # librosa's centred frame count
     )

@@ -37,9 +37,9 @@ def patch_starts(n_frames: int, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
 def to_patches(spec: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
     """Cut ``(frames, n_mels)`` into patches ``(n_patches, patch_frames, n_mels)``.
 
-    A spectrogram shorter than one patch is repeated to fill it (the original's training used
-    "repeat-pad" for short clips; its extractor failed on them). The tail after the last full patch is dropped,
-    as in the original.
+    A spectrogram shorter than one patch is repeated to fill it: both models were trained with
+    ``"pad_short": "repeat-pad"`` (their ``config.json`` in the wheel), while the original extractor failed on
+    such clips. The tail after the last full patch is dropped, as in the original.
     """
     if spec.ndim != 2 or spec.shape[0] == 0:
         raise ValueError(f"expected a (frames, mel bands) spectrogram with frames > 0, got shape {spec.shape}")

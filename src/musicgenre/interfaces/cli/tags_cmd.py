@@ -20,7 +20,8 @@ def command(paths, model, top, timeline, as_json):
     """Music tags of PATHS (audio files, or folders searched recursively) from the pretrained musicnn network.
 
     A track's tags are the mean over its 3 s patches of each tag's probability (the original musicnn's
-    "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A file that cannot be
+    "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A clip shorter than a
+    patch is repeated to fill one; clips under 1 s and silent files are refused. A file that cannot be
     read gets one line naming it and the reason, and the run goes on; the exit status is 1 if any failed.
     """
     _require_backbone_packages()
@@ -40,11 +41,16 @@ def command(paths, model, top, timeline, as_json):
             failures += 1
             click.echo(f"error: {error}", err=True)
             continue
+        except Exception as error:  # one file's surprise must not cost the others
+            failures += 1
+            click.echo(f"error: {path}: {type(error).__name__}: {' '.join(str(error).split())[:200]}", err=True)
+            continue
         track = result.track_tags()
         ranked = sorted(track.items(), key=lambda kv: -kv[1])
         if as_json:
             record = {"file": str(path), "model": result.model, "tags": dict(ranked[:top]) if top < 50 else track,
-                      "n_patches": int(result.taggram.shape[0])}
+                      "n_patches": int(result.taggram.shape[0]), "duration_s": round(float(result.duration_s), 3),
+                      "repeated": result.repeated}
             if timeline:
                 record["timeline"] = [
                     {"start_s": round(float(s), 3), "end_s": round(float(s) + result.patch_seconds, 3),
@@ -54,7 +60,11 @@ def command(paths, model, top, timeline, as_json):
             click.echo(json.dumps(record))
             continue
         n = result.taggram.shape[0]
-        click.echo(f"{path}  ({result.model}, mean of {n} patch{'es' if n != 1 else ''} of {result.patch_seconds:.2f} s)")
+        if result.repeated:
+            how = f"{result.duration_s:.2f} s clip repeated to fill one patch of {result.patch_seconds:.2f} s"
+        else:
+            how = f"mean of {n} patch{'es' if n != 1 else ''} of {result.patch_seconds:.2f} s"
+        click.echo(f"{path}  ({result.model}, {how})")
         width = max(len(tag) for tag, _ in ranked[:top])
         for tag, p in ranked[:top]:
             click.echo(f"  {tag:<{width}}  {p:.3f}")
