@@ -2,16 +2,23 @@
 
 Cache layout: ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/<sha256>.npz`` holding every
 per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``, ``patch_starts_s``), so
-any layer, per track or per patch, comes from one entry. Entries are written atomically.
+any layer, per track or per patch, comes from one entry. Entries are written atomically, as each file
+finishes, so an interrupted run resumes where it stopped.
+
+Parallel runs use fresh (spawned) worker processes with one torch thread each. A worker that dies
+(killed, out of memory, a decoder crash) costs only its own file: the files it and its pool were holding
+are run again one at a time, and only the file that kills a worker alone is reported as failed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +28,8 @@ from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 
-#: Bump when the model outputs for the same file change (weights, input pipeline).
-EMBED_VERSION = 1
+#: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
+EMBED_VERSION = 2
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
 _ARRAYS = ("taggram", "max_pool", "mean_pool", "penultimate", "patch_starts_s")
 
@@ -43,6 +50,7 @@ class TrackOutputs:
     path: Path
     arrays: dict[str, np.ndarray]  # _ARRAYS -> (patches, dim) / (patches,)
     cached: bool = False
+    cache_error: str | None = None  # why the outputs could not be written to the cache (the run goes on)
 
     def patches(self, layer: str) -> np.ndarray:
         """``(patches, dim)`` of ``layer`` (one of max_pool, mean_pool, penultimate, taggram)."""
@@ -70,6 +78,11 @@ class EmbedRun:
     @property
     def n_cached(self) -> int:
         return sum(t.cached for t in self.tracks)
+
+    @property
+    def cache_errors(self) -> list[str]:
+        """Distinct reasons outputs could not be cached."""
+        return sorted({t.cache_error for t in self.tracks if t.cache_error})
 
 
 def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[EmbedFailure]]:
@@ -163,7 +176,10 @@ def embed_file(path: str | Path, model: str = "msd", cache_dir: Path | None = No
     except Exception as error:  # keep the run going; say what broke
         return EmbedFailure(path, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}")
     if cache_dir is not None and key is not None:
-        _cache_put(cache_dir, name, key, arrays)
+        try:
+            _cache_put(cache_dir, name, key, arrays)
+        except OSError as error:  # a full disk or read-only cache costs the cache, not the result
+            return TrackOutputs(path, arrays, cache_error=f"{cache_dir}: {error.strerror or error}")
     return TrackOutputs(path, arrays)
 
 
@@ -174,23 +190,81 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
+def _warm_up() -> None:
+    """Run the input pipeline once in this process before any worker starts, so that whatever librosa
+    compiles and caches on first use (numba kernels) is written once, not by several workers at once."""
+    import warnings
+
+    from musicgenre.backbones.musicnn.preprocess import log_mel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log_mel(np.random.default_rng(0).standard_normal(16000).astype(np.float32))
+
+
+Job = tuple[int, Path, "str | None"]
+
+
+def _pool_pass(pending: list[Job], suspects: list[Job], model: str, cache_dir: Path | None,
+               jobs: int, worker: Callable) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
+    """Run jobs popped from ``pending`` in one pool until done or the pool breaks; the jobs a broken pool
+    was holding go to ``suspects``. Yields (input index, outcome)."""
+    context = multiprocessing.get_context("spawn")  # never fork a process holding torch's thread pool
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
+        running: dict[Future, Job] = {}
+        while pending or running:
+            while pending and len(running) < 2 * jobs:  # a short queue: a broken pool holds few files
+                job = pending.pop()
+                running[pool.submit(worker, job[1], model, cache_dir, job[2])] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                job = running.pop(future)
+                try:
+                    yield job[0], future.result()
+                except BrokenProcessPool:
+                    suspects.append(job)
+                    broken = True
+            if broken:
+                suspects.extend(running.values())
+                return
+
+
+def _run_pool(todo: list[Job], model: str, cache_dir: Path | None, jobs: int,
+              worker: Callable) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
+    _warm_up()
+    pending = list(reversed(todo))  # pop() takes the next file in order
+    suspects: list[Job] = []
+    while pending:
+        yield from _pool_pass(pending, suspects, model, cache_dir, jobs, worker)
+    for job in sorted(suspects):  # each alone in a fresh worker, so a crash is pinned on its own file
+        crashed: list[Job] = []
+        yield from _pool_pass([job], crashed, model, cache_dir, 1, worker)
+        if crashed:
+            yield job[0], EmbedFailure(job[1], "the worker process died while embedding this file")
+
+
 def embed_files(
     paths: Iterable[str | Path],
     config: EmbedConfig = EmbedConfig(),
     progress: Callable[[int], object] | None = None,
     total: Callable[[int], object] | None = None,
+    *,
+    worker: Callable | None = None,
 ) -> EmbedRun:
     """musicnn outputs of every audio file under ``paths`` (files, folders searched recursively).
 
     Cached files are read here; the rest run on ``config.jobs`` processes. ``total(n)`` is called
-    once, ``progress(1)`` after each file. Tracks keep the order of the inputs.
+    once, ``progress(1)`` after each file. Tracks keep the order of the inputs. ``worker`` replaces
+    :func:`embed_file` (tests; it must be importable by a spawned process).
     """
+    worker = worker or embed_file
     name = model_config(config.model).name
     files, missing = find_audio(paths)
     if total:
         total(len(files))
     results: dict[int, TrackOutputs | EmbedFailure] = {}
-    todo: list[tuple[int, Path, str | None]] = []
+    todo: list[Job] = []
     for i, path in enumerate(files):
         key = None
         if config.cache_dir is not None:
@@ -210,18 +284,12 @@ def embed_files(
     jobs = max(1, min(config.jobs, len(todo)))
     if jobs == 1:
         for i, path, key in todo:
-            results[i] = embed_file(path, name, config.cache_dir, key)
+            results[i] = worker(path, name, config.cache_dir, key)
             progress and progress(1)
     elif todo:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = {pool.submit(embed_file, path, name, config.cache_dir, key): (i, path) for i, path, key in todo}
-            for future in as_completed(futures):
-                i, path = futures[future]
-                try:
-                    results[i] = future.result()
-                except Exception as error:  # a worker died (killed, out of memory)
-                    results[i] = EmbedFailure(path, f"worker failed: {type(error).__name__}: {error}")
-                progress and progress(1)
+        for i, outcome in _run_pool(todo, name, config.cache_dir, jobs, worker):
+            results[i] = outcome
+            progress and progress(1)
 
     run = EmbedRun(failures=list(missing))
     for i in sorted(results):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -35,6 +36,9 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
 
     if output.suffix.lower() not in (".parquet", ".csv"):
         raise click.UsageError("-o must end in .parquet or .csv")
+    if output.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise click.ClickException("writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'), or give -o FILE.csv")
+    _check_writable(output)  # before the work, so a bad -o never costs a finished run
     config = EmbedConfig(model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR), jobs=jobs or default_jobs())
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=0, disable=not show, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False) as bar:
@@ -44,15 +48,35 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
         run = embed_files(paths, config, progress=bar.update, total=set_total)
     for failure in run.failures:
         click.echo(f"error: {failure}", err=True)
+    for reason in run.cache_errors:
+        click.echo(f"warning: outputs not cached ({reason})", err=True)
+    if not run.tracks:
+        click.echo(f"nothing embedded ({len(run.failures)} failed); {output} not written", err=True)
+        sys.exit(1)
     frame = to_frame(run, layer=layer, patches=patches, model=model)
     try:
         write_table(frame, output)
-    except ImportError as error:
-        raise click.ClickException(f"writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'): {error}") from None
+    except (ImportError, OSError) as error:
+        again = "; the outputs are cached, run again with another -o" if config.cache_dir and not run.cache_errors else ""
+        raise click.ClickException(f"{output}: cannot write the table ({type(error).__name__}: {error}){again}") from None
     dim = sum(c.startswith("e") and c[1:].isdigit() for c in frame.columns)
     click.echo(f"{len(run.tracks)} embedded ({run.n_cached} from cache), {len(run.failures)} failed; "
                f"{len(frame)} rows x {dim} values ({layer}, {'per patch' if patches else 'mean over patches'}) -> {output}", err=True)
     sys.exit(1 if run.failures else 0)
+
+
+def _check_writable(output: Path) -> None:
+    """Create the output's folder and make sure a file can be written there; else a one-line error."""
+    import tempfile
+
+    if output.is_dir():
+        raise click.UsageError(f"-o {output} is a folder; give a .parquet or .csv file name")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output.parent, prefix=".embed-", suffix=".tmp"):
+            pass
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot write there ({error.strerror or error})") from None
 
 
 def _require_backbone_packages() -> None:
