@@ -33,3 +33,75 @@ def test_view_rows_follow_the_clip_ids(tmp_path):
     assert not np.allclose(view.x[0], view.x[1])  # different signals, different rows
     with pytest.raises(ValueError, match="unknown backbone"):
         add_backbone_view(data, root, "musicnn-big", cache_dir=None)
+
+
+def _labelled_folders(root, per_genre=4, gtzan_names=True):
+    """Synthesized clips in <genre>/ folders: each genre its own pitch range, each clip its own noise."""
+    for g, (genre, base) in enumerate((("blues", 220), ("metal", 660), ("reggae", 1320))):
+        for i in range(per_genre):
+            name = f"{genre}.{i:05d}.wav" if gtzan_names else f"synth{i}.wav"
+            _write(root / genre / name, base * (1 + 0.05 * i), seed=10 * g + i)
+    return root
+
+
+def test_load_backbone_data_one_view_in_clip_order(tmp_path):
+    from musicgenre.backbones.musicnn.study import HEAD_INPUT, load_backbone_data
+    from musicgenre.genres import GENRES
+
+    root = _labelled_folders(tmp_path / "data", per_genre=2)
+    data = load_backbone_data(root, "musicnn-mtt", "penultimate", cache_dir=None)
+    assert list(data.clip_ids) == ["blues.00000", "blues.00001", "metal.00000", "metal.00001", "reggae.00000", "reggae.00001"]
+    assert [GENRES[i] for i in data.y] == ["blues", "blues", "metal", "metal", "reggae", "reggae"]
+    view = data.views[HEAD_INPUT]
+    assert set(data.views) == {HEAD_INPUT} and view.name == "musicnn-mtt" and view.recipe == "musicnn-mtt-penultimate"
+    assert view.x.shape == (6, 200)
+    np.testing.assert_allclose(view.x[2], musicnn.analyze(root / "metal" / "metal.00000.wav", model="mtt").penultimate.mean(0), atol=1e-5)
+    (root / "metal" / "metal.00002.wav").write_text("not audio")
+    with pytest.raises(ValueError, match=r"1 of 7 clips could not be embedded: .*metal.00002.wav: not a readable audio file"):
+        load_backbone_data(root, cache_dir=None)
+    with pytest.raises(ValueError, match="no such folder"):
+        load_backbone_data(tmp_path / "nowhere", cache_dir=None)
+
+
+def test_gtzan_note():
+    from musicgenre.backbones.musicnn.study import gtzan_note
+    from musicgenre.datasets import GTZAN_CLIP_IDS
+
+    assert gtzan_note(GTZAN_CLIP_IDS) is None
+    assert gtzan_note(GTZAN_CLIP_IDS[:23]).startswith("NOT A GTZAN ACCURACY: these 23 clips are only part of GTZAN (23 of its 1000)")
+    assert "these 2 clips are not GTZAN" in gtzan_note(["a/x", "b/y"])
+
+
+def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan_accuracy(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from musicgenre.interfaces.cli.main import cli
+
+    root = _labelled_folders(tmp_path / "data", gtzan_names=False)
+    out = tmp_path / "run"
+    args = ["experiment", "--data", str(root), "--backbone", "musicnn-msd", "--protocol", "kfold", "-k", "2",
+            "--max-epochs", "3", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "NOT A GTZAN ACCURACY: these 12 clips are not GTZAN" in result.output
+    assert "logistic regression on musicnn-msd embeddings" in result.output  # not "on the 57 table statistics"
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["model"]) == ["logreg", "mlp-kaggle57", "svm"]
+    assert set(board["inputs"]) == {"musicnn-msd"} and set(board["n_test"]) == {12}
+    markdown = (out / "leaderboard.md").read_text()
+    assert "**NOT A GTZAN ACCURACY" in markdown.split("| # |")[0] and "| kaggle57 |" not in markdown
+    meta = json.loads((out / "experiment.json").read_text())
+    assert meta["backbone"]["recipe"] == "musicnn-msd-max_pool" and "not a GTZAN accuracy" in meta["notes"]
+    for head in ("logreg", "svm", "mlp-kaggle57"):
+        assert {"per_genre.csv", "confusion.csv", "model.onnx", "result.json"} <= {p.name for p in (out / head).iterdir()}
+        assert json.loads((out / head / "result.json").read_text())["inputs"] == "musicnn-msd"
+    # a second run resumes (every head finished) and keeps the labels
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and again.output.count("finished earlier") == 3
+    assert set(pd.read_csv(out / "leaderboard.csv")["inputs"]) == {"musicnn-msd"}
+    # --backbone needs audio
+    table = CliRunner().invoke(cli, ["experiment", "--table", str(tmp_path / "none.csv"), "--backbone", "musicnn-msd", "-o", str(out)])
+    assert table.exit_code == 2
