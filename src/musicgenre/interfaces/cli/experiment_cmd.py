@@ -27,9 +27,11 @@ def _log(message: str) -> None:
               help="Fit MODEL on all tracks and write its ONNX file to -o instead of running a study.")
 @click.option("--max-epochs", type=int, default=None, help="Cap every network's epochs (quick looks).")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
+@click.option("--backbone", type=click.Choice(["musicnn-msd", "musicnn-mtt"]), default=None,
+              help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding.")
 @click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
 @click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
-def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, list_models,
+def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, backbone, list_models,
             output) -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
 
@@ -52,6 +54,8 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
         raise click.UsageError("give exactly one of --table CSV or --data FOLDER")
     if not output:
         raise click.UsageError("-o/--output is required")
+    if backbone and (not data_path or fit_all_model):
+        raise click.UsageError("--backbone needs --data FOLDER (it embeds the audio) and no --fit-all")
     import torch
 
     from musicgenre.evaluation import ExperimentConfig, export_all, load_audio, load_table, run_experiment
@@ -59,7 +63,11 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
     torch.set_num_threads(max(1, threads))
     start = time.perf_counter()
     try:
-        if table:
+        if backbone:
+            from musicgenre.backbones.musicnn.study import load_backbone_data
+
+            data = load_backbone_data(data_path, backbone, log=_log)
+        elif table:
             data = load_table(table)
         else:
             data = load_audio(data_path, progress=lambda i, n, clip: _log(f"features {i}/{n} {clip}")
@@ -74,7 +82,12 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
     config = ExperimentConfig(protocol=protocol, models=tuple(m.strip() for m in models.split(",") if m.strip())
                               if models else None, seed=seed, k=k, max_epochs=max_epochs)
     try:
-        board = run_experiment(data, output, config, log=_log)
+        if backbone:
+            from musicgenre.backbones.musicnn.study import run_backbone_experiment
+
+            board, note = run_backbone_experiment(data, output, config, log=_log)
+        else:
+            board, note = run_experiment(data, output, config, log=_log), None
     except ValueError as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
@@ -82,3 +95,5 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
     for _, row in board.iterrows():
         click.echo(f"  {row['model']:<20} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
                    f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})")
+    if note:
+        click.echo(note)
