@@ -7,6 +7,7 @@ Resampling is soxr's high-quality mode, the same that librosa uses by default.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,7 @@ def load_native(path: str | Path, offset: float = 0.0, duration: float | None = 
         except AudioError:
             raise
         except Exception as av_error:
-            raise AudioError(path, f"not a readable audio file ({_short(sf_error)}; {_short(av_error)})") from None
+            raise AudioError(path, f"not a readable audio file ({_short(sf_error, path)}; {_short(av_error, path)})") from None
     if y.size == 0:
         if offset > 0:
             raise AudioError(path, f"no audio after {offset:.2f} s")
@@ -136,9 +137,12 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 
-def _short(error: Exception) -> str:
+def _short(error: Exception, path: Path) -> str:
+    """A decoder's message in a few words: without its ``[Errno N]`` code and the path (the error names it first)."""
     text = " ".join(str(error).split()) or type(error).__name__
-    return text[:160]
+    for quoted in (f": '{path}'", f" '{path}'", f": {path}", f" {path}", str(path)):
+        text = text.replace(quoted, "")
+    return re.sub(r"\[Errno -?\d+\]\s*", "", text).strip(" :")[:160]
 
 
 def _load_soundfile(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
@@ -175,7 +179,7 @@ def _av_info(path: Path) -> AudioInfo:
     except AudioError:
         raise
     except Exception as error:
-        raise AudioError(path, f"not a readable audio file ({_short(error)})") from None
+        raise AudioError(path, f"not a readable audio file ({_short(error, path)})") from None
     with container:
         if stream.duration is not None and stream.time_base is not None:
             seconds = float(stream.duration * stream.time_base)
