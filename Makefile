@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[all,test]"
-	$(BIN)/python -c "from musicgenre.features.warmup import warm_numba_cache; warm_numba_cache()"  # compile librosa's numba kernels once, serially
+	$(BIN)/python -m musicgenre.features.warmup  # compile librosa's numba kernels once, serially
 	touch $(STAMP)
 
 run: $(STAMP)

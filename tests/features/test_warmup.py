@@ -30,7 +30,7 @@ def _python(code: str, cache: Path) -> None:
 
 @pytest.mark.slow
 def test_warm_up_leaves_nothing_for_workers_to_compile(tmp_path):
-    _python("from musicgenre.features.warmup import warm_numba_cache; warm_numba_cache()", tmp_path)
+    _python("from musicgenre.features.warmup import warm_numba_cache; assert warm_numba_cache()", tmp_path)
     after_warm_up = _compiled(tmp_path)
     assert any(p.name.startswith("guf-") for p in after_warm_up), "no gufunc kernel was cached"
     _python(EXTRACT_ALL, tmp_path)  # what a pool worker does, with another signal
