@@ -34,6 +34,21 @@ def test_default_model_on_the_real_table(feature_table):
     assert f"{accuracy:.3f}" in card  # the training-set accuracy printed on the card is this model's
 
 
+def test_default_model_card_describes_this_file():
+    """The card's figures belong to the shipped bytes, and the Markdown card prints them."""
+    import hashlib
+
+    facts = load_model().card()
+    assert facts["sha256"] == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    markdown = DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").read_text()
+    for protocol, n_test in (("fault_filtered", 290), ("kfold10", 1000)):
+        row = facts[protocol]
+        assert row["n_test"] == n_test and row["ci_low"] <= row["accuracy"] <= row["ci_high"]
+        assert f"**{100 * row['accuracy']:.1f} %**" in markdown
+        assert [g["genre"] for g in row["per_genre"]] == list(GENRES)
+    assert facts["sha256"] in markdown
+
+
 def test_missing_and_unreadable_files(tmp_path):
     with pytest.raises(ModelError, match="no such model file"):
         load_model(tmp_path / "nope.onnx")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,14 @@ class GenreModel:
         if vector.size != len(self.feature_names):
             raise ValueError(f"recipe {self.recipe.name!r} gave {vector.size} features, the model takes {len(self.feature_names)}")
         return vector
+
+    def card(self) -> dict | None:
+        """The model card's figures (``<model>.card.json`` beside the file: protocols, accuracies, limits), if any."""
+        facts = Path(self.path).with_suffix(".card.json")
+        try:
+            return json.loads(facts.read_text())
+        except (OSError, ValueError):
+            return None
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Probabilities ``(n, n_genres)`` float32 for feature rows ``(n, n_features)``."""
