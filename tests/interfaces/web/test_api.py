@@ -350,6 +350,8 @@ def test_model_card(client):
     assert card["sample_rate"] == 22050 and card["clip_seconds"] == 30.0
     assert "/" not in card["file"]  # the file name, not the server's path
     assert card["metadata"]["recipe"] == "kaggle30"
+    facts = card["card"]  # the shipped model's card: its protocol accuracies with intervals
+    assert facts["fault_filtered"]["n_test"] == 290 and 0 < facts["fault_filtered"]["ci_low"] < facts["kfold10"]["accuracy"]
 
 
 def test_healthz_and_limits(client):
