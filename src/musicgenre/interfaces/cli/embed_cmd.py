@@ -26,8 +26,9 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     """musicnn embeddings of PATHS (audio files, or folders searched recursively).
 
     Per track (default) a row is the mean over the track's 3 s patches; with --patches, one row per patch.
-    Outputs are cached per file content, so a second run (any layer) reads them back. Files that cannot be
-    read are listed on stderr, one line each, and left out; the exit status is 1 if any failed.
+    Outputs are cached per file content as each file finishes, so a second run (any layer) reads them back.
+    Files that cannot be read, are shorter than 1 s or silent are listed on stderr, one line each, and left
+    out; the exit status is 1 if any failed. A clip shorter than a 3 s patch is repeated to fill one.
     """
     _require_backbone_packages()
     from tqdm import tqdm
