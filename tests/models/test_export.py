@@ -43,6 +43,26 @@ def test_round_trip_equals_predict_proba(name, table, tmp_path):
     np.testing.assert_allclose(got.sum(1), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["logreg", "svm", "mlp-kaggle57"])
+def test_far_out_features_are_clipped_alike_in_python_and_onnx(name, table, tmp_path):
+    """Like the table's harmony_mean (about 0 +- 1e-5, one clip at 0.01): a z of 1000 is clipped to the +-5 limit."""
+    from musicgenre.models.neural import YeoJohnson
+
+    x, y, xv, yv = (a.copy() for a in table)
+    rng = np.random.default_rng(3)
+    x[:, 0], xv[:, 0] = rng.normal(0, 1e-5, len(x)), rng.normal(0, 1e-5, len(xv))
+    model = make_model(name, max_epochs=5).fit(x, y, xv, yv)
+    far = xv.copy()
+    far[:, 0] = 0.01
+    scaled = YeoJohnson.fit(x)(torch.as_tensor(far)).numpy()
+    assert np.abs(scaled).max() == pytest.approx(5.0)
+    path = save_onnx(model, tmp_path / "m.onnx", [f"f{i}" for i in range(x.shape[1])], "kaggle30", name=name)
+    np.testing.assert_allclose(onnx_predict(path, far), model.predict_proba(far), atol=1e-5)
+    farther = far.copy()
+    farther[:, 0] = 10.0  # beyond the limit nothing changes
+    np.testing.assert_allclose(model.predict_proba(farther), model.predict_proba(far), atol=1e-6)
+
+
 def test_cnn_round_trip_over_flattened_spectrograms(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 1, 16, 32)).astype(np.float32)

@@ -1,6 +1,7 @@
 """Classic scikit-learn baselines behind the zoo's ``fit``/``predict_proba`` shape.
 
-Each is a ``scaler -> estimator`` pipeline (Yeo-Johnson + z-score by default; fitted on train only). A small grid of
+Each is a ``scaler -> estimator`` pipeline (Yeo-Johnson + z-score clipped to +-5, fitted on train only; trees
+take the raw features). A small grid of
 hyper-parameters is tried when a validation set is given and the best on *valid* is kept.
 """
 
@@ -11,15 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import PowerTransformer, StandardScaler
+from sklearn.preprocessing import PowerTransformer
 from sklearn.svm import SVC
 
 from musicgenre.models.networks import N_CLASSES
-from musicgenre.models.neural import ONNX_OPSET
+from musicgenre.models.neural import ONNX_OPSET, YeoJohnson
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,8 @@ class BaselineSpec:
     description: str
     make: Callable[..., ClassifierMixin]
     grid: tuple[dict[str, Any], ...] = field(default_factory=lambda: ({},))
-    #: ``power``: Yeo-Johnson then standardise (tames the heavy-tailed ``*_var`` columns); ``standard``: z-score;
-    #: ``none`` for trees, which are blind to monotone rescaling (and then match their ONNX graph exactly)
+    #: ``power``: Yeo-Johnson, standardise and clip (tames the heavy-tailed ``*_var`` columns and the rare extreme
+    #: values); ``none`` for trees, which are blind to monotone rescaling (and then match their ONNX graph exactly)
     scaler: str = "power"
 
 
@@ -54,15 +56,29 @@ def _forest(seed: int, **kw: Any) -> RandomForestClassifier:
 
 
 BASELINES: dict[str, BaselineSpec] = {
-    "logreg": BaselineSpec("logreg", "logistic regression on the 57 table statistics", _logreg,
+    "logreg": BaselineSpec("logreg", "logistic regression, C tuned on valid", _logreg,
                            ({"C": 0.3}, {"C": 0.1}, {"C": 1.0}, {"C": 3.0})),
-    "svm": BaselineSpec("svm", "RBF SVM on the 57 table statistics", _svm,
+    "svm": BaselineSpec("svm", "RBF SVM, C tuned on valid", _svm,
                         ({"C": 10.0}, {"C": 1.0}, {"C": 3.0}, {"C": 30.0})),
-    "gboost": BaselineSpec("gboost", "gradient boosting on the 57 table statistics", _gboost,
+    "gboost": BaselineSpec("gboost", "gradient boosting, 150 trees of depth 3", _gboost,
                            ({},), scaler="none"),
-    "forest": BaselineSpec("forest", "random forest (300 trees) on the 57 table statistics", _forest,
+    "forest": BaselineSpec("forest", "random forest, 300 trees", _forest,
                            ({},), scaler="none"),
 }
+
+
+class ClippedYeoJohnson(TransformerMixin, BaseEstimator):
+    """Yeo-Johnson + z-score fitted as scikit-learn's ``PowerTransformer`` does, applied by the torch layer
+    :class:`~musicgenre.models.neural.YeoJohnson` (float64, clipped to +-5): the very numbers of the exported graph,
+    and finite for any finite input (scikit-learn's own transform overflows to inf on far-out values and refuses)."""
+
+    def fit(self, x, y=None) -> "ClippedYeoJohnson":
+        self.layer_ = YeoJohnson.from_sklearn(PowerTransformer().fit(np.asarray(x, np.float64)))
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        with torch.no_grad():
+            return self.layer_(torch.as_tensor(np.asarray(x, np.float64))).numpy().astype(np.float64)
 
 
 class BaselineClassifier:
@@ -78,8 +94,9 @@ class BaselineClassifier:
     def _pipeline(self, params: dict[str, Any]) -> Pipeline:
         if self.spec.scaler == "none":
             return Pipeline([("model", self.spec.make(self.seed, **params))])
-        scaler = PowerTransformer() if self.spec.scaler == "power" else StandardScaler()
-        return Pipeline([("scale", scaler), ("model", self.spec.make(self.seed, **params))])
+        if self.spec.scaler != "power":
+            raise ValueError(f"{self.spec.name}: scaler must be 'power' or 'none', not {self.spec.scaler!r}")
+        return Pipeline([("scale", ClippedYeoJohnson()), ("model", self.spec.make(self.seed, **params))])
 
     def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None,
             y_val: np.ndarray | None = None, **_: Any) -> "BaselineClassifier":
@@ -112,16 +129,13 @@ class BaselineClassifier:
     def onnx_model(self, n_features: int):
         """ONNX graph: input ``features`` float32 ``(batch, n_features)``, output ``probabilities``.
 
-        A ``power`` scaler is exported through :class:`~musicgenre.models.neural.YeoJohnson` (float64
-        inside; skl2onnx's own converter computes in float32 and drifts by ~1e-5), then chained to the
-        skl2onnx graph of the estimator.
+        The scaler is its torch layer exported (float64 inside; skl2onnx's own PowerTransformer converter computes
+        in float32 and drifts by ~1e-5), chained to the skl2onnx graph of the estimator.
         """
         import onnx
         from onnx import compose, helper, numpy_helper
         from skl2onnx import to_onnx
         from skl2onnx.common.data_types import FloatTensorType
-
-        from musicgenre.models.neural import YeoJohnson
 
         power = self.spec.scaler == "power"
         head = self.pipeline_[-1:] if power else self.pipeline_
@@ -151,7 +165,7 @@ class BaselineClassifier:
         graph.output.append(helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT, [None, N_CLASSES]))
         if not power:
             return proto
-        scaler = YeoJohnson.from_sklearn(self.pipeline_[0]).onnx_model(n_features, output="scaled")
+        scaler = self.pipeline_[0].layer_.onnx_model(n_features, output="scaled")
         scaler.ir_version = proto.ir_version = max(scaler.ir_version, proto.ir_version)
         opsets = {o.domain or "": o.version for o in list(scaler.opset_import) + list(proto.opset_import)}
         for model in (scaler, proto):
