@@ -45,15 +45,15 @@ def _labelled_folders(root, per_genre=4, gtzan_names=True):
 
 
 def test_load_backbone_data_one_view_in_clip_order(tmp_path):
-    from musicgenre.backbones.musicnn.study import HEAD_INPUT, load_backbone_data
+    from musicgenre.backbones.musicnn.study import load_backbone_data
     from musicgenre.genres import GENRES
 
     root = _labelled_folders(tmp_path / "data", per_genre=2)
     data = load_backbone_data(root, "musicnn-mtt", "penultimate", cache_dir=None)
     assert list(data.clip_ids) == ["blues.00000", "blues.00001", "metal.00000", "metal.00001", "reggae.00000", "reggae.00001"]
     assert [GENRES[i] for i in data.y] == ["blues", "blues", "metal", "metal", "reggae", "reggae"]
-    view = data.views[HEAD_INPUT]
-    assert set(data.views) == {HEAD_INPUT} and view.name == "musicnn-mtt" and view.recipe == "musicnn-mtt-penultimate"
+    view = data.views["musicnn-mtt"]
+    assert set(data.views) == {"musicnn-mtt"} and view.name == "musicnn-mtt" and view.recipe == "musicnn-mtt-penultimate"
     assert view.x.shape == (6, 200)
     np.testing.assert_allclose(view.x[2], musicnn.analyze(root / "metal" / "metal.00000.wav", model="mtt").penultimate.mean(0), atol=1e-5)
     (root / "metal" / "metal.00002.wav").write_text("not audio")
@@ -63,13 +63,13 @@ def test_load_backbone_data_one_view_in_clip_order(tmp_path):
         load_backbone_data(tmp_path / "nowhere", cache_dir=None)
 
 
-def test_gtzan_note():
-    from musicgenre.backbones.musicnn.study import gtzan_note
-    from musicgenre.datasets import GTZAN_CLIP_IDS
+def test_not_gtzan_note():
+    from musicgenre.datasets import GTZAN_CLIP_IDS, not_gtzan_note
 
-    assert gtzan_note(GTZAN_CLIP_IDS) is None
-    assert gtzan_note(GTZAN_CLIP_IDS[:23]).startswith("NOT A GTZAN ACCURACY: these 23 clips are only part of GTZAN (23 of its 1000)")
-    assert "these 2 clips are not GTZAN" in gtzan_note(["a/x", "b/y"])
+    assert not_gtzan_note(GTZAN_CLIP_IDS) is None
+    assert not_gtzan_note(GTZAN_CLIP_IDS[:23]).startswith(
+        "NOT A GTZAN ACCURACY: these 23 clips are only part of GTZAN (23 of its 1000)")
+    assert "these 2 clips are not GTZAN" in not_gtzan_note(["a/x", "b/y"])
 
 
 def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan_accuracy(tmp_path):
@@ -87,14 +87,14 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "NOT A GTZAN ACCURACY: these 12 clips are not GTZAN" in result.output
-    assert "logistic regression on musicnn-msd embeddings" in result.output  # not "on the 57 table statistics"
+    assert "inputs: musicnn-msd embeddings (musicnn-msd-max_pool" in result.output
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["model"]) == ["logreg", "mlp-kaggle57", "svm"]
     assert set(board["inputs"]) == {"musicnn-msd"} and set(board["n_test"]) == {12}
     markdown = (out / "leaderboard.md").read_text()
     assert "**NOT A GTZAN ACCURACY" in markdown.split("| # |")[0] and "| kaggle57 |" not in markdown
     meta = json.loads((out / "experiment.json").read_text())
-    assert meta["backbone"]["recipe"] == "musicnn-msd-max_pool" and "not a GTZAN accuracy" in meta["notes"]
+    assert meta["config"]["inputs"] == "musicnn-msd" and meta["notes"]["data"].startswith("NOT A GTZAN ACCURACY")
     for head in ("logreg", "svm", "mlp-kaggle57"):
         assert {"per_genre.csv", "confusion.csv", "model.onnx", "result.json"} <= {p.name for p in (out / head).iterdir()}
         assert json.loads((out / head / "result.json").read_text())["inputs"] == "musicnn-msd"

@@ -9,7 +9,7 @@ and check their integrity.
 
 from musicgenre.datasets.dataset import FORMAT_PREFERENCE, Dataset, DatasetError, Track
 from musicgenre.datasets.folders import find_dataset, load_folders
-from musicgenre.datasets.gtzan import GTZAN_CLIP_IDS, KNOWN_FAULTS, load_gtzan, locate_gtzan
+from musicgenre.datasets.gtzan import GTZAN_CLIP_IDS, KNOWN_FAULTS, load_gtzan, locate_gtzan, not_gtzan_note
 from musicgenre.datasets.splits import (
     DatasetSplit,
     clip_id,
@@ -40,5 +40,5 @@ def __getattr__(name: str):
 __all__ = [
     "FORMAT_PREFERENCE", "GTZAN_CLIP_IDS", "KNOWN_FAULTS", "Dataset", "DatasetError", "DatasetSplit", "Track",
     "clip_id", "fault_filtered", "find_dataset", "load_folders", "load_gtzan", "load_split", "load_splits",
-    "locate_gtzan", "outside_split", "split_dataset", *_LAZY,
+    "locate_gtzan", "not_gtzan_note", "outside_split", "split_dataset", *_LAZY,
 ]

@@ -175,7 +175,21 @@ def compact_ids(clip_ids: list[str] | tuple[str, ...]) -> list[str]:
     return out + other
 
 
+def not_gtzan_note(clip_ids) -> str | None:
+    """None for the complete GTZAN (all 1000 clip ids); else the warning that scores on these clips are no
+    GTZAN accuracy (a part of it, such as the 23 shared clips, or other music)."""
+    ids = set(map(str, clip_ids))
+    if ids == set(GTZAN_CLIP_IDS):
+        return None
+    n = len(ids)
+    what = (f"these {n} clips are only part of GTZAN ({n} of its {N_CLIPS})" if ids <= set(GTZAN_CLIP_IDS)
+            else f"these {n} clips are not GTZAN")
+    return (f"NOT A GTZAN ACCURACY: {what}. The numbers only show that the pipeline runs end to end; "
+            f"GTZAN accuracy needs the complete dataset (e.g. --protocol fault-filtered on all {N_CLIPS} clips).")
+
+
 __all__ = [
     "CLIPS_PER_GENRE", "GTZAN_CLIP_IDS", "KNOWN_FAULTS", "LAYOUTS", "N_CLIPS",
     "clip_number", "compact_ids", "genre_of", "gtzan_name", "holds_genre_folders", "load_gtzan", "locate_gtzan",
+    "not_gtzan_note",
 ]

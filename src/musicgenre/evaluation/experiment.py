@@ -42,10 +42,23 @@ class ExperimentConfig:
     export_onnx: bool = True
     #: cap on every network's epochs (quick looks and tests; None: each config's own)
     max_epochs: int | None = None
+    #: the view every model reads instead of its own (a backbone's per-clip embedding); None: each model's own
+    inputs: str | None = None
+    #: said at the top of leaderboard.md and in experiment.json (e.g. that the clips are not the whole of GTZAN)
+    note: str | None = None
 
 
-def applicable_models(data: StudyData, requested: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
-    """Models to run on ``data`` in zoo order, and the skipped ones with the reason."""
+def input_view(name: str, config: ExperimentConfig) -> str:
+    """The view model ``name`` reads in this experiment."""
+    return config.inputs or available_models()[name].inputs
+
+
+def applicable_models(data: StudyData, requested: Sequence[str] | None,
+                      inputs: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """Models to run on ``data`` in zoo order, and the skipped ones with the reason.
+
+    With ``inputs`` every model reads that view, so models over frames or spectrograms are skipped.
+    """
     infos = available_models()
     unknown = [m for m in (requested or []) if m not in infos]
     if unknown:
@@ -54,7 +67,9 @@ def applicable_models(data: StudyData, requested: Sequence[str] | None) -> tuple
     run, skipped = [], {}
     for name in names:
         info = infos[name]
-        if info.inputs not in data.views:
+        if inputs is not None and info.needs_audio:
+            skipped[name] = f"reads {info.inputs} segments, not the per-clip {inputs} view"
+        elif (inputs or info.inputs) not in data.views:
             skipped[name] = (f"needs {info.inputs} from audio (--data)" if info.needs_audio
                              else f"needs the {info.inputs} view, absent from this input")
         else:
@@ -128,6 +143,7 @@ def _write_model_files(folder: Path, name: str, data: StudyData, results: list[F
 
 
 def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> None:
+    """``model.onnx``: the model fitted on the first fold, reading the raw features of ``view_name``."""
     view = data.views[view_name]
     save_onnx(model, folder / "model.onnx", view.feature_names, view.recipe, name=name,
               sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)
@@ -147,7 +163,7 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    names, skipped = applicable_models(data, config.models)
+    names, skipped = applicable_models(data, config.models, config.inputs)
     for name, reason in skipped.items():
         log(f"skip {name}: {reason}")
     folds = make_folds(config.protocol, data.clip_ids.tolist(), data.y, k=config.k, seed=config.seed)
@@ -177,8 +193,9 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
             results = _ensemble(folds, {n: fold_results[n] for n in ENSEMBLE_MEMBERS})
             results[0].model = SoftVotingEnsemble([(n, _refit_member(n, data, folds[0], config, fold_results))
                                                    for n in ENSEMBLE_MEMBERS])
+            log(f"  members: {', '.join(ENSEMBLE_MEMBERS)}")
         else:
-            view = data.views[infos[name].inputs]
+            view = data.views[input_view(name, config)]
             results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
                                 progress=lambda m: log("  " + m))
             fold_results[name] = results
@@ -187,8 +204,8 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
             row["members"] = list(ENSEMBLE_MEMBERS)
         _write_model_files(folder, name, data, results, row, config.seed)
         if config.export_onnx:
-            _export(folder, name, results[0].model, data, infos[name].inputs)
-        row["inputs"], row["description"] = infos[name].inputs, infos[name].description
+            _export(folder, name, results[0].model, data, input_view(name, config))
+        row["inputs"], row["description"] = input_view(name, config), infos[name].description
         result_file.write_text(json.dumps(row, indent=1))
         fold_results.setdefault(name, results)
         log(f"  {name}: {config.protocol} accuracy {row['accuracy']:.3f} "
@@ -206,7 +223,7 @@ def _refit_member(name: str, data: StudyData, fold: Fold, config: ExperimentConf
     kept = fold_results.get(name, [None])[0]
     if kept is not None and kept.model is not None:
         return kept.model
-    view = data.views[available_models()[name].inputs]
+    view = data.views[input_view(name, config)]
     return fit_on(make_model(name, seed=config.seed, max_epochs=config.max_epochs), data, view, fold.train, fold.valid)
 
 
@@ -214,7 +231,8 @@ def _write_summary(out: Path, data: StudyData, config: ExperimentConfig, rows: l
                    skipped: dict[str, str], seconds: float) -> pd.DataFrame:
     table = board.leaderboard_frame(rows)
     table.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
-    (out / "leaderboard.md").write_text(board.leaderboard_markdown(table, config.protocol, data, len(folds), rows))
+    (out / "leaderboard.md").write_text(board.leaderboard_markdown(table, config.protocol, data, len(folds), rows,
+                                                                   note=config.note))
     meta = {
         "protocol": config.protocol, "data": data.source, "data_kind": data.kind, "n_tracks": len(data),
         "seed": config.seed, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -222,6 +240,7 @@ def _write_summary(out: Path, data: StudyData, config: ExperimentConfig, rows: l
         "config": asdict(config), "models": [r["model"] for r in rows], "skipped": skipped,
         "seconds_this_run": round(seconds, 1),
         "notes": {
+            **({"data": config.note} if config.note else {}),
             "mlp-mfcc inputs": ("table: 20 MFCC means + 20 MFCC variances (the public table has no 40 MFCC means); "
                                 "audio: means of 40 MFCCs over the clip"),
             "model.onnx": "the model fitted on the first fold (for fault-filtered and holdout: the only fold)",

@@ -38,9 +38,11 @@ def _pct(value) -> str:
     return "–" if pd.isna(value) else f"{100 * float(value):.1f}"
 
 
-def leaderboard_markdown(table: pd.DataFrame, protocol: str, data, n_folds: int, rows: list[dict]) -> str:
-    """The leaderboard as Markdown: protocol, data, table with intervals, the seed's figures for contrast."""
-    lines = [f"# Leaderboard: {protocol}", "",
+def leaderboard_markdown(table: pd.DataFrame, protocol: str, data, n_folds: int, rows: list[dict],
+                         note: str | None = None) -> str:
+    """The leaderboard as Markdown: protocol, data, table with intervals, the seed's figures for contrast;
+    ``note`` (e.g. "not the whole of GTZAN") in bold before everything else."""
+    lines = [f"# Leaderboard: {protocol}", "", *([f"**{note}**", ""] if note else []),
              f"Protocol: {PROTOCOL_TEXT.get(protocol, protocol)}; {n_folds} fold(s). Data: `{data.source}` "
              f"({data.kind}, {len(data)} tracks).",
              "Accuracy over the test tracks (k-fold: every track once, ± is the std over folds); "

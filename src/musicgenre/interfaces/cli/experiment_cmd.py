@@ -79,15 +79,22 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
         path = export_all(data, fit_all_model, output, seed=seed, log=_log)
         click.echo(f"{path}: {fit_all_model} fitted on all {len(data)} tracks ({time.perf_counter() - start:.0f} s)")
         return
-    config = ExperimentConfig(protocol=protocol, models=tuple(m.strip() for m in models.split(",") if m.strip())
-                              if models else None, seed=seed, k=k, max_epochs=max_epochs)
-    try:
-        if backbone:
-            from musicgenre.backbones.musicnn.study import run_backbone_experiment
+    from musicgenre.datasets import not_gtzan_note
 
-            board, note = run_backbone_experiment(data, output, config, log=_log)
-        else:
-            board, note = run_experiment(data, output, config, log=_log), None
+    chosen = tuple(m.strip() for m in models.split(",") if m.strip()) if models else None
+    if backbone:
+        from musicgenre.backbones.musicnn.study import HEADS
+
+        chosen = chosen or HEADS
+        view = data.views[backbone]
+        _log(f"inputs: {backbone} embeddings ({view.recipe}, mean over 3 s patches), {view.x.shape[1]} values a clip")
+    note = not_gtzan_note(data.clip_ids) if data_path else None
+    if note:
+        _log(note)
+    config = ExperimentConfig(protocol=protocol, models=chosen, seed=seed, k=k, max_epochs=max_epochs,
+                              inputs=backbone, note=note)
+    try:
+        board = run_experiment(data, output, config, log=_log)
     except ValueError as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
