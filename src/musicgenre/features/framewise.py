@@ -20,7 +20,7 @@ def stft_frames(ypad: np.ndarray, first: int, stop: int, n_fft: int = 2048, hop:
     (equal to float32 rounding). One real FFT over a strided view of the frames, no framing copy.
     """
     frames = np.lib.stride_tricks.sliding_window_view(ypad[first * hop: (stop - 1) * hop + n_fft], n_fft)[::hop]
-    return scipy.fft.rfft(frames * _hann(n_fft, ypad.dtype), axis=1)
+    return scipy.fft.rfft(frames * _hann(n_fft, ypad.dtype), axis=1, overwrite_x=True)
 
 
 def _hann(n: int, dtype) -> np.ndarray:
@@ -28,15 +28,18 @@ def _hann(n: int, dtype) -> np.ndarray:
     return librosa.filters.get_window("hann", n, fftbins=True).astype(dtype)
 
 
-def moving_sums(x: np.ndarray, width: int, starts: np.ndarray) -> np.ndarray:
-    """``x[s : s + width].sum()`` for every ``s`` in ``starts``, float64, from one cumulative sum."""
-    c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
-    return c[starts + width] - c[starts]
-
-
 def rms(ypad_segment: np.ndarray, n_frames: int, frame_length: int = 2048, hop: int = 512) -> np.ndarray:
-    """Root mean square of each frame (no window), ``(n_frames,)``: ``librosa.feature.rms(y, pad_mode="reflect")``."""
-    energy = moving_sums(np.square(ypad_segment, dtype=np.float64), frame_length, np.arange(n_frames) * hop)
+    """Root mean square of each frame (no window), ``(n_frames,)``: ``librosa.feature.rms(y, pad_mode="reflect")``.
+
+    ``ypad_segment`` starts at the first frame's first sample and holds at least the frames' samples,
+    ``(n_frames - 1) * hop + frame_length``. A frame is ``frame_length / hop`` whole hops, so its energy is the
+    sum of that many per-hop energies (float64).
+    """
+    needed = (n_frames - 1) * hop + frame_length
+    if frame_length % hop or ypad_segment.size < needed:
+        raise ValueError("rms needs frame_length to be a multiple of hop and every frame's samples")
+    per_hop = np.square(ypad_segment[:needed], dtype=np.float64).reshape(-1, hop).sum(axis=1)
+    energy = sum(per_hop[i: i + n_frames] for i in range(frame_length // hop))
     return np.sqrt(np.maximum(energy, 0.0) / frame_length)
 
 
@@ -71,9 +74,26 @@ def spectral_shape(S: np.ndarray, freq: np.ndarray, roll_percent: float = 0.85) 
     centroid = moments[:, 1] / total
     spread = (moments[:, 2] - 2 * centroid * moments[:, 1] + centroid**2 * moments[:, 0]) / total
     bandwidth = np.sqrt(np.maximum(spread, 0.0))
-    cumulative = np.cumsum(S, axis=1)
-    rolloff = freq[np.argmax(cumulative >= roll_percent * cumulative[:, -1:], axis=1)]
-    return centroid, bandwidth, rolloff
+    return centroid, bandwidth, freq[rolloff_bins(S, roll_percent)]
+
+
+def rolloff_bins(S: np.ndarray, roll_percent: float = 0.85, width: int = 32) -> np.ndarray:
+    """Per frame (row) of ``S`` ``(t, bins)``, the first bin where the cumulative magnitude reaches
+    ``roll_percent`` of the frame's total (librosa's roll-off), ``(t,)`` int.
+
+    Two levels instead of a cumulative sum over every bin (3x faster): sums of ``width``-bin blocks find the
+    block where the threshold is crossed, then a cumulative sum inside that block alone finds the bin.
+    An all-zero frame gives bin 0, as in librosa.
+    """
+    t, bins = S.shape
+    n_blocks = bins // width
+    block_ends = np.cumsum(S[:, : n_blocks * width].reshape(t, n_blocks, width).sum(axis=2), axis=1)
+    threshold = roll_percent * (block_ends[:, -1] + S[:, n_blocks * width:].sum(axis=1))
+    block = (block_ends < threshold[:, None]).sum(axis=1)  # first block that reaches it (n_blocks: the tail)
+    before = np.where(block > 0, block_ends[np.arange(t), np.maximum(block - 1, 0)], 0.0)
+    columns = np.minimum(block[:, None] * width + np.arange(width), bins - 1)  # the tail repeats its last bin
+    within = before[:, None] + np.cumsum(np.take_along_axis(S, columns, axis=1), axis=1)
+    return np.minimum(block * width + np.argmax(within >= threshold[:, None], axis=1), bins - 1)
 
 
 def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -92,12 +112,25 @@ def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.nd
     frames *= window
     chunks = frames.reshape(t, k, hop)
     out = np.zeros((t + k - 1, hop), dtype=frames.dtype)
-    wss = np.zeros((t + k - 1, hop), dtype=np.float64)
-    window_sq = (window.astype(np.float64) ** 2).reshape(k, hop)
-    for i in range(k):
+    out[:t] = chunks[:, 0, :]
+    for i in range(1, k):
         out[i:i + t] += chunks[:, i, :]
-        wss[i:i + t] += window_sq[i]
-    return out.ravel(), wss.ravel()
+    return out.ravel(), _window_sum_square(window, t, hop).ravel()
+
+
+def _window_sum_square(window: np.ndarray, t: int, hop: int) -> np.ndarray:
+    """Sum of the squared windows of ``t`` frames ``hop`` apart, ``(t + k - 1, hop)`` float64 (``k`` hops a frame).
+
+    Every hop-long row away from the ends gets all ``k`` pieces of the window, so it is filled once; only the
+    first and last ``k - 1`` rows are partial sums.
+    """
+    pieces = (window.astype(np.float64) ** 2).reshape(-1, hop)  # (k, hop)
+    k = pieces.shape[0]
+    wss = np.empty((t + k - 1, hop))
+    wss[:] = pieces.sum(axis=0)
+    for row in [*range(min(k - 1, t + k - 1)), *range(max(t, k - 1), t + k - 1)]:
+        wss[row] = pieces[max(row - t + 1, 0): min(row, k - 1) + 1].sum(axis=0)  # the frames reaching this row
+    return wss
 
 
 def tuning_peaks(P: np.ndarray, sr: int = 22050, n_fft: int = 2048, fmin: float = 150.0, fmax: float = 4000.0,

@@ -1,37 +1,54 @@
 """Harmonic/percussive source separation (Fitzgerald 2010) with fast centred moving medians.
 
-``librosa.decompose.hpss`` filters the magnitude spectrogram with ``scipy.ndimage.median_filter``
-(31 frames along time for the harmonic part, 31 bins along frequency for the percussive part),
-which takes about 1 s for a 30 s clip. ``bottleneck.move_median`` (a maintained double-heap moving
-median, O(n log w)) gives the same medians ~20x faster once its trailing window is centred and the
-edges are mirrored as scipy's ``mode="reflect"`` does (``d c b a | a b c d | d c b a``, which is
-numpy's ``"symmetric"`` padding).
+``librosa.decompose.hpss`` filters the magnitude spectrogram with ``scipy.ndimage.median_filter`` on the 2-D
+array (31 frames along time for the harmonic part, 31 bins along frequency for the percussive part), which
+takes about 1 s for a 30 s clip. SciPy's *1-D* rank filter is a double heap, O(log w) per element
+(SciPy >= 1.15): laying the edge-mirrored rows end to end and filtering them in one 1-D call gives the same
+medians about 12x faster. Magnitudes are filtered as their int32 bit patterns: non-negative floats order
+exactly like those, and the median of an odd window is one of its values, so nothing changes but the speed
+(integer comparisons, another ~8 %).
 """
 
 from __future__ import annotations
 
-import bottleneck
-import librosa
 import numpy as np
+from scipy import ndimage
 
 #: librosa's default median kernel for both directions (frames for harmonic, bins for percussive).
 KERNEL = 31
 
 
-def median_filter(S: np.ndarray, size: int = KERNEL, axis: int = -1) -> np.ndarray:
-    """Centred moving median of ``S`` along ``axis`` over ``size`` (odd) elements, scipy ``reflect`` edges.
+def median_rows(A: np.ndarray, size: int = KERNEL, start: int = 0, stop: int | None = None,
+                edges: tuple[bool, bool] = (True, True)) -> np.ndarray:
+    """Centred moving median along the rows of a 2-D array ``A`` ``(rows, n)`` over ``size`` (odd) elements.
 
-    Equals ``scipy.ndimage.median_filter(S, size=<size along axis, 1 elsewhere>, mode="reflect")``;
-    same shape and dtype as ``S``.
+    Returns medians centred on columns ``start .. stop-1``, ``(rows, stop - start)``, in ``A``'s dtype. Where a
+    window passes an edge of ``A`` flagged in ``edges`` (left, right), the row is mirrored as scipy's
+    ``mode="reflect"`` does (``d c b a | a b c d | d c b a``); an unflagged edge must have ``size // 2`` columns
+    of real context beyond the wanted ones.
     """
     if size % 2 != 1:
         raise ValueError(f"median window must be odd, got {size}")
     half = size // 2
-    S = np.moveaxis(S, axis, -1)
-    pad = [(0, 0)] * (S.ndim - 1) + [(half, half)]
-    padded = np.ascontiguousarray(np.pad(S, pad, mode="symmetric"))
-    out = bottleneck.move_median(padded, window=size, axis=-1)[..., size - 1:]
-    return np.moveaxis(out.astype(S.dtype, copy=False), -1, axis)
+    stop = A.shape[1] if stop is None else stop
+    lo, hi = start - half, stop + half  # columns of A the wanted windows reach
+    if (lo < 0 and not edges[0]) or (hi > A.shape[1] and not edges[1]):
+        raise ValueError("the rows lack the context the median needs")
+    rows = np.pad(A[:, max(lo, 0): min(hi, A.shape[1])], ((0, 0), (max(-lo, 0), max(hi - A.shape[1], 0))),
+                  mode="symmetric")  # (rows, stop - start + size - 1), C order
+    flat = rows.view(np.int32) if rows.dtype == np.float32 and not np.signbit(rows).any() else rows
+    medians = ndimage.median_filter(flat.ravel(), size=size, mode="nearest").reshape(rows.shape)
+    return medians[:, half: half + stop - start].view(rows.dtype)
+
+
+def median_filter(S: np.ndarray, size: int = KERNEL, axis: int = -1) -> np.ndarray:
+    """Centred moving median of a 2-D ``S`` along ``axis`` over ``size`` (odd) elements, scipy ``reflect`` edges.
+
+    Equals ``scipy.ndimage.median_filter(S, size=<size along axis, 1 elsewhere>, mode="reflect")``;
+    same shape and dtype as ``S``.
+    """
+    along_rows = np.ascontiguousarray(np.moveaxis(S, axis, -1))
+    return np.moveaxis(median_rows(along_rows, size), -1, axis)
 
 
 def hpss_masks(S: np.ndarray, kernel_size: int = KERNEL) -> tuple[np.ndarray, np.ndarray]:
@@ -43,35 +60,8 @@ def hpss_masks(S: np.ndarray, kernel_size: int = KERNEL) -> tuple[np.ndarray, np
     """
     harm = median_filter(S, kernel_size, axis=-1)
     perc = median_filter(S, kernel_size, axis=-2)
-    np.square(harm, out=harm)
-    np.square(perc, out=perc)
-    total = harm + perc
-    zero = total <= np.finfo(S.dtype).tiny
-    total[zero] = 1.0
-    harm[zero] = 0.5
-    np.divide(harm, total, out=harm)
-    np.subtract(1.0, harm, out=perc)
-    return harm, perc
-
-
-def hpss_signals(y: np.ndarray, D: np.ndarray, S: np.ndarray | None = None, hop_length: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Time-domain harmonic and percussive parts of ``y`` ``(n,)`` from its centred STFT ``D``.
-
-    Matches the old ``librosa.effects.hpss`` that made the GTZAN table: the inverse STFT has
-    ``(frames - 1) * hop_length`` samples and the rest of the ``n`` samples are zeros. Only the
-    harmonic part is inverted; the percussive part is ``y`` minus it (the masks sum to one, the
-    inverse STFT is linear and inverts ``D`` back to ``y`` up to float rounding), which saves one
-    inverse STFT. ``S = |D|`` may be passed to avoid recomputing it.
-    Returns two ``(n,)`` arrays of ``y``'s dtype.
-    """
-    if S is None:
-        S = np.abs(D)
-    n_fft = 2 * (D.shape[-2] - 1)
-    mask_harm, _ = hpss_masks(S)
-    harmony = librosa.istft(D * mask_harm, n_fft=n_fft, hop_length=hop_length, dtype=y.dtype)
-    del mask_harm
-    percussive = y[: harmony.size] - harmony
-    return librosa.util.fix_length(harmony, size=y.size), librosa.util.fix_length(percussive, size=y.size)
+    mask = _soft_mask(harm, perc, np.finfo(S.dtype).tiny)
+    return mask, 1.0 - mask
 
 
 def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL) -> np.ndarray:
@@ -82,19 +72,20 @@ def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, 
     spectrogram's ends, where scipy's ``reflect`` edge applies. The result, ``(m1 - m0, bins)``,
     equals rows ``m0:m1`` of ``hpss_masks(<whole spectrogram>.T)[0].T``.
     """
-    half = kernel_size // 2
-    left = half if first == 0 else 0
-    right = half if stop == n_frames else 0
-    if first - left + half > m0 or stop + right - half < m1:
-        raise ValueError("the block lacks the context the time median needs")
-    start = m0 - (first - left + half)  # first wanted median, counted from the first median computed
-    # Time runs along rows of S; the transposed, edge-padded copy makes it contiguous for bottleneck.
-    padded = np.pad(S.T, ((0, 0), (left, right)), mode="symmetric")
-    harm = bottleneck.move_median(padded[:, start: start + (m1 - m0) + kernel_size - 1], window=kernel_size, axis=-1)
-    harm = harm[:, kernel_size - 1:].astype(S.dtype, copy=False).T  # (m1 - m0, bins), a view
-    perc = median_filter(S[m0 - first: m1 - first], kernel_size, axis=-1)
-    harm = np.square(harm)  # C order again
+    harm = median_rows(S.T, kernel_size, m0 - first, m1 - first,
+                       edges=(first == 0, stop == n_frames)).T  # time runs along the rows of S.T
+    perc = median_rows(S[m0 - first: m1 - first], kernel_size)
+    return _soft_mask(harm, perc, np.finfo(S.dtype).tiny)
+
+
+def _soft_mask(harm: np.ndarray, perc: np.ndarray, tiny: float) -> np.ndarray:
+    """``harm**2 / (harm**2 + perc**2)``, 0.5 where both vanish (librosa's ``split_zeros``), C order;
+    overwrites ``perc``."""
+    harm = np.ascontiguousarray(harm)  # one plain copy, then squared in place: faster than squaring across layouts
+    np.square(harm, out=harm)
     np.square(perc, out=perc)
     total = np.add(harm, perc, out=perc)
-    mask = np.full_like(harm, 0.5)  # where both medians vanish (librosa's split_zeros)
-    return np.divide(harm, total, out=mask, where=total > np.finfo(S.dtype).tiny)
+    vanished = total <= tiny
+    total[vanished] = 1.0
+    harm[vanished] = 0.5
+    return np.divide(harm, total, out=harm)

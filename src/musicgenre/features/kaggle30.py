@@ -22,14 +22,18 @@ Two implementations, same 57 numbers in :data:`KAGGLE30_COLUMNS` order:
   STFT (about 1.2 s per 30 s clip on one core, most of it in scipy's HPSS median filters);
 * :func:`kaggle30_features` - the fast path used for prediction: one STFT shared by every spectral
   feature, one mel spectrogram shared by MFCC and the onset envelope, HPSS median filters from
-  ``bottleneck.move_median``, one inverse STFT (the percussive part is the input minus the
-  harmonic part, because the two soft masks sum to one).
+  SciPy's 1-D rank filter (:mod:`musicgenre.features.hpss`), one inverse STFT (the percussive part is
+  the input minus the harmonic part, because the two soft masks sum to one). About 135 ms per 30 s
+  clip on one core here, two thirds of it in the two exact 31-point medians.
 """
 
 from __future__ import annotations
 
+import functools
+
 import librosa
 import numpy as np
+import scipy.sparse
 
 from musicgenre.features.framewise import (
     mean_tempogram,
@@ -152,6 +156,12 @@ class _Moments:
         return mean, np.maximum(self.sumsq / self.n - mean**2, 0.0)
 
 
+@functools.lru_cache(maxsize=4)
+def _sparse_mel_basis(sr: int) -> scipy.sparse.csr_array:
+    """librosa's 128-band mel filter bank for ``N_FFT`` at ``sr`` Hz as a sparse matrix (each band spans few bins)."""
+    return scipy.sparse.csr_array(librosa.filters.mel(sr=sr, n_fft=N_FFT))
+
+
 def _global_tuning(ypad: np.ndarray, n_frames: int, sr: int) -> float:
     """librosa's ``estimate_tuning`` of the whole power spectrogram, computed block by block.
 
@@ -172,7 +182,7 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
 
     Same definitions as :func:`kaggle30_reference`, but each block of frames gets one STFT that
     feeds chroma, RMS, the spectral statistics, HPSS and the mel spectrogram; HPSS medians come from
-    ``bottleneck.move_median`` (:mod:`musicgenre.features.hpss`) and only the harmonic part is
+    SciPy's 1-D rank filter (:mod:`musicgenre.features.hpss`) and only the harmonic part is
     inverted (percussive = signal - harmonic). Signals longer than :data:`BLOCK_FRAMES` frames are
     processed block by block with the context the medians and the overlap-add need, so memory is
     bounded by one block plus ~0.6 kB per frame (mel bands and spectral peaks for the global chroma
@@ -183,7 +193,7 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     n_frames = 1 + n // HOP_LENGTH
     ypad = np.pad(y, N_FFT // 2, mode="reflect")
     freq = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
-    mel_basis = librosa.filters.mel(sr=sr, n_fft=N_FFT)  # (128, 1025), as melspectrogram
+    mel_basis = _sparse_mel_basis(sr)  # (128, 1025), as melspectrogram; 2 % of it is non-zero
     tuning = _global_tuning(ypad, n_frames, sr) if n_frames > BLOCK_FRAMES else None
     context = _MEDIAN_HALF + _OLA_REACH
     inverted = (n_frames - 1) * HOP_LENGTH  # samples the old istft returned; the rest are zeros
