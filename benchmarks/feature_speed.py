@@ -40,7 +40,7 @@ FEATURES = {
     "chroma_stft": lambda y: families.chroma_stft(y=y, sr=SR),
     "chroma_cqt": lambda y: families.chroma_cqt(y=y, sr=SR),
     "spectral_contrast": lambda y: families.spectral_contrast(y=y, sr=SR),
-    "tonnetz (from chroma_cqt of harmonic part)": lambda y: families.tonnetz(y=y, sr=SR),
+    "tonnetz (chroma_cqt of the harmonic part)": lambda y: families.tonnetz(y=y, sr=SR),
     "log_mel (128 bands)": lambda y: families.log_mel(y=y, sr=SR),
 }
 

@@ -41,6 +41,11 @@ def test_spectral_shape_equals_librosa_on_awkward_frames(rng):
     assert (rolloff[:20] == 0).all() and (rolloff[20:40] == freq[-1]).all() and (centroid[:20] == 0).all()
 
 
+def test_harmonic_part_equals_librosa():
+    y = music_like(4.0)
+    np.testing.assert_allclose(hpss.harmonic(y), librosa.effects.harmonic(y), atol=1e-5)
+
+
 def test_hpss_masks_equal_librosa_and_sum_to_one():
     S = np.abs(librosa.stft(music_like(4.0)))
     harm, perc = hpss.hpss_masks(S)

@@ -132,11 +132,14 @@ def tonnetz(
     """Tonal centroid features (Harte et al. 2006), shape ``(6, t)``, values in [-1, 1].
 
     Rows: fifths (x, y), minor thirds (x, y), major thirds (x, y). ``chroma`` is an optional
-    ``(12, t)`` chromagram; by default librosa's CQT chroma of the harmonic part of ``y`` (slow).
+    ``(12, t)`` chromagram; by default librosa's CQT chroma of the harmonic part of ``y``
+    (:func:`musicgenre.features.hpss.harmonic`, librosa's ``effects.harmonic`` with fast medians).
     Silent frames give zeros.
     """
     if chroma is None:
-        chroma = chroma_cqt(y=librosa.effects.harmonic(y), sr=sr, hop_length=hop_length)
+        from musicgenre.features.hpss import harmonic
+
+        chroma = chroma_cqt(y=harmonic(np.asarray(y, dtype=np.float32)), sr=sr, hop_length=hop_length)
     out = librosa.feature.tonnetz(sr=sr, chroma=chroma)
     return np.nan_to_num(out, nan=0.0)
 

@@ -64,6 +64,15 @@ def hpss_masks(S: np.ndarray, kernel_size: int = KERNEL) -> tuple[np.ndarray, np
     return mask, 1.0 - mask
 
 
+def harmonic(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """The harmonic part of ``y`` ``(n,)``, same shape: ``librosa.effects.harmonic(y)`` with fast medians."""
+    import librosa
+
+    D = librosa.stft(y, n_fft=n_fft, hop_length=hop_length)
+    mask, _ = hpss_masks(np.abs(D))
+    return librosa.istft(D * mask, hop_length=hop_length, n_fft=n_fft, length=len(y), dtype=y.dtype)
+
+
 def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL) -> np.ndarray:
     """Harmonic soft mask of frames ``m0 .. m1-1`` from a block ``S`` of a longer spectrogram, frames as rows.
 
