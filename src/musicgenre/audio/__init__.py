@@ -1,6 +1,7 @@
-"""Audio in: decode any common file to a mono float32 signal at a chosen rate."""
+"""Audio in: which files to read (files, folders, globs); decoding any of them to mono float32 at a chosen rate."""
 
 from musicgenre.audio.errors import AudioError
+from musicgenre.audio.files import file_hash, find_audio_files
 from musicgenre.audio.io import (
     AUDIO_EXTENSIONS,
     DEFAULT_SR,
@@ -12,4 +13,16 @@ from musicgenre.audio.io import (
     resample,
 )
 
-__all__ = ["AUDIO_EXTENSIONS", "DEFAULT_SR", "AudioError", "AudioInfo", "info", "is_silent", "load", "load_native", "resample"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "DEFAULT_SR",
+    "AudioError",
+    "AudioInfo",
+    "file_hash",
+    "find_audio_files",
+    "info",
+    "is_silent",
+    "load",
+    "load_native",
+    "resample",
+]
