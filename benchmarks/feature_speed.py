@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from musicgenre.audio import AUDIO_EXTENSIONS, load  # noqa: E402
+from musicgenre.audio import find_audio_files, load  # noqa: E402
 from musicgenre.features import families  # noqa: E402
 from musicgenre.features.kaggle30 import kaggle30_features, kaggle30_reference  # noqa: E402
 from musicgenre.features.spectrum import magnitude  # noqa: E402
@@ -59,7 +59,7 @@ def main() -> None:
     except ImportError:
         pass
 
-    files = sorted(f for f in args.audio.rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS)
+    files, _ = find_audio_files([args.audio])
     if args.limit:
         files = files[: args.limit]
     if not files:

@@ -1,15 +1,14 @@
 """Per-file feature cache: one small ``.npz`` per (file content, recipe, feature version).
 
-The key is the SHA-256 of the file's bytes, so a renamed or moved file is still found and an edited
-file is recomputed. Entries are written atomically (temporary file, then rename), so an interrupted
-run leaves no half-written entry and the next run resumes where it stopped.
+The key is the SHA-256 of the file's bytes (:func:`musicgenre.audio.file_hash`), so a renamed or moved
+file is still found and an edited file is recomputed. Entries are written atomically (temporary file,
+then rename), so an interrupted run leaves no half-written entry and the next run resumes where it stopped.
 Layout: ``<cache_dir>/<recipe>-v<FEATURE_VERSION>/<hash[:2]>/<hash>.npz`` holding ``values``
 (``(n_features,)`` float64) and ``length`` (samples at the recipe's rate).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -21,15 +20,6 @@ from musicgenre.features.recipes import FEATURE_VERSION
 
 #: Where features are cached unless ``--cache-dir`` says otherwise.
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "features"
-
-
-def file_hash(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex SHA-256 of the file's content (read in 1 MiB chunks, so memory stays flat)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ and never stops the batch.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from musicgenre.audio import AUDIO_EXTENSIONS, AudioError, load
-from musicgenre.features.cache import FeatureCache, file_hash
+from musicgenre.audio import AudioError, file_hash, find_audio_files, load
+from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.genres import GENRES
@@ -78,31 +77,6 @@ class Extraction:
         return frame
 
 
-def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
-    """Audio files named by ``paths`` (files as given, folders searched recursively by extension).
-
-    Returns the files (folder contents sorted, duplicates dropped) and a failure per path that does
-    not exist. A file given explicitly is kept whatever its extension; the loader judges it.
-    """
-    files: list[Path] = []
-    failures: list[Failure] = []
-    seen: set[Path] = set()
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
-        elif p.exists():
-            found = [p]
-        else:
-            failures.append(Failure(p, "no such file or folder"))
-            continue
-        for f in found:
-            key = f.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(f)
-    return files, failures
-
-
 def label_of(path: Path) -> str | None:
     """The genre named by the file's parent folder (``…/jazz/x.wav`` -> ``"jazz"``), else ``None``."""
     name = path.parent.name.lower()
@@ -156,10 +130,13 @@ def extract(
 
     Cached files are read in this process; the rest run on ``config.jobs`` worker processes.
     ``total(n)`` is called once with the number of files, ``progress(1)`` after each file (e.g.
-    a tqdm bar's attributes). Rows keep the order of :func:`find_audio`.
+    a tqdm bar's attributes). ``paths`` are files, folders (searched recursively) and glob patterns
+    (:func:`musicgenre.audio.find_audio_files`); rows keep its order, and an input that names no audio
+    is a failure.
     """
     recipe = get_recipe(config.recipe)
-    files, failures = find_audio(paths)
+    files, missing = find_audio_files(paths)
+    failures = [Failure(Path(item), reason) for item, reason in missing]
     if total:
         total(len(files))
     results: dict[int, Row | Failure] = {}
@@ -205,7 +182,7 @@ def extract(
 
 
 def write_table(frame, path: str | Path) -> None:
-    """Write a feature table to ``.csv`` or ``.parquet`` (chosen by the extension)."""
+    """Write a table (features, embeddings) to ``.parquet`` (needs pyarrow) or CSV (``.csv``, ``.txt``, no extension)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -214,11 +191,3 @@ def write_table(frame, path: str | Path) -> None:
         frame.to_csv(path, index=False)
     else:
         raise ValueError(f"{path}: output must end in .csv or .parquet")
-
-
-def default_jobs() -> int:
-    """Worker processes by default: the cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1

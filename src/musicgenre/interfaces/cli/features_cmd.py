@@ -27,7 +27,7 @@ def _recipe_names() -> list[str]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(paths: tuple[Path, ...], recipe: str, output: Path | None, jobs: int | None, cache_dir: Path | None,
             no_cache: bool, quiet: bool) -> None:
-    """Extract features of audio files and folders (searched recursively) into one table.
+    """Extract features of audio files, folders (searched recursively) and glob patterns into one table.
 
     Columns: filename, length (samples at the recipe's rate), the recipe's features, and label when
     the parent folder is a genre name. Files that fail are listed at the end (one line each) and
@@ -36,7 +36,8 @@ def command(paths: tuple[Path, ...], recipe: str, output: Path | None, jobs: int
     from tqdm import tqdm
 
     from musicgenre.features.cache import DEFAULT_CACHE_DIR
-    from musicgenre.features.extract import ExtractConfig, default_jobs, extract, write_table
+    from musicgenre.features.extract import ExtractConfig, extract, write_table
+    from musicgenre.parallel import default_jobs
 
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise click.BadParameter("must end in .csv or .parquet", param_hint="--output")

@@ -1,0 +1,13 @@
+"""How many worker processes a batch uses by default (``-j 0`` / no ``--jobs``)."""
+
+from __future__ import annotations
+
+import os
+
+
+def default_jobs() -> int:
+    """The cores this process may use (its CPU affinity where the system has one, else every core)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
