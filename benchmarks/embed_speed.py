@@ -36,11 +36,10 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from musicgenre.audio import load
+    from musicgenre.audio import file_hash, find_audio_files, load
     from musicgenre.backbones.musicnn import load_model, patches_from_signal, run_patches
-    from musicgenre.backbones.musicnn.embed import file_hash, find_audio
 
-    files, _ = find_audio([args.audio_dir])
+    files, _ = find_audio_files([args.audio_dir])
     distinct, seen = [], set()
     for f in files:
         key = file_hash(f)

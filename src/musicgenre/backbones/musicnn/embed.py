@@ -12,7 +12,6 @@ are run again one at a time, and only the file that kills a worker alone is repo
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
+from musicgenre.audio import AudioError, file_hash, find_audio_files
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 
@@ -83,57 +82,6 @@ class EmbedRun:
     def cache_errors(self) -> list[str]:
         """Distinct reasons outputs could not be cached."""
         return sorted({t.cache_error for t in self.tracks if t.cache_error})
-
-
-def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[EmbedFailure]]:
-    """Files named by ``paths`` (folders searched recursively by audio extension), without repeats, and a
-    failure for every path that does not exist. A file given explicitly is kept whatever its extension."""
-    files: list[Path] = []
-    missing: list[EmbedFailure] = []
-    seen: set[Path] = set()
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
-            if not found:
-                missing.append(EmbedFailure(p, "folder holds no audio files"))
-        elif p.exists():
-            found = [p]
-        else:
-            missing.append(EmbedFailure(p, "no such file or folder"))
-            continue
-        for f in found:
-            if f.resolve() not in seen:
-                seen.add(f.resolve())
-                files.append(f)
-    return files, missing
-
-
-def file_hash(path: str | Path) -> str:
-    """Hex SHA-256 of the file's content (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def default_jobs() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def write_table(frame, path: str | Path) -> None:
-    """Write ``frame`` to ``.parquet`` (needs pyarrow) or ``.csv``, chosen by the extension."""
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        raise ValueError(f"{path}: output must end in .parquet or .csv")
 
 
 def _cache_path(cache_dir: Path, model: str, key: str) -> Path:
@@ -252,7 +200,8 @@ def embed_files(
     *,
     worker: Callable | None = None,
 ) -> EmbedRun:
-    """musicnn outputs of every audio file under ``paths`` (files, folders searched recursively).
+    """musicnn outputs of every audio file named by ``paths`` (files, folders searched recursively, glob patterns:
+    :func:`musicgenre.audio.find_audio_files`; an input that names no audio is a failure).
 
     Cached files are read here; the rest run on ``config.jobs`` processes. ``total(n)`` is called
     once, ``progress(1)`` after each file. Tracks keep the order of the inputs. ``worker`` replaces
@@ -260,7 +209,7 @@ def embed_files(
     """
     worker = worker or embed_file
     name = model_config(config.model).name
-    files, missing = find_audio(paths)
+    files, missing = find_audio_files(paths)
     if total:
         total(len(files))
     results: dict[int, TrackOutputs | EmbedFailure] = {}
@@ -291,7 +240,7 @@ def embed_files(
             results[i] = outcome
             progress and progress(1)
 
-    run = EmbedRun(failures=list(missing))
+    run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
     for i in sorted(results):
         (run.tracks if isinstance(results[i], TrackOutputs) else run.failures).append(results[i])
     return run

@@ -23,7 +23,7 @@ import click
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, progress):
-    """musicnn embeddings of PATHS (audio files, or folders searched recursively).
+    """musicnn embeddings of PATHS (audio files, folders searched recursively, glob patterns).
 
     Per track (default) a row is the mean over the track's 3 s patches; with --patches, one row per patch.
     Outputs are cached per file content as each file finishes, so a second run (any layer) reads them back.
@@ -33,7 +33,9 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     _require_backbone_packages()
     from tqdm import tqdm
 
-    from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, default_jobs, embed_files, to_frame, write_table
+    from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, embed_files, to_frame
+    from musicgenre.features.extract import write_table
+    from musicgenre.parallel import default_jobs
 
     if output.suffix.lower() not in (".parquet", ".csv"):
         raise click.UsageError("-o must end in .parquet or .csv")

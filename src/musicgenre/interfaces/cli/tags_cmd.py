@@ -17,7 +17,7 @@ import click
 @click.option("--timeline", is_flag=True, help="Also show the top tags of every 3 s patch.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (all 50 tags) instead of text.")
 def command(paths, model, top, timeline, as_json):
-    """Music tags of PATHS (audio files, or folders searched recursively) from the pretrained musicnn network.
+    """Music tags of PATHS (audio files, folders searched recursively, glob patterns) from the pretrained musicnn network.
 
     A track's tags are the mean over its 3 s patches of each tag's probability (the original musicnn's
     "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A clip shorter than a
@@ -25,14 +25,13 @@ def command(paths, model, top, timeline, as_json):
     read gets one line naming it and the reason, and the run goes on; the exit status is 1 if any failed.
     """
     _require_backbone_packages()
-    from musicgenre.audio import AudioError
+    from musicgenre.audio import AudioError, find_audio_files
     from musicgenre.backbones.musicnn import analyze, load_model
-    from musicgenre.backbones.musicnn.embed import find_audio
 
-    files, missing = find_audio(paths)
+    files, missing = find_audio_files(paths)
     failures = len(missing)
-    for failure in missing:
-        click.echo(f"error: {failure.path}: {failure.reason}", err=True)
+    for item, reason in missing:
+        click.echo(f"error: {item}: {reason}", err=True)
     net = load_model(model)
     for path in files:
         try:
