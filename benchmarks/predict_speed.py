@@ -76,21 +76,20 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-    from musicgenre.audio import load
+    from musicgenre.audio import find_audio_files, load
     from musicgenre.features.kaggle30 import kaggle30_reference
     from musicgenre.inference import classify, load_model
-    from musicgenre.inference.batch import expand_paths
 
-    files, _ = expand_paths([args.audio_dir])
+    files, _ = find_audio_files([args.audio_dir])
     if not files:
         raise SystemExit(f"no audio under {args.audio_dir}")
     model = load_model()
 
-    def naive(path: str) -> str:
+    def naive(path: Path) -> str:
         y = load(path, sr=model.sample_rate)
         return model.genres[int(model.predict_proba(kaggle30_reference(y, model.sample_rate)[None, :]).argmax())]
 
-    def ours(path: str) -> str:
+    def ours(path: Path) -> str:
         return classify(path, model=model).genre
 
     naive(files[0]), ours(files[0])  # warm-up (librosa's numba kernels, onnxruntime)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import load
+from musicgenre.audio import find_audio_files, load
 from musicgenre.datasets.splits import clip_id
 from musicgenre.inference import load_model
-from musicgenre.inference.batch import expand_paths
 
 SHARED_AUDIO = Path(__file__).resolve().parents[2] / "shared" / "gtzan" / "audio"
 LENGTHS_S = (3.0, 5.0, 10.0, 15.0, 20.0, 25.0)
@@ -30,8 +29,8 @@ def policies(crop: np.ndarray, target: int) -> dict[str, np.ndarray]:
 
 
 def main() -> None:
-    files, _ = expand_paths([SHARED_AUDIO])
-    by_clip = {clip_id(f): f for f in files}  # one file per distinct clip
+    files, _ = find_audio_files([SHARED_AUDIO])
+    by_clip = {clip_id(f.name): f for f in files}  # one file per distinct clip
     if not by_clip:
         sys.exit(f"no clips under {SHARED_AUDIO}")
     model = load_model()

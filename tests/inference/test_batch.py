@@ -1,4 +1,4 @@
-"""Batch prediction: path expansion, failures as rows, the process pool."""
+"""Batch prediction: failures as rows, the process pool (which files: tests/audio/test_files.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from signals import SR, tone, write
 
-from musicgenre.inference.batch import BatchConfig, expand_paths, run_batch
+from musicgenre.audio import find_audio_files
+from musicgenre.inference.batch import BatchConfig, run_batch
 
 
 def library(tmp_path: Path) -> Path:
@@ -23,20 +24,9 @@ def library(tmp_path: Path) -> Path:
     return root
 
 
-def test_expand_folders_globs_and_missing(tmp_path):
-    root = library(tmp_path)
-    files, missing = expand_paths([root, str(root / "**" / "*.flac"), root / "a.wav", tmp_path / "absent.mp3"])
-    assert files == [str(root / "a.wav"), str(root / "sub" / "b.flac"), str(root / "sub" / "cut.wav"),
-                     str(root / "sub" / "notes.wav")]  # sorted, recursive, no repeats, README skipped
-    assert [(m.file, m.error) for m in missing] == [(str(tmp_path / "absent.mp3"), "no such file or folder, and no glob match")]
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert expand_paths([empty])[1][0].error == "folder holds no audio files"
-
-
 def test_bad_files_become_error_rows_and_the_rest_is_classified(tmp_path, rms, rms_model):
     root = library(tmp_path)
-    files, _ = expand_paths([root])
+    files, _ = find_audio_files([root])
     config = BatchConfig(model_path=rms_model.path, recipe=rms.recipe, timeline=True)
     results = {Path(r.file).name: r for r in run_batch(files, config)}
     assert set(results) == {"a.wav", "b.flac", "cut.wav", "notes.wav"}
@@ -52,10 +42,10 @@ def test_process_pool_gives_the_same_results(tmp_path, rms, rms_model):
     root = library(tmp_path)
     for k in range(4):
         write(root / f"extra{k}.wav", tone(200.0 + 50 * k, 2.0, amplitude=0.1 + 0.2 * k))
-    files, _ = expand_paths([root])
+    files, _ = find_audio_files([root])
     serial = {r.file: r for r in run_batch(files, BatchConfig(model_path=rms_model.path, recipe=rms.recipe))}
     pooled = list(run_batch(files, BatchConfig(model_path=rms_model.path, recipe=rms.recipe, jobs=2)))
-    assert sorted(r.file for r in pooled) == sorted(files)
+    assert sorted(r.file for r in pooled) == sorted(map(str, files))
     for result in pooled:
         assert result.error == serial[result.file].error
         if result.ok:

@@ -1,20 +1,20 @@
-"""Classify many files: expand paths (files, folders, globs), run in parallel, yield results as they finish.
+"""Classify many files: run in parallel, yield results as they finish.
+
+Which files: :func:`musicgenre.audio.find_audio_files` (files, folders, globs).
 
 A file that fails yields a :class:`FileResult` with its one-line reason; the batch goes on.
 """
 
 from __future__ import annotations
 
-import glob
 import multiprocessing
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from musicgenre.audio import AUDIO_EXTENSIONS, AudioError
+from musicgenre.audio import AudioError
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
 from musicgenre.inference.model import GenreModel, load_model
@@ -46,35 +46,6 @@ class FileResult:
         return self.error is None
 
 
-def expand_paths(inputs: Iterable[str | Path]) -> tuple[list[str], list[FileResult]]:
-    """Files to classify from files, folders (searched recursively for audio extensions) and glob patterns.
-
-    Returns ``(files, missing)``: files in order, without repeats; ``missing`` holds an error result for every
-    input that named nothing.
-    """
-    files: dict[str, None] = {}
-    missing: list[FileResult] = []
-    for item in map(str, inputs):
-        path = Path(item)
-        if path.is_dir():
-            found = _audio_files_under(path)
-            if not found:
-                missing.append(FileResult(item, error="folder holds no audio files"))
-        elif path.exists():
-            found = [item]
-        else:
-            matches = sorted(glob.glob(item, recursive=True))
-            found = [f for m in matches for f in (_audio_files_under(Path(m)) if Path(m).is_dir() else [m])]
-            if not found:
-                missing.append(FileResult(item, error="no such file or folder, and no glob match"))
-        files.update(dict.fromkeys(found))
-    return list(files), missing
-
-
-def _audio_files_under(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
-
-
 def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResult:
     """Classify one file, turning any failure into a :class:`FileResult` with a one-line reason."""
     try:
@@ -85,12 +56,13 @@ def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResu
         return FileResult(path, error=" ".join(f"{type(error).__name__}: {error}".split())[:300])
 
 
-def run_batch(files: list[str], config: BatchConfig = BatchConfig()) -> Iterator[FileResult]:
-    """Yield a :class:`FileResult` per file, in the order they finish.
+def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) -> Iterator[FileResult]:
+    """Yield a :class:`FileResult` per file (its ``file`` the path as a string), in the order they finish.
 
     ``jobs == 1`` runs in this process; more use a pool of worker processes, each loading the model once.
     A worker that dies (e.g. a crashing decoder) costs the files it held an error row, not the batch.
     """
+    files = [str(f) for f in files]
     if not files:
         return
     if config.jobs <= 1 or len(files) == 1:
@@ -152,7 +124,3 @@ def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, job
                 suspects.extend(running.values())
                 return
 
-
-def default_jobs() -> int:
-    """Worker processes for ``--jobs 0``: the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

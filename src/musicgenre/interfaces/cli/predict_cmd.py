@@ -40,9 +40,11 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
     probabilities are averaged; tracks shorter than a window are scored as they are (no padding). A file that
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
-    from musicgenre.inference.batch import BatchConfig, FileResult, default_jobs, expand_paths, run_batch
+    from musicgenre.audio import find_audio_files
+    from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
+    from musicgenre.parallel import default_jobs
 
     if not paths and not examples:
         raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
@@ -53,7 +55,9 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     timeline = timeline or plot_path is not None
-    files, missing = expand_paths(paths) if paths else ([], [])
+    found, nothing = find_audio_files(paths)
+    files = [str(f) for f in found]
+    missing = [FileResult(item, error=reason) for item, reason in nothing]
     kept: list[dict] = []
     if resume:
         try:
