@@ -47,11 +47,11 @@ def fit_all(data: StudyData, name: str, *, seed: int = 0, valid_fraction: float 
     infos = available_models()
     if name not in infos:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(infos)}")
-    everything = np.arange(len(data))
-    fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
     if name == ENSEMBLE:
         return SoftVotingEnsemble([(member, fit_all(data, member, seed=seed, valid_fraction=valid_fraction, log=log))
                                    for member in ENSEMBLE_MEMBERS])
+    everything = np.arange(len(data))
+    fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
     view = data.views[infos[name].inputs]
     chosen = fit_on(make_model(name, seed=seed), data, view, fit, valid)
     acc = float((track_probabilities(chosen, view, valid).argmax(1) == data.y[valid]).mean())

@@ -110,13 +110,14 @@ class PoolAnalyzer:
         if self.pool == "thread":
             return ThreadPoolExecutor(self.workers, thread_name_prefix="musicgenre-analysis",
                                       initializer=init_worker, initargs=(self.model_path,))
-        warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=init_worker, initargs=(self.model_path,))
 
     def start(self) -> None:
         with self._lock:
             if self._executor is None:
+                if self.pool == "process":  # once, before the first workers (a restarted pool finds the cache warm)
+                    warm_numba_cache()  # their first concurrent compiles could corrupt numba's cache
                 self._executor = self._new_executor()
                 if self.pool == "process":  # start (and warm up) every worker now, not at the first uploads
                     for _ in range(self.workers):
