@@ -95,25 +95,12 @@ def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.nd
     frames *= window
     chunks = frames.reshape(t, k, hop)
     out = np.zeros((t + k - 1, hop), dtype=frames.dtype)
-    out[:t] = chunks[:, 0, :]
-    for i in range(1, k):
+    wss = np.zeros((t + k - 1, hop), dtype=np.float64)
+    window_sq = (window.astype(np.float64) ** 2).reshape(k, hop)
+    for i in range(k):
         out[i:i + t] += chunks[:, i, :]
-    return out.ravel(), _window_sum_square(window, t, hop).ravel()
-
-
-def _window_sum_square(window: np.ndarray, t: int, hop: int) -> np.ndarray:
-    """Sum of the squared windows of ``t`` frames ``hop`` apart, ``(t + k - 1, hop)`` float64 (``k`` hops a frame).
-
-    Every hop-long row away from the ends gets all ``k`` pieces of the window, so it is filled once; only the
-    first and last ``k - 1`` rows are partial sums.
-    """
-    pieces = (window.astype(np.float64) ** 2).reshape(-1, hop)  # (k, hop)
-    k = pieces.shape[0]
-    wss = np.empty((t + k - 1, hop))
-    wss[:] = pieces.sum(axis=0)
-    for row in [*range(min(k - 1, t + k - 1)), *range(max(t, k - 1), t + k - 1)]:
-        wss[row] = pieces[max(row - t + 1, 0): min(row, k - 1) + 1].sum(axis=0)  # the frames reaching this row
-    return wss
+        wss[i:i + t] += window_sq[i]
+    return out.ravel(), wss.ravel()
 
 
 def tuning_peaks(P: np.ndarray, sr: int = 22050, n_fft: int = 2048, fmin: float = 150.0, fmax: float = 4000.0,
