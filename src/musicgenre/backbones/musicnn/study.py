@@ -34,11 +34,15 @@ def backbone_view(paths: list[Path], backbone: str = "musicnn-msd", layer: str =
 
     Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
     """
+    x = embed_dataset(paths, layer=layer, model=_model(backbone), jobs=jobs, cache_dir=cache_dir, progress=progress)
+    return _embedding_view(x, backbone, layer, clip_seconds)
+
+
+def _embedding_view(x: np.ndarray, backbone: str, layer: str, clip_seconds: float = 30.0):
+    """The study View named ``backbone`` of embeddings ``x`` ``(n_clips, dim)`` of ``layer`` (recipe ``<backbone>-<layer>``)."""
     from musicgenre.evaluation.data import View
 
-    model = _model(backbone)
-    x = embed_dataset(paths, layer=layer, model=model, jobs=jobs, cache_dir=cache_dir, progress=progress)
-    names = tuple(f"{model_config(model).name}.{layer}[{i}]" for i in range(x.shape[1]))
+    names = tuple(f"{model_config(_model(backbone)).name}.{layer}[{i}]" for i in range(x.shape[1]))
     return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=16000)
 
 
@@ -66,7 +70,7 @@ def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", 
     or clips that cannot be embedded (all of them named, up to five). ``log`` gets a line every 25 clips.
     """
     from musicgenre.datasets import DatasetError, find_dataset
-    from musicgenre.evaluation.data import StudyData, View
+    from musicgenre.evaluation.data import StudyData
     from musicgenre.genres import GENRES
 
     model = _model(backbone)
@@ -90,8 +94,7 @@ def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", 
         raise ValueError(f"{len(run.failures)} of {len(dataset)} clips could not be embedded: {shown}")
     by_path = {t.path.resolve(): t for t in run.tracks}
     x = np.stack([by_path[p.resolve()].track(layer) for p in dataset.paths]).astype(np.float32)
-    names = tuple(f"{model_config(model).name}.{layer}[{i}]" for i in range(x.shape[1]))
-    view = View(backbone, x, names, f"{backbone}-{layer}", 30.0, sample_rate=16000)
+    view = _embedding_view(x, backbone, layer)
     y = np.array([GENRES.index(t.label) for t in dataset], dtype=np.int64)
     return StudyData(str(dataset_path), "audio", dataset.clip_ids, y, {backbone: view})
 
