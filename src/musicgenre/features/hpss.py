@@ -19,13 +19,14 @@ KERNEL = 31
 
 
 def median_rows(A: np.ndarray, size: int = KERNEL, start: int = 0, stop: int | None = None,
-                edges: tuple[bool, bool] = (True, True)) -> np.ndarray:
+                edges: tuple[bool, bool] = (True, True), transpose: bool = False) -> np.ndarray:
     """Centred moving median along the rows of a 2-D array ``A`` ``(rows, n)`` over ``size`` (odd) elements.
 
     Returns medians centred on columns ``start .. stop-1``, ``(rows, stop - start)``, in ``A``'s dtype. Where a
     window passes an edge of ``A`` flagged in ``edges`` (left, right), the row is mirrored as scipy's
     ``mode="reflect"`` does (``d c b a | a b c d | d c b a``); an unflagged edge must have ``size // 2`` columns
-    of real context beyond the wanted ones.
+    of real context beyond the wanted ones. ``transpose=True`` returns them as ``(stop - start, rows)``, C order,
+    transposed in the copy that makes them anyway (for a caller that passed the transpose of its array).
     """
     if size % 2 != 1:
         raise ValueError(f"median window must be odd, got {size}")
@@ -34,11 +35,32 @@ def median_rows(A: np.ndarray, size: int = KERNEL, start: int = 0, stop: int | N
     lo, hi = start - half, stop + half  # columns of A the wanted windows reach
     if (lo < 0 and not edges[0]) or (hi > A.shape[1] and not edges[1]):
         raise ValueError("the rows lack the context the median needs")
-    rows = np.pad(A[:, max(lo, 0): min(hi, A.shape[1])], ((0, 0), (max(-lo, 0), max(hi - A.shape[1], 0))),
-                  mode="symmetric")  # (rows, stop - start + size - 1), C order
-    flat = rows.view(np.int32) if rows.dtype == np.float32 and not np.signbit(rows).any() else rows
-    medians = ndimage.median_filter(flat.ravel(), size=size, mode="nearest").reshape(rows.shape)
-    return medians[:, half: half + stop - start].view(rows.dtype)
+    keys = _sort_keys(A)
+    # The rows laid end to end in one C-ordered buffer of scipy's native 1-D dtype (no casts inside scipy).
+    rows = np.empty((A.shape[0], hi - lo), dtype=np.int64 if keys.dtype.kind == "i" else np.float64)
+    inner = slice(max(lo, 0), min(hi, A.shape[1]))
+    rows[:, inner.start - lo: inner.stop - lo] = keys[:, inner]
+    outer = np.r_[lo: inner.start, inner.stop: hi]  # columns beyond A's edges, mirrored back into it
+    if outer.size:
+        rows[:, outer - lo] = keys[:, _reflect(outer, A.shape[1])]
+    medians = ndimage.median_filter(rows.ravel(), size=size, mode="nearest").reshape(rows.shape)
+    wanted = medians[:, half: half + stop - start]
+    return (wanted.T if transpose else wanted).astype(keys.dtype, order="C").view(A.dtype)
+
+
+def _sort_keys(A: np.ndarray) -> np.ndarray:
+    """``A`` as numbers that sort like it and are faster to compare: non-negative float32 (magnitudes) as their
+    int32 bit patterns, which order exactly like the floats; any other array as it is."""
+    if A.dtype == np.float32 and not np.signbit(A).any():
+        return A.view(np.int32)
+    return A
+
+
+def _reflect(columns: np.ndarray, n: int) -> np.ndarray:
+    """Indices ``0 .. n-1`` that scipy's ``mode="reflect"`` reads for ``columns`` beyond an axis of length ``n``
+    (the axis mirrored about its edges, edge samples repeated, as often as needed)."""
+    folded = np.mod(columns, 2 * n)
+    return np.where(folded < n, folded, 2 * n - 1 - folded)
 
 
 def median_filter(S: np.ndarray, size: int = KERNEL, axis: int = -1) -> np.ndarray:
@@ -47,8 +69,7 @@ def median_filter(S: np.ndarray, size: int = KERNEL, axis: int = -1) -> np.ndarr
     Equals ``scipy.ndimage.median_filter(S, size=<size along axis, 1 elsewhere>, mode="reflect")``;
     same shape and dtype as ``S``.
     """
-    along_rows = np.ascontiguousarray(np.moveaxis(S, axis, -1))
-    return np.moveaxis(median_rows(along_rows, size), -1, axis)
+    return np.moveaxis(median_rows(np.moveaxis(S, axis, -1), size), -1, axis)
 
 
 def hpss_masks(S: np.ndarray, kernel_size: int = KERNEL) -> tuple[np.ndarray, np.ndarray]:
@@ -58,8 +79,8 @@ def hpss_masks(S: np.ndarray, kernel_size: int = KERNEL) -> tuple[np.ndarray, np
     where ``H``/``P`` are the time/frequency medians; 0.5 each where both medians vanish
     (librosa's ``split_zeros``). The two masks sum to one.
     """
-    harm = median_filter(S, kernel_size, axis=-1)
-    perc = median_filter(S, kernel_size, axis=-2)
+    harm = median_rows(S, kernel_size)
+    perc = median_rows(S.T, kernel_size, transpose=True)
     mask = _soft_mask(harm, perc, np.finfo(S.dtype).tiny)
     return mask, 1.0 - mask
 
@@ -81,16 +102,15 @@ def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, 
     spectrogram's ends, where scipy's ``reflect`` edge applies. The result, ``(m1 - m0, bins)``,
     equals rows ``m0:m1`` of ``hpss_masks(<whole spectrogram>.T)[0].T``.
     """
-    harm = median_rows(S.T, kernel_size, m0 - first, m1 - first,
-                       edges=(first == 0, stop == n_frames)).T  # time runs along the rows of S.T
+    harm = median_rows(S.T, kernel_size, m0 - first, m1 - first,  # time runs along the rows of S.T
+                       edges=(first == 0, stop == n_frames), transpose=True)
     perc = median_rows(S[m0 - first: m1 - first], kernel_size)
     return _soft_mask(harm, perc, np.finfo(S.dtype).tiny)
 
 
 def _soft_mask(harm: np.ndarray, perc: np.ndarray, tiny: float) -> np.ndarray:
-    """``harm**2 / (harm**2 + perc**2)``, 0.5 where both vanish (librosa's ``split_zeros``), C order;
-    overwrites ``perc``."""
-    harm = np.ascontiguousarray(harm)  # one plain copy, then squared in place: faster than squaring across layouts
+    """``harm**2 / (harm**2 + perc**2)``, 0.5 where both vanish (librosa's ``split_zeros``), in place: overwrites
+    both (same shape, same layout) and returns ``harm``."""
     np.square(harm, out=harm)
     np.square(perc, out=perc)
     total = np.add(harm, perc, out=perc)
