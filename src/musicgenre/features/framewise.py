@@ -7,6 +7,8 @@ where ``ypad`` is the signal with ``n_fft // 2`` samples mirrored (``reflect``) 
 
 from __future__ import annotations
 
+import functools
+
 import librosa
 import numpy as np
 import scipy.fft
@@ -23,9 +25,12 @@ def stft_frames(ypad: np.ndarray, first: int, stop: int, n_fft: int = 2048, hop:
     return scipy.fft.rfft(frames * _hann(n_fft, ypad.dtype), axis=1, overwrite_x=True)
 
 
+@functools.lru_cache(maxsize=8)
 def _hann(n: int, dtype) -> np.ndarray:
-    """librosa's periodic Hann window of ``n`` samples."""
-    return librosa.filters.get_window("hann", n, fftbins=True).astype(dtype)
+    """librosa's periodic Hann window of ``n`` samples, read-only (one copy per size and dtype is kept)."""
+    window = librosa.filters.get_window("hann", n, fftbins=True).astype(dtype)
+    window.setflags(write=False)
+    return window
 
 
 def rms(ypad_segment: np.ndarray, n_frames: int, frame_length: int = 2048, hop: int = 512) -> np.ndarray:
@@ -82,9 +87,9 @@ def spectral_shape(S: np.ndarray, freq: np.ndarray, roll_percent: float = 0.85) 
 def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Inverse FFT, Hann synthesis window and overlap-add of the frames (rows) of ``D`` ``(t, 1 + n_fft//2)``.
 
-    Returns the summed signal and the summed squared window, both ``((t - 1) * hop + n_fft,)``
-    starting at the first frame's first sample; their ratio (where the window sum is not tiny) is
-    ``librosa.istft`` over the samples that every overlapping frame of ``D`` covers.
+    Returns the summed signal and the summed squared window, both ``((t - 1) * hop + n_fft,)`` in ``D``'s real
+    dtype (as librosa) starting at the first frame's first sample; their ratio (where the window sum is not tiny)
+    is ``librosa.istft`` over the samples that every overlapping frame of ``D`` covers.
     """
     if n_fft % hop:
         raise ValueError("overlap_add needs n_fft to be a multiple of hop")
@@ -95,7 +100,7 @@ def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.nd
     frames *= window
     chunks = frames.reshape(t, k, hop)
     out = np.zeros((t + k - 1, hop), dtype=frames.dtype)
-    wss = np.zeros((t + k - 1, hop), dtype=np.float64)
+    wss = np.zeros((t + k - 1, hop), dtype=frames.dtype)
     window_sq = (window.astype(np.float64) ** 2).reshape(k, hop)
     for i in range(k):
         out[i:i + t] += chunks[:, i, :]

@@ -217,7 +217,8 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
         if q1 > q0:
             offset = q0 + N_FFT // 2 - m0 * HOP_LENGTH
             w = wss[offset: offset + q1 - q0]
-            harmony = summed[offset: offset + q1 - q0] / np.where(w > np.finfo(w.dtype).tiny, w, 1.0)
+            harmony = summed[offset: offset + q1 - q0]  # a view: divided in place, as librosa.istft does
+            np.divide(harmony, w, out=harmony, where=w > np.finfo(w.dtype).tiny)
             stats["harmony"].add(harmony)
             stats["perceptr"].add(y[q0:q1] - harmony)
         del summed, wss
