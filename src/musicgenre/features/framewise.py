@@ -101,7 +101,7 @@ def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.nd
     chunks = frames.reshape(t, k, hop)
     out = np.zeros((t + k - 1, hop), dtype=frames.dtype)
     wss = np.zeros((t + k - 1, hop), dtype=frames.dtype)
-    window_sq = (window.astype(np.float64) ** 2).reshape(k, hop)
+    window_sq = (window.astype(np.float64) ** 2).astype(frames.dtype).reshape(k, hop)  # one dtype: no casts per add
     for i in range(k):
         out[i:i + t] += chunks[:, i, :]
         wss[i:i + t] += window_sq[i]
