@@ -6,7 +6,8 @@
     STFT, scipy's median filters in HPSS) + the model;
 (b) ours: ``musicgenre.classify`` end to end (windowed decode + ``kaggle30_features`` + the model).
 Both run on the same files in the same run, one core (the process is pinned), alternating per file so that both see
-the same machine load; one warm-up file each first. Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
+the same machine load; one warm-up file each first. The process keeps its freed heap between files
+(``musicgenre.runtime.keep_freed_memory``, as the ``musicgenre`` command and its workers do), for both paths. Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
 in a temporary folder) goes through ``classify`` in a fresh process whose peak resident memory is reported
 (with its baseline after imports). The last line is the speed ratio.
 """
@@ -53,6 +54,8 @@ def peak_memory(path: Path) -> tuple[float, float, float, int]:
         import resource, time, numpy as np
         import musicgenre
         from musicgenre.inference import classify, load_model
+        from musicgenre.runtime import keep_freed_memory
+        keep_freed_memory()
         model = load_model()
         classify((0.3 * np.sin(np.arange(22050 * 5) / 22050 * 2 * np.pi * 220)).astype(np.float32), 22050, model=model)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -79,7 +82,9 @@ def main() -> None:
     from musicgenre.audio import find_audio_files, load
     from musicgenre.features.kaggle30 import kaggle30_reference
     from musicgenre.inference import classify, load_model
+    from musicgenre.runtime import keep_freed_memory
 
+    keep_freed_memory()  # as the musicgenre command does: both paths run with it
     files, _ = find_audio_files([args.audio_dir])
     if not files:
         raise SystemExit(f"no audio under {args.audio_dir}")

@@ -20,6 +20,7 @@ from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.genres import GENRES
+from musicgenre.runtime import keep_freed_memory
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, ke
 
 
 def _init_worker() -> None:
-    """One BLAS/OpenMP thread per worker: the pool already uses every core."""
+    """One BLAS/OpenMP thread per worker (the pool already uses every core); freed heap kept between files."""
+    keep_freed_memory()
     try:
         from threadpoolctl import threadpool_limits
 

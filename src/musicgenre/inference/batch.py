@@ -20,6 +20,7 @@ from musicgenre.inference.classify import DEFAULT_HOP_S, classify
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction
 from musicgenre.inference.recipes import FeatureRecipe
+from musicgenre.runtime import keep_freed_memory
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ _worker_config: BatchConfig | None = None
 
 def _init_worker(config: BatchConfig) -> None:
     global _worker_model, _worker_config
+    keep_freed_memory()
     _worker_model, _worker_config = load_model(config.model_path, recipe=config.recipe), config
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from musicgenre.audio import AudioError, file_hash, find_audio_files
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
+from musicgenre.runtime import keep_freed_memory
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
 EMBED_VERSION = 2
@@ -132,8 +133,10 @@ def embed_file(path: str | Path, model: str = "msd", cache_dir: Path | None = No
 
 
 def _init_worker() -> None:
-    """One thread per worker process: the pool already uses the cores."""
+    """One thread per worker process (the pool already uses the cores); freed heap kept between files."""
     import torch
+
+    keep_freed_memory()
 
     torch.set_num_threads(1)
 

@@ -12,6 +12,7 @@ import importlib.util
 import click
 
 from musicgenre import __version__
+from musicgenre.runtime import keep_freed_memory
 
 #: sub-command name -> module (in this package) that defines ``command``; one-line help for the listing.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -54,6 +55,7 @@ def _module_exists(module: str) -> bool:
 @click.version_option(__version__, prog_name="musicgenre")
 def cli() -> None:
     """musicgenre: which of ten genres (blues … rock) is this music?"""
+    keep_freed_memory()  # every command extracts features file after file (or serves); see musicgenre.runtime
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from musicgenre.runtime import keep_freed_memory
+
 _log = logging.getLogger(__name__)
 
 #: model path (None: the shipped default) -> loaded model, per process
@@ -51,6 +53,7 @@ def get_model(model_path: str | None):
 
 def init_worker(model_path: str | None) -> None:
     """Pool initializer: load the model and run it once on a few seconds of noise (JIT compilation, caches)."""
+    keep_freed_memory()
     model = get_model(model_path)
     from musicgenre.inference import classify
 
