@@ -23,7 +23,7 @@ Two implementations, same 57 numbers in :data:`KAGGLE30_COLUMNS` order:
 * :func:`kaggle30_features` - the fast path used for prediction: one STFT shared by every spectral
   feature, one mel spectrogram shared by MFCC and the onset envelope, HPSS median filters from
   SciPy's 1-D rank filter (:mod:`musicgenre.features.hpss`), one inverse STFT (the percussive part is
-  the input minus the harmonic part, because the two soft masks sum to one). About 135 ms per 30 s
+  the input minus the harmonic part, because the two soft masks sum to one). About 120 ms per 30 s
   clip on one core here, two thirds of it in the two exact 31-point medians.
 """
 
