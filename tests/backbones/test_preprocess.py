@@ -55,3 +55,19 @@ def test_analyze_refuses_short_and_silent_signals_and_repeats_short_clips():
         analyze(np.zeros(3 * sr, np.float32), sr)
     # without the checks the network still runs on silence (the original had no such checks)
     assert analyze(np.zeros(3 * sr, np.float32), sr, check=False).taggram.shape == (1, 50)
+
+
+@pytest.mark.parametrize("seconds", [0.01, 0.02, 5.0, 5.0 + 255 / 16000])  # shorter than the padding, than a
+# frame; many blocks; one sample short of a whole number of hops
+@pytest.mark.parametrize("pad_mode", ["reflect", "constant"])
+def test_log_mel_in_blocks_equals_librosa_on_the_whole_signal(seconds, pad_mode, rng):
+    """Block by block (bounded memory for long tracks) gives the whole-signal spectrogram, value for value."""
+    import librosa
+
+    cfg = InputConfig(pad_mode=pad_mode)
+    t = np.arange(int(seconds * cfg.sample_rate)) / cfg.sample_rate
+    y = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    mel = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
+                                         n_mels=cfg.n_mels, pad_mode=cfg.pad_mode).T
+    whole = np.log10(np.float32(10000) * mel.astype(np.float16).astype(np.float32) + np.float32(1))
+    np.testing.assert_allclose(log_mel(y, cfg, block_frames=37), whole, rtol=0, atol=1e-6)

@@ -16,17 +16,45 @@ from musicgenre.backbones.musicnn.config import InputConfig
 DEFAULT_INPUT = InputConfig()
 
 
-def log_mel(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+#: Frames whose STFT is held at once by :func:`log_mel` (4096 frames = 65 s at 16 kHz, ~4 MB of spectrum):
+#: an hour of audio then needs its mel bands (~90 MB), not its whole STFT (~1 GB).
+BLOCK_FRAMES = 4096
+
+
+def log_mel(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT, block_frames: int = BLOCK_FRAMES) -> np.ndarray:
     """Log-compressed mel spectrogram, shape ``(frames, n_mels)`` float32, of a mono signal at ``cfg.sample_rate``.
 
-    The mel powers are rounded to float16 before the log, as in the original.
+    ``librosa.feature.melspectrogram`` (centred frames, ``cfg.pad_mode`` padding), computed ``block_frames``
+    frames at a time from the padded signal so that memory stays bounded for long tracks; the mel powers are
+    rounded to float16 before the log, as in the original.
     """
-    mel = librosa.feature.melspectrogram(
-        y=np.asarray(y, dtype=np.float32), sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
-        n_mels=cfg.n_mels, pad_mode=cfg.pad_mode,
-    ).T
-    power = mel.astype(np.float16).astype(np.float32)
-    return np.log10(np.float32(10000) * power + np.float32(1))
+    y = np.asarray(y, dtype=np.float32)
+    hop, n_fft = cfg.hop_length, cfg.n_fft
+    n_frames = 1 + y.size // hop
+    out = np.empty((n_frames, cfg.n_mels), dtype=np.float32)
+    for first in range(0, n_frames, block_frames):
+        stop = min(first + block_frames, n_frames)
+        mel = librosa.feature.melspectrogram(
+            y=_padded_slice(y, first * hop, (stop - 1) * hop + n_fft, n_fft // 2, cfg.pad_mode),
+            sr=cfg.sample_rate, n_fft=n_fft, hop_length=hop, n_mels=cfg.n_mels, center=False,
+        ).T
+        power = mel.astype(np.float16).astype(np.float32)
+        out[first:stop] = np.log10(np.float32(10000) * power + np.float32(1))
+    return out
+
+
+def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str) -> np.ndarray:
+    """``np.pad(y, half, mode=mode)[start:stop]`` without padding (copying) the whole signal: a view of ``y``
+    inside it, the padded ends built from the first and last ``half + 1`` samples where the slice reaches them."""
+    n = y.size
+    if half <= start and stop <= half + n:
+        return y[start - half: stop - half]
+    if n <= half:  # a signal shorter than the padding: numpy mirrors it repeatedly
+        return np.pad(y, half, mode=mode)[start:stop]
+    head = np.pad(y[: half + 1], (half, 0), mode=mode)[:half]  # what np.pad puts before y ...
+    tail = np.pad(y[-(half + 1):], (0, half), mode=mode)[-half:]  # ... and after it
+    return np.concatenate([head[start:stop], y[max(start - half, 0): max(stop - half, 0)],
+                           tail[max(start - half - n, 0): max(stop - half - n, 0)]])
 
 
 def patch_starts(n_frames: int, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
