@@ -28,6 +28,7 @@ def test_patches_do_not_overlap_and_drop_the_tail():
     patches = to_patches(spec)
     assert patches.shape == (2, 187, 96)
     np.testing.assert_array_equal(patches[1], spec[187:374])
+    assert np.shares_memory(patches, spec)  # a view: an hour of audio is not held twice
 
 
 def test_short_input_is_repeated_to_one_patch():

@@ -90,14 +90,14 @@ def run_patches(model: Musicnn, patches: np.ndarray, batch_size: int = 16) -> di
     thousands of small output tensors alive between the batches' large temporaries fragmented the heap
     (an hour of audio, 1203 patches, grew by ~500 MB).
     """
-    x = torch.from_numpy(np.ascontiguousarray(patches, dtype=np.float32))
     outs: dict[str, np.ndarray] = {}
-    for start in range(0, x.shape[0], batch_size):
-        o = model(x[start:start + batch_size])
+    n = patches.shape[0]
+    for start in range(0, n, batch_size):  # one batch copied at a time: patches may be a view of a long spectrogram
+        o = model(torch.from_numpy(np.array(patches[start:start + batch_size], dtype=np.float32)))
         for name, value in (("taggram", o.tags), ("max_pool", o.max_pool), ("mean_pool", o.mean_pool),
                             ("penultimate", o.penultimate)):
             if name not in outs:
-                outs[name] = np.empty((x.shape[0], value.shape[1]), dtype=np.float32)
+                outs[name] = np.empty((n, value.shape[1]), dtype=np.float32)
             outs[name][start:start + value.shape[0]] = value.numpy()
     return outs
 

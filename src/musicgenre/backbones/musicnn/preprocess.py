@@ -63,7 +63,7 @@ def patch_starts(n_frames: int, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
 
 
 def to_patches(spec: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
-    """Cut ``(frames, n_mels)`` into patches ``(n_patches, patch_frames, n_mels)``.
+    """Cut ``(frames, n_mels)`` into patches ``(n_patches, patch_frames, n_mels)``, a read-only view of ``spec``.
 
     A spectrogram shorter than one patch is repeated to fill it: both models were trained with
     ``"pad_short": "repeat-pad"`` (their ``config.json`` in the wheel), while the original extractor failed on
@@ -74,8 +74,9 @@ def to_patches(spec: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray
     if spec.shape[0] < cfg.patch_frames:
         reps = -(-cfg.patch_frames // spec.shape[0])
         spec = np.tile(spec, (reps, 1))[: cfg.patch_frames]
-    starts = patch_starts(spec.shape[0], cfg)
-    return np.stack([spec[s:s + cfg.patch_frames] for s in starts]).astype(np.float32, copy=False)
+    n_patches = patch_starts(spec.shape[0], cfg).size
+    windows = np.lib.stride_tricks.sliding_window_view(spec, cfg.patch_frames, axis=0)  # (starts, n_mels, frames)
+    return windows[: (n_patches - 1) * cfg.patch_hop + 1: cfg.patch_hop].transpose(0, 2, 1)  # a view: no copy
 
 
 def patches_from_signal(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
