@@ -68,6 +68,8 @@ def test_spectrograms_grid_one_per_genre(genre_clips, tmp_path):
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert titles == ["blues — tone.wav", "jazz — noise.wav", "metal — clicks.wav"]
     assert "power (dB re. each clip's peak)" in texts(fig)
+    for ax in (ax for ax in fig.axes if ax.get_title(loc="left")):  # to the clips' end, though no frame is centred there
+        assert ax.get_xlim() == pytest.approx((0.0, 2.0))
     assert_png(save_figure(fig, tmp_path / "specs.png"), 1000, 500)
 
 

@@ -40,6 +40,7 @@ class MelImage:
     genre: str | None = None
     offset_s: float = 0.0
     silent: bool = False  # the clip holds no audible signal (then ``db`` is -80 everywhere)
+    end_s: float | None = None  # where the clip ends (s): the last column is drawn up to it
 
     @property
     def times(self) -> np.ndarray:
@@ -92,7 +93,7 @@ def mel_image(clip: Clip, n_mels: int = N_MELS, fmax: float | None = None) -> Me
     silent = is_silent(clip.y)
     db = np.full_like(db, -80.0) if silent else db - db.max()  # silence is the floor, not "0 dB re. its own peak"
     return MelImage(db=db.astype(np.float32), sr=clip.sr, hop=HOP, fmin=0.0, fmax=float(fmax), name=clip.name,
-                    genre=clip.genre, offset_s=clip.offset_s, silent=silent)
+                    genre=clip.genre, offset_s=clip.offset_s, silent=silent, end_s=clip.offset_s + clip.duration_s)
 
 
 def clip_features(clip: Clip) -> ClipFeatures:

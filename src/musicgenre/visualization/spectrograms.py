@@ -41,6 +41,8 @@ def draw_mel(ax: Axes, image: MelImage, vmin: float = -80.0, vmax: float = 0.0, 
     frame = image.hop / image.sr
     t_edges = image.offset_s + (np.arange(image.db.shape[1] + 1) - 0.5) * frame
     t_edges[0] = max(t_edges[0], image.offset_s)
+    if image.end_s is not None:  # a 30.0 s clip's last frame is centred at 29.98 s: draw it to the clip's end
+        t_edges[-1] = max(image.end_s, t_edges[-2])
     mesh = ax.pcolormesh(t_edges, hz_edges, image.db, vmin=vmin, vmax=vmax, cmap="magma", shading="flat", rasterized=True)
     hz_mel_axis(ax, image.fmax, ticks)
     ax.set_ylim(image.fmin, image.fmax)
