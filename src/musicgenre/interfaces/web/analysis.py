@@ -8,7 +8,6 @@ once (:func:`init_worker`) and warms it up so that the first request is not slow
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +83,7 @@ def analyze(job: AnalysisJob) -> dict:
 
             result["spectrogram"] = mel_image(job.path, prediction.duration_s).to_dict()
     except AudioError as error:
-        raise UnreadableAudio(f"{job.filename}: {_ERRNO.sub('', _hide_path(error.reason, job))}") from None
+        raise UnreadableAudio(f"{job.filename}: {_hide_path(error.reason, job)}") from None
     except Exception as error:  # a fault of ours (features, model), not of the file: a server error
         _log.exception("analysis of %s failed", job.filename)
         reason = _hide_path(" ".join(str(error).split())[:160] or type(error).__name__, job)
@@ -92,10 +91,6 @@ def analyze(job: AnalysisJob) -> dict:
     result["file"] = job.filename
     result["elapsed_s"] = round(time.perf_counter() - started, 3)
     return result
-
-
-#: "[Errno 1094995529] " as decoders prefix their messages: a number that tells the client nothing
-_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
 
 
 def _hide_path(reason: str, job: AnalysisJob) -> str:
