@@ -26,6 +26,7 @@ import numpy as np
 from musicgenre.audio import AudioError, file_hash, find_audio_files
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
+from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.runtime import keep_freed_memory
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
@@ -141,18 +142,6 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def _warm_up() -> None:
-    """Run the input pipeline once in this process before any worker starts, so that whatever librosa
-    compiles and caches on first use (numba kernels) is written once, not by several workers at once."""
-    import warnings
-
-    from musicgenre.backbones.musicnn.preprocess import log_mel
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        log_mel(np.random.default_rng(0).standard_normal(16000).astype(np.float32))
-
-
 Job = tuple[int, Path, "str | None"]
 
 
@@ -183,7 +172,7 @@ def _pool_pass(pending: list[Job], suspects: list[Job], model: str, cache_dir: P
 
 def _run_pool(todo: list[Job], model: str, cache_dir: Path | None, jobs: int,
               worker: Callable) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
-    _warm_up()
+    warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
     pending = list(reversed(todo))  # pop() takes the next file in order
     suspects: list[Job] = []
     while pending:
