@@ -34,6 +34,9 @@ class InputConfig:
     ``patch_hop`` is the original extractor's default (``input_overlap=False``): patches do not overlap.
     ``pad_mode`` is the STFT centring pad of librosa 0.7 (``"reflect"``), the version the original
     package required; librosa >= 0.10 pads with zeros by default.
+    ``resampler`` takes decoded audio to ``sample_rate`` when it is at another rate: ``"soxr"`` (high quality,
+    fast; today's librosa default) or ``"kaiser_best"`` (librosa 0.7's resampy filter, what the original package
+    ran, bit for bit: :mod:`~musicgenre.backbones.musicnn.resample`; about 1 s of CPU per 30 s clip).
     """
 
     sample_rate: int = 16000  # Hz
@@ -43,11 +46,24 @@ class InputConfig:
     patch_frames: int = 187  # frames per patch: 3 s
     patch_hop: int = 187  # frames between patch starts
     pad_mode: str = "reflect"
+    resampler: str = "soxr"
+
+    def __post_init__(self) -> None:
+        if self.resampler not in ("soxr", "kaiser_best"):
+            raise ValueError(f"unknown resampler {self.resampler!r}: choose soxr or kaiser_best")
 
     @property
     def patch_seconds(self) -> float:
         """Seconds between patch starts (2.992 s)."""
         return self.patch_hop * self.hop_length / self.sample_rate
+
+
+#: The input of the MSD_musicnn taggrams of GTZAN published with jordipons/sklearn-audio-transfer-learning
+#: (``extractor(..., input_overlap=1)`` of musicnn 0.1.0 under librosa 0.7): resampy's ``kaiser_best`` to
+#: 16 kHz and a patch every 61 frames (``librosa.time_to_frames(1, sr=16000, n_fft=512, hop_length=256)``;
+#: it predicts the 28 or 29 frames of all 733 published clips from their lengths). With it our port gives
+#: the published frames to ~4e-6 from the original audio (``tools/published_taggrams.py``).
+PUBLISHED_GTZAN_INPUT = InputConfig(patch_hop=61, resampler="kaiser_best")
 
 
 @dataclass(frozen=True)

@@ -123,21 +123,27 @@ def analyze(
 ) -> MusicnnResult:
     """musicnn on a file (decoded to 16 kHz mono) or a mono signal ``(n,)`` at ``sr`` Hz.
 
+    ``cfg.resampler`` picks how the signal reaches 16 kHz (soxr, or the original's ``kaiser_best``), and
+    ``cfg.patch_hop`` how far apart the patches start: ``config.PUBLISHED_GTZAN_INPUT`` is the recipe of the
+    published GTZAN taggrams.
+
     Raises :class:`musicgenre.audio.AudioError` (one line naming the file) for unreadable files and, when
     ``check`` is true, for signals shorter than :data:`MIN_SECONDS` or silent (peak below :data:`SILENCE_DB`).
     A signal shorter than one 3 s patch is repeated to fill it (``result.repeated``); the original extractor
     failed on such clips.
     """
-    from musicgenre.audio import load, resample
+    from musicgenre.audio import load_native
+    from musicgenre.backbones.musicnn.resample import resample
 
     if isinstance(audio, (str, Path)):
         name = str(audio)
-        y = load(audio, sr=cfg.sample_rate)
+        y, sr = load_native(audio)
     else:
         if sr is None:
             raise ValueError("give sr (Hz) with a signal array")
         name = "signal"
-        y = resample(np.asarray(audio, dtype=np.float32), sr, cfg.sample_rate)
+        y = np.asarray(audio, dtype=np.float32)
+    y = resample(y, sr, cfg.sample_rate, cfg.resampler)
     if check:
         check_signal(y, cfg.sample_rate, name)
     elif y.size == 0:
