@@ -62,7 +62,7 @@ class InputConfig:
 #: (``extractor(..., input_overlap=1)`` of musicnn 0.1.0 under librosa 0.7): resampy's ``kaiser_best`` to
 #: 16 kHz and a patch every 61 frames (``librosa.time_to_frames(1, sr=16000, n_fft=512, hop_length=256)``;
 #: it predicts the 28 or 29 frames of all 733 published clips from their lengths). With it our port gives
-#: the published frames to ~4e-6 from the original audio (``tools/published_taggrams.py``).
+#: the published frames to < 1e-5 from the original audio (``tools/published_taggrams.py``).
 PUBLISHED_GTZAN_INPUT = InputConfig(patch_hop=61, resampler="kaiser_best")
 
 
