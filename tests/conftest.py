@@ -34,6 +34,15 @@ def feature_table(shared_gtzan: Path) -> Path:
     return shared_gtzan / "features_30_sec.csv"
 
 
+@pytest.fixture(scope="session")
+def shared_taggrams(shared_gtzan: Path) -> Path:
+    """``../shared/gtzan/musicnn``: musicnn's published MSD taggrams of the fault-filtered train and test clips."""
+    folder = shared_gtzan / "musicnn"
+    if not (folder / "training_data_GTZAN_MSDmusicnn_taggram.npz").is_file():
+        pytest.skip(f"musicnn GTZAN taggrams not found at {folder}")
+    return folder
+
+
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
