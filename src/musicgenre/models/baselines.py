@@ -2,7 +2,8 @@
 
 Each is a ``scaler -> estimator`` pipeline (Yeo-Johnson + z-score clipped to +-5, fitted on train only; trees
 take the raw features). A small grid of
-hyper-parameters is tried when a validation set is given and the best on *valid* is kept.
+hyper-parameters is tried when a validation set is given and the best on *valid* is kept; ``params=`` fixes one
+entry (what selection by cross-validation on the training clips uses, ``evaluation.runner.select_by_cv``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import PowerTransformer
+from sklearn.preprocessing import PowerTransformer, StandardScaler
 from sklearn.svm import SVC
 
 from musicgenre.models.networks import N_CLASSES
@@ -33,8 +34,11 @@ class BaselineSpec:
     make: Callable[..., ClassifierMixin]
     grid: tuple[dict[str, Any], ...] = field(default_factory=lambda: ({},))
     #: ``power``: Yeo-Johnson, standardise and clip (tames the heavy-tailed ``*_var`` columns and the rare extreme
-    #: values); ``none`` for trees, which are blind to monotone rescaling (and then match their ONNX graph exactly)
+    #: values); ``none`` for trees, which are blind to monotone rescaling (and then match their ONNX graph exactly);
+    #: ``standard``: plain z-scores (bounded inputs such as tag probabilities)
     scaler: str = "power"
+    #: the study view it reads (per-clip vectors, or per-frame rows scored per clip by the mean of their probabilities)
+    inputs: str = "kaggle57"
 
 
 def _svm(seed: int, **kw: Any) -> SVC:
@@ -85,23 +89,29 @@ class BaselineClassifier:
     """``scaler -> estimator``; ``fit(X, y, X_val, y_val)`` tunes the grid on valid.
 
     ``X`` ``(n, n_features)``, ``y`` int genre indices; ``predict_proba`` always returns ``(n, 10)``.
-    After fitting: ``pipeline_``, ``params_`` (the chosen grid entry), ``val_scores_``.
+    After fitting: ``pipeline_``, ``params_`` (the chosen grid entry), ``val_scores_``. ``params`` fixes the
+    hyper-parameters (no grid).
     """
 
-    def __init__(self, spec: BaselineSpec, *, seed: int = 0, tune: bool = True) -> None:
+    def __init__(self, spec: BaselineSpec, *, seed: int = 0, tune: bool = True,
+                 params: dict[str, Any] | None = None) -> None:
         self.spec, self.seed, self.tune = spec, seed, tune
+        self.grid = spec.grid if params is None else (dict(params),)
 
     def _pipeline(self, params: dict[str, Any]) -> Pipeline:
         if self.spec.scaler == "none":
             return Pipeline([("model", self.spec.make(self.seed, **params))])
+        if self.spec.scaler == "standard":
+            return Pipeline([("scale", StandardScaler()), ("model", self.spec.make(self.seed, **params))])
         if self.spec.scaler != "power":
-            raise ValueError(f"{self.spec.name}: scaler must be 'power' or 'none', not {self.spec.scaler!r}")
+            raise ValueError(f"{self.spec.name}: scaler must be 'power', 'standard' or 'none', "
+                             f"not {self.spec.scaler!r}")
         return Pipeline([("scale", ClippedYeoJohnson()), ("model", self.spec.make(self.seed, **params))])
 
     def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None,
             y_val: np.ndarray | None = None, **_: Any) -> "BaselineClassifier":
         x, y = np.asarray(x, np.float64), np.asarray(y)
-        grid = self.spec.grid if (self.tune and x_val is not None and len(x_val)) else self.spec.grid[:1]
+        grid = self.grid if (self.tune and x_val is not None and len(x_val)) else self.grid[:1]
         best, self.val_scores_ = None, {}
         for params in grid:
             with warnings.catch_warnings():  # sklearn 1.9 deprecates SVC(probability=True); it still works
