@@ -55,7 +55,7 @@ class StudyData:
     """Tracks (``clip_ids``, genre indices ``y`` in :data:`GENRES` order) and their views."""
 
     source: str
-    kind: Literal["table", "audio"]
+    kind: Literal["table", "audio", "taggram"]
     clip_ids: np.ndarray
     y: np.ndarray
     views: dict[str, View] = field(default_factory=dict)

@@ -46,6 +46,8 @@ class ExperimentConfig:
     inputs: str | None = None
     #: said at the top of leaderboard.md and in experiment.json (e.g. that the clips are not the whole of GTZAN)
     note: str | None = None
+    #: folds of the CV over the training tracks that picks hyper-parameters when a fold has no valid tracks
+    cv: int = 5
 
 
 def input_view(name: str, config: ExperimentConfig) -> str:
@@ -63,7 +65,9 @@ def applicable_models(data: StudyData, requested: Sequence[str] | None,
     unknown = [m for m in (requested or []) if m not in infos]
     if unknown:
         raise ValueError(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(infos)}")
-    names = list(requested) if requested else list(infos)
+    # taggram heads join an unnamed selection only where their view exists (not in every table or audio study)
+    names = list(requested) if requested else [n for n, i in infos.items()
+                                                if i.family != "head" or i.inputs in data.views]
     run, skipped = [], {}
     for name in names:
         info = infos[name]
@@ -116,10 +120,15 @@ def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult],
     pred = np.concatenate([r.test_proba.argmax(1) for r in results])
     row = {"model": name, "protocol": protocol, **summarise(data.y[tracks], pred, seed=seed)}
     fold_acc = [float((r.test_proba.argmax(1) == data.y[r.fold.test]).mean()) for r in results]
-    valid_acc = [float((r.valid_proba.argmax(1) == data.y[r.fold.valid]).mean()) for r in results]
+    # selection score: accuracy on the valid tracks, or (no valid tracks) the CV accuracy over the training tracks
+    valid_acc = [float((r.valid_proba.argmax(1) == data.y[r.fold.valid]).mean()) if len(r.fold.valid)
+                 else (np.nan if r.selection_accuracy is None else r.selection_accuracy) for r in results]
     row.update({"accuracy_std": float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0, "folds": len(results),
                 "valid_accuracy": float(np.mean(valid_acc)), "fold_accuracies": fold_acc,
                 "train_seconds": float(sum(r.train_seconds for r in results))})
+    if results[0].cv_scores is not None:
+        row["selection"] = "cv"
+        row["cv_scores"] = results[0].cv_scores
     return row
 
 
@@ -197,7 +206,7 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
         else:
             view = data.views[input_view(name, config)]
             results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
-                                progress=lambda m: log("  " + m))
+                                cv=config.cv, progress=lambda m: log("  " + m))
             fold_results[name] = results
         row = _score(name, config.protocol, data, results, config.seed)
         if name == ENSEMBLE:

@@ -5,6 +5,10 @@ the segments of one track can never sit on two sides of a split.
 
 * ``fault-filtered``: the published artist-conditional split (Kereliuk, Sturm & Larsen 2015):
   train 443 / valid 197 / test 290; the 70 faulty clips are not used.
+* ``fault-filtered-cv``: the same train and test clips without the valid ones (data that lacks them, such as
+  musicnn's published GTZAN taggrams): the fold's valid part is empty and models choose their
+  hyper-parameters by stratified k-fold CV over the 443 training clips instead
+  (:func:`musicgenre.evaluation.runner.select_by_cv`).
 * ``kfold``: stratified k folds (default 10) over every track; within each training fold a
   stratified ``valid_fraction`` is held out for early stopping and selection.
 * ``holdout``: the seed study's kind of split: one random 70 / 15 / 15 permutation of all tracks
@@ -22,7 +26,7 @@ from sklearn.model_selection import train_test_split
 from musicgenre.datasets.splits import load_splits
 
 ProtocolName = Literal["fault-filtered", "kfold", "holdout"]
-PROTOCOLS: tuple[str, ...] = ("fault-filtered", "kfold", "holdout")
+PROTOCOLS: tuple[str, ...] = ("fault-filtered", "fault-filtered-cv", "kfold", "holdout")
 
 
 @dataclass(frozen=True)
@@ -40,21 +44,24 @@ class Fold:
             raise ValueError(f"fold {self.name}: a track is on two sides")
 
 
-def fault_filtered(clip_ids: Sequence[str]) -> list[Fold]:
+def fault_filtered(clip_ids: Sequence[str], *, valid: bool = True) -> list[Fold]:
     """The one fold of the fault-filtered split over ``clip_ids`` (GTZAN ids like ``blues.00012``).
 
     Raises ValueError naming the count when any listed clip is missing: this protocol's numbers
-    only compare with the literature on the complete split.
+    only compare with the literature on the complete split. ``valid=False``: the fold has no valid
+    clips (named ``fault-filtered-cv``), and only the train and test clips must be present.
     """
     position = {clip: i for i, clip in enumerate(clip_ids)}
-    parts = {}
+    parts = {"valid": np.zeros(0, np.int64)}
     for part, ids in load_splits("filtered").items():
+        if part == "valid" and not valid:
+            continue
         missing = [c for c in ids if c not in position]
         if missing:
             raise ValueError(f"fault-filtered {part} names {len(missing)} clips the data lacks "
                              f"(e.g. {', '.join(missing[:3])}); use --protocol kfold on partial data")
         parts[part] = np.array([position[c] for c in ids], dtype=np.int64)
-    return [Fold("fault-filtered", parts["train"], parts["valid"], parts["test"])]
+    return [Fold("fault-filtered" if valid else "fault-filtered-cv", parts["train"], parts["valid"], parts["test"])]
 
 
 def _inner_valid(train: np.ndarray, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +98,8 @@ def make_folds(protocol: str, clip_ids: Sequence[str], labels: np.ndarray, *, k:
     """The folds of ``protocol`` over tracks with these ids and genre indices."""
     if protocol == "fault-filtered":
         return fault_filtered(clip_ids)
+    if protocol == "fault-filtered-cv":
+        return fault_filtered(clip_ids, valid=False)
     if protocol == "kfold":
         return kfold(labels, k, seed=seed)
     if protocol == "holdout":

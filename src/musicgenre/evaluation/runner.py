@@ -2,6 +2,10 @@
 
 Segment models are fitted on the segments of the training tracks (validation loss on the segments
 of the validation tracks) and scored per track by averaging their segments' probabilities.
+
+A fold without valid tracks (``fault-filtered-cv``) has a model with a grid (baselines, taggram heads)
+choose its hyper-parameters by stratified k-fold CV over the fold's *training tracks*
+(:func:`select_by_cv`): folds are made over tracks, so a track's segments never sit on two sides.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import numpy as np
 
 from musicgenre.evaluation.data import StudyData, View
 from musicgenre.evaluation.protocols import Fold
-from musicgenre.models import make_model
+from musicgenre.genres import GENRES
+from musicgenre.models import make_model, model_grid
 
 
 def track_probabilities(model, view: View, tracks: np.ndarray) -> np.ndarray:
     """Probabilities ``(len(tracks), 10)`` per track: rows of the view, averaged over segments."""
     tracks = np.asarray(tracks, dtype=np.int64)
+    if not len(tracks):
+        return np.zeros((0, len(GENRES)), np.float32)
     rows = view.rows(tracks)
     proba = model.predict_proba(view.x[rows])
     if not view.per_segment:
@@ -54,21 +61,65 @@ class FoldResult:
     test_proba: np.ndarray
     train_seconds: float
     model: object = field(repr=False, default=None)
+    #: with no valid tracks: the pooled CV accuracy over the training tracks of the chosen hyper-parameters
+    selection_accuracy: float | None = None
+    #: with no valid tracks: repr(params) -> pooled CV accuracy, for every grid entry tried
+    cv_scores: dict[str, float] | None = None
+
+
+def select_by_cv(name: str, data: StudyData, view: View, train: np.ndarray, *, k: int = 5,
+                 seed: int = 0) -> tuple[dict, dict[str, float]]:
+    """Hyper-parameters of ``name`` chosen by stratified ``k``-fold CV over the tracks ``train`` only.
+
+    Each grid entry is fitted on k-1 folds' tracks (all their segments for a per-segment view) and scored by
+    track accuracy (segments' probabilities averaged) on the held-out fold, pooled over the ``k`` folds.
+    Returns ``(best params, {repr(params): CV accuracy})``; ties go to the earlier entry (the default first).
+    """
+    from musicgenre.datasets.kfold import stratified_kfold
+
+    train = np.asarray(train, np.int64)
+    splits = list(stratified_kfold(data.y[train], k=k, seed=seed))
+    scores: dict[str, float] = {}
+    best: tuple[float, dict] | None = None
+    for params in model_grid(name):
+        correct = 0
+        for fit_part, held_part in splits:
+            model = make_model(name, seed=seed, params=params)
+            fit_on(model, data, view, train[fit_part], None)
+            proba = track_probabilities(model, view, train[held_part])
+            correct += int((proba.argmax(1) == data.y[train[held_part]]).sum())
+        scores[repr(params)] = correct / len(train)
+        if best is None or scores[repr(params)] > best[0]:
+            best = (scores[repr(params)], params)
+    return best[1], scores
 
 
 def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed: int = 0,
-              keep_models: int = 1, max_epochs: int | None = None,
+              keep_models: int = 1, max_epochs: int | None = None, cv: int = 5,
               progress: Callable[[str], None] | None = None) -> list[FoldResult]:
-    """Fit a fresh ``name`` model per fold; keep the fitted models of the first ``keep_models`` folds."""
+    """Fit a fresh ``name`` model per fold; keep the fitted models of the first ``keep_models`` folds.
+
+    A fold without valid tracks has a model with a grid choose its hyper-parameters by ``cv``-fold CV over
+    the fold's training tracks (:func:`select_by_cv`), then fit them on all of those tracks.
+    """
     results = []
     for i, fold in enumerate(folds):
-        model = make_model(name, seed=seed, max_epochs=max_epochs)
         start = time.perf_counter()
+        selected, scores = None, None
+        if not len(fold.valid) and model_grid(name):
+            params, scores = select_by_cv(name, data, view, fold.train, k=cv, seed=seed)
+            selected = scores[repr(params)]
+            if progress:
+                progress(f"{name} {fold.name}: {cv}-fold CV on {len(fold.train)} training tracks chose {params} "
+                         f"(CV accuracy {selected:.3f})")
+            model = make_model(name, seed=seed, params=params)
+        else:
+            model = make_model(name, seed=seed, max_epochs=max_epochs)
         fit_on(model, data, view, fold.train, fold.valid)
         seconds = time.perf_counter() - start
         result = FoldResult(fold, track_probabilities(model, view, fold.valid),
                             track_probabilities(model, view, fold.test), seconds,
-                            model if i < keep_models else None)
+                            model if i < keep_models else None, selected, scores)
         results.append(result)
         if progress:
             acc = float((result.test_proba.argmax(1) == data.y[fold.test]).mean())

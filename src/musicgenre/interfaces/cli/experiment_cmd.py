@@ -29,10 +29,16 @@ def _log(message: str) -> None:
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
 @click.option("--backbone", type=click.Choice(["musicnn-msd", "musicnn-mtt"]), default=None,
               help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding.")
+@click.option("--taggrams", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of musicnn's published GTZAN taggrams (training_/evaluation_data_GTZAN_MSDmusicnn_"
+                   "taggram.npz): train the taggram heads, hyper-parameters by CV inside the 443 train clips, "
+                   "test once on the 290 (protocol fault-filtered). With --table: the table's ensemble beside them.")
+@click.option("--cv", "cv", type=int, default=5, show_default=True,
+              help="With --taggrams: folds of the stratified CV over the training clips that picks hyper-parameters.")
 @click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
 @click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
-def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, backbone, list_models,
-            output) -> None:
+def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, backbone, taggrams, cv,
+            list_models, output) -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
 
     \b
@@ -40,6 +46,7 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
     musicgenre experiment --table ../shared/gtzan/features_30_sec.csv --protocol kfold -o runs/kfold
     musicgenre experiment --data ~/GTZAN --models cnn2d-gap,mlp-mfcc -o runs/audio
     musicgenre experiment --table ../shared/gtzan/features_30_sec.csv --fit-all ensemble -o model.onnx
+    musicgenre experiment --taggrams ../shared/gtzan/musicnn --table ../shared/gtzan/features_30_sec.csv -o runs/tag
 
     Every number names its protocol and carries a 95 % bootstrap interval. Running again into the
     same folder resumes: finished models are skipped.
@@ -50,8 +57,10 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
         for name, info in available_models().items():
             click.echo(f"{name:<20} {info.family:<9} {info.inputs:<12} {info.description}")
         return
+    if taggrams:
+        return _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_all_model, backbone, output)
     if bool(table) == bool(data_path):
-        raise click.UsageError("give exactly one of --table CSV or --data FOLDER")
+        raise click.UsageError("give exactly one of --table CSV, --data FOLDER or --taggrams FOLDER")
     if not output:
         raise click.UsageError("-o/--output is required")
     if backbone and (not data_path or fit_all_model):
@@ -104,3 +113,42 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
                    f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})")
     if note:
         click.echo(note)
+
+
+def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_all_model, backbone, output) -> None:
+    """``--taggrams DIR``: the heads on musicnn's published GTZAN taggrams (protocol fault-filtered-cv)."""
+    if data_path or fit_all_model or backbone:
+        raise click.UsageError("--taggrams takes no --data, --fit-all or --backbone (--table adds the reference)")
+    if protocol != "fault-filtered":
+        raise click.UsageError("--taggrams covers the fault-filtered train and test clips: use --protocol fault-filtered")
+    if not output:
+        raise click.UsageError("-o/--output is required")
+    if cv < 2:
+        raise click.UsageError("--cv needs at least 2 folds")
+    import torch
+
+    from musicgenre.evaluation.taggram_study import NOTE, PROTOCOL, load_taggram_study, run_taggram_study
+    from musicgenre.models import TAGGRAM_HEADS
+
+    torch.set_num_threads(1)
+    chosen = tuple(m.strip() for m in models.split(",") if m.strip()) if models else None
+    unknown = [m for m in chosen or () if m not in TAGGRAM_HEADS]
+    if unknown:
+        raise click.UsageError(f"not a taggram head: {', '.join(unknown)}; heads: {', '.join(TAGGRAM_HEADS)}")
+    start = time.perf_counter()
+    try:
+        data = load_taggram_study(taggrams)
+        _log(f"taggrams: {len(data)} clips, {len(data.views['taggram-frames'].x)} frames of "
+             f"{data.views['taggram-frames'].x.shape[1]} tags; views {', '.join(data.views)}")
+        _log(NOTE.format(cv=cv))
+        board = run_taggram_study(data, output, table=table, models=chosen, cv=cv, seed=seed, log=_log)
+    except (ValueError, OSError) as error:
+        click.echo(f"musicgenre experiment: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"{PROTOCOL} leaderboard ({len(board)} rows, {time.perf_counter() - start:.0f} s), written to {output}:")
+    for _, row in board.iterrows():
+        selection = "" if row["valid_accuracy"] != row["valid_accuracy"] else f"  CV {100 * row['valid_accuracy']:.1f} %"
+        click.echo(f"  {row['model']:<24} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
+                   f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}{selection}  "
+                   f"({row['protocol']}, n={int(row['n_test'])})")
+    click.echo(NOTE.format(cv=cv))
