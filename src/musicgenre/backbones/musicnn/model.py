@@ -94,11 +94,15 @@ class Musicnn(nn.Module):
             outs.append(h)
         return torch.cat(outs, dim=1)
 
+    def backend(self, max_pool: torch.Tensor, mean_pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pooled features ``(batch, 753)`` each -> ``penultimate`` ``(batch, 200)`` and tag logits ``(batch, 50)``."""
+        pooled = torch.stack([max_pool, mean_pool], dim=2).flatten(1)  # interleaved, as TF's concat + flatten
+        penultimate = self.dense_bn(F.relu(self.dense(self.pool_bn(pooled))))
+        return penultimate, self.output(penultimate)
+
     def forward(self, x: torch.Tensor) -> MusicnnOutputs:
         features = self.midend_layers(self.frontend(x))  # (B, 753, T)
         max_pool = features.amax(dim=2)
         mean_pool = features.mean(dim=2)
-        pooled = torch.stack([max_pool, mean_pool], dim=2).flatten(1)  # interleaved, as TF's concat + flatten
-        penultimate = self.dense_bn(F.relu(self.dense(self.pool_bn(pooled))))
-        logits = self.output(penultimate)
+        penultimate, logits = self.backend(max_pool, mean_pool)
         return MusicnnOutputs(logits, torch.sigmoid(logits), max_pool, mean_pool, penultimate)
