@@ -153,3 +153,21 @@ def backend_sigmas(net: Musicnn, max_pool: np.ndarray, mean_pool: np.ndarray) ->
     penultimate, tags = _backend(net, *pooled)
     zeros = np.zeros(max_pool.shape)
     return MusicnnSigmas(tags.sigma.numpy(), zeros, zeros, penultimate.sigma.numpy())
+
+
+def float32_tolerance(model: str, path) -> MusicnnSigmas:
+    """Tolerances between two float32 runs of our port on the audio file ``path`` (thread counts and batch
+    sizes change the kernels' summation order, so two runs on one machine may differ too)."""
+    from musicgenre.audio import load
+    from musicgenre.backbones import musicnn
+
+    from musicgenre.backbones.musicnn.config import InputConfig
+
+    patches = musicnn.patches_from_signal(load(path, sr=InputConfig().sample_rate))
+    return network_sigmas(musicnn.load_model(model), patches)
+
+
+def assert_float32_close(ours: np.ndarray, other: np.ndarray, tolerance: np.ndarray, name: str = "") -> None:
+    """Every value within its float32 tolerance (same shape, or broadcastable)."""
+    gap = np.abs(np.asarray(ours, dtype=np.float64) - np.asarray(other, dtype=np.float64))
+    assert np.all(gap <= tolerance), f"{name}: worst gap {gap.max():.3g}, past the float32 tolerance"
