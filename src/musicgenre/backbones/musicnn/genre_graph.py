@@ -1,0 +1,374 @@
+"""musicnn MSD tags -> clip statistics -> a linear genre head, as ONE graph (PyTorch module and ONNX export).
+
+    head = LinearHead.from_sklearn(pipeline, ("mean", "max"), GENRES)      # StandardScaler + LogisticRegression/Ridge
+    graph = MusicnnGenreGraph(head)                                         # the shipped MSD musicnn + the head
+    probabilities, taggram = graph(patches, windows)                        # (w, k), (n, 50)
+    export_onnx("model.onnx", head, name="musicnn-msd-logreg")
+    session = ort_session("model.onnx")                                     # ORT_ENABLE_ALL, one thread
+
+Inputs: ``patches`` ``(n, 187, 96)`` float32 log-mel patches (:func:`~musicgenre.backbones.musicnn.patches_from_signal`)
+and ``windows`` ``(w, n)`` float32 0/1, row ``i`` marking the patches of window ``i`` (every row needs at least one
+1). The network runs once on all ``n`` patches; each window then reads its patches' tags: the mean
+(``windows @ tags / windows.sum(1)``), the max (tags are sigmoid outputs > 0, so the max of ``tags * mask`` is the
+max over the window's patches), the std (population, ``ddof=0``, two-pass as numpy), in the head's order, and the
+head gives ``softmax(((stats - center) / scale) @ coef.T + intercept) / temperature)``. The statistics' columns
+are laid out as :func:`musicgenre.features.taggram_stats.clip_statistics`: all 50 tags of the first statistic,
+then all 50 of the next.
+
+Model file (``export_onnx``): inputs ``patches``, ``windows``; outputs ``probabilities`` ``(w, k)`` and
+``taggram`` ``(n, 50)``; float32 throughout; ``metadata_props`` as DEVELOPING.md's Model file contract with
+``musicgenre.recipe = "musicnn-msd-logmel"`` and ``musicgenre.feature_names`` = the names of the head's input
+statistics (``"mean(rock),...,max(happy)"``: what the head reads, as for the table models; the graph's actual
+input is described by the recipe and ``musicgenre.patch_frames`` / ``musicgenre.patch_hop`` /
+``musicgenre.n_mels``), plus ``musicgenre.statistics``, ``musicgenre.temperature``, ``musicgenre.tags``.
+
+The export reorders two things without changing the function (both checked against the float32 rounding
+bound of ``tests/backbones/rounding.py``): the batch norm after each front-end branch's ReLU is applied after
+the max over frequency (with the ReLU), which is the same value for a positive batch-norm scale
+(``max(a x + c) = a max(x) + c``; float rounding is monotonic, so even bit for bit) and ``a min(x) + c`` for a
+negative one (the min taken as the max of the convolution with negated weights: 170 and 171 of the timbral
+branches' 204 channels have a negative scale); and the graph's constant folding. See ``benchmarks/musicnn_speed.py`` for what each step buys.
+
+Which path the engine should take for long tracks (memory measured with ``benchmarks/musicnn_speed.py
+--memory``): the graph's memory grows with the patches fed at once (the timbral branches' activations are
+``(n, 204, 187, 59)`` floats, ~9 MB per patch and branch, plus im2col buffers), so a track must go through in
+batches of patches. A window (timeline entry or the whole track) spans many batches, so the recommended engine
+path is: feed patches in batches of :data:`RECOMMENDED_BATCH` with ``windows = ones((1, batch))`` (any window
+matrix works; only the ``taggram`` output is kept), then apply :meth:`LinearHead.window_proba` in numpy to each
+window's rows of the concatenated taggram. The head is tiny (a 100 x 10 matrix product), so this costs
+nothing, it keeps memory bounded by the batch, not the track, and it gives the same numbers as the graph's own
+``probabilities`` output (equal within 1e-6 in the tests). The in-graph head (``windows`` input) serves a
+30 s clip in one call and makes the ONNX file self-contained for other callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
+from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
+from musicgenre.features.taggram_stats import STATISTICS, statistic_names
+
+RECIPE = "musicnn-msd-logmel"
+#: Statistics the graph can compute per window (the taggram study's others, quantiles, are not graph ops here).
+GRAPH_STATISTICS = ("mean", "max", "std")
+#: Patches per graph call the engine should use for long tracks (see the module docstring and the memory table).
+RECOMMENDED_BATCH = 10
+OPSET = 17
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """A linear genre head on clip statistics of the 50 MSD tag probabilities.
+
+    ``statistics`` in column order (each of :data:`GRAPH_STATISTICS`), ``center``/``scale`` ``(d,)`` the
+    standardization, ``coef`` ``(k, d)``, ``intercept`` ``(k,)``, ``genres`` the ``k`` class names in output
+    order; ``d = 50 * len(statistics)``, columns as :func:`~musicgenre.features.taggram_stats.clip_statistics`.
+    """
+
+    statistics: tuple[str, ...]
+    center: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    genres: tuple[str, ...]
+    temperature: float = 1.0
+    n_tags: int = field(default=len(MSD_TAGS))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statistics", tuple(self.statistics))
+        object.__setattr__(self, "genres", tuple(str(g) for g in self.genres))
+        unknown = [s for s in self.statistics if s not in GRAPH_STATISTICS]
+        if unknown or not self.statistics:
+            raise ValueError(f"statistics must be among {', '.join(GRAPH_STATISTICS)}, got {self.statistics}")
+        d, k = self.n_tags * len(self.statistics), len(self.genres)
+        for name, shape in (("center", (d,)), ("scale", (d,)), ("coef", (k, d)), ("intercept", (k,))):
+            value = np.asarray(getattr(self, name), dtype=np.float64)
+            if value.shape != shape:
+                raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+
+    @property
+    def n_features(self) -> int:
+        return self.n_tags * len(self.statistics)
+
+    def feature_names(self, tags: Sequence[str] = MSD_TAGS) -> tuple[str, ...]:
+        """``"mean(rock)"``, ... in column order (:func:`~musicgenre.features.taggram_stats.statistic_names`)."""
+        return statistic_names(tags, self.statistics)
+
+    def decision(self, stats: np.ndarray) -> np.ndarray:
+        """Logits before the temperature, ``(w, d)`` -> ``(w, k)`` (float64)."""
+        x = np.asarray(stats, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"expected statistics (windows, {self.n_features}), got {x.shape}")
+        return ((x - self.center) / self.scale) @ self.coef.T + self.intercept
+
+    def predict_proba(self, stats: np.ndarray) -> np.ndarray:
+        """Genre probabilities ``(w, k)`` of clip statistics ``(w, d)``."""
+        return _softmax(self.decision(stats) / self.temperature)
+
+    def window_statistics(self, taggram: np.ndarray) -> np.ndarray:
+        """The head's statistics ``(d,)`` of one window's tags ``(patches, 50)``, with the study's functions."""
+        frames = np.asarray(taggram, dtype=np.float64)
+        return np.concatenate([STATISTICS[s](frames) for s in self.statistics])
+
+    def window_proba(self, taggram: np.ndarray, windows: Sequence[Sequence[int] | slice] | None = None) -> np.ndarray:
+        """Probabilities ``(w, k)`` of windows of a taggram ``(n, 50)``: ``windows`` lists each window's patch
+        indices (or slices); ``None`` is one window over all patches. What the graph's ``probabilities`` give."""
+        taggram = np.asarray(taggram)
+        windows = [slice(None)] if windows is None else windows
+        stats = np.stack([self.window_statistics(taggram[w]) for w in windows])
+        return self.predict_proba(stats)
+
+    @classmethod
+    def from_sklearn(cls, model: Any, statistics: Sequence[str], genres: Sequence[str] | None = None,
+                     temperature: float = 1.0) -> "LinearHead":
+        """From a fitted ``StandardScaler -> LogisticRegression | RidgeClassifier`` pipeline (or the bare
+        estimator, or an object holding one as ``pipeline_``).
+
+        Logistic regression: multinomial (sklearn's multi-class default), so ``predict_proba`` is the softmax of
+        ``decision_function``; a binary one (one row of ``coef_``) becomes two rows ``-s/2, s/2`` whose softmax is
+        its sigmoid. Ridge: the softmax of its decision values (as ``models.taggram_heads.SoftmaxRidge``).
+        ``genres``: the names of ``estimator.classes_`` in that order (default: ``classes_`` themselves).
+        """
+        from sklearn.linear_model import LogisticRegression, RidgeClassifier
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        model = getattr(model, "pipeline_", model)
+        steps = [step for _, step in model.steps] if isinstance(model, Pipeline) else [model]
+        steps = [s for s in steps if s is not None and s != "passthrough"]
+        *scalers, estimator = steps
+        d = len(MSD_TAGS) * len(statistics)
+        center, scale = np.zeros(d), np.ones(d)
+        if len(scalers) > 1 or (scalers and not isinstance(scalers[0], StandardScaler)):
+            raise ValueError(f"expected at most one StandardScaler before the estimator, got {scalers}")
+        if scalers:
+            s = scalers[0]
+            if getattr(s, "mean_", None) is not None:
+                center = np.asarray(s.mean_, np.float64)
+            if getattr(s, "scale_", None) is not None:
+                scale = np.asarray(s.scale_, np.float64)
+        if isinstance(estimator, LogisticRegression):
+            if getattr(estimator, "multi_class", "auto") == "ovr":
+                raise ValueError("one-vs-rest logistic regression is not a softmax head; fit it multinomial")
+        elif not isinstance(estimator, RidgeClassifier):
+            raise ValueError(f"expected LogisticRegression or RidgeClassifier, got {type(estimator).__name__}")
+        coef = np.asarray(estimator.coef_, np.float64)
+        intercept = np.broadcast_to(np.asarray(estimator.intercept_, np.float64), (coef.shape[0],))
+        if coef.shape[0] == 1:  # binary: one score s; softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)]
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
+        classes = [str(c) for c in estimator.classes_]
+        names = classes if genres is None else [str(g) for g in genres]
+        if len(names) != len(classes):
+            raise ValueError(f"{len(names)} genre names for {len(classes)} classes")
+        return cls(tuple(statistics), center, scale, coef, intercept, tuple(names), float(temperature))
+
+
+def _bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Inference batch norm of ``x`` ``(B, C, ...)`` with ``bn``'s statistics, whatever its dimensionality."""
+    return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+
+
+class MusicnnGenreGraph(nn.Module):
+    """musicnn (MSD) tags of every patch, statistics of each window, and the genre head, in one module.
+
+    ``forward(patches (n, 187, 96), windows (w, n)) -> (probabilities (w, k), taggram (n, 50))``.
+    ``fast_frontend``: batch norm after the frequency max (same function; see the module docstring).
+    """
+
+    def __init__(self, head: LinearHead, net: Musicnn | None = None, *, fast_frontend: bool = True):
+        super().__init__()
+        from musicgenre.backbones.musicnn.extract import load_model
+
+        self.net = net if net is not None else load_model("msd")
+        if self.net.cfg.n_tags != head.n_tags:
+            raise ValueError(f"head reads {head.n_tags} tags, network gives {self.net.cfg.n_tags}")
+        self.statistics = head.statistics
+        self.fast_frontend = fast_frontend
+        # Front-end branches with the sign of each channel's batch-norm scale folded into its convolution
+        # (negating weights and bias negates the sums exactly), so that one max over frequency serves every channel.
+        self._signs, self._weights, self._biases = [], [], []
+        for i, (conv, bn) in enumerate(zip([*self.net.timbral, *self.net.temporal],
+                                           [*self.net.timbral_bn, *self.net.temporal_bn])):
+            with torch.no_grad():
+                sign = torch.where(bn.weight / torch.sqrt(bn.running_var + bn.eps) < 0, -1.0, 1.0)
+                self.register_buffer(f"front_sign{i}", sign.reshape(1, -1, 1).clone())
+                self.register_buffer(f"front_weight{i}", conv.weight * sign.reshape(-1, 1, 1, 1))
+                self.register_buffer(f"front_bias{i}", conv.bias * sign)
+        self.register_buffer("center", torch.tensor(head.center, dtype=torch.float32))
+        self.register_buffer("inv_scale", torch.tensor(1.0 / head.scale, dtype=torch.float32))
+        self.register_buffer("coef_t", torch.tensor(head.coef.T / head.temperature, dtype=torch.float32).contiguous())
+        self.register_buffer("intercept", torch.tensor(head.intercept / head.temperature, dtype=torch.float32))
+        self.eval()
+
+    def frontend(self, x: torch.Tensor) -> torch.Tensor:
+        """``Musicnn.frontend`` with ReLU and batch norm after the max over frequency: for a channel whose
+        batch-norm scale ``a`` is positive, ``max_f bn(relu(h)) = bn(relu(max_f h))``; for a negative one it is
+        ``bn(relu(min_f h)) = bn(relu(-max_f(-h)))``, and ``-h`` is the convolution with negated weights and bias.
+        So each branch is: the sign-folded convolution, one max over frequency, times the sign, ReLU, batch norm,
+        and the large ``(n, C, 187, F)`` activations go through one reduction instead of ReLU, batch norm and
+        the max. Same function; float rounding is monotonic and symmetric, so even the same float32 values
+        when the convolution sums in the same order."""
+        if not self.fast_frontend:
+            return self.net.frontend(x)
+        net, cfg = self.net, self.net.cfg
+        x = net.input_bn(x.unsqueeze(1))  # (B, 1, T, M)
+        pad_t = (cfg.timbral_width - 1) // 2
+        x_t = F.pad(x, (0, 0, pad_t, pad_t))
+        outs = []
+        for i, (conv, bn) in enumerate(zip([*net.timbral, *net.temporal], [*net.timbral_bn, *net.temporal_bn])):
+            timbral = i < len(net.timbral)
+            source = x_t if timbral else F.pad(x, (0, 0, *_same_pad(conv.kernel_size[0])))
+            h = F.conv2d(source, getattr(self, f"front_weight{i}"), getattr(self, f"front_bias{i}"))
+            pooled = F.relu(h.amax(dim=3) * getattr(self, f"front_sign{i}"))  # (B, C, T)
+            outs.append(_bn(bn, pooled))
+        return torch.cat(outs, dim=1)
+
+    def tags(self, patches: torch.Tensor) -> torch.Tensor:
+        """Tag probabilities ``(n, 50)`` of log-mel patches ``(n, 187, 96)``."""
+        net = self.net
+        features = net.midend_layers(self.frontend(patches))
+        _, logits = net.backend(features.amax(dim=2), features.mean(dim=2))
+        return torch.sigmoid(logits)
+
+    def window_statistics(self, tags: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """``(w, 50 * len(statistics))`` from tags ``(n, 50)`` and 0/1 windows ``(w, n)``."""
+        counts = windows.sum(dim=1, keepdim=True)  # (w, 1)
+        mean = windows @ tags / counts
+        out = []
+        for s in self.statistics:
+            if s == "mean":
+                out.append(mean)
+            elif s == "max":  # tags > 0: the masked product's max is the max over the window's patches
+                out.append((windows.unsqueeze(2) * tags.unsqueeze(0)).amax(dim=1))
+            elif s == "std":  # two-pass, population (ddof=0), as numpy's std
+                diff = tags.unsqueeze(0) - mean.unsqueeze(1)  # (w, n, 50)
+                out.append(torch.sqrt((windows.unsqueeze(2) * diff * diff).sum(dim=1) / counts))
+        return torch.cat(out, dim=1)
+
+    def head(self, stats: torch.Tensor) -> torch.Tensor:
+        logits = ((stats - self.center) * self.inv_scale) @ self.coef_t + self.intercept
+        return torch.softmax(logits, dim=1)
+
+    def forward(self, patches: torch.Tensor, windows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        tags = self.tags(patches)
+        return self.head(self.window_statistics(tags, windows)), tags
+
+
+def metadata(head: LinearHead, name: str, cfg: InputConfig = InputConfig(),
+             extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``metadata_props`` of the Model file (DEVELOPING.md) for ``head``."""
+    meta = {
+        "musicgenre.name": name,
+        "musicgenre.recipe": RECIPE,
+        "musicgenre.feature_names": ",".join(head.feature_names()),
+        "musicgenre.genres": ",".join(head.genres),
+        "musicgenre.sample_rate": str(int(cfg.sample_rate)),
+        "musicgenre.clip_seconds": "30",
+        "musicgenre.patch_frames": str(int(cfg.patch_frames)),
+        "musicgenre.patch_hop": str(int(cfg.patch_hop)),
+        "musicgenre.n_mels": str(int(cfg.n_mels)),
+        "musicgenre.statistics": ",".join(head.statistics),
+        "musicgenre.temperature": repr(float(head.temperature)),
+        "musicgenre.tags": ",".join(MSD_TAGS),
+    }
+    meta.update({str(k): str(v) for k, v in (extra or {}).items()})
+    return meta
+
+
+def to_onnx(head: LinearHead, name: str, *, cfg: InputConfig = InputConfig(), extra: Mapping[str, str] | None = None,
+            net: Musicnn | None = None, fast_frontend: bool = True):
+    """The graph as an ONNX ``ModelProto`` (float32, dynamic ``n`` and ``w``) with the Model file metadata."""
+    import io
+
+    import onnx
+
+    graph = MusicnnGenreGraph(head, net, fast_frontend=fast_frontend)
+    example = (torch.zeros(2, cfg.patch_frames, cfg.n_mels), torch.ones(1, 2))
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(
+            graph, example, buffer, dynamo=False, opset_version=OPSET,
+            input_names=["patches", "windows"], output_names=["probabilities", "taggram"],
+            dynamic_axes={"patches": {0: "n"}, "windows": {0: "w", 1: "n"}, "probabilities": {0: "w"},
+                          "taggram": {0: "n"}},
+            do_constant_folding=True,
+        )
+    proto = onnx.load_from_string(buffer.getvalue())
+    del proto.metadata_props[:]
+    for key, value in metadata(head, name, cfg, extra).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name = "musicgenre"
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def export_onnx(path: str | Path, head: LinearHead, name: str, extra: Mapping[str, str] | None = None, *,
+                cfg: InputConfig = InputConfig(), fast_frontend: bool = True) -> Path:
+    """Write the Model file of the graph with ``head`` to ``path`` (parents created); return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    proto = to_onnx(head, name, cfg=cfg, extra=extra, fast_frontend=fast_frontend)
+    path.write_bytes(proto.SerializeToString())
+    return path
+
+
+def ort_session(path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all",
+                optimized_path: str | Path | None = None):
+    """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
+    ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
+    import onnxruntime as ort
+
+    levels = {"none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+              "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+    options = ort.SessionOptions()
+    options.graph_optimization_level = levels[level]
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    if optimized_path is not None:
+        options.optimized_model_filepath = str(optimized_path)
+    source = str(path_or_bytes) if isinstance(path_or_bytes, (str, Path)) else path_or_bytes
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+def run_onnx(session, patches: np.ndarray, windows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(probabilities (w, k), taggram (n, 50))`` from a session; ``windows`` defaults to one over all patches."""
+    patches = np.ascontiguousarray(patches, dtype=np.float32)
+    if windows is None:
+        windows = np.ones((1, patches.shape[0]), np.float32)
+    probabilities, taggram = session.run(["probabilities", "taggram"],
+                                         {"patches": patches, "windows": np.asarray(windows, np.float32)})
+    return probabilities, taggram
+
+
+def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
+    """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
+    out = np.zeros((len(windows), n_patches), np.float32)
+    for i, w in enumerate(windows):
+        out[i, w] = 1.0
+    if (out.sum(axis=1) == 0).any():
+        raise ValueError("every window needs at least one patch")
+    return out
+
+
+__all__ = ["GRAPH_STATISTICS", "LinearHead", "MusicnnGenreGraph", "RECIPE", "RECOMMENDED_BATCH", "export_onnx",
+           "metadata", "ort_session", "run_onnx", "to_onnx", "window_matrix"]
