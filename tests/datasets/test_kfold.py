@@ -57,3 +57,23 @@ def test_bad_arguments():
         list(grouped_kfold(np.zeros(4), np.zeros(5), k=2))
     with pytest.raises(ValueError, match="at least 2"):
         list(stratified_kfold(np.zeros(4), k=1))
+
+
+def test_blocked_kfold_cuts_each_label_into_contiguous_number_blocks():
+    from musicgenre.datasets import blocked_kfold
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], [10, 12, 7])
+    numbers = np.concatenate([rng.permutation(10), rng.permutation(12) + 50, rng.permutation(7)])
+    folds = list(blocked_kfold(labels, numbers, k=3))
+    assert len(folds) == 3
+    assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(labels.size))
+    for train, test in folds:
+        assert not set(train) & set(test) and len(train) + len(test) == labels.size
+        for label in (0, 1, 2):
+            held = np.sort(numbers[test][labels[test] == label])
+            assert len(held) >= 2 and np.all(np.diff(held) == 1)  # one contiguous run of numbers per label
+    first = folds[0][1]
+    assert sorted(numbers[first][labels[first] == 0].tolist()) == [0, 1, 2, 3]  # array_split: 4, 3, 3
+    with pytest.raises(ValueError, match="fewer than 8 folds"):
+        list(blocked_kfold(labels, numbers, k=8))

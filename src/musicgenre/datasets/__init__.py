@@ -2,8 +2,8 @@
 and check their integrity.
 
 ``find_dataset(path)`` -> :class:`Dataset` of :class:`Track` (path, label, clip_id);
-``fault_filtered(dataset)`` -> train/valid/test; ``stratified_kfold`` / ``grouped_kfold`` -> index arrays;
-``check_integrity(path)`` -> :class:`IntegrityReport`. The k-fold and integrity names load on first use
+``fault_filtered(dataset)`` -> train/valid/test; ``stratified_kfold`` / ``grouped_kfold`` / ``blocked_kfold``
+-> index arrays; ``check_integrity(path)`` -> :class:`IntegrityReport`. The k-fold and integrity names load on first use
 (they pull in scikit-learn and the decoders).
 """
 
@@ -23,6 +23,7 @@ from musicgenre.datasets.splits import (
 _LAZY = {
     "stratified_kfold": "kfold",
     "grouped_kfold": "kfold",
+    "blocked_kfold": "kfold",
     "check_integrity": "integrity",
     "IntegrityConfig": "integrity",
     "IntegrityReport": "integrity",
