@@ -49,7 +49,7 @@ def test_no_valid_clips_and_cv_only_sees_the_training_clips(synthetic, monkeypat
     monkeypatch.setattr(runner, "fit_on", lambda m, d, v, fit, valid: seen.append(set(fit.tolist()))
                         or real_fit_on(m, d, v, fit, valid))
     view = data.views["taggram-frames"]
-    params, scores = select_by_cv("tag-frames-logreg", data, view, fold.train, k=3)
+    params, scores, oof = select_by_cv("tag-frames-logreg", data, view, fold.train, k=3)
     assert len(seen) == 3 * len(TAGGRAM_HEADS["tag-frames-logreg"].grid) and len(scores) == len(seen) // 3
     assert all(s <= set(fold.train.tolist()) for s in seen)  # never a test clip
     assert params == {"C": 0.1} and all(v == 1.0 for v in scores.values())  # separable: ties go to the default
@@ -76,7 +76,7 @@ def test_cli_writes_the_leaderboard_and_picks_the_right_genre(synthetic, tmp_pat
         folder = out / name
         assert {"per_genre.csv", "confusion.csv", "predictions.csv", "result.json"} <= {p.name for p in folder.iterdir()}
         predictions = pd.read_csv(folder / "predictions.csv")
-        assert set(predictions["part"]) == {"test"} and len(predictions) == 290
+        assert set(predictions["part"]) == {"test", "oof"} and (predictions["part"] == "test").sum() == 290
         picked = predictions[[f"p_{g}" for g in GENRES]].to_numpy().argmax(1)
         assert (np.array(GENRES)[picked] == predictions["genre"]).all()
         assert "chosen_params" in json.loads((folder / "result.json").read_text())
@@ -104,3 +104,52 @@ def test_published_taggrams_best_head_reaches_78_percent(shared_taggrams, tmp_pa
     assert (board["n_test"] == 290).all() and board["protocol"].eq("fault-filtered-cv").all()
     assert board["accuracy"].max() >= 0.78
     assert (board["valid_accuracy"] > 0.6).all()  # CV accuracy on the 443 training clips
+
+
+def test_blocked_inner_cv_holds_out_contiguous_numbers_per_genre(synthetic):
+    from musicgenre.evaluation.runner import clip_numbers, inner_folds
+
+    data = load_taggram_study(synthetic)
+    train = make_folds("fault-filtered-cv", data.clip_ids.tolist(), data.y)[0].train
+    folds = inner_folds(data, train, k=5)
+    assert sorted(np.concatenate([h for _, h in folds]).tolist()) == list(range(len(train)))
+    numbers, y = clip_numbers(data.clip_ids[train]), data.y[train]
+    for i, (fit, held) in enumerate(folds):
+        for genre in range(len(GENRES)):
+            mine = np.sort(numbers[y == genre])
+            held_numbers = np.sort(numbers[held][y[held] == genre])
+            # the held-out block is a run of consecutive training clips of that genre (in clip-number order)
+            start = np.searchsorted(mine, held_numbers[0])
+            assert np.array_equal(mine[start:start + len(held_numbers)], held_numbers)
+            assert abs(len(held_numbers) - len(mine) / 5) < 1
+    assert clip_numbers(["blues.00012", "rock.00099"]).tolist() == [12, 99]
+    strat = inner_folds(data, train, k=5, inner_cv="stratified")
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, strat))
+    with pytest.raises(ValueError, match="unknown inner CV"):
+        inner_folds(data, train, inner_cv="random")
+
+
+def test_cli_inner_cv_is_recorded_with_selected_head_and_calibration(synthetic, tmp_path):
+    out = tmp_path / "strat"
+    result = CliRunner().invoke(cli, ["experiment", "--taggrams", str(synthetic), "--protocol", "fault-filtered",
+                                      "--models", "tag-meanmax-logreg,tag-meanmax-ridge", "--cv", "3",
+                                      "--inner-cv", "stratified", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3-fold stratified CV" in result.output
+    meta = json.loads((out / "experiment.json").read_text())
+    assert meta["inner_cv"] == "stratified" and meta["config"]["inner_cv"] == "stratified"
+    assert meta["selected_head"]["model"] == "tag-meanmax-logreg"  # CV tie (1.0): the earlier head
+    md = (out / "leaderboard.md").read_text()
+    assert "**Selected head** (best stratified CV accuracy" in md and "`tag-meanmax-logreg`" in md
+    calib = meta["calibration"]
+    assert set(calib["per_model"]) == {"tag-meanmax-logreg", "tag-meanmax-ridge"}
+    assert calib["per_model"]["tag-meanmax-logreg"]["temperature"] > 0
+    assert 0 <= calib["uncertain"]["test_fraction_flagged"] <= 1 and "chosen_how" in calib["uncertain"]
+    assert (out / "reliability.png").stat().st_size > 1000 and "## Calibration" in md
+    result = json.loads((out / "tag-meanmax-logreg" / "result.json").read_text())
+    assert result["inner_cv"] == "stratified"
+    # a rerun with the other inner CV does not reuse the stratified rows
+    again = CliRunner().invoke(cli, ["experiment", "--taggrams", str(synthetic), "--protocol", "fault-filtered",
+                                     "--models", "tag-meanmax-ridge", "--cv", "3", "-o", str(out)])
+    assert again.exit_code == 0 and "finished earlier" not in again.output
+    assert json.loads((out / "tag-meanmax-ridge" / "result.json").read_text())["inner_cv"] == "blocked"

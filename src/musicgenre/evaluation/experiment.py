@@ -48,6 +48,8 @@ class ExperimentConfig:
     note: str | None = None
     #: folds of the CV over the training tracks that picks hyper-parameters when a fold has no valid tracks
     cv: int = 5
+    #: how that CV cuts the training tracks: ``blocked`` (contiguous clip-number blocks per genre) or ``stratified``
+    inner_cv: str = "blocked"
 
 
 def input_view(name: str, config: ExperimentConfig) -> str:
@@ -86,7 +88,10 @@ def applicable_models(data: StudyData, requested: Sequence[str] | None,
 def _write_predictions(path: Path, data: StudyData, results: list[FoldResult]) -> None:
     frames = []
     for r in results:
-        for part, tracks, proba in (("valid", r.fold.valid, r.valid_proba), ("test", r.fold.test, r.test_proba)):
+        parts = [("valid", r.fold.valid, r.valid_proba), ("test", r.fold.test, r.test_proba)]
+        if r.oof_proba is not None:  # out-of-fold probabilities of the training tracks from the inner CV
+            parts.append(("oof", r.fold.train, r.oof_proba))
+        for part, tracks, proba in parts:
             frame = pd.DataFrame(proba, columns=PROBA_COLUMNS)
             frame.insert(0, "clip_id", data.clip_ids[tracks])
             frame.insert(1, "fold", r.fold.name)
@@ -128,6 +133,7 @@ def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult],
                 "train_seconds": float(sum(r.train_seconds for r in results))})
     if results[0].cv_scores is not None:
         row["selection"] = "cv"
+        row["inner_cv"] = results[0].inner_cv
         row["cv_scores"] = results[0].cv_scores
     return row
 
@@ -186,7 +192,9 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
         result_file = folder / "result.json"
         if result_file.is_file():
             row = json.loads(result_file.read_text())
-            if row.get("protocol") == config.protocol:
+            # a CV-selected row counts as finished only under the same inner CV (rows before it: stratified)
+            same_cv = row.get("selection") != "cv" or row.get("inner_cv", "stratified") == config.inner_cv
+            if row.get("protocol") == config.protocol and same_cv:
                 log(f"[{index}/{len(names)}] {name}: finished earlier, skipped ({row['accuracy']:.3f})")
                 rows.append(row)
                 if (folder / "predictions.csv").is_file():
@@ -206,7 +214,7 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
         else:
             view = data.views[input_view(name, config)]
             results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
-                                cv=config.cv, progress=lambda m: log("  " + m))
+                                cv=config.cv, inner_cv=config.inner_cv, progress=lambda m: log("  " + m))
             fold_results[name] = results
         row = _score(name, config.protocol, data, results, config.seed)
         if name == ENSEMBLE:

@@ -11,9 +11,10 @@ PROTOCOL_TEXT = {
     "fault-filtered": ("fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015): "
                        "trained on 443 train clips, selected on 197 valid clips, scored once on 290 test clips"),
     "fault-filtered-cv": ("fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015) without its "
-                          "valid clips: trained on the 443 train clips, hyper-parameters chosen by stratified "
-                          "k-fold CV inside those 443 clips only (folds over clips), scored once on the 290 test "
-                          "clips"),
+                          "valid clips: trained on the 443 train clips, hyper-parameters chosen by k-fold CV "
+                          "inside those 443 clips only (folds over clips; blocked: contiguous clip-number blocks "
+                          "within each genre, an artist proxy, or stratified: shuffled by genre), scored once on "
+                          "the 290 test clips"),
     "kfold": "stratified k-fold over all clips (10 % of each training fold held out for early stopping/selection)",
     "holdout": "one random 70/15/15 split of all clips (the seed study's kind of split; artists repeat across sides)",
 }

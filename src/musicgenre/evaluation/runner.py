@@ -4,8 +4,9 @@ Segment models are fitted on the segments of the training tracks (validation los
 of the validation tracks) and scored per track by averaging their segments' probabilities.
 
 A fold without valid tracks (``fault-filtered-cv``) has a model with a grid (baselines, taggram heads)
-choose its hyper-parameters by stratified k-fold CV over the fold's *training tracks*
-(:func:`select_by_cv`): folds are made over tracks, so a track's segments never sit on two sides.
+choose its hyper-parameters by k-fold CV over the fold's *training tracks* (:func:`select_by_cv`; by default
+``blocked``: contiguous clip-number blocks within each genre, an artist proxy; or ``stratified``): folds are made
+over tracks, so a track's segments never sit on two sides.
 """
 
 from __future__ import annotations
@@ -65,52 +66,93 @@ class FoldResult:
     selection_accuracy: float | None = None
     #: with no valid tracks: repr(params) -> pooled CV accuracy, for every grid entry tried
     cv_scores: dict[str, float] | None = None
+    #: with no valid tracks: the chosen entry's out-of-fold probabilities of the training tracks (fold.train order)
+    oof_proba: np.ndarray | None = None
+    #: with no valid tracks: which inner CV chose the hyper-parameters (``blocked`` or ``stratified``)
+    inner_cv: str | None = None
+
+
+#: How :func:`select_by_cv` cuts the training tracks: ``blocked`` (contiguous clip-number blocks within each
+#: genre, an artist proxy on GTZAN; the default) or ``stratified`` (shuffled, stratified by genre only).
+INNER_CV = ("blocked", "stratified")
+
+
+def clip_numbers(clip_ids) -> np.ndarray:
+    """The number of each clip id (``blues.00012`` -> 12); the position in ``clip_ids`` when any id has none."""
+    import re
+
+    found = [re.search(r"(\d+)(?:\.\w+)?$", str(c)) for c in clip_ids]
+    if all(found):
+        return np.array([int(m.group(1)) for m in found], np.int64)
+    return np.arange(len(clip_ids), dtype=np.int64)
+
+
+def inner_folds(data: StudyData, train: np.ndarray, *, k: int = 5, seed: int = 0,
+                inner_cv: str = "blocked") -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``k`` (fit, held-out) index pairs into ``train`` that :func:`select_by_cv` uses.
+
+    ``blocked``: per genre, its training tracks sorted by clip number and cut into ``k`` contiguous blocks;
+    fold i holds block i of every genre (GTZAN's clips of one artist mostly sit in consecutive numbers within
+    a genre, so this mirrors the artist-conditional outer split). ``stratified``: shuffled stratified k-fold.
+    """
+    from musicgenre.datasets.kfold import blocked_kfold, stratified_kfold
+
+    train = np.asarray(train, np.int64)
+    if inner_cv == "blocked":
+        return list(blocked_kfold(data.y[train], clip_numbers(data.clip_ids[train]), k=k))
+    if inner_cv == "stratified":
+        return list(stratified_kfold(data.y[train], k=k, seed=seed))
+    raise ValueError(f"unknown inner CV {inner_cv!r}; known: {', '.join(INNER_CV)}")
 
 
 def select_by_cv(name: str, data: StudyData, view: View, train: np.ndarray, *, k: int = 5,
-                 seed: int = 0) -> tuple[dict, dict[str, float]]:
-    """Hyper-parameters of ``name`` chosen by stratified ``k``-fold CV over the tracks ``train`` only.
+                 seed: int = 0, inner_cv: str = "blocked") -> tuple[dict, dict[str, float], np.ndarray]:
+    """Hyper-parameters of ``name`` chosen by ``k``-fold CV over the tracks ``train`` only.
 
-    Each grid entry is fitted on k-1 folds' tracks (all their segments for a per-segment view) and scored by
-    track accuracy (segments' probabilities averaged) on the held-out fold, pooled over the ``k`` folds.
-    Returns ``(best params, {repr(params): CV accuracy})``; ties go to the earlier entry (the default first).
+    The folds are :func:`inner_folds` (``inner_cv``: ``blocked`` or ``stratified``). Each grid entry is
+    fitted on k-1 folds' tracks (all their segments for a per-segment view) and scored by track accuracy
+    (segments' probabilities averaged) on the held-out fold, pooled over the ``k`` folds.
+    Returns ``(best params, {repr(params): CV accuracy}, out-of-fold probabilities)``: the last, shape
+    ``(len(train), 10)`` in the order of ``train``, are the chosen entry's held-out probabilities (what
+    calibration is fitted on). Ties go to the earlier entry (the default first).
     """
-    from musicgenre.datasets.kfold import stratified_kfold
-
     train = np.asarray(train, np.int64)
-    splits = list(stratified_kfold(data.y[train], k=k, seed=seed))
+    splits = inner_folds(data, train, k=k, seed=seed, inner_cv=inner_cv)
     scores: dict[str, float] = {}
-    best: tuple[float, dict] | None = None
+    best: tuple[float, dict, np.ndarray] | None = None
     for params in model_grid(name):
         correct = 0
+        oof = np.zeros((len(train), len(GENRES)), np.float64)
         for fit_part, held_part in splits:
             model = make_model(name, seed=seed, params=params)
             fit_on(model, data, view, train[fit_part], None)
             proba = track_probabilities(model, view, train[held_part])
+            oof[held_part] = proba
             correct += int((proba.argmax(1) == data.y[train[held_part]]).sum())
         scores[repr(params)] = correct / len(train)
         if best is None or scores[repr(params)] > best[0]:
-            best = (scores[repr(params)], params)
-    return best[1], scores
+            best = (scores[repr(params)], params, oof)
+    return best[1], scores, best[2]
 
 
 def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed: int = 0,
-              keep_models: int = 1, max_epochs: int | None = None, cv: int = 5,
+              keep_models: int = 1, max_epochs: int | None = None, cv: int = 5, inner_cv: str = "blocked",
               progress: Callable[[str], None] | None = None) -> list[FoldResult]:
     """Fit a fresh ``name`` model per fold; keep the fitted models of the first ``keep_models`` folds.
 
     A fold without valid tracks has a model with a grid choose its hyper-parameters by ``cv``-fold CV over
-    the fold's training tracks (:func:`select_by_cv`), then fit them on all of those tracks.
+    the fold's training tracks (:func:`select_by_cv`, folds by ``inner_cv``), then fit them on all of those
+    tracks.
     """
     results = []
     for i, fold in enumerate(folds):
         start = time.perf_counter()
-        selected, scores = None, None
+        selected, scores, oof, used = None, None, None, None
         if not len(fold.valid) and model_grid(name):
-            params, scores = select_by_cv(name, data, view, fold.train, k=cv, seed=seed)
-            selected = scores[repr(params)]
+            params, scores, oof = select_by_cv(name, data, view, fold.train, k=cv, seed=seed, inner_cv=inner_cv)
+            selected, used = scores[repr(params)], inner_cv
             if progress:
-                progress(f"{name} {fold.name}: {cv}-fold CV on {len(fold.train)} training tracks chose {params} "
+                progress(f"{name} {fold.name}: {cv}-fold {inner_cv} CV on {len(fold.train)} training tracks chose {params} "
                          f"(CV accuracy {selected:.3f})")
             model = make_model(name, seed=seed, params=params)
         else:
@@ -119,7 +161,7 @@ def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed
         seconds = time.perf_counter() - start
         result = FoldResult(fold, track_probabilities(model, view, fold.valid),
                             track_probabilities(model, view, fold.test), seconds,
-                            model if i < keep_models else None, selected, scores)
+                            model if i < keep_models else None, selected, scores, oof, used)
         results.append(result)
         if progress:
             acc = float((result.test_proba.argmax(1) == data.y[fold.test]).mean())

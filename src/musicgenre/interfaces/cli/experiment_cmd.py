@@ -34,11 +34,16 @@ def _log(message: str) -> None:
                    "taggram.npz): train the taggram heads, hyper-parameters by CV inside the 443 train clips, "
                    "test once on the 290 (protocol fault-filtered). With --table: the table's ensemble beside them.")
 @click.option("--cv", "cv", type=int, default=5, show_default=True,
-              help="With --taggrams: folds of the stratified CV over the training clips that picks hyper-parameters.")
+              help="With --taggrams: folds of the CV over the training clips that picks hyper-parameters.")
+@click.option("--inner-cv", "inner_cv", type=click.Choice(["blocked", "stratified"]), default="blocked",
+              show_default=True,
+              help="With --taggrams: how that CV cuts the training clips. blocked: each genre's clips sorted by "
+                   "number, cut into contiguous blocks (an artist proxy, like the artist-conditional test); "
+                   "stratified: shuffled, by genre only.")
 @click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
 @click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
 def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, backbone, taggrams, cv,
-            list_models, output) -> None:
+            inner_cv, list_models, output) -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
 
     \b
@@ -58,7 +63,8 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
             click.echo(f"{name:<20} {info.family:<9} {info.inputs:<12} {info.description}")
         return
     if taggrams:
-        return _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_all_model, backbone, output)
+        return _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone,
+                              output)
     if bool(table) == bool(data_path):
         raise click.UsageError("give exactly one of --table CSV, --data FOLDER or --taggrams FOLDER")
     if not output:
@@ -115,7 +121,8 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
         click.echo(note)
 
 
-def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_all_model, backbone, output) -> None:
+def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone,
+                   output) -> None:
     """``--taggrams DIR``: the heads on musicnn's published GTZAN taggrams (protocol fault-filtered-cv)."""
     if data_path or fit_all_model or backbone:
         raise click.UsageError("--taggrams takes no --data, --fit-all or --backbone (--table adds the reference)")
@@ -127,7 +134,7 @@ def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_a
         raise click.UsageError("--cv needs at least 2 folds")
     import torch
 
-    from musicgenre.evaluation.taggram_study import NOTE, PROTOCOL, load_taggram_study, run_taggram_study
+    from musicgenre.evaluation.taggram_study import PROTOCOL, load_taggram_study, note_text, run_taggram_study
     from musicgenre.models import TAGGRAM_HEADS
 
     torch.set_num_threads(1)
@@ -140,8 +147,9 @@ def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_a
         data = load_taggram_study(taggrams)
         _log(f"taggrams: {len(data)} clips, {len(data.views['taggram-frames'].x)} frames of "
              f"{data.views['taggram-frames'].x.shape[1]} tags; views {', '.join(data.views)}")
-        _log(NOTE.format(cv=cv))
-        board = run_taggram_study(data, output, table=table, models=chosen, cv=cv, seed=seed, log=_log)
+        _log(note_text(cv, inner_cv))
+        board = run_taggram_study(data, output, table=table, models=chosen, cv=cv, seed=seed, inner_cv=inner_cv,
+                                  log=_log)
     except (ValueError, OSError) as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
@@ -151,4 +159,4 @@ def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, fit_a
         click.echo(f"  {row['model']:<24} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
                    f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}{selection}  "
                    f"({row['protocol']}, n={int(row['n_test'])})")
-    click.echo(NOTE.format(cv=cv))
+    click.echo(note_text(cv, inner_cv))
