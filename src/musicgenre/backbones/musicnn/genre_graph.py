@@ -62,6 +62,9 @@ GRAPH_STATISTICS = ("mean", "max", "std")
 #: Patches per graph call the engine should use for long tracks (see the module docstring and the memory table).
 RECOMMENDED_BATCH = 10
 OPSET = 17
+#: Front-end filters are padded with zero filters to a multiple of this (onnxruntime's NCHWc layout blocks
+#: channels by 8 with AVX2, 16 with AVX-512, and pools in that layout only for whole blocks).
+CHANNEL_BLOCK = 16
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -210,8 +213,10 @@ class MusicnnGenreGraph(nn.Module):
             with torch.no_grad():
                 sign = torch.where(bn.weight / torch.sqrt(bn.running_var + bn.eps) < 0, -1.0, 1.0)
                 self.register_buffer(f"front_sign{i}", sign.reshape(1, -1, 1).clone())
-                self.register_buffer(f"front_weight{i}", conv.weight * sign.reshape(-1, 1, 1, 1))
-                self.register_buffer(f"front_bias{i}", conv.bias * sign)
+                weight, bias = conv.weight * sign.reshape(-1, 1, 1, 1), conv.bias * sign
+                extra = -len(sign) % CHANNEL_BLOCK  # zero filters up to a multiple of the block, cut after the max
+                self.register_buffer(f"front_weight{i}", F.pad(weight, (0, 0, 0, 0, 0, 0, 0, extra)))
+                self.register_buffer(f"front_bias{i}", F.pad(bias, (0, extra)))
         self.register_buffer("center", torch.tensor(head.center, dtype=torch.float32))
         self.register_buffer("inv_scale", torch.tensor(1.0 / head.scale, dtype=torch.float32))
         self.register_buffer("coef_t", torch.tensor(head.coef.T / head.temperature, dtype=torch.float32).contiguous())
@@ -237,7 +242,11 @@ class MusicnnGenreGraph(nn.Module):
             timbral = i < len(net.timbral)
             source = x_t if timbral else F.pad(x, (0, 0, *_same_pad(conv.kernel_size[0])))
             h = F.conv2d(source, getattr(self, f"front_weight{i}"), getattr(self, f"front_bias{i}"))
-            pooled = F.relu(h.amax(dim=3) * getattr(self, f"front_sign{i}"))  # (B, C, T)
+            # the max over all frequencies as a max pool (not a ReduceMax): onnxruntime's NCHWc layout pass then
+            # pools in its blocked layout and reorders only the pooled (B, C, T, 1) tensor back
+            bands = cfg.n_mels - conv.kernel_size[1] + 1  # static (the tracer would make h.shape[3] a graph value)
+            pooled = F.max_pool2d(h, kernel_size=(1, bands)).flatten(2)[:, : bn.num_features]
+            pooled = F.relu(pooled * getattr(self, f"front_sign{i}"))  # (B, C, T)
             outs.append(_bn(bn, pooled))
         return torch.cat(outs, dim=1)
 
