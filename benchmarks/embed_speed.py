@@ -36,17 +36,12 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from musicgenre.audio import file_hash, find_audio_files, load
+    from clips import distinct_audio_files
+
+    from musicgenre.audio import load
     from musicgenre.backbones.musicnn import load_model, patches_from_signal, run_patches
 
-    files, _ = find_audio_files([args.audio_dir])
-    distinct, seen = [], set()
-    for f in files:
-        key = file_hash(f)
-        if key not in seen:
-            seen.add(key)
-            distinct.append(f)
-    distinct = distinct[: args.limit] if args.limit else distinct
+    distinct = distinct_audio_files(args.audio_dir, args.limit)
     if not distinct:
         raise SystemExit(f"no audio under {args.audio_dir}")
     net = load_model(args.model)

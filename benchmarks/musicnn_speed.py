@@ -59,20 +59,15 @@ def speed(args: argparse.Namespace) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from musicgenre.audio import file_hash, find_audio_files, load
+    from clips import distinct_audio_files
+
+    from musicgenre.audio import load
     from musicgenre.backbones.musicnn import InputConfig, load_model, patches_from_signal, run_patches, to_patches
     from musicgenre.backbones.musicnn.genre_graph import export_onnx, ort_session, run_onnx
     from musicgenre.runtime import keep_freed_memory
 
     keep_freed_memory()
-    files, _ = find_audio_files([args.audio_dir])
-    distinct, seen = [], set()
-    for f in files:
-        key = file_hash(f)
-        if key not in seen:
-            seen.add(key)
-            distinct.append(f)
-    distinct = distinct[: args.limit] if args.limit else distinct
+    distinct = distinct_audio_files(args.audio_dir, args.limit)
     net, head = load_model("msd"), _head()
     tmp = Path(tempfile.mkdtemp(prefix="musicnn-speed-"))
     variants: dict[str, object] = {}
