@@ -87,8 +87,8 @@ def test_head_equals_sklearn_logistic_regression(stats):
     model = _pipeline(LogisticRegression(C=0.1, max_iter=3000)).fit(x, y)
     head = LinearHead.from_sklearn(model, stats, GENRES)
     assert head.coef.shape == (10, 50 * len(stats)) and head.genres == GENRES
-    assert head.feature_names()[:2] == (f"{stats[0]}(rock)", f"{stats[0]}(pop)")
-    assert head.feature_names()[50] == f"{stats[1]}(rock)"
+    assert head.feature_names(MSD_TAGS)[:2] == (f"{stats[0]}(rock)", f"{stats[0]}(pop)")
+    assert head.feature_names(MSD_TAGS)[50] == f"{stats[1]}(rock)"
     probe, _ = _tag_like(np.random.default_rng(5), 50, stats)
     np.testing.assert_allclose(head.predict_proba(probe), model.predict_proba(probe), rtol=0, atol=1e-6)
 
@@ -212,6 +212,9 @@ def test_overlapping_windows_equal_each_window_alone(session, session_std):
             np.testing.assert_allclose(row, alone[0], rtol=0, atol=PROBABILITY_ATOL)
         np.testing.assert_allclose(probabilities, fitted_head(stats).window_proba(taggram, windows),
                                    rtol=0, atol=1e-6)
+        # the head the file carries as JSON (what a torch-free engine reads) gives the graph's numbers too
+        stored = LinearHead.from_json(sess.get_modelmeta().custom_metadata_map["musicgenre.head"])
+        np.testing.assert_allclose(probabilities, stored.window_proba(taggram, windows), rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="at least one patch"):
         window_matrix(3, [[0], []])
 
@@ -232,8 +235,24 @@ def test_model_file_metadata_and_types(tmp_path):
     assert meta["musicgenre.feature_names"].split(",")[:2] == ["mean(rock)", "mean(pop)"]
     assert len(meta["musicgenre.feature_names"].split(",")) == 100
     assert meta["musicgenre.card"] == "x"
+    stored = LinearHead.from_json(meta["musicgenre.head"])
+    for name in ("center", "scale", "coef", "intercept"):
+        np.testing.assert_array_equal(getattr(stored, name), getattr(head, name))
+    assert (stored.statistics, stored.genres, stored.temperature) == (head.statistics, head.genres, head.temperature)
     io = {v.name: v.type.tensor_type for v in [*proto.graph.input, *proto.graph.output]}
     assert set(io) == {"patches", "windows", "probabilities", "taggram"}
     assert all(t.elem_type == onnx.TensorProto.FLOAT for t in io.values())
     assert not any(i.data_type == onnx.TensorProto.DOUBLE for i in proto.graph.initializer)
     assert io["patches"].shape.dim[0].dim_param and io["windows"].shape.dim[0].dim_param
+
+
+def test_the_head_and_session_import_without_torch():
+    """The engine's side of the model (head, session, windows) needs numpy and onnxruntime only."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import musicgenre.inference.tag_head as t; "
+            "print('TORCH', 'torch' in sys.modules, t.LinearHead.__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "TORCH False LinearHead" in result.stdout, result.stdout

@@ -38,7 +38,8 @@ matrix works; only the ``taggram`` output is kept), then apply :meth:`LinearHead
 window's rows of the concatenated taggram. The head is tiny (a 100 x 10 matrix product), so this costs
 nothing, it keeps memory bounded by the batch, not the track, and it gives the same numbers as the graph's own
 ``probabilities`` output (equal within 1e-6 in the tests). The in-graph head (``windows`` input) serves a
-30 s clip in one call and makes the ONNX file self-contained for other callers.
+30 s clip in one call and makes the ONNX file self-contained for other callers. The head, its JSON in the
+file's ``musicgenre.head`` and the onnxruntime session live in :mod:`musicgenre.inference.tag_head` (no torch).
 
 Measured (``benchmarks/musicnn_speed.py --memory``, ORT_ENABLE_ALL, 1 thread, fresh process): growth of peak RSS
 for one call on n = 10 / 28 / 100 patches: 143 / 381 / 1817 MB with onnxruntime's CPU arena (default), 51 / 235 /
@@ -52,145 +53,23 @@ export); at hop 61 4968 ms vs 1343 ms; decode + resample 18 ms, log-mel 23 ms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Mapping
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
-from musicgenre.features.taggram_stats import STATISTICS, statistic_names
+from musicgenre.inference.tag_head import (  # noqa: F401  (re-exported: the graph's head and session)
+    GRAPH_STATISTICS, RECIPE, RECOMMENDED_BATCH, LinearHead, ort_session, run_onnx, window_matrix,
+)
 
-RECIPE = "musicnn-msd-logmel"
-#: Statistics the graph can compute per window (the taggram study's others, quantiles, are not graph ops here).
-GRAPH_STATISTICS = ("mean", "max", "std")
-#: Patches per graph call the engine should use for long tracks (see the module docstring and the memory table).
-RECOMMENDED_BATCH = 10
 OPSET = 17
 #: Front-end filters are padded with zero filters to a multiple of this (onnxruntime's NCHWc layout blocks
 #: channels by 8 with AVX2, 16 with AVX-512, and pools in that layout only for whole blocks).
 CHANNEL_BLOCK = 16
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-@dataclass(frozen=True)
-class LinearHead:
-    """A linear genre head on clip statistics of the 50 MSD tag probabilities.
-
-    ``statistics`` in column order (each of :data:`GRAPH_STATISTICS`), ``center``/``scale`` ``(d,)`` the
-    standardization, ``coef`` ``(k, d)``, ``intercept`` ``(k,)``, ``genres`` the ``k`` class names in output
-    order; ``d = 50 * len(statistics)``, columns as :func:`~musicgenre.features.taggram_stats.clip_statistics`.
-    """
-
-    statistics: tuple[str, ...]
-    center: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: np.ndarray
-    genres: tuple[str, ...]
-    temperature: float = 1.0
-    n_tags: int = field(default=len(MSD_TAGS))
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "statistics", tuple(self.statistics))
-        object.__setattr__(self, "genres", tuple(str(g) for g in self.genres))
-        unknown = [s for s in self.statistics if s not in GRAPH_STATISTICS]
-        if unknown or not self.statistics:
-            raise ValueError(f"statistics must be among {', '.join(GRAPH_STATISTICS)}, got {self.statistics}")
-        d, k = self.n_tags * len(self.statistics), len(self.genres)
-        for name, shape in (("center", (d,)), ("scale", (d,)), ("coef", (k, d)), ("intercept", (k,))):
-            value = np.asarray(getattr(self, name), dtype=np.float64)
-            if value.shape != shape:
-                raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-
-    @property
-    def n_features(self) -> int:
-        return self.n_tags * len(self.statistics)
-
-    def feature_names(self, tags: Sequence[str] = MSD_TAGS) -> tuple[str, ...]:
-        """``"mean(rock)"``, ... in column order (:func:`~musicgenre.features.taggram_stats.statistic_names`)."""
-        return statistic_names(tags, self.statistics)
-
-    def decision(self, stats: np.ndarray) -> np.ndarray:
-        """Logits before the temperature, ``(w, d)`` -> ``(w, k)`` (float64)."""
-        x = np.asarray(stats, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise ValueError(f"expected statistics (windows, {self.n_features}), got {x.shape}")
-        return ((x - self.center) / self.scale) @ self.coef.T + self.intercept
-
-    def predict_proba(self, stats: np.ndarray) -> np.ndarray:
-        """Genre probabilities ``(w, k)`` of clip statistics ``(w, d)``."""
-        return _softmax(self.decision(stats) / self.temperature)
-
-    def window_statistics(self, taggram: np.ndarray) -> np.ndarray:
-        """The head's statistics ``(d,)`` of one window's tags ``(patches, 50)``, with the study's functions."""
-        frames = np.asarray(taggram, dtype=np.float64)
-        return np.concatenate([STATISTICS[s](frames) for s in self.statistics])
-
-    def window_proba(self, taggram: np.ndarray, windows: Sequence[Sequence[int] | slice] | None = None) -> np.ndarray:
-        """Probabilities ``(w, k)`` of windows of a taggram ``(n, 50)``: ``windows`` lists each window's patch
-        indices (or slices); ``None`` is one window over all patches. What the graph's ``probabilities`` give."""
-        taggram = np.asarray(taggram)
-        windows = [slice(None)] if windows is None else windows
-        stats = np.stack([self.window_statistics(taggram[w]) for w in windows])
-        return self.predict_proba(stats)
-
-    @classmethod
-    def from_sklearn(cls, model: Any, statistics: Sequence[str], genres: Sequence[str] | None = None,
-                     temperature: float = 1.0) -> "LinearHead":
-        """From a fitted ``StandardScaler -> LogisticRegression | RidgeClassifier`` pipeline (or the bare
-        estimator, or an object holding one as ``pipeline_``).
-
-        Logistic regression: multinomial (sklearn's multi-class default), so ``predict_proba`` is the softmax of
-        ``decision_function``; a binary one (one row of ``coef_``) becomes two rows ``-s/2, s/2`` whose softmax is
-        its sigmoid. Ridge: the softmax of its decision values (as ``models.taggram_heads.SoftmaxRidge``).
-        ``genres``: the names of ``estimator.classes_`` in that order (default: ``classes_`` themselves).
-        """
-        from sklearn.linear_model import LogisticRegression, RidgeClassifier
-        from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        model = getattr(model, "pipeline_", model)
-        steps = [step for _, step in model.steps] if isinstance(model, Pipeline) else [model]
-        steps = [s for s in steps if s is not None and s != "passthrough"]
-        *scalers, estimator = steps
-        d = len(MSD_TAGS) * len(statistics)
-        center, scale = np.zeros(d), np.ones(d)
-        if len(scalers) > 1 or (scalers and not isinstance(scalers[0], StandardScaler)):
-            raise ValueError(f"expected at most one StandardScaler before the estimator, got {scalers}")
-        if scalers:
-            s = scalers[0]
-            if getattr(s, "mean_", None) is not None:
-                center = np.asarray(s.mean_, np.float64)
-            if getattr(s, "scale_", None) is not None:
-                scale = np.asarray(s.scale_, np.float64)
-        if isinstance(estimator, LogisticRegression):
-            if getattr(estimator, "multi_class", "auto") == "ovr":
-                raise ValueError("one-vs-rest logistic regression is not a softmax head; fit it multinomial")
-        elif not isinstance(estimator, RidgeClassifier):
-            raise ValueError(f"expected LogisticRegression or RidgeClassifier, got {type(estimator).__name__}")
-        coef = np.asarray(estimator.coef_, np.float64)
-        intercept = np.broadcast_to(np.asarray(estimator.intercept_, np.float64), (coef.shape[0],))
-        if coef.shape[0] == 1:  # binary: one score s; softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)]
-            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
-        classes = [str(c) for c in estimator.classes_]
-        names = classes if genres is None else [str(g) for g in genres]
-        if len(names) != len(classes):
-            raise ValueError(f"{len(names)} genre names for {len(classes)} classes")
-        return cls(tuple(statistics), center, scale, coef, intercept, tuple(names), float(temperature))
 
 
 def _bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -296,7 +175,8 @@ def metadata(head: LinearHead, name: str, cfg: InputConfig = InputConfig(),
     meta = {
         "musicgenre.name": name,
         "musicgenre.recipe": RECIPE,
-        "musicgenre.feature_names": ",".join(head.feature_names()),
+        "musicgenre.feature_names": ",".join(head.feature_names(MSD_TAGS)),
+        "musicgenre.head": head.to_json(),
         "musicgenre.genres": ",".join(head.genres),
         "musicgenre.sample_rate": str(int(cfg.sample_rate)),
         "musicgenre.clip_seconds": "30",
@@ -347,45 +227,6 @@ def export_onnx(path: str | Path, head: LinearHead, name: str, extra: Mapping[st
     proto = to_onnx(head, name, cfg=cfg, extra=extra, fast_frontend=fast_frontend)
     path.write_bytes(proto.SerializeToString())
     return path
-
-
-def ort_session(path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all",
-                optimized_path: str | Path | None = None):
-    """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
-    ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
-    import onnxruntime as ort
-
-    levels = {"none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-              "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
-    options = ort.SessionOptions()
-    options.graph_optimization_level = levels[level]
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    if optimized_path is not None:
-        options.optimized_model_filepath = str(optimized_path)
-    source = str(path_or_bytes) if isinstance(path_or_bytes, (str, Path)) else path_or_bytes
-    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-
-
-def run_onnx(session, patches: np.ndarray, windows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(probabilities (w, k), taggram (n, 50))`` from a session; ``windows`` defaults to one over all patches."""
-    patches = np.ascontiguousarray(patches, dtype=np.float32)
-    if windows is None:
-        windows = np.ones((1, patches.shape[0]), np.float32)
-    probabilities, taggram = session.run(["probabilities", "taggram"],
-                                         {"patches": patches, "windows": np.asarray(windows, np.float32)})
-    return probabilities, taggram
-
-
-def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
-    """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
-    out = np.zeros((len(windows), n_patches), np.float32)
-    for i, w in enumerate(windows):
-        out[i, w] = 1.0
-    if (out.sum(axis=1) == 0).any():
-        raise ValueError("every window needs at least one patch")
-    return out
 
 
 __all__ = ["GRAPH_STATISTICS", "LinearHead", "MusicnnGenreGraph", "RECIPE", "RECOMMENDED_BATCH", "export_onnx",
