@@ -247,11 +247,14 @@ def test_model_file_metadata_and_types(tmp_path):
 
 
 def test_the_head_and_session_import_without_torch():
-    """The engine's side of the model (head, session, windows) needs numpy and onnxruntime only."""
+    """The engine's side of the model (log-mel patches, head, session, windows) needs no torch."""
     import subprocess
     import sys
 
-    code = ("import sys; import musicgenre.inference.tag_head as t; "
+    code = ("import sys; import numpy as np; import musicgenre.inference.tag_head as t; "
+            "from musicgenre.backbones.musicnn import InputConfig, patches_from_signal; "
+            "p = patches_from_signal(np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32)); "
+            "assert p.shape == (1, 187, 96), p.shape; "
             "print('TORCH', 'torch' in sys.modules, t.LinearHead.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

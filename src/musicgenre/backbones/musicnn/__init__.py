@@ -9,16 +9,34 @@ No TensorFlow needed: the weights were converted from the ``musicnn==0.1.0`` whe
 ``weights/NOTICE.md``) by :mod:`~musicgenre.backbones.musicnn.convert`.
 """
 
-from musicgenre.backbones.musicnn.config import (
-    MSD_TAGS, MTT_TAGS, PUBLISHED_GTZAN_INPUT, InputConfig, MusicnnConfig, model_config,
-)
-from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_dataset, embed_files
-from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze, load_model, run_patches
-from musicgenre.backbones.musicnn.model import Musicnn
-from musicgenre.backbones.musicnn.preprocess import log_mel, patches_from_signal, to_patches
-from musicgenre.backbones.musicnn.resample import kaiser_best
+from __future__ import annotations
 
-__all__ = [
-    "EmbedConfig", "LAYERS", "MSD_TAGS", "embed_dataset", "embed_files", "MTT_TAGS", "InputConfig", "Musicnn", "MusicnnConfig", "MusicnnResult", "PUBLISHED_GTZAN_INPUT",
-    "analyze", "kaiser_best", "load_model", "log_mel", "model_config", "patches_from_signal", "run_patches", "to_patches",
-]
+import importlib
+
+#: Public name -> the submodule that defines it. Imported on first use (PEP 562), so the input pipeline
+#: (``config``, ``preprocess``, ``resample``: numpy and librosa) loads without torch, which only the
+#: network (``model``, ``extract``, ``embed``) needs.
+_EXPORTS = {
+    "MSD_TAGS": "config", "MTT_TAGS": "config", "PUBLISHED_GTZAN_INPUT": "config", "InputConfig": "config",
+    "MusicnnConfig": "config", "model_config": "config",
+    "EmbedConfig": "embed", "embed_dataset": "embed", "embed_files": "embed",
+    "LAYERS": "extract", "MusicnnResult": "extract", "analyze": "extract", "load_model": "extract",
+    "run_patches": "extract",
+    "Musicnn": "model",
+    "log_mel": "preprocess", "patches_from_signal": "preprocess", "to_patches": "preprocess",
+    "kaiser_best": "resample",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
