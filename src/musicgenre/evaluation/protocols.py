@@ -7,8 +7,8 @@ the segments of one track can never sit on two sides of a split.
   train 443 / valid 197 / test 290; the 70 faulty clips are not used.
 * ``fault-filtered-cv``: the same train and test clips without the valid ones (data that lacks them, such as
   musicnn's published GTZAN taggrams): the fold's valid part is empty and models choose their
-  hyper-parameters by stratified k-fold CV over the 443 training clips instead
-  (:func:`musicgenre.evaluation.runner.select_by_cv`).
+  hyper-parameters by k-fold CV over the 443 training clips instead (blocked by clip number by default, or
+  stratified: :func:`musicgenre.evaluation.runner.select_by_cv`).
 * ``kfold``: stratified k folds (default 10) over every track; within each training fold a
   stratified ``valid_fraction`` is held out for early stopping and selection.
 * ``holdout``: the seed study's kind of split: one random 70 / 15 / 15 permutation of all tracks

@@ -49,10 +49,6 @@ NOTE = ("Protocol fault-filtered-cv: musicnn's published GTZAN taggrams hold the
         "{cv}-fold {inner} CV inside the 443 training clips only (folds over clips; frames of a clip never on "
         "two sides) and was then fitted on all 443; the 290 test clips were scored once.")
 
-INNER_TEXT = {
-    "blocked": "blocked",
-    "stratified": "stratified",
-}
 INNER_DESCRIPTION = {
     "blocked": ("blocked: each genre's training clips sorted by clip number and cut into k contiguous blocks, fold "
                 "i = block i of every genre. GTZAN's clips of one artist mostly sit in consecutive numbers within "
@@ -65,7 +61,7 @@ INNER_DESCRIPTION = {
 
 def note_text(cv: int, inner_cv: str) -> str:
     """The bold note at the top of leaderboard.md (and the CLI's last line)."""
-    return NOTE.format(cv=cv, inner=INNER_TEXT[inner_cv])
+    return NOTE.format(cv=cv, inner=inner_cv)
 
 
 def _tag_names(n_tags: int) -> tuple[str, ...]:
@@ -92,14 +88,25 @@ def load_taggram_study(folder: str | Path) -> StudyData:
     return StudyData(str(folder), "taggram", tg.clip_ids, tg.y, views)
 
 
+def _part_proba(folder: Path, clips: Sequence[str], part: str) -> np.ndarray | None:
+    """Probabilities ``(len(clips), 10)`` of one part (``test``, ``oof``) of a model folder's predictions.csv, in
+    the order of ``clips``; None when any clip has none."""
+    table = pd.read_csv(folder / "predictions.csv")
+    table = table[table["part"] == part].set_index("clip_id")
+    if any(c not in table.index for c in clips):
+        return None
+    return table.loc[list(clips), PROBA_COLUMNS].to_numpy(np.float64)
+
+
 def _test_proba(folder: Path, clips: Sequence[str]) -> np.ndarray:
     """Test probabilities ``(len(clips), 10)`` from a model folder's predictions.csv, in the order of ``clips``."""
-    table = pd.read_csv(folder / "predictions.csv")
-    table = table[table["part"] == "test"].set_index("clip_id")
-    missing = [c for c in clips if c not in table.index]
-    if missing:
+    proba = _part_proba(folder, clips, "test")
+    if proba is None:
+        table = pd.read_csv(folder / "predictions.csv")
+        have = set(table.loc[table["part"] == "test", "clip_id"])
+        missing = [c for c in clips if c not in have]
         raise ValueError(f"{folder}: no test prediction for {len(missing)} clips (e.g. {missing[0]})")
-    return table.loc[list(clips), PROBA_COLUMNS].to_numpy(np.float64)
+    return proba
 
 
 def _write_scored(folder: Path, clips: Sequence[str], y: np.ndarray, proba: np.ndarray, seed: int) -> dict:
@@ -134,15 +141,6 @@ def fusion_verdict(fusion: dict, singles: Sequence[dict]) -> tuple[bool, str]:
                if beats else "It does NOT beat the better single model by more than its interval's half-width, "
                              "so the fusion is not worth its second input on this evidence."))
     return beats, text
-
-
-def _oof_proba(folder: Path, clips: Sequence[str]) -> np.ndarray | None:
-    """Out-of-fold probabilities of the training clips (inner CV) from predictions.csv; None when absent."""
-    table = pd.read_csv(folder / "predictions.csv")
-    table = table[table["part"] == "oof"].set_index("clip_id")
-    if table.empty or any(c not in table.index for c in clips):
-        return None
-    return table.loc[list(clips), PROBA_COLUMNS].to_numpy(np.float64)
 
 
 def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray,
@@ -180,11 +178,13 @@ def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected:
              "| model | T | test NLL before → after | test ECE % before → after | out-of-fold NLL before → after |",
              "|---|---|---|---|---|"]
     figures: dict = {}
+    read: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # model -> (out-of-fold, test) probabilities
     for r in rows:
-        oof = _oof_proba(out / r["model"], clips_train)
+        oof = _part_proba(out / r["model"], clips_train, "oof")
         if oof is None:
             continue
         test = _test_proba(out / r["model"], clips_test)
+        read[r["model"]] = oof, test
         c = calibrate(oof, y_train, test, y_test)
         figures[r["model"]] = c
         lines.append(f"| `{r['model']}` | {c['temperature']:.2f} | {c['test_nll_before']:.3f} → "
@@ -196,8 +196,8 @@ def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected:
     name = selected["model"]
     c = figures[name]
     t = c["temperature"]
-    oof = apply_temperature(_oof_proba(out / name, clips_train), t)
-    test_before = _test_proba(out / name, clips_test)
+    oof_before, test_before = read[name]
+    oof = apply_temperature(oof_before, t)
     test_after = apply_temperature(test_before, t)
     threshold, how = uncertainty_threshold(oof, y_train)
     conf = test_after.max(1)
@@ -320,10 +320,10 @@ def run_taggram_study(data: StudyData, out: str | Path, *, table: str | Path | N
                        "optimistic." if inner_cv == "blocked" else
                        "CV accuracy is optimistic, and a ranking by it need not hold on the test clips.")
                     + " Each head's hyper-parameters came from CV alone."]
-        for model, why in ((best["model"], "the head with the best CV accuracy: the selection rule"),
-                           (top["model"], "the highest test accuracy, read off the test clips after the fact")):
-            if model == best["model"] and why.startswith("the highest"):
-                continue
+        shown = [(best["model"], "the head with the best CV accuracy: the selection rule")]
+        if top["model"] != best["model"]:
+            shown.append((top["model"], "the highest test accuracy, read off the test clips after the fact"))
+        for model, why in shown:
             genres = pd.read_csv(out / model / "per_genre.csv")
             section += ["", f"## Per genre: `{model}` ({why}), {len(clips)} test clips", "",
                         "| genre | n | correct | accuracy % | 95 % CI |", "|---|---|---|---|---|"]

@@ -6,7 +6,8 @@ probabilities in [0, 1]). Each head names the study view it reads: per-clip stat
 :mod:`musicgenre.features.taggram_stats`) or the frames themselves (``taggram-frames``: fitted on every 3 s
 frame of the training clips, a clip's vote is the mean of its frames' probabilities, as musicnn's author scored
 GTZAN). Hyper-parameters come from each grid (first entry: the default), chosen by the experiment's protocol:
-on GTZAN's taggrams by stratified k-fold CV over the training clips.
+on GTZAN's taggrams by k-fold CV over the training clips (``evaluation.runner.select_by_cv``: blocked by clip
+number by default, or stratified).
 """
 
 from __future__ import annotations

@@ -49,8 +49,10 @@ class InputConfig:
     resampler: str = "soxr"
 
     def __post_init__(self) -> None:
-        if self.resampler not in ("soxr", "kaiser_best"):
-            raise ValueError(f"unknown resampler {self.resampler!r}: choose soxr or kaiser_best")
+        from musicgenre.backbones.musicnn.resample import RESAMPLERS
+
+        if self.resampler not in RESAMPLERS:
+            raise ValueError(f"unknown resampler {self.resampler!r}: choose {' or '.join(RESAMPLERS)}")
 
     @property
     def patch_seconds(self) -> float:
