@@ -33,7 +33,7 @@ def main() -> None:
     by_clip = {clip_id(f.name): f for f in files}  # one file per distinct clip
     if not by_clip:
         sys.exit(f"no clips under {SHARED_AUDIO}")
-    model = load_model()
+    model = load_model("features")  # a feature model: scores one feature vector per signal
     sr, target = model.sample_rate, int(model.clip_seconds * model.sample_rate)
     tally: dict[tuple[float, str], list[int]] = {}
     for clip, path in sorted(by_clip.items()):

@@ -94,7 +94,8 @@ def test_unreadable_file_names_the_file(rms_model, tmp_path):
 def test_to_dict_is_plain_and_complete(rms_model):
     p = classify(steps([0.1, 0.2, 0.4]), SR, timeline=True, model=rms_model)
     d = p.to_dict()
-    assert set(d) == {"file", "duration_s", "genre", "probability", "probabilities", "windows", "timeline"}
+    assert set(d) == {"file", "duration_s", "genre", "probability", "probabilities", "uncertain", "windows", "timeline"}
+    assert d["uncertain"] is None  # this model names no threshold
     assert d["probability"] == pytest.approx(p.probabilities[p.genre], abs=1e-6)
     assert list(d["probabilities"]) == list(GENRES) and len(d["timeline"]) == 2
     assert set(d["timeline"][0]) == {"start_s", "end_s", "genre", "probabilities"}
@@ -105,8 +106,8 @@ def test_to_dict_is_plain_and_complete(rms_model):
 # --- the shipped model on real clips ------------------------------------------------------------------
 
 def test_real_clip_matches_the_table_row(shared_audio, feature_table):
-    """Our decode + fast features + model give what the model gives on the public table's row of the clip."""
-    model = load_model()
+    """Our decode + fast features + the features model give what it gives on the public table's row of the clip."""
+    model = load_model("features")
     table = pd.read_csv(feature_table)
     table["id"] = table["filename"].map(clip_id)
     for name in ("blues/blues.00000.wav", "classical/classical.00001.wav", "reggae/reggae.00015.au"):

@@ -1,4 +1,6 @@
-"""load_model(): the shipped model follows the Model file contract; broken model files get one clear line."""
+"""load_model(): the shipped feature model follows the Model file contract; broken model files get one clear line.
+
+(The default musicnn model: ``test_tag_model.py``.)"""
 
 from __future__ import annotations
 
@@ -9,38 +11,40 @@ import pytest
 
 from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS
 from musicgenre.genres import GENRES
-from musicgenre.inference import DEFAULT_MODEL_PATH, ModelError, load_model
+from musicgenre.inference import SHIPPED_MODELS, ModelError, load_model
+
+FEATURES_PATH = SHIPPED_MODELS["features"]
 
 
-def test_default_model_follows_the_contract():
-    model = load_model()
-    assert model.path == str(DEFAULT_MODEL_PATH)
+def test_features_model_follows_the_contract():
+    model = load_model("features")
+    assert model.path == str(FEATURES_PATH)
     assert model.recipe.name == "kaggle30" and model.feature_names == KAGGLE30_COLUMNS
     assert model.genres == GENRES and model.sample_rate == 22050 and model.clip_seconds == 30.0
-    graph = onnx.load(DEFAULT_MODEL_PATH).graph  # an ONNX protobuf, not a pickle
+    graph = onnx.load(FEATURES_PATH).graph  # an ONNX protobuf, not a pickle
     assert [i.name for i in graph.input] == ["features"] and [o.name for o in graph.output] == ["probabilities"]
-    assert DEFAULT_MODEL_PATH.stat().st_size < 5_000_000
-    assert DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").is_file()
+    assert FEATURES_PATH.stat().st_size < 5_000_000
+    assert FEATURES_PATH.with_name("MODEL_CARD.md").is_file()
 
 
-def test_default_model_on_the_real_table(feature_table):
+def test_features_model_on_the_real_table(feature_table):
     """On its own training table the shipped model's probabilities are valid and its accuracy is what the card says."""
     table = pd.read_csv(feature_table)
-    model = load_model()
+    model = load_model("features")
     p = model.predict_proba(table[list(KAGGLE30_COLUMNS)].to_numpy(np.float32))
     assert p.shape == (1000, 10) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5) and (p >= 0).all()
     accuracy = float(np.mean(np.array(GENRES)[p.argmax(axis=1)] == table["label"].to_numpy()))
-    card = DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").read_text()
+    card = FEATURES_PATH.with_name("MODEL_CARD.md").read_text()
     assert f"{accuracy:.3f}" in card  # the training-set accuracy printed on the card is this model's
 
 
-def test_default_model_card_describes_this_file():
+def test_features_model_card_describes_this_file():
     """The card's figures belong to the shipped bytes, and the Markdown card prints them."""
     import hashlib
 
-    facts = load_model().card()
-    assert facts["sha256"] == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
-    markdown = DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").read_text()
+    facts = load_model("features").card()
+    assert facts["sha256"] == hashlib.sha256(FEATURES_PATH.read_bytes()).hexdigest()
+    markdown = FEATURES_PATH.with_name("MODEL_CARD.md").read_text()
     for protocol, n_test in (("fault_filtered", 290), ("kfold10", 1000)):
         row = facts[protocol]
         assert row["n_test"] == n_test and row["ci_low"] <= row["accuracy"] <= row["ci_high"]

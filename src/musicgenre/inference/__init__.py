@@ -4,11 +4,14 @@ Light on imports: numpy, librosa-based features and onnxruntime; never torch or 
 """
 
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
-from musicgenre.inference.model import DEFAULT_MODEL_PATH, GenreModel, ModelError, load_model
+from musicgenre.inference.model import (
+    DEFAULT_MODEL, DEFAULT_MODEL_PATH, SHIPPED_MODELS, FeatureModel, GenreModel, ModelError, load_model,
+)
 from musicgenre.inference.prediction import Prediction, WindowPrediction
 from musicgenre.inference.windows import Window, WindowConfig, plan_windows
 
 __all__ = [
-    "DEFAULT_HOP_S", "DEFAULT_MODEL_PATH", "GenreModel", "ModelError", "Prediction", "Window", "WindowConfig",
+    "DEFAULT_HOP_S", "DEFAULT_MODEL", "DEFAULT_MODEL_PATH", "FeatureModel", "GenreModel", "ModelError", "Prediction",
+    "SHIPPED_MODELS", "Window", "WindowConfig",
     "WindowPrediction", "classify", "load_model", "plan_windows",
 ]

@@ -1,7 +1,8 @@
 """Classify one track of any length: cut into windows, score each, average the probabilities.
 
-Each window is decoded on its own (``musicgenre.audio.load(path, offset=, duration=)``), so a long
-file never sits in memory whole: memory is bounded by one window plus the feature rows.
+How the windows are read and scored is the model's (``score_windows``): a feature model decodes each window on
+its own (``musicgenre.audio.load(path, offset=, duration=)``, memory bounded by one window); the musicnn model
+decodes the track once and computes its tags once for all windows.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from musicgenre import audio
 from musicgenre.audio import AudioError
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction, WindowPrediction, probabilities_by_genre
-from musicgenre.inference.windows import Window, WindowConfig, plan_windows
+from musicgenre.inference.windows import MIN_SECONDS, Window, WindowConfig, plan_windows
 
 #: Default distance between window starts (s); windows are the model's clip length.
 DEFAULT_HOP_S = 15.0
-
-#: Shorter inputs are refused: too few frames for stable statistics (s).
-MIN_SECONDS = 1.0
 
 _default_model: GenreModel | None = None
 
@@ -61,22 +59,11 @@ def classify(
         reader, duration_s = _file_reader(Path(path_or_array), model.sample_rate)
     if duration_s < MIN_SECONDS:
         raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
-    windows = plan_windows(duration_s, config)
-    scored: list[Window] = []
-    rows: list[np.ndarray] = []
-    for window in windows:
-        y = reader(window, window is windows[-1])
-        if y.size < MIN_SECONDS * model.sample_rate or audio.is_silent(y):
-            continue
-        rows.append(model.features(y))
-        scored.append(window)
-    if not rows:
+    scored, probabilities = model.score_windows(name, reader, plan_windows(duration_s, config))  # (w, n_genres)
+    if not scored:
         raise AudioError(name, "silent: no window rises above -70 dBFS, nothing to classify")
-    features = np.stack(rows)
-    if not np.all(np.isfinite(features)):
-        raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
-    probabilities = model.predict_proba(features)  # (n_windows, n_genres)
     track = average_probabilities(probabilities)
+    threshold = model.uncertain_below
     return Prediction(
         file=None if isinstance(path_or_array, np.ndarray) else name,
         duration_s=float(duration_s),
@@ -87,6 +74,7 @@ def classify(
             for w, p in zip(scored, probabilities)
         ] if timeline else [],
         windows=len(scored),
+        uncertain=None if threshold is None else bool(track.max() < threshold),
     )
 
 

@@ -1,18 +1,42 @@
-"""The genre model: an ONNX file (contract in DEVELOPING.md, "Model file") run with onnxruntime."""
+"""The genre models: ONNX files (contract in DEVELOPING.md, "Model file") run with onnxruntime.
+
+Two kinds, told apart by the file's ``musicgenre.recipe``:
+
+- :class:`FeatureModel`: a feature vector per window (a recipe such as ``kaggle30``) -> probabilities; each
+  window is decoded and analysed on its own.
+- :class:`~musicgenre.inference.tag_model.TagModel` (recipe ``musicnn-msd-logmel``): the track's log-mel
+  patches -> musicnn tags -> a head on each window's tag statistics; the track is analysed once and every
+  window reads its patches' tags.
+
+Both score a track's windows with ``score_windows`` (what :func:`~musicgenre.inference.classify` calls).
+Two models ship in the package (:data:`SHIPPED_MODELS`): ``musicnn`` (the default) and ``features``.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from musicgenre import audio
+from musicgenre.audio import AudioError
 from musicgenre.genres import GENRES
 from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
+from musicgenre.inference.windows import MIN_SECONDS, Window
 
-#: The model that ships inside the package.
-DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model") / "model.onnx"
+_SHIPPED = Path(__file__).with_name("shipped_models")
+#: Models inside the package, by the name ``--model`` accepts.
+SHIPPED_MODELS: dict[str, Path] = {"musicnn": _SHIPPED / "musicnn" / "model.onnx",
+                                   "features": _SHIPPED / "features" / "model.onnx"}
+DEFAULT_MODEL = "musicnn"
+#: The model used when none is given.
+DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
+
+#: ``read(window, last) -> mono float32 signal`` of one window at the model's rate (``last``: read to the end).
+WindowReader = Callable[[Window, bool], np.ndarray]
 
 _REQUIRED_METADATA = ("musicgenre.recipe", "musicgenre.feature_names", "musicgenre.genres",
                       "musicgenre.sample_rate", "musicgenre.clip_seconds")
@@ -28,23 +52,26 @@ class ModelError(ValueError):
 
 @dataclass(frozen=True)
 class GenreModel:
-    """A loaded model: what it expects (recipe, features, rate, clip length) and its onnxruntime session."""
+    """What every loaded model has: its file, genres, rate, window length and onnxruntime session."""
 
     path: str
     name: str
-    recipe: FeatureRecipe
-    feature_names: tuple[str, ...]
     genres: tuple[str, ...]
-    sample_rate: int  # Hz the features are computed at
-    clip_seconds: float  # length of the clips it was trained on (s)
+    sample_rate: int  # Hz the model hears
+    clip_seconds: float  # window length: the clips it was trained on (s)
+    feature_names: tuple[str, ...]  # what the head reads
     session: object = field(repr=False, compare=False)
+    metadata: dict = field(repr=False, compare=False, default_factory=dict)
 
-    def features(self, y: np.ndarray) -> np.ndarray:
-        """Feature vector ``(n_features,)`` float32 of a mono signal ``y`` at :attr:`sample_rate`."""
-        vector = np.asarray(self.recipe.function(y, self.sample_rate), dtype=np.float32).reshape(-1)
-        if vector.size != len(self.feature_names):
-            raise ValueError(f"recipe {self.recipe.name!r} gave {vector.size} features, the model takes {len(self.feature_names)}")
-        return vector
+    @property
+    def recipe_name(self) -> str:
+        return self.metadata.get("musicgenre.recipe", "")
+
+    @property
+    def uncertain_below(self) -> float | None:
+        """Top probability under which a prediction is marked uncertain (from the model file), if it has one."""
+        value = self.metadata.get("musicgenre.uncertain_below")
+        return float(value) if value else None
 
     def card(self) -> dict | None:
         """The model card's figures (``<model>.card.json`` beside the file: protocols, accuracies, limits), if any."""
@@ -54,40 +81,112 @@ class GenreModel:
         except (OSError, ValueError):
             return None
 
+    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
+        """The windows scored (silent ones left out) and their probabilities ``(w, n_genres)``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class FeatureModel(GenreModel):
+    """A model on one feature vector per window, computed by ``recipe`` from that window's signal."""
+
+    recipe: FeatureRecipe | None = None
+
+    @property
+    def recipe_name(self) -> str:
+        return self.recipe.name
+
+    def features(self, y: np.ndarray) -> np.ndarray:
+        """Feature vector ``(n_features,)`` float32 of a mono signal ``y`` at :attr:`sample_rate`."""
+        vector = np.asarray(self.recipe.function(y, self.sample_rate), dtype=np.float32).reshape(-1)
+        if vector.size != len(self.feature_names):
+            raise ValueError(f"recipe {self.recipe.name!r} gave {vector.size} features, the model takes {len(self.feature_names)}")
+        return vector
+
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Probabilities ``(n, n_genres)`` float32 for feature rows ``(n, n_features)``."""
         rows = np.ascontiguousarray(np.atleast_2d(features), dtype=np.float32)
         (probabilities,) = self.session.run(["probabilities"], {"features": rows})
         return np.asarray(probabilities, dtype=np.float32)
 
+    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
+        """Each window decoded and analysed on its own (memory: one window), silent or sub-second ones skipped."""
+        scored: list[Window] = []
+        rows: list[np.ndarray] = []
+        for window in windows:
+            y = read(window, window is windows[-1])
+            if y.size < MIN_SECONDS * self.sample_rate or audio.is_silent(y):
+                continue
+            rows.append(self.features(y))
+            scored.append(window)
+        if not rows:
+            return [], np.zeros((0, len(self.genres)), np.float32)
+        features = np.stack(rows)
+        if not np.all(np.isfinite(features)):
+            raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
+        return scored, self.predict_proba(features)
+
+
+def model_path(model: str | Path | None) -> Path:
+    """The file of ``model``: a shipped model's name (:data:`SHIPPED_MODELS`), a path, or None (the default)."""
+    if model is None:
+        return DEFAULT_MODEL_PATH
+    if isinstance(model, str) and model in SHIPPED_MODELS:
+        return SHIPPED_MODELS[model]
+    return Path(model)
+
 
 def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None = None) -> GenreModel:
-    """Load a model file (default: the one shipped in the package) and check it against the contract.
+    """Load a model (default: the shipped ``musicnn``; or a name of :data:`SHIPPED_MODELS`, or a file) and check
+    it against the contract; returns a :class:`FeatureModel` or a :class:`~musicgenre.inference.tag_model.TagModel`.
 
-    ``recipe`` overrides the feature recipe named in the file (tests, custom pipelines).
+    ``recipe`` overrides the feature recipe named in a feature model's file (tests, custom pipelines).
     Raises :class:`ModelError` naming the file and what is wrong.
     """
     import onnxruntime as ort
 
-    path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    path = model_path(path)
     if not path.is_file():
-        raise ModelError(path, "no such model file" + (" (the package was installed without its default model)" if path == DEFAULT_MODEL_PATH else ""))
+        shipped = path in SHIPPED_MODELS.values()
+        raise ModelError(path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else ""))
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # a few dense layers on 57 numbers: threads cost more than they save
+    options.intra_op_num_threads = 1  # batches run one file per process; threads cost more than they save
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as error:
         raise ModelError(path, f"not a readable ONNX model ({str(error).splitlines()[0][:200]})") from None
-    metadata = session.get_modelmeta().custom_metadata_map
+    metadata = dict(session.get_modelmeta().custom_metadata_map)
     missing = [key for key in _REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ModelError(path, f"metadata lacks {', '.join(missing)} (see DEVELOPING.md, Model file)")
-    feature_names = tuple(name.strip() for name in metadata["musicgenre.feature_names"].split(","))
     genres = tuple(name.strip() for name in metadata["musicgenre.genres"].split(","))
     if genres != GENRES:
         raise ModelError(path, f"genres {genres} differ from musicgenre.GENRES {GENRES}")
+    common = dict(
+        path=str(path),
+        name=metadata.get("musicgenre.name", path.stem),
+        genres=genres,
+        sample_rate=int(float(metadata["musicgenre.sample_rate"])),
+        clip_seconds=float(metadata["musicgenre.clip_seconds"]),
+        feature_names=tuple(name.strip() for name in metadata["musicgenre.feature_names"].split(",")),
+        session=session,
+        metadata=metadata,
+    )
+    from musicgenre.inference.tag_head import RECIPE as TAG_RECIPE
+
+    if metadata["musicgenre.recipe"] == TAG_RECIPE:
+        from musicgenre.inference.tag_model import tag_model
+
+        return tag_model(**common)
+    return _feature_model(recipe, **common)
+
+
+def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
+    """Check a feature model's session and recipe against its metadata."""
+    path, session, metadata = common["path"], common["session"], common["metadata"]
+    feature_names = common["feature_names"]
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
     if "features" not in inputs or "probabilities" not in outputs:
@@ -101,16 +200,7 @@ def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None =
         raise ModelError(path, str(error)) from None
     if recipe.columns is not None and tuple(recipe.columns) != feature_names:
         raise ModelError(path, f"feature names differ from the columns of recipe {recipe.name!r}")
-    sample_rate = int(float(metadata["musicgenre.sample_rate"]))
+    sample_rate = common["sample_rate"]
     if recipe.sample_rate is not None and int(recipe.sample_rate) != sample_rate:
         raise ModelError(path, f"model expects {sample_rate} Hz, recipe {recipe.name!r} computes at {recipe.sample_rate} Hz")
-    return GenreModel(
-        path=str(path),
-        name=metadata.get("musicgenre.name", path.stem),
-        recipe=recipe,
-        feature_names=feature_names,
-        genres=genres,
-        sample_rate=sample_rate,
-        clip_seconds=float(metadata["musicgenre.clip_seconds"]),
-        session=session,
-    )
+    return FeatureModel(**common, recipe=recipe)

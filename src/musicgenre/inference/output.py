@@ -45,7 +45,7 @@ def to_record(result: FileResult, config: OutputConfig) -> dict:
 
 def csv_columns(config: OutputConfig) -> list[str]:
     extra = [c for k in range(2, config.top + 1) for c in (f"genre_{k}", f"probability_{k}")]
-    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "error"]
+    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "uncertain", "error"]
 
 
 class Writer:
@@ -103,13 +103,19 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
     if "_csv_rows" in record:  # rows carried over verbatim by --resume
         return record["_csv_rows"]
     if record["error"] is not None:
-        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), record["error"]]]
+        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), "", record["error"]]]
     rows = []
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
         rows.append([record["file"], "window", window["start_s"], window["end_s"],
-                     *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top), ""])
-    return rows + [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top), ""]]
+                     *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top), "", ""])
+    return rows + [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top),
+                    _flag(record.get("uncertain")), ""]]
+
+
+def _flag(value: bool | None) -> str:
+    """``uncertain`` as a CSV cell: ``true``, ``false``, or empty when the model has no threshold."""
+    return "" if value is None else str(bool(value)).lower()
 
 
 def _top_cells(top: list[dict], k: int) -> list:
@@ -127,7 +133,7 @@ def table_text(record: dict, config: OutputConfig) -> str:
     if record["error"] is not None:
         return f"{shown:<{width}}  ERROR  {record['error']}\n"
     tops = "  ".join(f"{e['genre']:<9} {e['probability']:.2f}" for e in record["top"])
-    lines = [f"{shown:<{width}}  {tops}"]
+    lines = [f"{shown:<{width}}  {tops}" + ("  (uncertain)" if record.get("uncertain") else "")]
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
         cells = "  ".join(f"{g:<9} {p:.2f}" for g, p in top)

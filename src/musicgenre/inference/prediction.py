@@ -29,6 +29,8 @@ class Prediction:
     ``probabilities``: genre -> probability, in the model's genre order, summing to 1.
     ``timeline``: one :class:`WindowPrediction` per scored window when asked for (else empty).
     ``windows``: how many windows were scored (silent windows are left out of the average).
+    ``uncertain``: the top probability is below the model's "uncertain" threshold (its calibrated
+    probabilities say it is more often wrong than right there); None when the model has no threshold.
     """
 
     file: str | None
@@ -37,6 +39,7 @@ class Prediction:
     probabilities: dict[str, float]
     timeline: list[WindowPrediction] = field(default_factory=list)
     windows: int = 1
+    uncertain: bool | None = None
 
     @property
     def probability(self) -> float:
@@ -55,6 +58,7 @@ class Prediction:
             "genre": self.genre,
             "probability": round(self.probability, 6),
             "probabilities": _rounded(self.probabilities),
+            "uncertain": self.uncertain,
             "windows": self.windows,
             "timeline": [w.to_dict() for w in self.timeline],
         }

@@ -9,6 +9,10 @@ import math
 from dataclasses import dataclass
 
 
+#: Shorter inputs (and windows) are not classified: too few frames for stable statistics (s).
+MIN_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class WindowConfig:
     """How a track is cut.

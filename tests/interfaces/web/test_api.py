@@ -68,7 +68,8 @@ def test_real_clip_matches_classify(client, shared_audio: Path, upload_dir):
     assert [t["genre"] for t in body["top"]] == [g for g, _ in expected.top(4)]
     assert len(body["timeline"]) == len(expected.timeline) == body["windows"]
     assert body["spectrogram"] is None  # only when asked
-    assert body["model"]["sample_rate"] == 22050 and body["model"]["clip_seconds"] == 30.0
+    assert body["model"]["sample_rate"] == 16000 and body["model"]["clip_seconds"] == 30.0
+    assert body["uncertain"] is expected.uncertain and isinstance(body["uncertain"], bool)
     assert str(upload_dir) not in response.text
 
 
@@ -346,12 +347,13 @@ def test_genres(client):
 def test_model_card(client):
     card = client.get("/api/model").json()
     assert card["genres"] == list(GENRES)
-    assert card["recipe"] == "kaggle30" and card["n_features"] == len(card["feature_names"]) == 57
-    assert card["sample_rate"] == 22050 and card["clip_seconds"] == 30.0
+    assert card["recipe"] == "musicnn-msd-logmel" and card["n_features"] == len(card["feature_names"]) == 150
+    assert card["sample_rate"] == 16000 and card["clip_seconds"] == 30.0
     assert "/" not in card["file"]  # the file name, not the server's path
-    assert card["metadata"]["recipe"] == "kaggle30"
-    facts = card["card"]  # the shipped model's card: its protocol accuracies with intervals
-    assert facts["fault_filtered"]["n_test"] == 290 and 0 < facts["fault_filtered"]["ci_low"] < facts["kfold10"]["accuracy"]
+    assert card["metadata"]["recipe"] == "musicnn-msd-logmel" and "head" not in card["metadata"]  # no 40 kB JSON
+    assert 0 < card["uncertain_below"] < 1 and card["uncertain_below"] == float(card["metadata"]["uncertain_below"])
+    row = card["card"]["fault_filtered"]  # the shipped model's card: its test accuracy with its interval
+    assert row["n_test"] == 290 and 0 < row["ci_low"] < row["accuracy"] < row["ci_high"] < 1
 
 
 def test_healthz_and_limits(client):

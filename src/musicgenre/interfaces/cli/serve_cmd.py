@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from pathlib import Path
 
 import click
 
@@ -24,8 +23,8 @@ def _is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback lets other machines upload files.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one).")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="ONNX model file (default: the model shipped in the package).")
+@click.option("--model", "model_path", metavar="NAME|FILE", default=None,
+              help="A shipped model (musicnn, the default; features) or an ONNX model file.")
 @click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Largest upload accepted (MiB); larger ones get 413 before they are read whole.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
@@ -36,7 +35,7 @@ def _is_loopback(host: str) -> bool:
               help="Requests in progress at once; more are refused with 503.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def command(host: str, port: int, model_path: Path | None, max_upload_mb: float, workers: int | None,
+def command(host: str, port: int, model_path: str | None, max_upload_mb: float, workers: int | None,
             time_limit_s: float, max_pending: int, log_level: str) -> None:
     """Serve the page (drop a file, see its genre) at / and the JSON API (documented at /docs)."""
     try:

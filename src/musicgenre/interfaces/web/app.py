@@ -209,6 +209,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             genre=result["genre"],
             probability=result["probability"],
             probabilities=result["probabilities"],
+            uncertain=result.get("uncertain"),
             top=[{"genre": g, "probability": p} for g, p in ranked],
             windows=result.get("windows", len(result.get("timeline", [])) or 1),
             timeline=result.get("timeline", []),

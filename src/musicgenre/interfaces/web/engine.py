@@ -53,15 +53,13 @@ def model_card(model) -> dict:
     """The facts of a loaded :class:`~musicgenre.inference.GenreModel` as plain JSON data."""
     from musicgenre.inference import DEFAULT_HOP_S
 
-    try:
-        metadata = dict(model.session.get_modelmeta().custom_metadata_map)
-    except Exception:  # pragma: no cover - a model object without an onnxruntime session
-        metadata = {}
-    skip = {"musicgenre.feature_names", "musicgenre.genres"}
+    metadata = dict(getattr(model, "metadata", {}) or {})
+    skip = {"musicgenre.feature_names", "musicgenre.genres", "musicgenre.head"}  # listed below / large JSON
     card = {
         "name": model.name,
         "file": Path(model.path).name,
-        "recipe": model.recipe.name,
+        "recipe": model.recipe_name,
+        "uncertain_below": model.uncertain_below,
         "sample_rate": int(model.sample_rate),
         "clip_seconds": float(model.clip_seconds),
         "window_hop_seconds": float(min(DEFAULT_HOP_S, model.clip_seconds)),

@@ -19,7 +19,7 @@ def default_workers() -> int:
 class WebSettings:
     """Configuration of the web app (``musicgenre serve`` options map one to one).
 
-    ``model_path``: ONNX model file (None: the shipped default). ``max_upload_bytes``: largest audio file
+    ``model_path``: a shipped model's name or an ONNX model file (None: the shipped default). ``max_upload_bytes``: largest audio file
     accepted. ``workers``: size of the analysis pool. ``pool``: ``"process"`` (default: real parallelism,
     a crashing decoder cannot take the server down) or ``"thread"``. ``time_limit_s``: per request, from
     the first byte of the upload to the answer. ``max_pending``: analyses running or queued at once;
@@ -29,7 +29,7 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    model_path: Path | None = None
+    model_path: str | Path | None = None
     max_upload_bytes: int = 50 * 1024 * 1024
     workers: int = field(default_factory=default_workers)
     pool: str = "process"

@@ -57,7 +57,7 @@
       const [genres, model, limits] = await Promise.all(
         ["api/genres", "api/model", "api/limits"].map((url) => fetch(url).then((r) => r.json())));
       for (const g of genres.genres) state.colours[g.name] = g.colour;
-      $("model-name").textContent = model.name + " (" + model.recipe + " features, " + model.clip_seconds + " s windows)";
+      $("model-name").textContent = model.name + " (" + model.recipe + ", " + model.clip_seconds + " s windows)";
       $("timeline-windows").textContent = "one " + model.clip_seconds + " s window every " + model.window_hop_seconds + " s";
       state.maxBytes = limits.max_upload_bytes;
       $("limit-hint").textContent = "Up to " + megabytes(limits.max_upload_bytes) + ".";
@@ -116,7 +116,8 @@
     const genre = $("result-genre");
     genre.textContent = result.genre;
     genre.style.color = colour(result.genre);
-    $("result-probability").textContent = "(" + percent(result.probability) + ")";
+    $("result-probability").textContent = "(" + percent(result.probability) +
+      (result.uncertain ? ", uncertain: the model is often wrong this unsure" : "") + ")";
     const runnersUp = result.top.slice(1).map((t) => t.genre + " " + percent(t.probability)).join(", ");
     $("result-meta").textContent = seconds(result.duration_s) + " of audio, " + result.windows +
       (result.windows === 1 ? " window" : " windows") + ", analysed in " + result.elapsed_s.toFixed(2) + " s" +

@@ -1,11 +1,11 @@
 """Build the model that ships in the package, with its card, from the study's own code.
 
-    .venv/bin/python tools/build_default_model.py        # needs ../shared/gtzan/features_30_sec.csv; ~3 min
+    .venv/bin/python tools/build_features_model.py        # needs ../shared/gtzan/features_30_sec.csv; ~3 min
 
 1. the fault-filtered study of the chosen model (train 443, valid 197 for its choices, test 290) and the
    stratified 10-fold study (all 1000 clips), both with ``musicgenre.evaluation.run_experiment``, into ``--runs``;
 2. the model fitted on all 1000 clips of the public GTZAN feature table (``export_all``: choices made on a
-   stratified 15 % hold-out first, then refitted on everything), written to ``default_model/model.onnx``;
+   stratified 15 % hold-out first, then refitted on everything), written to ``shipped_models/features/model.onnx``;
 3. the card: ``model.card.json`` (the figures; served by ``GET /api/model``) and ``MODEL_CARD.md``.
 
 Same command, same library versions: the same bytes (the script prints the model's sha256; seeds are fixed and torch
@@ -29,7 +29,7 @@ from musicgenre.models import ENSEMBLE, ENSEMBLE_MEMBERS, available_models, onnx
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT.parent / "shared" / "gtzan" / "features_30_sec.csv"
-OUT = ROOT / "src" / "musicgenre" / "inference" / "default_model"
+OUT = ROOT / "src" / "musicgenre" / "inference" / "shipped_models" / "features"
 MODEL = ENSEMBLE  # chosen by the study: best 10-fold accuracy, tied best on the fault-filtered test (README)
 SEED = 0
 
@@ -63,10 +63,10 @@ def card_markdown(facts: dict) -> str:
         for g, k in zip(ff["per_genre"], kf["per_genre"]))
     confused = ", ".join(f"{c['true']} → {c['predicted']} ({c['count']})" for c in ff["most_confused"])
     weakest = sorted(ff["per_genre"], key=lambda g: g["accuracy"])[:3]
-    return f"""# Model card: the default musicgenre model
+    return f"""# Model card: the features model (`--model features`)
 
-`model.onnx` beside this file: what `musicgenre predict`, `musicgenre.classify` and `musicgenre serve` use unless
-given `--model`. Built by `{facts['command']}` (figures also in `model.card.json`).
+`model.onnx` beside this file: the fast alternative to the default musicnn model, used by `musicgenre predict
+--model features` (and `classify(..., model=load_model("features"))`; it was the default before the musicnn model). Built by `{facts['command']}` (figures also in `model.card.json`).
 
 ## What it is
 - **Model**: `{facts['model']}`, the {facts['description']}.
@@ -116,9 +116,9 @@ Most confused on the fault-filtered test (true → predicted, clips): {confused}
 ## Rebuild
 ```sh
 make setup
-.venv/bin/python tools/build_default_model.py     # reads ../shared/gtzan/features_30_sec.csv (sha256 3fb2e38c…)
+.venv/bin/python tools/build_features_model.py     # reads ../shared/gtzan/features_30_sec.csv (sha256 3fb2e38c…)
 ```
-It reruns both studies into `runs/default-model/`, refits, rewrites `model.onnx`, `model.card.json` and this card, and
+It reruns both studies into `runs/features-model/`, refits, rewrites `model.onnx`, `model.card.json` and this card, and
 prints the model's sha256 (this file: `{facts['sha256']}`).
 With the library versions below it gives the same bytes; other versions of scikit-learn or torch may change the last digits of probabilities (agreement of the top genre
 is what to expect). Versions used: {', '.join(f'{k} {v}' for k, v in facts['versions'].items())}.
@@ -129,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--table", type=Path, default=TABLE)
     parser.add_argument("--out-dir", type=Path, default=OUT)
-    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "default-model")
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "features-model")
     args = parser.parse_args()
 
     import sklearn
@@ -152,7 +152,7 @@ def main() -> None:
     keep = ("accuracy", "ci_low", "ci_high", "macro_f1", "n_test", "accuracy_std", "valid_accuracy")
     facts = {
         "model": MODEL, "description": available_models()[MODEL].description,
-        "command": "python tools/build_default_model.py", "table": args.table.name,
+        "command": "python tools/build_features_model.py", "table": args.table.name,
         "training_clips": len(data), "training_accuracy": round(training_accuracy, 4),
         "fault_filtered": {**{k: ff_row[k] for k in keep}, "per_genre": ff_genre.to_dict("records"),
                            "most_confused": most_confused(ff_confusion)},

@@ -1,0 +1,132 @@
+"""The default model: musicnn tags -> a genre head, analysed once per track, every window read from its patches.
+
+Always run: the contract, the card, how windows map to patches, work done once, short input, the uncertain mark.
+With ``../shared``: real clips through our decoder agree with the head on the published taggram frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import numpy as np
+import onnx
+import pytest
+from signals import SR, clicks, tone, write
+
+from musicgenre.genres import GENRES
+from musicgenre.inference import DEFAULT_MODEL_PATH, SHIPPED_MODELS, classify, load_model
+from musicgenre.inference.tag_model import TagModel
+from musicgenre.inference.windows import Window
+
+
+@pytest.fixture(scope="module")
+def model() -> TagModel:
+    return load_model()
+
+
+class CountingSession:
+    """An onnxruntime session that records how many patches each call fed."""
+
+    def __init__(self, session):
+        self.session, self.fed = session, []
+
+    def run(self, names, feeds):
+        self.fed.append(len(feeds["patches"]))
+        return self.session.run(names, feeds)
+
+
+def test_default_is_the_musicnn_graph(model):
+    assert isinstance(model, TagModel) and DEFAULT_MODEL_PATH == SHIPPED_MODELS["musicnn"]
+    assert model.path == str(DEFAULT_MODEL_PATH) and model.genres == GENRES
+    assert model.sample_rate == 16000 and model.clip_seconds == 30.0 and model.recipe_name == "musicnn-msd-logmel"
+    assert model.head.statistics == ("mean", "max", "std") and len(model.feature_names) == 150
+    graph = onnx.load(DEFAULT_MODEL_PATH).graph
+    assert [i.name for i in graph.input] == ["patches", "windows"]
+    assert [o.name for o in graph.output] == ["probabilities", "taggram"]
+    assert DEFAULT_MODEL_PATH.stat().st_size < 5_000_000
+    assert 0 < model.uncertain_below < 1 and model.head.temperature > 0
+
+
+def test_card_describes_this_file(model):
+    facts = model.card()
+    assert facts["sha256"] == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    row = facts["fault_filtered"]
+    assert row["n_test"] == 290 and row["ci_low"] < row["accuracy"] < row["ci_high"]
+    assert facts["shipped"]["temperature"] == pytest.approx(model.head.temperature)
+    assert facts["shipped"]["uncertain_threshold"] == pytest.approx(model.uncertain_below)
+    markdown = DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").read_text()
+    assert f"**{100 * row['accuracy']:.1f} %**" in markdown and facts["sha256"] in markdown
+    assert DEFAULT_MODEL_PATH.with_name("reliability.png").is_file()
+
+
+def test_windows_read_the_patches_centred_in_them(model):
+    centres = model.patch_centres(20)  # 3 s patches (187 frames of 16 ms): centres 1.496 s, 4.488 s, ...
+    assert centres[:2] == pytest.approx([1.496, 4.488])
+    assert model.window_patches(centres, Window(0.0, 30.0)).tolist() == list(range(10))
+    assert model.window_patches(centres, Window(15.0, 45.0)).tolist() == list(range(5, 15))
+    assert model.window_patches(centres[:1], Window(0.0, 1.2)).tolist() == [0]  # none centred in it: the nearest
+
+
+def test_the_track_is_analysed_once(model):
+    """60 s -> three windows sharing patches; the network sees each of the 20 patches once, in batches of 10,
+    and each window's probabilities are the head's on its own patches' tags."""
+    y = clicks(bpm=100.0, seconds=60.0) + tone(196.0, 60.0, amplitude=0.2)
+    counting = CountingSession(model.session)
+    spy = dataclasses.replace(model, session=counting)
+    p = classify(y, SR, timeline=True, model=spy)
+    assert counting.fed == [10, 10]
+    assert [(w.start_s, w.end_s) for w in p.timeline] == [(0.0, 30.0), (15.0, 45.0), (30.0, 60.0)]
+    from musicgenre.audio import resample
+    from musicgenre.backbones.musicnn.preprocess import patches_from_signal
+
+    patches = patches_from_signal(resample(y, SR, 16000))
+    taggram = model.taggram(patches)
+    for window in p.timeline:
+        rows = model.window_patches(model.patch_centres(len(taggram)), Window(window.start_s, window.end_s))
+        # the graph's own head on the same patches agrees with the numpy head the engine uses
+        (graph,) = model.session.run(["probabilities"], {"patches": np.ascontiguousarray(patches[rows]),
+                                                         "windows": np.ones((1, len(rows)), np.float32)})
+        got = np.array([window.probabilities[g] for g in GENRES])
+        np.testing.assert_allclose(got, model.head.window_proba(taggram[rows])[0], atol=1e-6)
+        np.testing.assert_allclose(got, graph[0], atol=1e-5)
+    track = np.mean([[w.probabilities[g] for g in GENRES] for w in p.timeline], axis=0)
+    np.testing.assert_allclose([p.probabilities[g] for g in GENRES], track / track.sum(), atol=1e-6)
+
+
+def test_short_file_and_uncertain_mark(model, tmp_path):
+    path = write(tmp_path / "short.wav", tone(330.0, 2.0, amplitude=0.3) + clicks(bpm=140.0, seconds=2.0))
+    p = classify(path, timeline=True, model=model)
+    assert p.windows == 1 and p.timeline[0].end_s == pytest.approx(2.0, abs=1e-3)  # one repeat-padded patch
+    assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    assert p.uncertain is (p.probability < model.uncertain_below) and p.to_dict()["uncertain"] is p.uncertain
+
+
+def test_features_model_has_no_uncertain_mark():
+    p = classify(tone(220.0, 5.0), SR, model=load_model("features"))
+    assert p.uncertain is None and p.to_dict()["uncertain"] is None
+
+
+# --- real clips -------------------------------------------------------------------------------------------------
+
+#: Shared clips whose published taggram gives the head a clear answer (top probability >= 0.7 on its frames).
+CLEAR = ("hiphop/hiphop.00028.wav", "jazz/jazz.00054.wav", "pop/pop.00000.wav", "reggae/reggae.00000.au",
+         "reggae/reggae.00014.au", "reggae/reggae.00017.au",
+         "rock/rock.00000.wav", "rock/rock.00016.wav")
+
+
+def test_real_clips_agree_with_the_published_taggrams(model, shared_audio, shared_taggrams):
+    """Our decode (soxr), log-mel and graph on non-overlapping patches give the genre the head gives the
+    published frames (made by the original musicnn under TensorFlow, patches every 1 s), and close probabilities."""
+    from musicgenre.datasets.splits import clip_id
+    from musicgenre.datasets.taggrams import load_taggram_dir
+
+    tg = load_taggram_dir(shared_taggrams)
+    index = {c: i for i, c in enumerate(tg.clip_ids)}
+    for name in CLEAR:
+        published = model.head.window_proba(tg.frames[tg.clip == index[clip_id(name)]])[0]
+        assert published.max() >= 0.7, name
+        p = classify(shared_audio / name, model=model)
+        assert p.genre == GENRES[int(published.argmax())], name
+        # hop 187 vs 61 and soxr vs kaiser_best move the top probability by up to 0.13 on these clips
+        assert abs(p.probability - published.max()) < 0.2, name
