@@ -1,15 +1,16 @@
-"""Speed of the predict path against the naive librosa recipe, and peak memory for a 60-minute track.
+"""Speed of the predict path (both shipped models) against the naive librosa recipe, and peak memory for a 60-minute track.
 
     .venv/bin/python benchmarks/predict_speed.py [AUDIO_DIR] [--minutes 60] [--skip-memory]
 
 (a) naive: ``musicgenre.audio.load`` + ``kaggle30_reference`` (one plain librosa call per feature, each with its own
-    STFT, scipy's median filters in HPSS) + the model;
-(b) ours: ``musicgenre.classify`` end to end (windowed decode + ``kaggle30_features`` + the model).
-Both run on the same files in the same run, one core (the process is pinned), alternating per file so that both see
+    STFT, scipy's median filters in HPSS) + the features model;
+(b) ours, features model: ``musicgenre.classify`` end to end (windowed decode + ``kaggle30_features`` + the model);
+(c) ours, the default musicnn model: ``musicgenre.classify`` (decode at 16 kHz, log-mel, the graph, the head).
+All run on the same files in the same run, one core (the process is pinned), alternating per file so that all see
 the same machine load; one warm-up file each first. The process keeps its freed heap between files
 (``musicgenre.runtime.keep_freed_memory``, as the ``musicgenre`` command and its workers do), for both paths. Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
-in a temporary folder) goes through ``classify`` in a fresh process whose peak resident memory is reported
-(with its baseline after imports). The last line is the speed ratio.
+in a temporary folder) goes through ``classify`` with each model in a fresh process whose peak resident memory is
+reported (with its baseline after imports). The last line is the speed ratio (b) against (a).
 """
 
 from __future__ import annotations
@@ -48,21 +49,29 @@ def write_long_track(path: Path, minutes: float, sr: int = 22050) -> Path:
     return path
 
 
-def peak_memory(path: Path) -> tuple[float, float, float, int]:
-    """Run ``classify(path)`` in a fresh process: (baseline MB after imports and a warm-up, peak MB, seconds, windows)."""
+def peak_memory(path: Path, model_name: str) -> tuple[float, float, float, int]:
+    """Run ``classify(path)`` with a shipped model in a fresh process: (baseline MB after imports and a warm-up,
+    peak MB, seconds, windows)."""
     code = textwrap.dedent(f"""
         import resource, time, numpy as np
         import musicgenre
         from musicgenre.inference import classify, load_model
         from musicgenre.runtime import keep_freed_memory
         keep_freed_memory()
-        model = load_model()
+        model = load_model({model_name!r})
         classify((0.3 * np.sin(np.arange(22050 * 5) / 22050 * 2 * np.pi * 220)).astype(np.float32), 22050, model=model)
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        def peak_mb():
+            # VmHWM: this process's own peak (ru_maxrss would start from the parent's size at fork on Linux)
+            try:
+                with open("/proc/self/status") as status:
+                    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+            except (OSError, StopIteration):
+                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        base = peak_mb()
         start = time.perf_counter()
         p = classify({str(path)!r}, model=model, timeline=True)
         seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         print(base, peak, seconds, p.windows)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -88,7 +97,8 @@ def main() -> None:
     files, _ = find_audio_files([args.audio_dir])
     if not files:
         raise SystemExit(f"no audio under {args.audio_dir}")
-    model = load_model()
+    model = load_model("features")
+    default = load_model()
 
     def naive(path: Path) -> str:
         y = load(path, sr=model.sample_rate)
@@ -97,30 +107,39 @@ def main() -> None:
     def ours(path: Path) -> str:
         return classify(path, model=model).genre
 
-    naive(files[0]), ours(files[0])  # warm-up (librosa's numba kernels, onnxruntime)
-    spent = {"naive": 0.0, "ours": 0.0}
+    def musicnn(path: Path) -> str:
+        return classify(path, model=default).genre
+
+    naive(files[0]), ours(files[0]), musicnn(files[0])  # warm-up (librosa's numba kernels, onnxruntime)
+    spent = {"naive": 0.0, "ours": 0.0, "musicnn": 0.0}
     agree = 0
     for path in files:
         start = time.perf_counter()
         a = naive(path)
         middle = time.perf_counter()
         b = ours(path)
+        end = time.perf_counter()
+        musicnn(path)
         spent["naive"] += middle - start
-        spent["ours"] += time.perf_counter() - middle
+        spent["ours"] += end - middle
+        spent["musicnn"] += time.perf_counter() - end
         agree += a == b
     n = len(files)
     print(f"{n} files from {args.audio_dir} (one core, {os.cpu_count()} on the machine)")
     print(f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s ({spent['naive'] / n * 1000:6.0f} ms per clip)")
     print(f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s ({spent['ours'] / n * 1000:6.0f} ms per clip)")
-    print(f"same top genre from both paths: {agree}/{n}")
+    print(f"(c) ours   classify, default musicnn model: {n / spent['musicnn']:6.2f} clips/s ({spent['musicnn'] / n * 1000:6.0f} ms per clip)")
+    print(f"same top genre from (a) and (b): {agree}/{n}")
 
     if not args.skip_memory:
         with tempfile.TemporaryDirectory() as folder:
             long_track = write_long_track(Path(folder) / "long.wav", args.minutes)
             size_mb = long_track.stat().st_size / 1e6
-            base, peak, seconds, windows = peak_memory(long_track)
-        print(f"{args.minutes:g}-minute track ({size_mb:.0f} MB WAV): {windows} windows in {seconds:.1f} s; "
-              f"peak RSS {peak:.0f} MB (baseline after imports {base:.0f} MB, so +{peak - base:.0f} MB)")
+            for name in ("features", "musicnn"):
+                base, peak, seconds, windows = peak_memory(long_track, name)
+                print(f"{args.minutes:g}-minute track ({size_mb:.0f} MB WAV), {name} model: {windows} windows in "
+                      f"{seconds:.1f} s; peak RSS {peak:.0f} MB (baseline after imports {base:.0f} MB, so "
+                      f"+{peak - base:.0f} MB)")
     print(f"speed ratio ours/naive: {spent['naive'] / spent['ours']:.1f}x")
 
 
