@@ -72,3 +72,22 @@ def test_log_mel_in_blocks_equals_librosa_on_the_whole_signal(seconds, pad_mode,
                                          n_mels=cfg.n_mels, pad_mode=cfg.pad_mode).T
     whole = np.log10(np.float32(10000) * mel.astype(np.float16).astype(np.float32) + np.float32(1))
     np.testing.assert_allclose(log_mel(y, cfg, block_frames=37), whole, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [100, 256, 5 * 16000 + 13])  # shorter than the padding, one frame, many frames
+def test_log_mel_frames_from_a_segment_equal_the_whole_signal(n, rng):
+    """Any run of frames computed from just the samples it needs (what a streaming reader holds) equals the
+    whole-signal spectrogram's rows, at the start, the end and in between; a segment that lacks samples fails."""
+    from musicgenre.backbones.musicnn.preprocess import log_mel_frames
+
+    y = rng.standard_normal(n).astype(np.float32)
+    whole = log_mel(y)
+    n_frames = whole.shape[0]
+    for first in sorted({f for f in (0, 1, n_frames // 3, n_frames - 5, n_frames - 1) if 0 <= f < n_frames}):
+        for count in sorted({min(c, n_frames - first) for c in (1, 5, n_frames)}):
+            a = max(first * 256 - 256 - 37, 0)
+            b = min((first + count - 1) * 256 + 256 + 11, n)
+            np.testing.assert_array_equal(log_mel_frames(y[a:b], a, first, count, n), whole[first:first + count])
+    if n_frames > 3:
+        with pytest.raises(ValueError, match="do not cover"):
+            log_mel_frames(y[300:], 300, 0, 2, n)  # frame 0 needs samples from 0

@@ -2,11 +2,13 @@
 
 The file (``musicgenre.recipe = "musicnn-msd-logmel"``, :mod:`musicgenre.backbones.musicnn.genre_graph`) takes
 log-mel patches and gives each patch's 50 MSD tag probabilities (its ``taggram`` output) and a window's genre
-probabilities. Here the whole track is decoded once at 16 kHz, cut into non-overlapping 3 s patches
-(:func:`~musicgenre.backbones.musicnn.preprocess.patches_from_signal`), run through the graph in batches of
-:data:`~musicgenre.inference.tag_head.RECOMMENDED_BATCH` patches (onnxruntime's memory grows with the patches fed
-at once), and each window's probabilities come from the head (the file's ``musicgenre.head`` JSON) on the tags
-of the patches whose centre lies in it. With 30 s windows every 15 s, each patch goes through the network
+probabilities. Here the track is read once, in blocks of :attr:`TagModel.block_patches` non-overlapping 3 s
+patches (about 2 minutes, plus the few samples each side that the first and last frames and the resampler
+need), so memory stays that of a block on a track of any length; each block's log-mel frames
+(:func:`~musicgenre.backbones.musicnn.preprocess.log_mel_frames`, the same values as the whole-track log-mel)
+go through the graph in batches of :data:`~musicgenre.inference.tag_head.RECOMMENDED_BATCH` patches, keeping
+only the tags. Each window's probabilities then come from the head (the file's ``musicgenre.head`` JSON) on the
+tags of the patches whose centre lies in it: with 30 s windows every 15 s, each patch goes through the network
 once, not twice. Numpy, librosa and onnxruntime only: no torch.
 """
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from musicgenre import audio
 from musicgenre.backbones.musicnn.config import InputConfig
-from musicgenre.backbones.musicnn.preprocess import patches_from_signal
+from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader
 from musicgenre.inference.tag_head import RECOMMENDED_BATCH, LinearHead
 from musicgenre.inference.windows import MIN_SECONDS, Window
@@ -31,6 +33,7 @@ class TagModel(GenreModel):
     head: LinearHead | None = field(default=None, repr=False, compare=False)
     input: InputConfig = InputConfig()
     batch: int = RECOMMENDED_BATCH  # patches per onnxruntime call
+    block_patches: int = 40  # patches read and analysed at a time (40: 2 min of audio, ~8 MB at 16 kHz)
 
     def taggram(self, patches: np.ndarray) -> np.ndarray:
         """Tag probabilities ``(n, 50)`` float32 of patches ``(n, 187, 96)``, fed :attr:`batch` at a time."""
@@ -55,24 +58,67 @@ class TagModel(GenreModel):
             return inside
         return np.array([int(np.argmin(np.abs(centres - (window.start_s + window.end_s) / 2)))])
 
+    def track_taggram(self, read: WindowReader, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Tags ``(n, 50)`` and peak amplitude ``(n,)`` of every patch of a track of about ``duration_s`` seconds,
+        read block by block (the last block reads to the end, so the header's duration need not be exact)."""
+        cfg, sr = self.input, self.sample_rate
+        hop, half = cfg.hop_length, cfg.n_fft // 2
+        tags, peaks = [], []
+        first_patch = 0
+        while True:
+            first_frame = first_patch * cfg.patch_hop
+            last_frame = first_frame + (self.block_patches - 1) * cfg.patch_hop + cfg.patch_frames  # exclusive
+            needed = (first_frame * hop - half, (last_frame - 1) * hop + half)  # samples, [start, end)
+            # a margin for the resampler's edges; the start on a 40 ms grid, a whole number of samples at every
+            # common rate (8000 ... 96000 Hz and 11025 multiples), so blocks resampled apart line up with the track
+            start_s = max(np.floor((needed[0] / sr - _MARGIN_S) / _GRID_S) * _GRID_S, 0.0)
+            end_s = needed[1] / sr + _MARGIN_S
+            last = end_s >= duration_s
+            segment = read(Window(start_s, duration_s if last else end_s), last)
+            offset = int(round(start_s * sr))
+            total = offset + segment.size if last else 1 << 62  # the track's length is known once its end is read
+            n_frames = min(last_frame, 1 + total // hop) - first_frame
+            if n_frames < cfg.patch_frames and first_frame > 0:
+                break  # a tail shorter than a patch: dropped, as in the whole-track patching
+            if n_frames <= 0:
+                break
+            frames = log_mel_frames(segment, offset, first_frame, n_frames, total, cfg)
+            patches = to_patches(frames, cfg)
+            tags.append(self.taggram(patches))
+            for i in range(len(patches)):  # each patch's own samples, for the silence check
+                a = (first_frame + i * cfg.patch_hop) * hop - offset
+                part = segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]
+                peaks.append(float(np.max(np.abs(part))) if part.size else 0.0)
+            first_patch += len(patches)
+            if last:
+                break
+        return np.concatenate(tags), np.asarray(peaks)
+
     def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
-        """The track decoded once (to the last window's end), its taggram computed once, each window's head."""
-        y = read(Window(0.0, windows[-1].end_s), True)
-        sr = self.sample_rate
-        scored = []
-        for window in windows:
-            segment = y[int(round(window.start_s * sr)): int(round(window.end_s * sr))]
-            if segment.size < MIN_SECONDS * sr or audio.is_silent(segment):
-                continue
-            scored.append(window)
-        if not scored:
-            return [], np.zeros((0, len(self.genres)), np.float32)
-        taggram = self.taggram(patches_from_signal(y, self.input))
+        """The track's tags computed once (:meth:`track_taggram`), then each window's head on its patches; windows
+        under a second or whose patches are all silent (peak below -70 dBFS) are left out."""
+        taggram, peaks = self.track_taggram(read, windows[-1].end_s)
         if not np.all(np.isfinite(taggram)):
             raise audio.AudioError(name, "the network's tags came out NaN or infinite (degenerate signal)")
         centres = self.patch_centres(len(taggram))
-        groups = [self.window_patches(centres, w) for w in scored]
+        scored, groups = [], []
+        for window in windows:
+            rows = self.window_patches(centres, window)
+            if window.duration_s < MIN_SECONDS or peaks[rows].max() <= _SILENT_PEAK:
+                continue
+            scored.append(window)
+            groups.append(rows)
+        if not scored:
+            return [], np.zeros((0, len(self.genres)), np.float32)
         return scored, self.head.window_proba(taggram, groups).astype(np.float32)
+
+
+#: Seconds read beyond a block's samples on either side (the resampler's filter settles well within it).
+_MARGIN_S = 0.25
+#: Block reads start on this grid (s): 40 ms is a whole number of samples at 16 kHz and at every common rate.
+_GRID_S = 0.04
+#: A patch whose peak is at or below this is silent (-70 dBFS, as ``audio.is_silent``).
+_SILENT_PEAK = 10 ** (-70 / 20)
 
 
 def tag_model(**common) -> TagModel:

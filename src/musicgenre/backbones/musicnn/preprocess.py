@@ -29,32 +29,56 @@ def log_mel(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT, block_frames: int =
     rounded to float16 before the log, as in the original.
     """
     y = np.asarray(y, dtype=np.float32)
-    hop, n_fft = cfg.hop_length, cfg.n_fft
-    n_frames = 1 + y.size // hop
+    n_frames = 1 + y.size // cfg.hop_length
     out = np.empty((n_frames, cfg.n_mels), dtype=np.float32)
     for first in range(0, n_frames, block_frames):
         stop = min(first + block_frames, n_frames)
-        mel = librosa.feature.melspectrogram(
-            y=_padded_slice(y, first * hop, (stop - 1) * hop + n_fft, n_fft // 2, cfg.pad_mode),
-            sr=cfg.sample_rate, n_fft=n_fft, hop_length=hop, n_mels=cfg.n_mels, center=False,
-        ).T
-        power = mel.astype(np.float16).astype(np.float32)
-        out[first:stop] = np.log10(np.float32(10000) * power + np.float32(1))
+        out[first:stop] = log_mel_frames(y, 0, first, stop - first, y.size, cfg)
     return out
 
 
-def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str) -> np.ndarray:
-    """``np.pad(y, half, mode=mode)[start:stop]`` without padding (copying) the whole signal: a view of ``y``
-    inside it, the padded ends built from the first and last ``half + 1`` samples where the slice reaches them."""
-    n = y.size
-    if half <= start and stop <= half + n:
-        return y[start - half: stop - half]
+def log_mel_frames(segment: np.ndarray, offset: int, first: int, count: int, total: int,
+                   cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+    """Frames ``[first, first + count)`` of ``log_mel(y)``, shape ``(count, n_mels)``, from the part of ``y`` they
+    need: ``segment = y[offset: offset + segment.size]`` and ``total = y.size`` (samples at ``cfg.sample_rate``).
+
+    What a caller that streams a long track block by block uses: frame ``f`` is centred on sample
+    ``f * hop_length`` and reads ``n_fft // 2`` samples on either side (the padding where that passes an end of
+    ``y``, which ``segment`` must then include). Same values as the whole-signal :func:`log_mel`.
+    """
+    hop, n_fft = cfg.hop_length, cfg.n_fft
+    padded = _padded_slice(np.asarray(segment, dtype=np.float32), first * hop, (first + count - 1) * hop + n_fft,
+                           n_fft // 2, cfg.pad_mode, offset, total)
+    mel = librosa.feature.melspectrogram(y=padded, sr=cfg.sample_rate, n_fft=n_fft, hop_length=hop,
+                                         n_mels=cfg.n_mels, center=False).T
+    power = mel.astype(np.float16).astype(np.float32)
+    return np.log10(np.float32(10000) * power + np.float32(1))
+
+
+def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str, offset: int = 0,
+                  total: int | None = None) -> np.ndarray:
+    """``np.pad(full, half, mode=mode)[start:stop]`` where ``y = full[offset: offset + y.size]`` and ``total =
+    full.size`` (default: ``y`` is all of it), without padding (copying) the whole signal: a view of ``y`` inside
+    it, the padded ends built from the first and last ``half + 1`` samples where the slice reaches them.
+    Raises ValueError when ``y`` lacks samples the slice needs."""
+    n = offset + y.size if total is None else total
+    low, high = max(start - half, 0), min(max(stop - half, 0), n)
+    needs_head, needs_tail = start < half, stop > half + n
+    if low < offset or high > offset + y.size or (needs_head and offset) or (needs_tail and offset + y.size != n):
+        raise ValueError(f"samples [{offset}, {offset + y.size}) do not cover padded [{start}, {stop}) of a {n}-sample signal")
+    middle = y[low - offset: high - offset]
+    if not (needs_head or needs_tail):
+        return middle
     if n <= half:  # a signal shorter than the padding: numpy mirrors it repeatedly
         return np.pad(y, half, mode=mode)[start:stop]
-    head = np.pad(y[: half + 1], (half, 0), mode=mode)[:half]  # what np.pad puts before y ...
-    tail = np.pad(y[-(half + 1):], (0, half), mode=mode)[-half:]  # ... and after it
-    return np.concatenate([head[start:stop], y[max(start - half, 0): max(stop - half, 0)],
-                           tail[max(start - half - n, 0): max(stop - half - n, 0)]])
+    parts = []
+    if needs_head:
+        parts.append(np.pad(y[: half + 1], (half, 0), mode=mode)[:half][start:stop])  # what np.pad puts before y
+    parts.append(middle)
+    if needs_tail:
+        tail = np.pad(y[-(half + 1):], (0, half), mode=mode)[-half:]  # ... and after it
+        parts.append(tail[max(start - half - n, 0): stop - half - n])
+    return np.concatenate(parts)
 
 
 def patch_starts(n_frames: int, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
