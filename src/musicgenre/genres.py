@@ -1,4 +1,4 @@
-"""The ten GTZAN genres, in the order every model's outputs use."""
+"""The ten GTZAN genres, in the order the shipped models' outputs use (models of your own genres name theirs)."""
 
 GENRES: tuple[str, ...] = (
     "blues", "classical", "country", "disco", "hiphop",
@@ -15,3 +15,14 @@ GENRE_COLOURS: dict[str, str] = dict(zip(GENRES, (
 def genre_index(genre: str) -> int:
     """Position of ``genre`` in :data:`GENRES` (raises ValueError for an unknown name)."""
     return GENRES.index(genre)
+
+
+#: Colours for genres outside the ten (matplotlib tab20's lighter shades), in the order they appear.
+OTHER_COLOURS = ("#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+                 "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+
+
+def genre_colours(genres: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """A colour per name of ``genres``: the ten's own, others from :data:`OTHER_COLOURS` in turn (cycling)."""
+    others = [g for g in genres if g not in GENRE_COLOURS]
+    return {g: GENRE_COLOURS.get(g) or OTHER_COLOURS[others.index(g) % len(OTHER_COLOURS)] for g in genres}

@@ -101,6 +101,10 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     for head in ("logreg", "svm", "mlp-kaggle57"):
         assert {"per_genre.csv", "confusion.csv", "model.onnx", "result.json"} <= {p.name for p in (out / head).iterdir()}
         assert json.loads((out / head / "result.json").read_text())["inputs"] == "musicnn-msd"
+    # GTZAN genre names: the genre graph is fitted too, with the folders' genres
+    from musicgenre.inference import load_model
+
+    assert load_model(out / "genre-graph" / "model.onnx").genres == ("blues", "metal", "reggae")
     # a second run resumes (every head finished) and keeps the labels
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0 and again.output.count("finished earlier") == 3
@@ -108,3 +112,35 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     # --backbone needs audio
     table = CliRunner().invoke(cli, ["experiment", "--table", str(tmp_path / "none.csv"), "--backbone", "musicnn-msd", "-o", str(out)])
     assert table.exit_code == 2
+
+
+def test_own_genres_become_a_model_that_predict_runs(tmp_path):
+    """Folders with names of one's own: ``experiment --data --backbone musicnn-msd`` writes a one-graph model of
+    those genres, and ``predict --model`` classifies a new track with it (no GTZAN study on such labels)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from musicgenre.inference import load_model
+    from musicgenre.inference.tag_model import TagModel
+    from musicgenre.interfaces.cli.main import cli
+
+    root = tmp_path / "data"
+    for g, (genre, freq) in enumerate((("drone", 110), ("hum", 700), ("whistle", 3000))):
+        for i in range(3):
+            _write(root / genre / f"take{i}.wav", freq * (1 + 0.03 * i), seed=10 * g + i, seconds=6.2)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["experiment", "--data", str(root), "--backbone", "musicnn-msd", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    path = out / "genre-graph" / "model.onnx"
+    assert f"--model {path}" in result.output and not (out / "leaderboard.csv").exists()
+    model = load_model(path)
+    assert isinstance(model, TagModel) and model.genres == ("drone", "hum", "whistle")
+    card = json.loads(path.with_name("model.card.json").read_text())
+    assert card["tracks"] == 9 and card["protocol"] == "stratified 3-fold CV over tracks"
+    assert "Cross-validated track accuracy" in path.with_name("report.md").read_text()
+    new = _write(tmp_path / "new" / "low.wav", 115, seed=99, seconds=8.0)
+    predicted = CliRunner().invoke(cli, ["predict", str(new), "--model", str(path), "--format", "json"])
+    assert predicted.exit_code == 0, predicted.output
+    (row,) = json.loads(predicted.stdout)
+    assert list(row["probabilities"]) == ["drone", "hum", "whistle"] and row["genre"] == "drone"

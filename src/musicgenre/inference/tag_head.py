@@ -186,6 +186,21 @@ def run_onnx(session, patches: np.ndarray, windows: np.ndarray | None = None) ->
     return probabilities, taggram
 
 
+def patch_centres(n_patches: int, patch_hop: int = 187, patch_frames: int = 187, hop_length: int = 256,
+                  sample_rate: int = 16000) -> np.ndarray:
+    """Centre of each patch in seconds from the track's start ``(n_patches,)`` (patch ``i`` starts at frame
+    ``i * patch_hop``, as :func:`~musicgenre.backbones.musicnn.preprocess.patch_starts`)."""
+    return (np.arange(n_patches) * patch_hop + patch_frames / 2) * hop_length / sample_rate
+
+
+def window_patches(centres: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    """Indices of the patches centred in ``[start_s, end_s)``; the nearest one when none is (a track under 1.5 s)."""
+    inside = np.flatnonzero((centres >= start_s) & (centres < end_s))
+    if inside.size:
+        return inside
+    return np.array([int(np.argmin(np.abs(centres - (start_s + end_s) / 2)))])
+
+
 def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
     """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
     out = np.zeros((len(windows), n_patches), np.float32)

@@ -22,7 +22,7 @@ from musicgenre import audio
 from musicgenre.backbones.musicnn.config import InputConfig
 from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader
-from musicgenre.inference.tag_head import RECOMMENDED_BATCH, LinearHead
+from musicgenre.inference.tag_head import RECOMMENDED_BATCH, LinearHead, patch_centres, window_patches
 from musicgenre.inference.windows import MIN_SECONDS, Window
 
 
@@ -48,15 +48,11 @@ class TagModel(GenreModel):
     def patch_centres(self, n_patches: int) -> np.ndarray:
         """Centre of each patch in seconds from the track's start ``(n_patches,)``."""
         cfg = self.input
-        starts = np.arange(n_patches) * cfg.patch_hop  # frames, as preprocess.patch_starts
-        return (starts + cfg.patch_frames / 2) * cfg.hop_length / cfg.sample_rate
+        return patch_centres(n_patches, cfg.patch_hop, cfg.patch_frames, cfg.hop_length, cfg.sample_rate)
 
     def window_patches(self, centres: np.ndarray, window: Window) -> np.ndarray:
         """Indices of the patches centred in ``window``; the nearest one when none is (a track under 1.5 s)."""
-        inside = np.flatnonzero((centres >= window.start_s) & (centres < window.end_s))
-        if inside.size:
-            return inside
-        return np.array([int(np.argmin(np.abs(centres - (window.start_s + window.end_s) / 2)))])
+        return window_patches(centres, window.start_s, window.end_s)
 
     def track_taggram(self, read: WindowReader, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Tags ``(n, 50)`` and peak amplitude ``(n,)`` of every patch of a track of about ``duration_s`` seconds,

@@ -28,7 +28,9 @@ def _log(message: str) -> None:
 @click.option("--max-epochs", type=int, default=None, help="Cap every network's epochs (quick looks).")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
 @click.option("--backbone", type=click.Choice(["musicnn-msd", "musicnn-mtt"]), default=None,
-              help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding.")
+              help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding "
+                   "(GTZAN genres); musicnn-msd also fits a genre graph on the folders' own genres (any names) "
+                   "into -o/genre-graph/model.onnx, which predict --model runs.")
 @click.option("--taggrams", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of musicnn's published GTZAN taggrams (training_/evaluation_data_GTZAN_MSDmusicnn_"
                    "taggram.npz): train the taggram heads, hyper-parameters by CV inside the 443 train clips, "
@@ -77,6 +79,8 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
 
     torch.set_num_threads(max(1, threads))
     start = time.perf_counter()
+    if backbone == "musicnn-msd" and not _gtzan_labels(data_path):
+        return _genre_graph(data_path, output, seed)
     try:
         if backbone:
             from musicgenre.backbones.musicnn.study import load_backbone_data
@@ -119,6 +123,36 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
                    f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})")
     if note:
         click.echo(note)
+    if backbone == "musicnn-msd":
+        _genre_graph(data_path, output, seed)
+
+
+def _gtzan_labels(data_path) -> bool:
+    """Whether the dataset's labels are all among the ten GTZAN genres (else only the genre graph applies)."""
+    from musicgenre.datasets import DatasetError, find_dataset
+    from musicgenre.genres import GENRES
+
+    try:
+        dataset = find_dataset(data_path)
+    except DatasetError as error:
+        raise click.ClickException(str(error)) from None
+    return {t.label for t in dataset} <= set(GENRES)
+
+
+def _genre_graph(data_path, output, seed) -> None:
+    """Fit the one-graph musicnn genre model on the folders' own genres into ``output/genre-graph/``."""
+    from pathlib import Path
+
+    from musicgenre.backbones.musicnn.study import fit_genre_graph
+    from musicgenre.training.tag_head import TagHeadConfig
+
+    try:
+        path = fit_genre_graph(data_path, Path(output) / "genre-graph", config=TagHeadConfig(seed=seed), log=_log)
+    except ValueError as error:
+        click.echo(f"musicgenre experiment: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"genre graph: {path} (report: {path.with_name('report.md')}); "
+               f"use it with: musicgenre predict FILES --model {path}")
 
 
 def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone,

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from musicgenre import __version__
-from musicgenre.genres import GENRE_COLOURS, GENRES
+from musicgenre.genres import GENRES, genre_colours
 from musicgenre.interfaces.web.engine import (
     AnalysisJob,
     AnalysisTimeout,
@@ -142,8 +142,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
 
     @app.get("/api/genres", response_model=GenresResponse, tags=["model"])
     async def genres() -> GenresResponse:
-        """The ten genres in model-output order, with the colour each has on the page and in figures."""
-        return GenresResponse(genres=[GenreInfo(name=g, colour=GENRE_COLOURS[g]) for g in GENRES])
+        """The served model's genres in output order, with the colour each has on the page and in figures."""
+        colours = genre_colours(card["genres"])
+        return GenresResponse(genres=[GenreInfo(name=g, colour=colours[g]) for g in card["genres"]])
 
     @app.get("/api/model", response_model=ModelCard, tags=["model"])
     async def model() -> ModelCard:
