@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from signals import SR, noise, tone, write
 
-from musicgenre.audio import AudioError, info, is_silent, load
+from musicgenre.audio import AudioError, find_audio_files, info, is_silent, limit_range, load, resample
 
 
 def test_wav_round_trip_is_exact(tmp_path):
@@ -83,9 +83,12 @@ def test_window_of_long_file_reads_only_that_window(tmp_path):
         ("empty.wav", b"", "empty file"),
         ("text.wav", b"this is not audio\n" * 50, "not a readable audio file"),
         ("random.mp3", bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "not a readable audio file"),
+        ("junk.mp3", bytes(np.random.default_rng(2).integers(0, 256, 200_000, dtype=np.uint8)),
+         "not a readable audio file (no valid audio data found: corrupt, or not audio)"),
+        ("junk.wav", bytes(np.random.default_rng(3).integers(0, 256, 20_000, dtype=np.uint8)), "not a readable audio file"),
     ],
 )
-def test_bad_files_raise_one_clear_error(tmp_path, name, content, reason):
+def test_bad_files_raise_one_clear_error(tmp_path, capfd, name, content, reason):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(AudioError) as error:
@@ -93,6 +96,44 @@ def test_bad_files_raise_one_clear_error(tmp_path, name, content, reason):
     message = str(error.value)
     assert message.startswith(f"{path}: ") and reason in message and "\n" not in message
     assert message.count(str(path)) == 1 and "Errno" not in message  # the decoders' path and error codes dropped
+    assert ";" not in message and "possibly a pipe" not in message  # one reason, not two decoders' glued together
+    assert capfd.readouterr().err == ""  # no decoder chatter (libmpg123's "Giving up searching ...") on stderr
+
+
+def test_samples_beyond_full_scale(tmp_path):
+    """Float files may exceed full scale: up to 24 dB over is clipped, as playback would; 1e30 is refused."""
+    hot = write(tmp_path / "hot.wav", 2.0 * tone(amplitude=1.0), subtype="FLOAT")
+    y = load(hot)
+    assert np.abs(y).max() == 1.0 and np.mean(np.abs(y) == 1.0) > 0.3
+    broken = write(tmp_path / "broken.wav", 1e30 * noise(1.0), subtype="FLOAT")
+    with pytest.raises(AudioError, match="above full scale: not audio at any usual level"):
+        load(broken)
+    with pytest.raises(AudioError, match="NaN"):
+        limit_range(np.array([0.1, np.inf], np.float32), "x")
+
+
+def test_a_constant_offset_is_silence_even_resampled():
+    dc = np.full(SR, 0.5, np.float32)
+    assert np.abs(resample(dc, SR, 16000) - 0.5).max() > 0.01  # soxr rings at the ends of an offset ...
+    assert is_silent(dc) and is_silent(resample(dc, SR, 16000))  # ... which the silence check passes over
+    assert not is_silent(dc + tone(seconds=1.0)) and not is_silent(tone(seconds=0.01))  # a short blip still counts
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs POSIX named pipes")
+def test_pipes_and_broken_links_named_like_audio_are_errors_not_skipped(tmp_path):
+    import os
+
+    folder = tmp_path / "music"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.wav")
+    (folder / "gone.flac").symlink_to(tmp_path / "nowhere.flac")
+    write(folder / "real.wav", tone())
+    found, _ = find_audio_files([folder])
+    assert [p.name for p in found] == ["gone.flac", "pipe.wav", "real.wav"]
+    with pytest.raises(AudioError, match="not a regular file"):  # refused before any open: no hang
+        load(folder / "pipe.wav")
+    with pytest.raises(AudioError, match="broken symbolic link"):
+        load(folder / "gone.flac")
 
 
 def test_truncated_wav_and_au_are_errors(tmp_path):

@@ -8,9 +8,11 @@ from musicgenre.audio.io import (
     AudioInfo,
     info,
     is_silent,
+    limit_range,
     load,
     load_native,
     resample,
+    signal_peak,
 )
 
 __all__ = [
@@ -22,7 +24,9 @@ __all__ = [
     "find_audio_files",
     "info",
     "is_silent",
+    "limit_range",
     "load",
     "load_native",
     "resample",
+    "signal_peak",
 ]

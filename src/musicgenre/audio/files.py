@@ -54,8 +54,10 @@ def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tup
 
 
 def audio_files_under(folder: Path) -> list[Path]:
-    """Files below ``folder`` (any depth) with an audio extension, sorted."""
-    return sorted(f for f in Path(folder).rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file())
+    """Entries below ``folder`` (any depth) with an audio extension, sorted: files, and also pipes, sockets,
+    devices and broken links so named (the loader gives each an error row instead of passing over it in
+    silence); folders so named are searched, not listed."""
+    return sorted(f for f in Path(folder).rglob("*") if f.suffix.lower() in AUDIO_EXTENSIONS and not f.is_dir())
 
 
 def file_hash(path: str | Path, chunk_bytes: int = 1 << 20) -> str:

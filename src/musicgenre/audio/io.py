@@ -1,7 +1,10 @@
 """Read any common audio file to mono float32 at a chosen sample rate.
 
-libsndfile (via soundfile) reads wav/au/flac/ogg/opus/mp3 and can seek, so a window of a
-long file costs only that window; PyAV (FFmpeg) takes what libsndfile cannot (m4a/aac, …).
+libsndfile (via soundfile) reads wav/au/flac/ogg/opus/aiff and can seek, so a window of a long file costs
+only that window; PyAV (FFmpeg) reads the compressed formats (mp3, m4a/aac, …: :data:`FFMPEG_FIRST`) and
+whatever libsndfile cannot. A file that neither reads gets one reason, from the decoder its extension calls
+for, in words (:func:`_reason`). Float samples beyond full scale are clipped to [-1, 1], as playback would;
+samples more than :data:`MAX_PEAK` (24 dB over full scale) are refused as not audio at any usual level.
 Resampling is soxr's high-quality mode, the same that librosa uses by default.
 """
 
@@ -27,6 +30,13 @@ AUDIO_EXTENSIONS = frozenset(
 )
 
 
+#: Extensions read by FFmpeg first: compressed formats (libsndfile's MP3 path prints libmpg123's notes to stderr).
+FFMPEG_FIRST = frozenset({".mp3", ".m4a", ".aac", ".mp4", ".wma", ".webm"})
+
+#: Largest sample magnitude accepted (24 dB over full scale); between 1 and this, samples are clipped to [-1, 1].
+MAX_PEAK = 16.0
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     """What a file holds, read from its header without decoding it."""
@@ -39,10 +49,13 @@ class AudioInfo:
 
 
 def _check_file(path: Path) -> None:
+    """Refuse what is not a readable regular file before any decoder opens it (a FIFO would block the open)."""
     if not path.exists():
-        raise AudioError(path, "no such file")
+        raise AudioError(path, "a broken symbolic link" if path.is_symlink() else "no such file")
     if path.is_dir():
         raise AudioError(path, "is a folder, not an audio file")
+    if not path.is_file():
+        raise AudioError(path, "not a regular file (a pipe, socket or device): only files are read")
     if path.stat().st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
 
@@ -78,14 +91,29 @@ def info(path: str | Path) -> AudioInfo:
     path = Path(path)
     _check_file(path)
     _check_not_truncated(path)
-    try:
-        with sf.SoundFile(path) as f:
-            return AudioInfo(str(path), f.samplerate, f.channels, f.frames / f.samplerate, f.format)
-    except AudioError:
-        raise
-    except Exception:
-        pass
-    return _av_info(path)
+    return _first_that_reads(path, _sf_info, _av_info)
+
+
+def _sf_info(path: Path) -> AudioInfo:
+    with sf.SoundFile(path) as f:
+        return AudioInfo(str(path), f.samplerate, f.channels, f.frames / f.samplerate, f.format)
+
+
+def _first_that_reads(path: Path, with_sndfile, with_ffmpeg):
+    """``with_ffmpeg(path)`` for :data:`FFMPEG_FIRST` extensions; else ``with_sndfile(path)``, falling back to
+    FFmpeg (formats libsndfile lacks, wrong extensions). On failure one :class:`AudioError` with the first
+    decoder's reason."""
+    # FFmpeg probes content, so it also reads a wrong extension; libsndfile would only add libmpg123's notes
+    readers = (with_ffmpeg,) if path.suffix.lower() in FFMPEG_FIRST else (with_sndfile, with_ffmpeg)
+    first_error = None
+    for reader in readers:
+        try:
+            return reader(path)
+        except AudioError:
+            raise
+        except Exception as error:
+            first_error = first_error or error
+    raise AudioError(path, f"not a readable audio file ({_reason(first_error, path)})") from None
 
 
 def load(
@@ -110,24 +138,25 @@ def load_native(path: str | Path, offset: float = 0.0, duration: float | None = 
     if offset < 0 or (duration is not None and duration <= 0):
         raise ValueError(f"offset must be >= 0 and duration > 0 (got {offset}, {duration})")
     _check_not_truncated(path)
-    try:
-        y, native_sr = _load_soundfile(path, offset, duration)
-    except AudioError:
-        raise
-    except Exception as sf_error:  # libsndfile cannot read it: try FFmpeg
-        try:
-            y, native_sr = _load_av(path, offset, duration)
-        except AudioError:
-            raise
-        except Exception as av_error:
-            raise AudioError(path, f"not a readable audio file ({_short(sf_error, path)}; {_short(av_error, path)})") from None
+    y, native_sr = _first_that_reads(path, lambda p: _load_soundfile(p, offset, duration),
+                                     lambda p: _load_av(p, offset, duration))
     if y.size == 0:
         if offset > 0:
             raise AudioError(path, f"no audio after {offset:.2f} s")
         raise AudioError(path, "no audio samples in the file")
+    return limit_range(y, path), native_sr
+
+
+def limit_range(y: np.ndarray, name: str | Path) -> np.ndarray:
+    """``y`` with samples beyond full scale clipped to [-1, 1]; raises :class:`AudioError` naming ``name`` for
+    NaN or infinite samples, or samples over :data:`MAX_PEAK` (not audio at any usual level)."""
     if not np.all(np.isfinite(y)):
-        raise AudioError(path, "the decoded signal holds NaN or infinite samples")
-    return y, native_sr
+        raise AudioError(name, "the signal holds NaN or infinite samples")
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak > MAX_PEAK:
+        raise AudioError(name, f"sample values reach {peak:.3g}, {20 * np.log10(peak):.0f} dB above full scale: "
+                               f"not audio at any usual level (up to {20 * np.log10(MAX_PEAK):.0f} dB over is clipped)")
+    return np.clip(y, -1.0, 1.0) if peak > 1.0 else y
 
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -137,9 +166,22 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 
-def _short(error: Exception, path: Path) -> str:
-    """A decoder's message in a few words: without its ``[Errno N]`` code and the path (the error names it first)."""
+#: Decoder messages that mislead once the file is known to exist and be regular -> what they mean here.
+_REASONS = {
+    "does not exist or is not a regular file": "not a recognised audio format",
+    "format not recognised": "not a recognised audio format",
+    "invalid data found when processing input": "no valid audio data found: corrupt, or not audio",
+    "avcodec_send_packet": "no valid audio data found: corrupt, or not audio",
+}
+
+
+def _reason(error: Exception | None, path: Path) -> str:
+    """A decoder's message in a few words: plain words for the common ones, else the message without its
+    ``[Errno N]`` code and the path (the error names it first)."""
     text = " ".join(str(error).split()) or type(error).__name__
+    for clue, meaning in _REASONS.items():
+        if clue in text.lower():
+            return meaning
     for quoted in (f": '{path}'", f" '{path}'", f": {path}", f" {path}", str(path)):
         text = text.replace(quoted, "")
     return re.sub(r"\[Errno -?\d+\]\s*", "", text).strip(" :")[:160]
@@ -174,12 +216,7 @@ def _open_av(path: Path):
 
 
 def _av_info(path: Path) -> AudioInfo:
-    try:
-        container, stream = _open_av(path)
-    except AudioError:
-        raise
-    except Exception as error:
-        raise AudioError(path, f"not a readable audio file ({_short(error, path)})") from None
+    container, stream = _open_av(path)
     with container:
         if stream.duration is not None and stream.time_base is not None:
             seconds = float(stream.duration * stream.time_base)
@@ -234,6 +271,20 @@ def _as_float(data: np.ndarray) -> np.ndarray:
 
 
 def is_silent(y: np.ndarray, threshold_db: float = -70.0) -> bool:
-    """True when the signal's peak is below ``threshold_db`` dBFS (no music to classify)."""
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    return peak <= 10 ** (threshold_db / 20)
+    """True when the signal, less its mean (a constant offset is inaudible), peaks below ``threshold_db`` dBFS:
+    no music to classify (see :func:`signal_peak`)."""
+    return signal_peak(y) <= 10 ** (threshold_db / 20)
+
+
+#: Samples :func:`signal_peak` passes over at either end: resampling a signal with an offset rings there (soxr:
+#: under 7 ms for any input rate down to 8 kHz; 400 samples are 18-25 ms at the models' 16 and 22.05 kHz).
+EDGE_SAMPLES = 400
+
+
+def signal_peak(y: np.ndarray) -> float:
+    """Peak magnitude of ``y`` around its mean (a DC offset is not sound), leaving out :data:`EDGE_SAMPLES` (at
+    most a tenth of ``y``) at either end, where a resampled offset rings."""
+    y = np.asarray(y)
+    edge = min(EDGE_SAMPLES, y.size // 10)
+    core = y[edge: y.size - edge]
+    return float(np.max(np.abs(core - core.mean(dtype=np.float64)))) if core.size else 0.0

@@ -61,7 +61,8 @@ def classify(
         raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
     scored, probabilities = model.score_windows(name, reader, plan_windows(duration_s, config))  # (w, n_genres)
     if not scored:
-        raise AudioError(name, "silent: no window rises above -70 dBFS, nothing to classify")
+        raise AudioError(name, "silent: no window rises above -70 dBFS (a constant offset does not count), "
+                                 "nothing to classify")
     track = average_probabilities(probabilities)
     threshold = model.uncertain_below
     return Prediction(
@@ -106,9 +107,8 @@ def _array_reader(y: np.ndarray, sr: int | None, sample_rate: int):
         raise AudioError(name, f"expected a mono signal of shape (n_samples,), got shape {y.shape}")
     if y.size == 0:
         raise AudioError(name, "no audio samples")
-    if not np.all(np.isfinite(y)):
-        raise AudioError(name, "the signal holds NaN or infinite samples")
-    y = audio.resample(y.astype(np.float32, copy=False), sr or sample_rate, sample_rate)
+    y = audio.limit_range(y.astype(np.float32, copy=False), name)  # NaN/inf or far too loud: refused
+    y = audio.resample(y, sr or sample_rate, sample_rate)
 
     def read(window: Window, last: bool) -> np.ndarray:
         start = int(round(window.start_s * sample_rate))

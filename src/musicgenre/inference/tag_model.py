@@ -83,8 +83,7 @@ class TagModel(GenreModel):
             tags.append(self.taggram(patches))
             for i in range(len(patches)):  # each patch's own samples, for the silence check
                 a = (first_frame + i * cfg.patch_hop) * hop - offset
-                part = segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]
-                peaks.append(float(np.max(np.abs(part))) if part.size else 0.0)
+                peaks.append(audio.signal_peak(segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]))
             first_patch += len(patches)
             if last:
                 break
@@ -113,7 +112,7 @@ class TagModel(GenreModel):
 _MARGIN_S = 0.25
 #: Block reads start on this grid (s): 40 ms is a whole number of samples at 16 kHz and at every common rate.
 _GRID_S = 0.04
-#: A patch whose peak is at or below this is silent (-70 dBFS, as ``audio.is_silent``).
+#: A patch whose peak around its mean is at or below this is silent (-70 dBFS, as ``audio.is_silent``).
 _SILENT_PEAK = 10 ** (-70 / 20)
 
 

@@ -144,6 +144,17 @@ def test_silence_is_422(client):
     check_error(post(client, wav_bytes(np.zeros(5 * signals.SR, np.float32)), name="quiet.wav"), 422, "quiet.wav:", "silent")
 
 
+def test_out_of_range_and_constant_signals_are_422(client):
+    """A float WAV whose samples reach 1e30 (was a 500) and a constant DC offset (was "classical 0.81")."""
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    sf.write(buffer, (1e30 * signals.noise(5.0)).astype(np.float32), signals.SR, format="WAV", subtype="FLOAT")
+    check_error(post(client, buffer.getvalue(), name="loud.wav"), 422, "loud.wav:", "above full scale")
+    check_error(post(client, wav_bytes(np.full(5 * signals.SR, 0.5, np.float32)), name="dc.wav"), 422, "dc.wav:",
+                "silent")
+
+
 def test_too_short_is_422(client):
     check_error(post(client, wav_bytes(signals.tone(440, 0.3)), name="blip.wav"), 422, "too short")
 
