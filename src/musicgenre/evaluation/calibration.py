@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 EPS = 1e-12
 
@@ -33,9 +34,8 @@ def as_logits(logits_or_probs: np.ndarray) -> np.ndarray:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    """Row-wise softmax of ``(n, k)`` logits (scipy's, stable for large values)."""
+    return special.softmax(logits, axis=1)
 
 
 def apply_temperature(logits_or_probs: np.ndarray, temperature: float) -> np.ndarray:

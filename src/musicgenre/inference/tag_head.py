@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.special import softmax
 
 from musicgenre.features.taggram_stats import STATISTICS, statistic_names
 
@@ -25,12 +26,6 @@ GRAPH_STATISTICS = ("mean", "max", "std")
 RECOMMENDED_BATCH = 10
 #: Tags of MSD_musicnn.
 N_TAGS = 50
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ class LinearHead:
 
     def predict_proba(self, stats: np.ndarray) -> np.ndarray:
         """Genre probabilities ``(w, k)`` of clip statistics ``(w, d)``."""
-        return _softmax(self.decision(stats) / self.temperature)
+        return softmax(self.decision(stats) / self.temperature, axis=-1)
 
     def window_statistics(self, taggram: np.ndarray) -> np.ndarray:
         """The head's statistics ``(d,)`` of one window's tags ``(patches, 50)``, with the study's functions."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
@@ -27,9 +28,7 @@ class SoftmaxRidge(RidgeClassifier):
     decision values: the argmax is ridge's, but the values are scores, not calibrated probabilities."""
 
     def predict_proba(self, x) -> np.ndarray:
-        d = np.atleast_2d(self.decision_function(x))
-        e = np.exp(d - d.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(np.atleast_2d(self.decision_function(x)), axis=1)
 
 
 def _logreg(seed: int, **kw: Any) -> LogisticRegression:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+from scipy.special import softmax
 
 from musicgenre.features.taggram_stats import STATISTICS
 from musicgenre.inference.tag_head import LinearHead, patch_centres, window_patches
@@ -152,10 +153,7 @@ def _full_decision(model, x: np.ndarray, n_classes: int) -> np.ndarray:
 
 def _track_proba(decision: np.ndarray, owner: np.ndarray, n_tracks: int, temperature: float) -> np.ndarray:
     """Mean over each track's windows of ``softmax(decision / T)``: what ``classify`` averages."""
-    z = decision / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax(decision / temperature, axis=1)
     out = np.zeros((n_tracks, decision.shape[1]))
     np.add.at(out, owner, p)
     return out / out.sum(axis=1, keepdims=True)
