@@ -12,7 +12,6 @@ from musicgenre.audio.io import (
     load,
     load_native,
     resample,
-    signal_peak,
 )
 
 __all__ = [
@@ -28,5 +27,4 @@ __all__ = [
     "load",
     "load_native",
     "resample",
-    "signal_peak",
 ]

@@ -272,16 +272,16 @@ def _as_float(data: np.ndarray) -> np.ndarray:
 
 def is_silent(y: np.ndarray, threshold_db: float = -70.0) -> bool:
     """True when the signal, less its mean (a constant offset is inaudible), peaks below ``threshold_db`` dBFS:
-    no music to classify (see :func:`signal_peak`)."""
-    return signal_peak(y) <= 10 ** (threshold_db / 20)
+    no music to classify (see :func:`_signal_peak`)."""
+    return _signal_peak(y) <= 10 ** (threshold_db / 20)
 
 
-#: Samples :func:`signal_peak` passes over at either end: resampling a signal with an offset rings there (soxr:
+#: Samples :func:`_signal_peak` passes over at either end: resampling a signal with an offset rings there (soxr:
 #: under 7 ms for any input rate down to 8 kHz; 400 samples are 18-25 ms at the models' 16 and 22.05 kHz).
 EDGE_SAMPLES = 400
 
 
-def signal_peak(y: np.ndarray) -> float:
+def _signal_peak(y: np.ndarray) -> float:
     """Peak magnitude of ``y`` around its mean (a DC offset is not sound), leaving out :data:`EDGE_SAMPLES` (at
     most a tenth of ``y``) at either end, where a resampled offset rings."""
     y = np.asarray(y)

@@ -55,11 +55,12 @@ class TagModel(GenreModel):
         return window_patches(centres, window.start_s, window.end_s)
 
     def track_taggram(self, read: WindowReader, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Tags ``(n, 50)`` and peak amplitude ``(n,)`` of every patch of a track of about ``duration_s`` seconds,
-        read block by block (the last block reads to the end, so the header's duration need not be exact)."""
+        """Tags ``(n, 50)`` and whether each patch is silent ``(n,)`` bool (:func:`~musicgenre.audio.is_silent` on
+        its samples) for every patch of a track of about ``duration_s`` seconds, read block by block (the last
+        block reads to the end, so the header's duration need not be exact)."""
         cfg, sr = self.input, self.sample_rate
         hop, half = cfg.hop_length, cfg.n_fft // 2
-        tags, peaks = [], []
+        tags, silent = [], []
         first_patch = 0
         while True:
             first_frame = first_patch * cfg.patch_hop
@@ -83,23 +84,23 @@ class TagModel(GenreModel):
             tags.append(self.taggram(patches))
             for i in range(len(patches)):  # each patch's own samples, for the silence check
                 a = (first_frame + i * cfg.patch_hop) * hop - offset
-                peaks.append(audio.signal_peak(segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]))
+                silent.append(audio.is_silent(segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]))
             first_patch += len(patches)
             if last:
                 break
-        return np.concatenate(tags), np.asarray(peaks)
+        return np.concatenate(tags), np.asarray(silent, bool)
 
     def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
         """The track's tags computed once (:meth:`track_taggram`), then each window's head on its patches; windows
-        under a second or whose patches are all silent (peak below -70 dBFS) are left out."""
-        taggram, peaks = self.track_taggram(read, windows[-1].end_s)
+        under a second or whose patches are all silent are left out."""
+        taggram, silent = self.track_taggram(read, windows[-1].end_s)
         if not np.all(np.isfinite(taggram)):
             raise audio.AudioError(name, "the network's tags came out NaN or infinite (degenerate signal)")
         centres = self.patch_centres(len(taggram))
         scored, groups = [], []
         for window in windows:
             rows = self.window_patches(centres, window)
-            if window.duration_s < MIN_SECONDS or peaks[rows].max() <= _SILENT_PEAK:
+            if window.duration_s < MIN_SECONDS or silent[rows].all():
                 continue
             scored.append(window)
             groups.append(rows)
@@ -112,8 +113,6 @@ class TagModel(GenreModel):
 _MARGIN_S = 0.25
 #: Block reads start on this grid (s): 40 ms is a whole number of samples at 16 kHz and at every common rate.
 _GRID_S = 0.04
-#: A patch whose peak around its mean is at or below this is silent (-70 dBFS, as ``audio.is_silent``).
-_SILENT_PEAK = 10 ** (-70 / 20)
 
 
 def tag_model(**common) -> TagModel:
