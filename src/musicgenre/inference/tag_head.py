@@ -28,6 +28,13 @@ RECOMMENDED_BATCH = 10
 N_TAGS = 50
 
 
+def window_statistics(taggram: np.ndarray, statistics: Sequence[str]) -> np.ndarray:
+    """``(50 * len(statistics),)``: each statistic (:data:`~musicgenre.features.taggram_stats.STATISTICS`) of
+    one window's tags ``(patches, 50)``, all 50 tags of the first, then of the next (the heads' column layout)."""
+    frames = np.asarray(taggram, dtype=np.float64)
+    return np.concatenate([STATISTICS[s](frames) for s in statistics])
+
+
 @dataclass(frozen=True)
 class LinearHead:
     """A linear genre head on clip statistics of the 50 MSD tag probabilities.
@@ -83,8 +90,7 @@ class LinearHead:
 
     def window_statistics(self, taggram: np.ndarray) -> np.ndarray:
         """The head's statistics ``(d,)`` of one window's tags ``(patches, 50)``, with the study's functions."""
-        frames = np.asarray(taggram, dtype=np.float64)
-        return np.concatenate([STATISTICS[s](frames) for s in self.statistics])
+        return window_statistics(taggram, self.statistics)
 
     def window_proba(self, taggram: np.ndarray, windows: Sequence[Sequence[int] | slice] | None = None) -> np.ndarray:
         """Probabilities ``(w, k)`` of windows of a taggram ``(n, 50)``: ``windows`` lists each window's patch

@@ -25,8 +25,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import softmax
 
-from musicgenre.features.taggram_stats import STATISTICS
-from musicgenre.inference.tag_head import LinearHead, patch_centres, window_patches
+from musicgenre.inference.tag_head import LinearHead, patch_centres, window_patches, window_statistics
 from musicgenre.inference.windows import WindowConfig, plan_windows
 
 #: Seconds between patch starts at musicnn's default input (187 frames of 256 samples at 16 kHz).
@@ -96,8 +95,8 @@ def fit_tag_head(taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequenc
     rows, owner = [], []
     for i, frames in enumerate(taggrams):
         frames = np.asarray(frames, np.float64)
-        for patches in track_windows(len(frames), config.windows):  # the layout LinearHead.window_statistics reads
-            rows.append(np.concatenate([STATISTICS[s](frames[patches]) for s in config.statistics]))
+        for patches in track_windows(len(frames), config.windows):
+            rows.append(window_statistics(frames[patches], config.statistics))
             owner.append(i)
     x, owner = np.stack(rows), np.asarray(owner)
     splits = list(stratified_kfold(y, k=folds, seed=config.seed))
@@ -110,8 +109,9 @@ def fit_tag_head(taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequenc
             decision = np.zeros((len(x), len(classes)))
             for fit_tracks, held_tracks in splits:
                 fit_rows, held_rows = np.isin(owner, fit_tracks), np.isin(owner, held_tracks)
+                # every fit part holds every genre (each has >= folds tracks), so the head has all k outputs
                 model = _pipeline(c, config.seed).fit(x[fit_rows], y[owner[fit_rows]])
-                decision[held_rows] = _full_decision(model, x[held_rows], len(classes))
+                decision[held_rows] = _head(model, classes, config).decision(x[held_rows])
             scores[c] = float((_track_proba(decision, owner, len(y), 1.0).argmax(1) == y).mean())
             if best is None or scores[c] > best[0]:
                 best = (scores[c], c, decision)
@@ -123,8 +123,7 @@ def fit_tag_head(taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequenc
             threshold, _ = uncertainty_threshold(oof, y, min_count=min_count)
         else:  # too few out-of-fold mistakes to see where it is mostly wrong: under 50 %, or under all of them
             threshold = min(float(oof.max(1).min()), 0.5)
-        final = _pipeline(c, config.seed).fit(x, y[owner])
-    head = LinearHead.from_sklearn(final, config.statistics, [classes[int(k)] for k in final[-1].classes_], temperature)
+        head = _head(_pipeline(c, config.seed).fit(x, y[owner]), classes, config, temperature)
     right = oof.argmax(1) == y
     low, high = bootstrap_interval(right, seed=config.seed)
     per_class = {name: (int(right[y == k].sum()), int((y == k).sum())) for k, name in enumerate(classes)}
@@ -139,16 +138,9 @@ def _pipeline(c: float, seed: int):
     return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000, random_state=seed))
 
 
-def _full_decision(model, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """Decision values ``(n, n_classes)`` as :meth:`LinearHead.from_sklearn` reads the model (softmax logits)."""
-    d = np.atleast_2d(model.decision_function(x))
-    if d.shape[0] != len(x):
-        d = d.T
-    if n_classes == 2 and d.shape[1] == 1:  # binary: one score s -> logits (-s/2, s/2)
-        d = np.hstack([-d / 2, d / 2])
-    out = np.full((len(x), n_classes), -np.inf)
-    out[:, model[-1].classes_] = d  # a fold missing a genre cannot predict it
-    return out
+def _head(model, classes: tuple[str, ...], config: TagHeadConfig, temperature: float = 1.0) -> LinearHead:
+    """The shipped form of a fitted pipeline: the CV scores exactly what the model file will compute."""
+    return LinearHead.from_sklearn(model, config.statistics, [classes[int(k)] for k in model[-1].classes_], temperature)
 
 
 def _track_proba(decision: np.ndarray, owner: np.ndarray, n_tracks: int, temperature: float) -> np.ndarray:
