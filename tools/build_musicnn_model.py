@@ -46,16 +46,14 @@ def percent(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def held_out_clips(audio_dir: Path, trained: set[str]) -> list[Path]:
-    """One file per shared clip id whose taggram is not in the training data (``.wav`` first, then ``.au``)."""
+def shared_clips(audio_dir: Path) -> dict[str, Path]:
+    """One file per shared clip id, by id (``.wav`` first: the .au and .wav copies hold the same samples)."""
     from musicgenre.datasets.splits import clip_id
 
     chosen: dict[str, Path] = {}
     for path in sorted(audio_dir.rglob("*.*"), key=lambda p: (p.suffix != ".wav", str(p))):
-        cid = clip_id(path.name)
-        if cid not in trained and cid not in chosen:
-            chosen[cid] = path
-    return [chosen[c] for c in sorted(chosen)]
+        chosen.setdefault(clip_id(path.name), path)
+    return dict(sorted(chosen.items()))
 
 
 def card_markdown(f: dict) -> str:
@@ -174,7 +172,6 @@ def main() -> None:
     from musicgenre.backbones.musicnn.genre_graph import LinearHead, export_onnx
     from musicgenre.evaluation.calibration import apply_temperature, fit_temperature, uncertainty_threshold
     from musicgenre.evaluation.runner import fit_on, select_by_cv
-    from musicgenre.datasets.splits import clip_id
     from musicgenre.evaluation.taggram_study import load_taggram_study, run_taggram_study
     from musicgenre.features.taggram_stats import clip_statistics
     from musicgenre.genres import GENRES
@@ -245,8 +242,10 @@ def main() -> None:
 
     print("4. pipeline check: classify() on the shared clips without taggrams")
     shipped = load_model(path)
+    index = {c: i for i, c in enumerate(data.clip_ids)}
+    clips = shared_clips(args.audio)
     results = []
-    for clip in held_out_clips(args.audio, set(data.clip_ids.tolist())):
+    for clip in (path for cid, path in clips.items() if cid not in index):
         p = classify(clip, model=shipped)
         genre = clip.name.split(".")[0]
         results.append({"clip": clip.name, "genre": genre, "predicted": p.genre,
@@ -254,20 +253,16 @@ def main() -> None:
         print(f"   {clip.name}: {p.genre} {p.probability:.2f}{' (uncertain)' if p.uncertain else ''}")
     correct = sum(r["genre"] == r["predicted"] for r in results)
     print("5. the shared clips with published taggrams: our audio path against the head on their frames")
-    same, gaps, seen = 0, [], set()
-    index = {c: i for i, c in enumerate(data.clip_ids)}
-    for clip in sorted(args.audio.rglob("*.*")):
-        cid = clip_id(clip.name)
-        if cid not in index or cid in seen:
-            continue
-        seen.add(cid)
+    same, gaps = 0, []
+    trained = {cid: path for cid, path in clips.items() if cid in index}
+    for cid, clip in trained.items():
         published = shipped.head.window_proba(frames.x[frames.track == index[cid]])[0]
         p = classify(clip, model=shipped)
         same += p.genre == GENRES[int(published.argmax())]
         gaps.append(abs(p.probability - float(published.max())))
         print(f"   {clip.name}: ours {p.genre} {p.probability:.2f}, published frames "
               f"{GENRES[int(published.argmax())]} {published.max():.2f}")
-    agreement = {"n": len(seen), "same": int(same), "max_gap": float(max(gaps, default=0.0))}
+    agreement = {"n": len(trained), "same": int(same), "max_gap": float(max(gaps, default=0.0))}
 
     facts = {
         "name": NAME, "head": HEAD, "command": "python tools/build_musicnn_model.py",

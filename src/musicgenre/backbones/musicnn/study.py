@@ -70,15 +70,10 @@ def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", 
     Raises ValueError (one line) for a folder that holds no labelled audio, labels outside the ten genres,
     or clips that cannot be embedded (all of them named, up to five). ``log`` gets a line every 25 clips.
     """
-    from musicgenre.datasets import DatasetError, find_dataset
     from musicgenre.evaluation.data import StudyData
     from musicgenre.genres import GENRES
 
-    model = _model(backbone)
-    try:
-        dataset = find_dataset(dataset_path)
-    except DatasetError as error:
-        raise ValueError(str(error)) from None
+    dataset = _find(dataset_path)
     unknown = sorted({t.label for t in dataset} - set(GENRES))
     if unknown:
         raise ValueError(f"{dataset_path}: labels outside the ten GTZAN genres: {', '.join(unknown[:5])}")
@@ -89,12 +84,8 @@ def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", 
         if log and (done[0] % 25 == 1 or done[0] == len(dataset)):
             log(f"{backbone} embeddings {done[0]}/{len(dataset)}")
 
-    run = embed_files(dataset.paths, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
-    if run.failures:
-        shown = "; ".join(str(f) for f in run.failures[:5])
-        raise ValueError(f"{len(run.failures)} of {len(dataset)} clips could not be embedded: {shown}")
-    by_path = {t.path.resolve(): t for t in run.tracks}
-    x = np.stack([by_path[p.resolve()].track(layer) for p in dataset.paths]).astype(np.float32)
+    outputs = _outputs(dataset, _model(backbone), cache_dir=cache_dir, jobs=jobs, progress=progress)
+    x = np.stack([o.track(layer) for o in outputs]).astype(np.float32)
     view = _embedding_view(x, backbone, layer)
     y = np.array([GENRES.index(t.label) for t in dataset], dtype=np.int64)
     return StudyData(str(dataset_path), "audio", dataset.clip_ids, y, {backbone: view})
@@ -110,21 +101,13 @@ def fit_genre_graph(dataset_path: str | Path, out_dir: str | Path, *, config=Non
     import json
 
     from musicgenre.backbones.musicnn.genre_graph import export_onnx
-    from musicgenre.datasets import DatasetError, find_dataset
     from musicgenre.training.tag_head import TagHeadConfig, fit_tag_head
 
     config = config or TagHeadConfig()
-    try:
-        dataset = find_dataset(dataset_path)
-    except DatasetError as error:
-        raise ValueError(str(error)) from None
-    present = [c for c in dataset.classes if dataset.counts()[c]]
-    run = embed_files(dataset.paths, EmbedConfig(model="msd", cache_dir=cache_dir, jobs=jobs))
-    if run.failures:
-        shown = "; ".join(str(f) for f in run.failures[:5])
-        raise ValueError(f"{len(run.failures)} of {len(dataset)} tracks could not be analysed: {shown}")
-    by_path = {t.path.resolve(): t for t in run.tracks}
-    taggrams = [by_path[p.resolve()].patches("taggram") for p in dataset.paths]
+    dataset = _find(dataset_path)
+    counts = dataset.counts()
+    present = [c for c in dataset.classes if counts[c]]
+    taggrams = [o.patches("taggram") for o in _outputs(dataset, "msd", cache_dir=cache_dir, jobs=jobs)]
     y = np.array([present.index(t.label) for t in dataset], dtype=np.int64)
     if log:
         log(f"genre graph: {len(dataset)} tracks of {len(present)} genres ({', '.join(present)}), "
@@ -155,6 +138,27 @@ def fit_genre_graph(dataset_path: str | Path, out_dir: str | Path, *, config=Non
         log(f"genre graph: CV accuracy {100 * fit.accuracy:.1f} % [{100 * fit.ci_low:.1f}, {100 * fit.ci_high:.1f}] "
             f"(C = {fit.c:g}); wrote {path}")
     return path
+
+
+def _find(dataset_path: str | Path):
+    """The labelled dataset at ``dataset_path``; ValueError (one line) when there is none."""
+    from musicgenre.datasets import DatasetError, find_dataset
+
+    try:
+        return find_dataset(dataset_path)
+    except DatasetError as error:
+        raise ValueError(str(error)) from None
+
+
+def _outputs(dataset, model: str, *, cache_dir: Path | None, jobs: int, progress=None) -> list:
+    """musicnn ``model``'s per-patch outputs (:class:`~musicgenre.backbones.musicnn.embed.TrackOutputs`) of every
+    track, in the dataset's order (cached by content); ValueError naming up to five tracks that failed."""
+    run = embed_files(dataset.paths, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
+    if run.failures:
+        shown = "; ".join(str(f) for f in run.failures[:5])
+        raise ValueError(f"{len(run.failures)} of {len(dataset)} clips could not be embedded: {shown}")
+    by_path = {t.path.resolve(): t for t in run.tracks}
+    return [by_path[p.resolve()] for p in dataset.paths]
 
 
 def _model(backbone: str) -> str:
