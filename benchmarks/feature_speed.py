@@ -84,16 +84,20 @@ def main() -> None:
                 f(y)
                 best = min(best, time.perf_counter() - start)
             times[name].append(best * 30.0 / (y.size / SR))  # per 30 s of audio
-    print(f"{len(files)} clips from {args.audio} ({statistics.mean(seconds):.1f} s each), one core, "
-          f"best of {args.repeat} run(s) per clip; times per 30 s clip")
+    print(
+        f"{len(files)} clips from {args.audio} ({statistics.mean(seconds):.1f} s each), one core, "
+        f"best of {args.repeat} run(s) per clip; times per 30 s clip"
+    )
     print(f"{'feature':45s} {'median ms':>10s} {'min ms':>8s} {'max ms':>8s}")
     for name, ts in times.items():
         ms = np.array(ts) * 1000
         print(f"{name:45s} {np.median(ms):10.1f} {ms.min():8.1f} {ms.max():8.1f}")
     if "kaggle30 reference" in times and "kaggle30 fast" in times:
         ratio = np.array(times["kaggle30 reference"]) / np.array(times["kaggle30 fast"])
-        print(f"kaggle30 fast is {np.median(ratio):.1f}x faster than the reference (median over clips of the "
-              f"per-clip ratio; range {ratio.min():.1f}-{ratio.max():.1f})")
+        print(
+            f"kaggle30 fast is {np.median(ratio):.1f}x faster than the reference (median over clips of the "
+            f"per-clip ratio; range {ratio.min():.1f}-{ratio.max():.1f})"
+        )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +41,9 @@ def _head():
     from musicgenre.genres import GENRES
 
     rng = np.random.default_rng(0)
-    return LinearHead(("mean", "max"), np.full(100, 0.1), np.full(100, 0.1), rng.normal(size=(10, 100)),
-                      np.zeros(10), GENRES)
+    return LinearHead(
+        ("mean", "max"), np.full(100, 0.1), np.full(100, 0.1), rng.normal(size=(10, 100)), np.zeros(10), GENRES
+    )
 
 
 def _timed(fn, repeats: int) -> tuple[float, float, object]:
@@ -100,8 +102,10 @@ def speed(args: argparse.Namespace) -> None:
         ref = run_patches(net, p0)["taggram"][rows]
         for name, s in variants.items():
             gap = np.abs(run_onnx(s, p0)[1][rows].astype(np.float64) - ref)
-            print(f"check {name}: taggram worst gap {gap.max():.2e}, {float((gap / tol).max()):.3f} of the float32 bound"
-                  f" -> {'ok' if np.all(gap <= tol) else 'PAST THE BOUND'}")
+            print(
+                f"check {name}: taggram worst gap {gap.max():.2e}, {float((gap / tol).max()):.3f} of the float32 bound"
+                f" -> {'ok' if np.all(gap <= tol) else 'PAST THE BOUND'}"
+            )
 
     load_before = os.getloadavg()
     cpu0 = time.process_time()
@@ -114,19 +118,20 @@ def speed(args: argparse.Namespace) -> None:
 
     n_patches = {h: 0 for h in HOPS}
     for path in distinct:
-        wall, cpu, y = _timed(lambda: load(path, sr=16000), 1)
+        wall, cpu, y = _timed(partial(load, path, sr=16000), 1)
         add(("decode + resample", ""), wall, cpu)
-        wall, cpu, patches = _timed(lambda: patches_from_signal(y), 1)
+        wall, cpu, patches = _timed(partial(patches_from_signal, y), 1)
         add(("log-mel + patches", ""), wall, cpu)
         from musicgenre.backbones.musicnn.preprocess import log_mel
+
         spec = log_mel(y)
         for hop in HOPS:
             p = np.ascontiguousarray(to_patches(spec, InputConfig(patch_hop=hop)))
             n_patches[hop] += len(p)
-            wall, cpu, _ = _timed(lambda: run_patches(net, p), args.repeats)
+            wall, cpu, _ = _timed(partial(run_patches, net, p), args.repeats)
             add(("pytorch run_patches", hop), wall, cpu)
             for name, s in variants.items():
-                wall, cpu, _ = _timed(lambda: run_onnx(s, p), args.repeats)
+                wall, cpu, _ = _timed(partial(run_onnx, s, p), args.repeats)
                 add((name, hop), wall, cpu)
     cpu_total = time.process_time() - cpu0
     load_after = os.getloadavg()
@@ -134,24 +139,31 @@ def speed(args: argparse.Namespace) -> None:
     import onnxruntime
     import torch as _torch
 
-    print(f"musicnn genre graph speed, 1 core (taskset to CPU {sorted(os.sched_getaffinity(0))}), 1 thread "
-          f"({platform.processor() or platform.machine()}; torch {_torch.__version__}, onnxruntime {onnxruntime.__version__})")
-    print(f"{n} distinct 30 s clips from {args.audio_dir}; patches per clip: "
-          + ", ".join(f"hop {h}: {n_patches[h] / n:.1f}" for h in HOPS) + f"; network best of {args.repeats}")
+    print(
+        f"musicnn genre graph speed, 1 core (taskset to CPU {sorted(os.sched_getaffinity(0))}), 1 thread "
+        f"({platform.processor() or platform.machine()}; torch {_torch.__version__}, onnxruntime {onnxruntime.__version__})"
+    )
+    print(
+        f"{n} distinct 30 s clips from {args.audio_dir}; patches per clip: "
+        + ", ".join(f"hop {h}: {n_patches[h] / n:.1f}" for h in HOPS)
+        + f"; network best of {args.repeats}"
+    )
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} cores")
     print()
     print("| stage | hop | wall ms/clip | CPU ms/clip |")
     print("|---|---|---|---|")
     for (stage, hop), (wall, cpu) in totals.items():
         print(f"| {stage} | {hop or '-'} | {wall / n * 1000:.0f} | {cpu / n * 1000:.0f} |")
-    front = [sum(totals[(k, '')][i] for k in ("decode + resample", "log-mel + patches")) / n for i in (0, 1)]
+    front = [sum(totals[(k, "")][i] for k in ("decode + resample", "log-mel + patches")) / n for i in (0, 1)]
     print()
     for hop in HOPS:
         best = min((k for k in totals if k[1] == hop and k[0].startswith("ort")), key=lambda k: totals[k][1])
         torch_e2e = [front[i] + totals[("pytorch run_patches", hop)][i] / n for i in (0, 1)]
         ort_e2e = [front[i] + totals[best][i] / n for i in (0, 1)]
-        print(f"end to end, hop {hop}: PyTorch {torch_e2e[0] * 1000:.0f} ms wall ({torch_e2e[1] * 1000:.0f} CPU); "
-              f"{best[0]} {ort_e2e[0] * 1000:.0f} ms wall ({ort_e2e[1] * 1000:.0f} CPU) per clip")
+        print(
+            f"end to end, hop {hop}: PyTorch {torch_e2e[0] * 1000:.0f} ms wall ({torch_e2e[1] * 1000:.0f} CPU); "
+            f"{best[0]} {ort_e2e[0] * 1000:.0f} ms wall ({ort_e2e[1] * 1000:.0f} CPU) per clip"
+        )
     print("session creation (s): " + ", ".join(f"{k} {v:.2f}" for k, v in build.items()))
     print(f"CPU time of the timed loop {cpu_total:.1f} s")
 
@@ -180,20 +192,28 @@ def memory(args: argparse.Namespace) -> None:
     from musicgenre.backbones.musicnn.genre_graph import export_onnx
 
     tmp = Path(tempfile.mkdtemp(prefix="musicnn-mem-"))
-    print(f"peak RSS of one onnxruntime call (ENABLE_ALL, 1 thread) in a fresh process; load average "
-          f"{os.getloadavg()[0]:.2f}")
+    print(
+        f"peak RSS of one onnxruntime call (ENABLE_ALL, 1 thread) in a fresh process; load average "
+        f"{os.getloadavg()[0]:.2f}"
+    )
     print("| graph | CPU arena | patches n | RSS before the call MB | peak RSS MB | growth MB | growth per patch MB |")
     print("|---|---|---|---|---|---|---|")
     for fast in (True, False):
         path = export_onnx(tmp / f"g{int(fast)}.onnx", _head(), "bench", fast_frontend=fast)
         for arena in (True, False):
             for n in args.sizes:
-                out = subprocess.run([sys.executable, __file__, "--one-memory", str(n), str(int(fast)), str(int(arena)),
-                                      str(path)], capture_output=True, text=True, check=True)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one-memory", str(n), str(int(fast)), str(int(arena)), str(path)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 growth = r["peak_mb"] - r["rss_before_mb"]
-                print(f"| {'fast' if fast else 'plain'} | {'on' if arena else 'off'} | {n} | {r['rss_before_mb']:.0f} | "
-                      f"{r['peak_mb']:.0f} | {growth:.0f} | {growth / n:.1f} |")
+                print(
+                    f"| {'fast' if fast else 'plain'} | {'on' if arena else 'off'} | {n} | {r['rss_before_mb']:.0f} | "
+                    f"{r['peak_mb']:.0f} | {growth:.0f} | {growth / n:.1f} |"
+                )
 
 
 def main() -> None:
@@ -201,8 +221,9 @@ def main() -> None:
     parser.add_argument("audio_dir", nargs="?", default=str(ROOT.parent / "shared" / "gtzan" / "audio"))
     parser.add_argument("--limit", type=int, default=None, help="At most N clips.")
     parser.add_argument("--repeats", type=int, default=2, help="Network runs per clip and variant (best kept).")
-    parser.add_argument("--levels", nargs="+", default=["basic", "extended", "all"],
-                        choices=["none", "basic", "extended", "all"])
+    parser.add_argument(
+        "--levels", nargs="+", default=["basic", "extended", "all"], choices=["none", "basic", "extended", "all"]
+    )
     parser.add_argument("--check", action="store_true", help="Hold every ORT variant to the float32 bound first.")
     parser.add_argument("--memory", action="store_true", help="Peak RSS per call instead of speed.")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 28, 100])

@@ -126,9 +126,15 @@ def main() -> None:
         agree += a == b
     n = len(files)
     print(f"{n} files from {args.audio_dir} (one core, {os.cpu_count()} on the machine)")
-    print(f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s ({spent['naive'] / n * 1000:6.0f} ms per clip)")
-    print(f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s ({spent['ours'] / n * 1000:6.0f} ms per clip)")
-    print(f"(c) ours   classify, default musicnn model: {n / spent['musicnn']:6.2f} clips/s ({spent['musicnn'] / n * 1000:6.0f} ms per clip)")
+    print(
+        f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s ({spent['naive'] / n * 1000:6.0f} ms per clip)"
+    )
+    print(
+        f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s ({spent['ours'] / n * 1000:6.0f} ms per clip)"
+    )
+    print(
+        f"(c) ours   classify, default musicnn model: {n / spent['musicnn']:6.2f} clips/s ({spent['musicnn'] / n * 1000:6.0f} ms per clip)"
+    )
     print(f"same top genre from (a) and (b): {agree}/{n}")
 
     if not args.skip_memory:
@@ -137,9 +143,11 @@ def main() -> None:
             size_mb = long_track.stat().st_size / 1e6
             for name in ("features", "musicnn"):
                 base, peak, seconds, windows = peak_memory(long_track, name)
-                print(f"{args.minutes:g}-minute track ({size_mb:.0f} MB WAV), {name} model: {windows} windows in "
-                      f"{seconds:.1f} s; peak RSS {peak:.0f} MB (baseline after imports {base:.0f} MB, so "
-                      f"+{peak - base:.0f} MB)")
+                print(
+                    f"{args.minutes:g}-minute track ({size_mb:.0f} MB WAV), {name} model: {windows} windows in "
+                    f"{seconds:.1f} s; peak RSS {peak:.0f} MB (baseline after imports {base:.0f} MB, so "
+                    f"+{peak - base:.0f} MB)"
+                )
     print(f"speed ratio ours/naive: {spent['naive'] / spent['ours']:.1f}x")
 
 

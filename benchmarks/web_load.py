@@ -58,8 +58,22 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int, max_pending: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "musicgenre.interfaces.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--max-pending", str(max_pending), "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "musicgenre.interfaces.cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--max-pending",
+        str(max_pending),
+        "--log-level",
+        "warning",
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -138,8 +152,16 @@ async def sample_memory(pid: int, stop: asyncio.Event, peaks: dict[str, int], cp
         await asyncio.sleep(0.1)
 
 
-async def client(name: int, base: str, clips: list[tuple[str, bytes]], queue: asyncio.Queue, results: Results,
-                 http: httpx.AsyncClient, deadline: float, query: str = "") -> None:
+async def client(
+    name: int,
+    base: str,
+    clips: list[tuple[str, bytes]],
+    queue: asyncio.Queue,
+    results: Results,
+    http: httpx.AsyncClient,
+    deadline: float,
+    query: str = "",
+) -> None:
     while time.monotonic() < deadline:
         try:
             index = queue.get_nowait()
@@ -148,8 +170,11 @@ async def client(name: int, base: str, clips: list[tuple[str, bytes]], queue: as
         filename, data = clips[index % len(clips)]
         started = time.perf_counter()
         try:
-            response = await http.post(f"{base}/api/classify{'?' + query if query else ''}", files={"file": (filename, data)},
-                                       timeout=max(deadline - time.monotonic(), 1.0))
+            response = await http.post(
+                f"{base}/api/classify{'?' + query if query else ''}",
+                files={"file": (filename, data)},
+                timeout=max(deadline - time.monotonic(), 1.0),
+            )
             status = str(response.status_code)
             if response.status_code == 200:
                 results.latencies.append(time.perf_counter() - started)
@@ -179,8 +204,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], clients: int, requests: int,
-              max_seconds: float, query: str = "") -> tuple[Results, dict[str, int], float, dict[str, float]]:
+async def run(
+    base: str,
+    pid: int | None,
+    clips: list[tuple[str, bytes]],
+    clients: int,
+    requests: int,
+    max_seconds: float,
+    query: str = "",
+) -> tuple[Results, dict[str, int], float, dict[str, float]]:
     """Results, peak memory, wall seconds, and CPU seconds the server (``server``: its event loop process
     alone; ``total``: with its workers) used meanwhile."""
     results, peaks, cpu_before, cpu_after = Results(), {}, {}, {}
@@ -200,8 +232,10 @@ async def run(base: str, pid: int | None, clips: list[tuple[str, bytes]], client
         wall = time.perf_counter() - started
         stop.set()
         await asyncio.gather(*background)
-    cpu = {"total": sum(seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_after.items()),
-           "server": cpu_after.get(pid, 0.0) - cpu_before.get(pid, 0.0)}
+    cpu = {
+        "total": sum(seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_after.items()),
+        "server": cpu_after.get(pid, 0.0) - cpu_before.get(pid, 0.0),
+    }
     return results, peaks, wall, cpu
 
 
@@ -213,8 +247,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="uploads in all (default 60)")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop sending after this long (default 600)")
     parser.add_argument("--workers", type=int, default=2, help="analysis workers of the server it starts (default 2)")
-    parser.add_argument("--query", default="", help="query string of each upload, e.g. 'timeline=true&spectrogram=true'")
-    parser.add_argument("--clips", type=Path, default=SHARED_AUDIO, help=f"folder of 30 s clips (default {SHARED_AUDIO})")
+    parser.add_argument(
+        "--query", default="", help="query string of each upload, e.g. 'timeline=true&spectrogram=true'"
+    )
+    parser.add_argument(
+        "--clips", type=Path, default=SHARED_AUDIO, help=f"folder of 30 s clips (default {SHARED_AUDIO})"
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.requests <= 5000:
         parser.error("keep it bounded: 1-200 clients, 1-5000 requests")
@@ -240,8 +278,9 @@ def main() -> None:
         if process is not None:
             print(f"server up in {time.perf_counter() - started:.1f} s (pid {pid}, {args.workers} workers)")
         load_before = load_average()
-        results, peaks, wall, cpu = asyncio.run(run(base, pid, clips, args.clients, args.requests, args.max_seconds,
-                                                    args.query))
+        results, peaks, wall, cpu = asyncio.run(
+            run(base, pid, clips, args.clients, args.requests, args.max_seconds, args.query)
+        )
         load_after = load_average()
     finally:
         if process is not None:
@@ -253,23 +292,37 @@ def main() -> None:
 
     ok = len(results.latencies)
     health = [h for h in results.health_latencies if h != float("inf")]
-    print(f"machine: {os.cpu_count()} CPU cores, load average {load_before} before, {load_after} after; "
-          f"clips: {len(clips)} distinct 30 s GTZAN clips from {args.clips}; query: {args.query or '(none)'}")
-    print(f"clients: {args.clients}, uploads sent: {sum(results.statuses.values())}, ok: {ok}, "
-          f"statuses: {dict(sorted(results.statuses.items()))}")
-    print(f"wall: {wall:.1f} s, throughput: {ok / wall:.2f} uploads/s ({results.audio_seconds / wall:.1f} s of audio per s)")
+    print(
+        f"machine: {os.cpu_count()} CPU cores, load average {load_before} before, {load_after} after; "
+        f"clips: {len(clips)} distinct 30 s GTZAN clips from {args.clips}; query: {args.query or '(none)'}"
+    )
+    print(
+        f"clients: {args.clients}, uploads sent: {sum(results.statuses.values())}, ok: {ok}, "
+        f"statuses: {dict(sorted(results.statuses.items()))}"
+    )
+    print(
+        f"wall: {wall:.1f} s, throughput: {ok / wall:.2f} uploads/s ({results.audio_seconds / wall:.1f} s of audio per s)"
+    )
     if ok:
-        print(f"latency: p50 {percentile(results.latencies, 0.5):.2f} s, p99 {percentile(results.latencies, 0.99):.2f} s, "
-              f"mean {statistics.fmean(results.latencies):.2f} s, max {max(results.latencies):.2f} s")
+        print(
+            f"latency: p50 {percentile(results.latencies, 0.5):.2f} s, p99 {percentile(results.latencies, 0.99):.2f} s, "
+            f"mean {statistics.fmean(results.latencies):.2f} s, max {max(results.latencies):.2f} s"
+        )
     if health:
-        print(f"/healthz under load: {len(health)} probes, p50 {1000 * percentile(health, 0.5):.1f} ms, "
-              f"max {1000 * max(health):.1f} ms, failed {len(results.health_latencies) - len(health)}")
+        print(
+            f"/healthz under load: {len(health)} probes, p50 {1000 * percentile(health, 0.5):.1f} ms, "
+            f"max {1000 * max(health):.1f} ms, failed {len(results.health_latencies) - len(health)}"
+        )
     if peaks:
-        print(f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; server + workers {peaks['total'] / 1024:.0f} MiB "
-              f"RSS, {peaks['total_pss'] / 1024:.0f} MiB PSS ({peaks['processes']} processes)")
-        print(f"CPU used by server + workers: {cpu['total']:.1f} s in {wall:.1f} s wall ({cpu['total'] / wall:.2f} of "
-              f"{os.cpu_count()} cores; the rest went to this client and to other work on the machine); "
-              f"by the server's event-loop process alone: {cpu['server']:.1f} s")
+        print(
+            f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; server + workers {peaks['total'] / 1024:.0f} MiB "
+            f"RSS, {peaks['total_pss'] / 1024:.0f} MiB PSS ({peaks['processes']} processes)"
+        )
+        print(
+            f"CPU used by server + workers: {cpu['total']:.1f} s in {wall:.1f} s wall ({cpu['total'] / wall:.2f} of "
+            f"{os.cpu_count()} cores; the rest went to this client and to other work on the machine); "
+            f"by the server's event-loop process alone: {cpu['server']:.1f} s"
+        )
     else:
         print("peak RSS: not sampled (pass --pid for a server started elsewhere)")
 

@@ -27,7 +27,7 @@ def clicks(bpm: float = 120.0, seconds: float = 4.0, sr: int = SR) -> np.ndarray
     burst = noise(0.02, sr, 0.8) * np.exp(-np.linspace(0, 8, int(0.02 * sr))).astype(np.float32)
     for start in np.arange(0, seconds, 60.0 / bpm):
         i = int(start * sr)
-        y[i:i + burst.size] += burst[: y.size - i]
+        y[i : i + burst.size] += burst[: y.size - i]
     return y
 
 

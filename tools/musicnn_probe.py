@@ -28,7 +28,7 @@ def loo_correct(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         train = np.arange(len(y)) != i
         model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
         model.fit(x[train], y[train])
-        correct[i] = model.predict(x[i:i + 1])[0] == y[i]
+        correct[i] = model.predict(x[i : i + 1])[0] == y[i]
     return correct
 
 
@@ -52,10 +52,12 @@ def main() -> None:
     counts = dataset.counts()
     reachable = sum(counts[t.label] > 1 for t in dataset)
     print(f"{len(y)} clips from {args.audio_dir}: {counts}")
-    print(f"leave-one-out, logistic regression; at most {reachable}/{len(y)} reachable (single-clip genres never seen in training)")
+    print(
+        f"leave-one-out, logistic regression; at most {reachable}/{len(y)} reachable (single-clip genres never seen in training)"
+    )
     for name, x in ((f"{args.backbone} {args.layer} ({emb.shape[1]})", emb), ("MFCC40 means", mfcc)):
         correct = loo_correct(x, y)
-        wrong = [t.clip_id for t, ok in zip(dataset, correct) if not ok]
+        wrong = [t.clip_id for t, ok in zip(dataset, correct, strict=True) if not ok]
         print(f"  {name:<32} {correct.sum()}/{len(y)} correct; wrong: {', '.join(wrong)}")
 
 

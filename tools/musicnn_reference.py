@@ -46,7 +46,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "backbones" / "fixtures"
 SHARED_AUDIO = ROOT.parent / "shared" / "gtzan" / "audio"
-CLIPS = {"metal00000": SHARED_AUDIO / "metal" / "metal.00000.wav", "classical00000": SHARED_AUDIO / "classical" / "classical.00000.wav"}
+CLIPS = {
+    "metal00000": SHARED_AUDIO / "metal" / "metal.00000.wav",
+    "classical00000": SHARED_AUDIO / "classical" / "classical.00000.wav",
+}
 MODELS = ("MSD_musicnn", "MTT_musicnn")
 INPUT_PATCHES_KEPT = 3
 
@@ -152,8 +155,15 @@ def main(wheel: str) -> None:
             "Saver.restore wrapped to check the checkpoint was restored",
             "configuration.BATCH_SIZE = 4096 (one sess.run per clip) to avoid the original's batch-loop bug that repeats patch 0's penultimate",
         ],
-        "clips": {clip: {"path": str(path.relative_to(ROOT.parent)) if clip != "synth16k" else "tests/backbones/fixtures/synth16k.wav",
-                         "sha256": sha256(path)} for clip, path in clips.items()},
+        "clips": {
+            clip: {
+                "path": str(path.relative_to(ROOT.parent))
+                if clip != "synth16k"
+                else "tests/backbones/fixtures/synth16k.wav",
+                "sha256": sha256(path),
+            }
+            for clip, path in clips.items()
+        },
         "input_patches_kept": INPUT_PATCHES_KEPT,
     }
     (FIXTURES / "musicnn_reference.json").write_text(json.dumps(info, indent=2) + "\n")

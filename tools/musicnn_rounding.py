@@ -67,10 +67,18 @@ def measure() -> dict:
             with torch.inference_mode():
                 pen, logits = net.backend(torch.from_numpy(ref["max_pool"]), torch.from_numpy(ref["mean_pool"]))
             back = backend_sigmas(net, ref["max_pool"], ref["mean_pool"])
-            record("backend", "penultimate", np.abs(pen.numpy() - ref["penultimate"].astype(np.float64)),
-                   back.tolerance("penultimate"))
-            record("backend", "taggram", np.abs(torch.sigmoid(logits).numpy() - ref["taggram"].astype(np.float64)),
-                   back.tolerance("taggram"))
+            record(
+                "backend",
+                "penultimate",
+                np.abs(pen.numpy() - ref["penultimate"].astype(np.float64)),
+                back.tolerance("penultimate"),
+            )
+            record(
+                "backend",
+                "taggram",
+                np.abs(torch.sigmoid(logits).numpy() - ref["taggram"].astype(np.float64)),
+                back.tolerance("taggram"),
+            )
     return {"capability": torch.backends.cpu.get_cpu_capability(), "worst": worst}
 
 

@@ -42,7 +42,9 @@ def published_frames(shared: Path) -> dict[str, tuple[str, np.ndarray]]:
 def shared_clips(audio_dir: Path, published: dict) -> dict[str, Path]:
     """The clips of ``audio_dir`` that are in the published files, one path each (.au, else .wav, else .mp3)."""
     found: dict[str, Path] = {}
-    for path in sorted(audio_dir.glob("*/*.*"), key=lambda p: SUFFIX_ORDER.index(p.suffix) if p.suffix in SUFFIX_ORDER else 9):
+    for path in sorted(
+        audio_dir.glob("*/*.*"), key=lambda p: SUFFIX_ORDER.index(p.suffix) if p.suffix in SUFFIX_ORDER else 9
+    ):
         clip = path.name.rsplit(".", 1)[0]
         if clip in published and clip not in found:
             found[clip] = path
@@ -88,13 +90,20 @@ def main() -> int:
     clips = shared_clips(shared / "audio", published)
     head = genre_head(published, set(clips))
     net = musicnn.load_model("msd")
-    recipes = {"soxr, hop 61": InputConfig(patch_hop=61), "kaiser_best, hop 61 (PUBLISHED_GTZAN_INPUT)": PUBLISHED_GTZAN_INPUT}
-    print(f"{len(clips)} shared clips in the published taggrams; genre head fitted on "
-          f"{sum(s == 'training' for s, _ in published.values()) - sum(published[c][0] == 'training' for c in clips)} other training clips")
+    recipes = {
+        "soxr, hop 61": InputConfig(patch_hop=61),
+        "kaiser_best, hop 61 (PUBLISHED_GTZAN_INPUT)": PUBLISHED_GTZAN_INPUT,
+    }
+    print(
+        f"{len(clips)} shared clips in the published taggrams; genre head fitted on "
+        f"{sum(s == 'training' for s, _ in published.values()) - sum(published[c][0] == 'training' for c in clips)} other training clips"
+    )
     worst = {}
     for name, cfg in recipes.items():
         print(f"\n== {name}")
-        print(f"{'clip':<14}{'file':<7}{'split':<11}{'frames':>6}{'max abs':>10}{'corr':>11}  top tag ours / published     genre ours / published (max |dp|)")
+        print(
+            f"{'clip':<14}{'file':<7}{'split':<11}{'frames':>6}{'max abs':>10}{'corr':>11}  top tag ours / published     genre ours / published (max |dp|)"
+        )
         top_changed = genre_changed = 0
         for clip, path in clips.items():
             split, theirs = published[clip]
@@ -107,10 +116,15 @@ def main() -> int:
             genre_changed += g_o != g_p
             if path.suffix != ".mp3":
                 worst[name] = max(worst.get(name, 0.0), dmax)
-            print(f"{clip:<14}{path.suffix:<7}{split:<11}{len(ours):>6}{dmax:>10.2e}{corr:>11.7f}  {top_o:>10} / {top_p:<14}"
-                  f"{g_o:>9} / {g_p:<9} ({np.abs(po - pp).max():.3f})", flush=True)
-        print(f"top tag changed on {top_changed}/{len(clips)} clips; head's genre changed on {genre_changed}/{len(clips)}; "
-              f"largest difference on the original (non-MP3) audio: {worst.get(name, float('nan')):.2e}")
+            print(
+                f"{clip:<14}{path.suffix:<7}{split:<11}{len(ours):>6}{dmax:>10.2e}{corr:>11.7f}  {top_o:>10} / {top_p:<14}"
+                f"{g_o:>9} / {g_p:<9} ({np.abs(po - pp).max():.3f})",
+                flush=True,
+            )
+        print(
+            f"top tag changed on {top_changed}/{len(clips)} clips; head's genre changed on {genre_changed}/{len(clips)}; "
+            f"largest difference on the original (non-MP3) audio: {worst.get(name, float('nan')):.2e}"
+        )
     return 0
 
 

@@ -59,10 +59,12 @@ def main() -> None:
         for name in ("as-is", "zero-pad", "loop"):
             agree, right, n = tally[(length, name)]
             totals.setdefault(name, [0, 0, 0])
-            totals[name] = [a + b for a, b in zip(totals[name], (agree, right, n))]
+            totals[name] = [a + b for a, b in zip(totals[name], (agree, right, n), strict=True)]
             cells.append(f"{agree / n:6.2f} ({right / n:4.2f} true)")
         print(f"{length:>7g}s  " + "  ".join(f"{c:>22}" for c in cells))
-    print(f"{'all':>8}  " + "  ".join(f"{f'{t[0] / t[2]:6.2f} ({t[1] / t[2]:4.2f} true)':>22}" for t in totals.values()))
+    print(
+        f"{'all':>8}  " + "  ".join(f"{f'{t[0] / t[2]:6.2f} ({t[1] / t[2]:4.2f} true)':>22}" for t in totals.values())
+    )
 
 
 if __name__ == "__main__":

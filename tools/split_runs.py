@@ -30,8 +30,10 @@ def main() -> None:
         pairs, changes, shuffled = pairs + len(seq) - 1, changes + n, shuffled + r
         print(f"{genre:<10} {len(seq):>5} {n:>12} {r:>9.1f}")
     print(f"{'all':<10} {len(part):>5} {changes:>12} {shuffled:>9.1f}")
-    print(f"adjacent clips (by number, within a genre) on different sides: {changes} of {pairs} pairs "
-          f"({100 * changes / pairs:.1f} %), shuffled parts: {100 * shuffled / pairs:.1f} %")
+    print(
+        f"adjacent clips (by number, within a genre) on different sides: {changes} of {pairs} pairs "
+        f"({100 * changes / pairs:.1f} %), shuffled parts: {100 * shuffled / pairs:.1f} %"
+    )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,37 @@
 """The ten GTZAN genres, in the order the shipped models' outputs use (models of your own genres name theirs)."""
 
 GENRES: tuple[str, ...] = (
-    "blues", "classical", "country", "disco", "hiphop",
-    "jazz", "metal", "pop", "reggae", "rock",
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
 )
 
 #: One colour per genre (matplotlib tab10), so every figure and the web page agree.
-GENRE_COLOURS: dict[str, str] = dict(zip(GENRES, (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)))
+GENRE_COLOURS: dict[str, str] = dict(
+    zip(
+        GENRES,
+        (
+            "#1f77b4",
+            "#ff7f0e",
+            "#2ca02c",
+            "#d62728",
+            "#9467bd",
+            "#8c564b",
+            "#e377c2",
+            "#7f7f7f",
+            "#bcbd22",
+            "#17becf",
+        ),
+        strict=True,
+    )
+)
 
 
 def genre_index(genre: str) -> int:
@@ -18,8 +40,18 @@ def genre_index(genre: str) -> int:
 
 
 #: Colours for genres outside the ten (matplotlib tab20's lighter shades), in the order they appear.
-OTHER_COLOURS = ("#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-                 "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+OTHER_COLOURS = (
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+)
 
 
 def genre_colours(genres: tuple[str, ...] | list[str]) -> dict[str, str]:

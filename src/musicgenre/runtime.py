@@ -32,4 +32,6 @@ def keep_freed_memory(keep_bytes: int = KEEP_BYTES, own_mapping_bytes: int = OWN
     if platform.libc_ver()[0] != "glibc":
         return False
     libc = ctypes.CDLL(None)  # the C library this process already runs on
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, own_mapping_bytes)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, keep_bytes))
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, own_mapping_bytes)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, keep_bytes)
+    )

@@ -32,8 +32,13 @@ def library(tmp_path: Path) -> Path:
 def test_a_folder_is_searched_recursively_for_audio_extensions_in_sorted_order(tmp_path):
     root = library(tmp_path)
     files, missing = find_audio_files([root])
-    assert files == [root / "a" / "one.flac", root / "b" / "deep" / "three.ogg", root / "b" / "notes.wav",
-                     root / "b" / "two.WAV", root / "z.wav"]
+    assert files == [
+        root / "a" / "one.flac",
+        root / "b" / "deep" / "three.ogg",
+        root / "b" / "notes.wav",
+        root / "b" / "two.WAV",
+        root / "z.wav",
+    ]
     assert missing == []
     assert all(isinstance(f, Path) for f in files)
     assert load(files[0]).size > 0  # real files, as written
@@ -53,8 +58,12 @@ def test_glob_patterns_expand_to_files_and_to_the_audio_in_matched_folders(tmp_p
     files, _ = find_audio_files([str(root / "*.wav")])  # one level only without **
     assert files == [root / "z.wav"]
     files, _ = find_audio_files([str(root / "[ab]")])  # matched folders are searched as folders are
-    assert files == [root / "a" / "one.flac", root / "b" / "deep" / "three.ogg", root / "b" / "notes.wav",
-                     root / "b" / "two.WAV"]
+    assert files == [
+        root / "a" / "one.flac",
+        root / "b" / "deep" / "three.ogg",
+        root / "b" / "notes.wav",
+        root / "b" / "two.WAV",
+    ]
     files, _ = find_audio_files([str(root / "*.txt")])  # a matched file is kept, as the shell would pass it
     assert files == [root / "README.txt"]
 
@@ -62,15 +71,17 @@ def test_glob_patterns_expand_to_files_and_to_the_audio_in_matched_folders(tmp_p
 def test_inputs_keep_their_order_and_a_file_reached_twice_is_kept_once_at_its_first_place(tmp_path):
     root = library(tmp_path)
     os.symlink(root / "z.wav", tmp_path / "link.wav")
-    files, missing = find_audio_files([
-        root / "z.wav",
-        root / "a",
-        tmp_path / "link.wav",  # a second path to z.wav
-        root / "b" / ".." / "z.wav",  # a third
-        str(root / "**" / "*.flac"),  # one.flac again, through a pattern
-        root / "a" / "one.flac",
-        root / "b" / "deep",
-    ])
+    files, missing = find_audio_files(
+        [
+            root / "z.wav",
+            root / "a",
+            tmp_path / "link.wav",  # a second path to z.wav
+            root / "b" / ".." / "z.wav",  # a third
+            str(root / "**" / "*.flac"),  # one.flac again, through a pattern
+            root / "a" / "one.flac",
+            root / "b" / "deep",
+        ]
+    )
     assert files == [root / "z.wav", root / "a" / "one.flac", root / "b" / "deep" / "three.ogg"]
     assert missing == []
 
@@ -81,8 +92,16 @@ def test_inputs_that_name_nothing_are_reported_with_a_reason_and_the_rest_goes_o
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "readme.md").write_text("no audio here")
     absent = str(tmp_path / "absent.mp3")
-    files, missing = find_audio_files([absent, tmp_path / "empty", root / "z.wav", tmp_path / "docs",
-                                       str(tmp_path / "*.nothing"), str(tmp_path / "emp*")])
+    files, missing = find_audio_files(
+        [
+            absent,
+            tmp_path / "empty",
+            root / "z.wav",
+            tmp_path / "docs",
+            str(tmp_path / "*.nothing"),
+            str(tmp_path / "emp*"),
+        ]
+    )
     assert files == [root / "z.wav"]
     assert missing == [
         (absent, NO_SUCH_PATH),

@@ -34,7 +34,7 @@ def _write_m4a(path, y, sr=SR):
         stream = container.add_stream("aac", rate=sr)
         stream.layout = "mono"
         for i in range(0, y.size, 1024):
-            frame = av.AudioFrame.from_ndarray(y[None, i:i + 1024].copy(), format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(y[None, i : i + 1024].copy(), format="fltp", layout="mono")
             frame.sample_rate, frame.pts = sr, i
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -50,13 +50,13 @@ def test_m4a_goes_through_ffmpeg_and_windows_line_up(tmp_path):
     whole = load(path)
     window = load(path, offset=3.0, duration=1.0)
     assert window.size == SR
-    np.testing.assert_allclose(window, whole[3 * SR:4 * SR], atol=1e-5)
+    np.testing.assert_allclose(window, whole[3 * SR : 4 * SR], atol=1e-5)
 
 
 def test_window_matches_slice_and_resampling(tmp_path):
     y = noise(5.0)
     path = write(tmp_path / "n.wav", y, subtype="FLOAT")
-    np.testing.assert_array_equal(load(path, offset=2.0, duration=1.5), y[2 * SR:int(3.5 * SR)])
+    np.testing.assert_array_equal(load(path, offset=2.0, duration=1.5), y[2 * SR : int(3.5 * SR)])
     assert load(path, sr=16000).size == 5 * 16000
 
 
@@ -82,10 +82,21 @@ def test_window_of_long_file_reads_only_that_window(tmp_path):
     [
         ("empty.wav", b"", "empty file"),
         ("text.wav", b"this is not audio\n" * 50, "not a readable audio file"),
-        ("random.mp3", bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)), "not a readable audio file"),
-        ("junk.mp3", bytes(np.random.default_rng(2).integers(0, 256, 200_000, dtype=np.uint8)),
-         "not a readable audio file (no valid audio data found: corrupt, or not audio)"),
-        ("junk.wav", bytes(np.random.default_rng(3).integers(0, 256, 20_000, dtype=np.uint8)), "not a readable audio file"),
+        (
+            "random.mp3",
+            bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)),
+            "not a readable audio file",
+        ),
+        (
+            "junk.mp3",
+            bytes(np.random.default_rng(2).integers(0, 256, 200_000, dtype=np.uint8)),
+            "not a readable audio file (no valid audio data found: corrupt, or not audio)",
+        ),
+        (
+            "junk.wav",
+            bytes(np.random.default_rng(3).integers(0, 256, 20_000, dtype=np.uint8)),
+            "not a readable audio file",
+        ),
     ],
 )
 def test_bad_files_raise_one_clear_error(tmp_path, capfd, name, content, reason):

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from backbones.musicnn_ref import REFERENCE
 
 WHEEL_NAME = "musicnn-0.1.0-py3-none-any.whl"
@@ -35,7 +34,9 @@ def musicnn_wheel() -> Path:
     try:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(download), "musicnn==0.1.0"],
-            check=True, timeout=300, capture_output=True,
+            check=True,
+            timeout=300,
+            capture_output=True,
         )
     except (subprocess.SubprocessError, OSError) as error:
         pytest.skip(f"could not fetch the musicnn wheel with pip download: {type(error).__name__}")

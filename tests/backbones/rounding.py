@@ -96,8 +96,10 @@ def _cat(parts: list[Noisy], dim: int) -> Noisy:
 
 def _backend(net: Musicnn, max_pool: Noisy, mean_pool: Noisy) -> tuple[Noisy, Noisy]:
     """``penultimate`` and the tag probabilities from the pooled features, as ``Musicnn.backend`` + sigmoid."""
-    pooled = Noisy(torch.stack([max_pool.value, mean_pool.value], dim=2).flatten(1),
-                   torch.stack([max_pool.sigma, mean_pool.sigma], dim=2).flatten(1))
+    pooled = Noisy(
+        torch.stack([max_pool.value, mean_pool.value], dim=2).flatten(1),
+        torch.stack([max_pool.sigma, mean_pool.sigma], dim=2).flatten(1),
+    )
     penultimate = _batch_norm(net.dense_bn, _relu(_dot(net.dense, _batch_norm(net.pool_bn, pooled))))
     logits = _dot(net.output, penultimate)
     tags = torch.sigmoid(logits.value)
@@ -120,16 +122,16 @@ def network_sigmas(net: Musicnn, patches: np.ndarray, input_sigma: float | np.nd
     h = _batch_norm(net.input_bn, Noisy(x.value.unsqueeze(1), x.sigma.unsqueeze(1)))  # (B, 1, T, M)
     branches = []
     pad_t = (cfg.timbral_width - 1) // 2
-    for conv, bn in zip(net.timbral, net.timbral_bn):
+    for conv, bn in zip(net.timbral, net.timbral_bn, strict=True):
         branches.append(_amax(_batch_norm(bn, _relu(_dot(conv, _pad(h, (0, 0, pad_t, pad_t))))), dim=3))
-    for conv, bn in zip(net.temporal, net.temporal_bn):
+    for conv, bn in zip(net.temporal, net.temporal_bn, strict=True):
         before, after = _same_pad(conv.kernel_size[0])
         branches.append(_amax(_batch_norm(bn, _relu(_dot(conv, _pad(h, (0, 0, before, after))))), dim=3))
     front = _cat(branches, dim=1)  # (B, 561, T)
 
     pad = (cfg.midend_width - 1) // 2
     outs, h = [front], front
-    for i, (conv, bn) in enumerate(zip(net.midend, net.midend_bn)):
+    for i, (conv, bn) in enumerate(zip(net.midend, net.midend_bn, strict=True)):
         y = _batch_norm(bn, _relu(_dot(conv, _pad(h, (pad, pad)))))
         if i > 0:  # residual: y depends on h, so their errors add linearly
             total = y.value + h.value
@@ -140,8 +142,10 @@ def network_sigmas(net: Musicnn, patches: np.ndarray, input_sigma: float | np.nd
 
     frames = features.value.shape[2]
     max_pool = _amax(features, dim=2)
-    mean_pool = Noisy(features.value.mean(dim=2),
-                      features.sigma.mean(dim=2) + (frames + 1) ** 0.5 * UNIT_ROUNDOFF * features.value.abs().mean(dim=2))
+    mean_pool = Noisy(
+        features.value.mean(dim=2),
+        features.sigma.mean(dim=2) + (frames + 1) ** 0.5 * UNIT_ROUNDOFF * features.value.abs().mean(dim=2),
+    )
     penultimate, tags = _backend(net, max_pool, mean_pool)
     return MusicnnSigmas(tags.sigma.numpy(), max_pool.sigma.numpy(), mean_pool.sigma.numpy(), penultimate.sigma.numpy())
 
@@ -160,7 +164,6 @@ def float32_tolerance(model: str, path) -> MusicnnSigmas:
     sizes change the kernels' summation order, so two runs on one machine may differ too)."""
     from musicgenre.audio import load
     from musicgenre.backbones import musicnn
-
     from musicgenre.backbones.musicnn.config import InputConfig
 
     patches = musicnn.patches_from_signal(load(path, sr=InputConfig().sample_rate))

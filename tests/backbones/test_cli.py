@@ -33,7 +33,7 @@ def test_tags_text_and_a_bad_file_on_one_line(tmp_path):
     assert len(errors) == 1 and str(bad) in errors[0]
     # the good file still gets its 3 tags, in decreasing probability, as the mean over its 2 patches
     start = next(i for i, line in enumerate(lines) if line.startswith(str(SYNTH)))
-    shown = [line.split() for line in lines[start + 1:start + 4]]
+    shown = [line.split() for line in lines[start + 1 : start + 4]]
     probs = [float(parts[-1]) for parts in shown]
     assert probs == sorted(probs, reverse=True)
     expected = musicnn.analyze(SYNTH, model="msd").taggram.mean(0)
@@ -70,7 +70,12 @@ def test_embed_per_track_per_patch_and_cache(tmp_path):
     second = run("embed", copy, "-o", out, "--cache-dir", cache, "--layer", "mean_pool")
     assert second.exit_code == 0 and "1 from cache" in second.output
     track = pd.read_csv(out)
-    np.testing.assert_allclose(track.filter(regex=r"^e\d+$").to_numpy()[0], patches.filter(regex=r"^e\d+$").to_numpy().mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        track.filter(regex=r"^e\d+$").to_numpy()[0],
+        patches.filter(regex=r"^e\d+$").to_numpy().mean(0),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_embed_parquet_and_failures(tmp_path):
@@ -122,8 +127,12 @@ def test_tags_bad_inputs_are_one_line_each_and_the_batch_goes_on(tmp_path):
     assert "Traceback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 4
-    for path, reason in ((text, "not a readable audio file"), (missing, "no such file"),
-                         (half, "too short for musicnn: 0.50 s"), (silence, "silent")):
+    for path, reason in (
+        (text, "not a readable audio file"),
+        (missing, "no such file"),
+        (half, "too short for musicnn: 0.50 s"),
+        (silence, "silent"),
+    ):
         assert any(line.startswith(f"error: {path}: {reason}") for line in errors), (path, errors)
     # the good files still get their tags; the short one says it was repeated to fill a patch
     assert f"{short}  (MSD_musicnn, 1.50 s clip repeated to fill one patch of 2.99 s)" in result.output
@@ -184,7 +193,9 @@ def test_parallel_embed_matches_serial_and_a_dying_worker_costs_one_file(tmp_pat
     config = EmbedConfig(cache_dir=None, jobs=2)
     run_ = embed_files([files[0], crash, files[1], files[2]], config, worker=dying_worker.work)
     assert [t.path for t in run_.tracks] == [files[0], files[1], files[2]]
-    assert len(run_.failures) == 1 and run_.failures[0].path == crash and "worker process died" in run_.failures[0].reason
+    assert (
+        len(run_.failures) == 1 and run_.failures[0].path == crash and "worker process died" in run_.failures[0].reason
+    )
     serial = musicnn.analyze(SYNTH).max_pool
     tolerance = float32_tolerance("msd", SYNTH).tolerance("max_pool")  # workers run other thread counts
     for track in run_.tracks:

@@ -13,7 +13,9 @@ def test_reconverting_the_wheel_gives_the_shipped_files(musicnn_wheel, tmp_path)
     assert [p.name for p in written] == ["MSD_musicnn.safetensors", "MTT_musicnn.safetensors"]
     for path in written:
         shipped = WEIGHTS_DIR / path.name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(shipped.read_bytes()).hexdigest(), path.name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(shipped.read_bytes()).hexdigest(), (
+            path.name
+        )
 
 
 def test_every_parameter_and_statistic_is_mapped():

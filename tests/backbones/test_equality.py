@@ -43,8 +43,9 @@ FLOAT16_STEP = float(np.log10(1 + 2.0**-10))
 MAX_FLIPPED = 1e-3  # fraction of input values allowed a float16 flip
 
 
-def assert_within(ours: dict[str, np.ndarray], ref: dict[str, np.ndarray], sigmas: MusicnnSigmas,
-                  keys: tuple[str, ...] = KEYS) -> None:
+def assert_within(
+    ours: dict[str, np.ndarray], ref: dict[str, np.ndarray], sigmas: MusicnnSigmas, keys: tuple[str, ...] = KEYS
+) -> None:
     """Every value of ``ours`` within the float32 tolerance of TensorFlow's ``ref``, per value."""
     for key in keys:
         expected = ref[key][: len(ours[key])].astype(np.float64)
@@ -64,7 +65,7 @@ def backend_outputs(net: Musicnn, max_pool: np.ndarray, mean_pool: np.ndarray) -
         return {"penultimate": penultimate.numpy(), "taggram": torch.sigmoid(logits).numpy()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_sigmas(model: str, clip: str) -> tuple[MusicnnSigmas, MusicnnSigmas]:
     """Bounds of the shipped network on TensorFlow's input, and of its back end on TensorFlow's pooled features."""
     ref, exact = reference(clip, model), musicnn.load_model(model)
@@ -76,7 +77,9 @@ def check_port(net: Musicnn, model: str, clip: str) -> None:
     ref = reference(clip, model)
     network, backend = reference_sigmas(model, clip)
     assert_within(run_patches(net, ref["input"]), ref, network)
-    assert_within(backend_outputs(net, ref["max_pool"], ref["mean_pool"]), ref, backend, keys=("penultimate", "taggram"))
+    assert_within(
+        backend_outputs(net, ref["max_pool"], ref["mean_pool"]), ref, backend, keys=("penultimate", "taggram")
+    )
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -85,13 +88,17 @@ def test_network_matches_tensorflow_on_the_same_input(clip, model):
     check_port(musicnn.load_model(model), model, clip)
 
 
-def check_end_to_end(result: musicnn.MusicnnResult, patches: np.ndarray, ref: dict[str, np.ndarray], model: str) -> None:
+def check_end_to_end(
+    result: musicnn.MusicnnResult, patches: np.ndarray, ref: dict[str, np.ndarray], model: str
+) -> None:
     """Our log-mel equals the original's (float32 noise, rare float16 flips), and our outputs on it lie within
     the bound that such input error allows (every input value taken as possibly one float16 step off)."""
     gap = np.abs(patches[: len(ref["input"])] - ref["input"])
     flipped = gap > INPUT_ATOL
     assert gap.max() <= FLOAT16_STEP, f"log-mel differs by {gap.max():.3g}, more than one float16 step"
-    assert flipped.mean() <= MAX_FLIPPED, f"{int(flipped.sum())} of {gap.size} log-mel values differ by more than {INPUT_ATOL}"
+    assert flipped.mean() <= MAX_FLIPPED, (
+        f"{int(flipped.sum())} of {gap.size} log-mel values differ by more than {INPUT_ATOL}"
+    )
     assert result.taggram.shape == ref["taggram"].shape
     assert_within(vars(result), ref, network_sigmas(musicnn.load_model(model), patches, input_sigma=FLOAT16_STEP))
 
@@ -106,10 +113,14 @@ def test_synthesized_file_end_to_end(model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-@pytest.mark.parametrize("clip,path", [("metal00000", "metal/metal.00000.wav"), ("classical00000", "classical/classical.00000.wav")])
+@pytest.mark.parametrize(
+    "clip,path", [("metal00000", "metal/metal.00000.wav"), ("classical00000", "classical/classical.00000.wav")]
+)
 def test_gtzan_clip_end_to_end(shared_audio, clip, path, model):
     ref = reference(clip, model)
-    patches = musicnn.patches_from_signal(load(shared_audio / path, sr=16000))  # same log-mel as librosa in the original
+    patches = musicnn.patches_from_signal(
+        load(shared_audio / path, sr=16000)
+    )  # same log-mel as librosa in the original
     check_end_to_end(musicnn.analyze(shared_audio / path, model=model), patches, ref, model)
 
 
@@ -136,6 +147,7 @@ def test_both_float32_runs_lie_within_the_bound_of_the_exact_one(model):
 def _set_eps(name: str, eps: float) -> Callable[[Musicnn], None]:
     def corrupt(net: Musicnn) -> None:
         net.get_submodule(name).eps = eps
+
     return corrupt
 
 
@@ -143,6 +155,7 @@ def _flip_in_time(name: str) -> Callable[[Musicnn], None]:
     def corrupt(net: Musicnn) -> None:
         weight = net.get_submodule(name).weight
         weight.copy_(weight.flip(2))
+
     return corrupt
 
 
@@ -155,12 +168,31 @@ def _swap_max_and_mean(net: Musicnn) -> None:
     w.copy_(torch.stack([w[:, 1::2], w[:, 0::2]], dim=2).flatten(1))
 
 
-@pytest.mark.parametrize("corrupt", [
-    _set_eps("input_bn", 1.1e-3), _set_eps("timbral_bn.0", 1.1e-3), _set_eps("midend_bn.2", 1.1e-3),
-    _set_eps("pool_bn", 1.1e-3), _set_eps("dense_bn", 1e-5), _flip_in_time("temporal.0"), _flip_in_time("midend.2"),
-    _shift_output_bias, _swap_max_and_mean,
-], ids=["input_bn-eps+10%", "timbral_bn-eps+10%", "midend_bn-eps+10%", "pool_bn-eps+10%", "dense_bn-eps-1e-5",
-        "temporal-kernel-flipped", "midend-kernel-flipped", "output-bias+1e-3", "max-mean-swapped"])
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        _set_eps("input_bn", 1.1e-3),
+        _set_eps("timbral_bn.0", 1.1e-3),
+        _set_eps("midend_bn.2", 1.1e-3),
+        _set_eps("pool_bn", 1.1e-3),
+        _set_eps("dense_bn", 1e-5),
+        _flip_in_time("temporal.0"),
+        _flip_in_time("midend.2"),
+        _shift_output_bias,
+        _swap_max_and_mean,
+    ],
+    ids=[
+        "input_bn-eps+10%",
+        "timbral_bn-eps+10%",
+        "midend_bn-eps+10%",
+        "pool_bn-eps+10%",
+        "dense_bn-eps-1e-5",
+        "temporal-kernel-flipped",
+        "midend-kernel-flipped",
+        "output-bias+1e-3",
+        "max-mean-swapped",
+    ],
+)
 def test_a_porting_error_fails(corrupt):
     """The tolerances are tight enough to catch real porting mistakes: small ones fail the comparison."""
     net = copy.deepcopy(musicnn.load_model("MSD_musicnn"))

@@ -20,7 +20,13 @@ from musicgenre.audio import load
 from musicgenre.backbones import musicnn
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.genre_graph import (
-    RECIPE, LinearHead, MusicnnGenreGraph, export_onnx, ort_session, run_onnx, window_matrix,
+    RECIPE,
+    LinearHead,
+    MusicnnGenreGraph,
+    export_onnx,
+    ort_session,
+    run_onnx,
+    window_matrix,
 )
 from musicgenre.features.taggram_stats import clip_statistics
 from musicgenre.genres import GENRES
@@ -30,8 +36,12 @@ pytest.importorskip("onnx")
 
 FIXTURE = Path(__file__).parent / "fixtures" / "synth16k.wav"
 #: Distinct shared clips (four genres and the MP3; all 30 s).
-SHARED_CLIPS = ("metal/metal.00000.wav", "classical/classical.00000.wav", "blues/blues.00099.mp3",
-                "hiphop/hiphop.00000.wav")
+SHARED_CLIPS = (
+    "metal/metal.00000.wav",
+    "classical/classical.00000.wav",
+    "blues/blues.00099.mp3",
+    "hiphop/hiphop.00000.wav",
+)
 PROBABILITY_ATOL = 1e-5
 SR = InputConfig().sample_rate
 
@@ -56,7 +66,7 @@ def _pipeline(estimator):
     return Pipeline([("scale", StandardScaler()), ("model", estimator)])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fitted_head(stats: tuple[str, ...] = ("mean", "max")) -> LinearHead:
     from sklearn.linear_model import LogisticRegression
 
@@ -66,8 +76,9 @@ def fitted_head(stats: tuple[str, ...] = ("mean", "max")) -> LinearHead:
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    path = export_onnx(tmp_path_factory.mktemp("graph") / "musicnn-genre.onnx", fitted_head(), "test-head",
-                       {"musicgenre.note": "test"})
+    path = export_onnx(
+        tmp_path_factory.mktemp("graph") / "musicnn-genre.onnx", fitted_head(), "test-head", {"musicgenre.note": "test"}
+    )
     return ort_session(path)
 
 
@@ -78,6 +89,7 @@ def session_std(tmp_path_factory):
 
 
 # --- the head --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("stats", [("mean", "max"), ("mean", "max", "std")])
 def test_head_equals_sklearn_logistic_regression(stats):
@@ -136,16 +148,18 @@ def test_window_statistics_match_the_study_layout():
 BOUND_PATCHES = 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _patches(name: str) -> np.ndarray:
     if name == "fixture":
         return musicnn.patches_from_signal(load(FIXTURE, sr=SR))
     if name == "tone":
-        return musicnn.patches_from_signal(tone(440.0, seconds=6.5, sr=SR) + tone(1250.0, seconds=6.5, sr=SR, amplitude=0.2))
+        return musicnn.patches_from_signal(
+            tone(440.0, seconds=6.5, sr=SR) + tone(1250.0, seconds=6.5, sr=SR, amplitude=0.2)
+        )
     return musicnn.patches_from_signal(load(name, sr=SR))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _taggram_tolerance(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the patches checked against the bound, and the bound there."""
     patches = _patches(name)
@@ -200,18 +214,18 @@ def test_pytorch_graph_equals_network_and_head():
 def test_overlapping_windows_equal_each_window_alone(session, session_std):
     """Two windows over overlapping patch sets in one call give what each window's patches give alone."""
     y = tone(220.0, seconds=21.0, sr=SR) + tone(3000.0, seconds=21.0, sr=SR, amplitude=0.1) * np.sin(
-        np.linspace(0, 20, int(21.0 * SR))).astype(np.float32)
+        np.linspace(0, 20, int(21.0 * SR))
+    ).astype(np.float32)
     patches = np.ascontiguousarray(musicnn.patches_from_signal(y))
     assert len(patches) == 7
     windows = [slice(0, 4), slice(2, 7)]
     for sess, stats in ((session, ("mean", "max")), (session_std, ("mean", "max", "std"))):
         probabilities, taggram = run_onnx(sess, patches, window_matrix(len(patches), windows))
         assert probabilities.shape == (2, 10) and taggram.shape == (7, 50)
-        for row, w in zip(probabilities, windows):
+        for row, w in zip(probabilities, windows, strict=True):
             alone, _ = run_onnx(sess, patches[w])
             np.testing.assert_allclose(row, alone[0], rtol=0, atol=PROBABILITY_ATOL)
-        np.testing.assert_allclose(probabilities, fitted_head(stats).window_proba(taggram, windows),
-                                   rtol=0, atol=1e-6)
+        np.testing.assert_allclose(probabilities, fitted_head(stats).window_proba(taggram, windows), rtol=0, atol=1e-6)
         # the head the file carries as JSON (what a torch-free engine reads) gives the graph's numbers too
         stored = LinearHead.from_json(sess.get_modelmeta().custom_metadata_map["musicgenre.head"])
         np.testing.assert_allclose(probabilities, stored.window_proba(taggram, windows), rtol=0, atol=1e-6)
@@ -251,11 +265,13 @@ def test_the_head_and_session_import_without_torch():
     import subprocess
     import sys
 
-    code = ("import sys; import numpy as np; import musicgenre.inference.tag_head as t; "
-            "from musicgenre.backbones.musicnn import InputConfig, patches_from_signal; "
-            "p = patches_from_signal(np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32)); "
-            "assert p.shape == (1, 187, 96), p.shape; "
-            "print('TORCH', 'torch' in sys.modules, t.LinearHead.__name__)")
+    code = (
+        "import sys; import numpy as np; import musicgenre.inference.tag_head as t; "
+        "from musicgenre.backbones.musicnn import InputConfig, patches_from_signal; "
+        "p = patches_from_signal(np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32)); "
+        "assert p.shape == (1, 187, 96), p.shape; "
+        "print('TORCH', 'torch' in sys.modules, t.LinearHead.__name__)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "TORCH False LinearHead" in result.stdout, result.stdout

@@ -68,8 +68,9 @@ def test_log_mel_in_blocks_equals_librosa_on_the_whole_signal(seconds, pad_mode,
     cfg = InputConfig(pad_mode=pad_mode)
     t = np.arange(int(seconds * cfg.sample_rate)) / cfg.sample_rate
     y = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
-    mel = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
-                                         n_mels=cfg.n_mels, pad_mode=cfg.pad_mode).T
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length, n_mels=cfg.n_mels, pad_mode=cfg.pad_mode
+    ).T
     whole = np.log10(np.float32(10000) * mel.astype(np.float16).astype(np.float32) + np.float32(1))
     np.testing.assert_allclose(log_mel(y, cfg, block_frames=37), whole, rtol=0, atol=1e-6)
 
@@ -87,7 +88,7 @@ def test_log_mel_frames_from_a_segment_equal_the_whole_signal(n, rng):
         for count in sorted({min(c, n_frames - first) for c in (1, 5, n_frames)}):
             a = max(first * 256 - 256 - 37, 0)
             b = min((first + count - 1) * 256 + 256 + 11, n)
-            np.testing.assert_array_equal(log_mel_frames(y[a:b], a, first, count, n), whole[first:first + count])
+            np.testing.assert_array_equal(log_mel_frames(y[a:b], a, first, count, n), whole[first : first + count])
     if n_frames > 3:
         with pytest.raises(ValueError, match="do not cover"):
             log_mel_frames(y[300:], 300, 0, 2, n)  # frame 0 needs samples from 0

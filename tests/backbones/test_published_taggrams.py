@@ -36,15 +36,27 @@ from musicgenre.backbones.musicnn.resample import kaiser_best
 BOUND = 1e-3
 #: The clips of ../shared/gtzan/audio in the published files whose original samples are here (.au or .wav).
 CLIPS = {
-    "hiphop.00000": "evaluation", "pop.00000": "evaluation", "hiphop.00028": "training", "jazz.00000": "training",
-    "jazz.00054": "training", "reggae.00000": "training", "reggae.00014": "training", "reggae.00015": "training",
-    "reggae.00016": "training", "reggae.00017": "training", "rock.00000": "training", "rock.00016": "training",
+    "hiphop.00000": "evaluation",
+    "pop.00000": "evaluation",
+    "hiphop.00028": "training",
+    "jazz.00000": "training",
+    "jazz.00054": "training",
+    "reggae.00000": "training",
+    "reggae.00014": "training",
+    "reggae.00015": "training",
+    "reggae.00016": "training",
+    "reggae.00017": "training",
+    "rock.00000": "training",
+    "rock.00016": "training",
 }
 
 
 @pytest.fixture(scope="module")
 def published(shared_gtzan: Path) -> dict[str, np.ndarray]:
-    files = {split: shared_gtzan / "musicnn" / f"{split}_data_GTZAN_MSDmusicnn_taggram.npz" for split in ("training", "evaluation")}
+    files = {
+        split: shared_gtzan / "musicnn" / f"{split}_data_GTZAN_MSDmusicnn_taggram.npz"
+        for split in ("training", "evaluation")
+    }
     missing = [str(f) for f in files.values() if not f.is_file()]
     if missing:
         pytest.skip(f"published musicnn taggrams not found: {', '.join(missing)}")
@@ -92,14 +104,54 @@ def _signal(n: int, sr: int) -> np.ndarray:
 #: ``librosa.resample(_signal(n, orig), orig, 16000)`` under librosa 0.7.2, resampy 0.2.2, numpy 1.16.6 (Python 3.7):
 #: (orig, n) -> (length, values at [0, 1, 17, length // 2, -2, -1], sum of |y|). Our kaiser_best gave the same bits.
 RESAMPY_0_2_2 = {
-    (22050, 4410): (3200, [0.1598641574382782, -0.04994034767150879, 0.5439695715904236, 0.00015683671517763287,
-                           -0.5024529099464417, -0.16769948601722717], 1021.3663330078125),
-    (22050, 4411): (3201, [0.1598641574382782, -0.04994034767150879, 0.5439695715904236, 0.00015683671517763287,
-                           -0.16769948601722717, 0.0], 1021.3663330078125),  # resampy's 3200 + librosa's zero pad
-    (44100, 4410): (1600, [0.18861249089241028, -0.048195868730545044, 0.5370088219642639, 1.9840128516079858e-05,
-                           -0.3461925983428955, -0.0651741698384285], 511.67767333984375),
-    (8000, 1000): (2000, [0.000256578263361007, 0.008119090460240841, 0.26149728894233704, 0.7403925061225891,
-                          -0.5443084836006165, -0.27755847573280334], 687.8849487304688),  # upsampling
+    (22050, 4410): (
+        3200,
+        [
+            0.1598641574382782,
+            -0.04994034767150879,
+            0.5439695715904236,
+            0.00015683671517763287,
+            -0.5024529099464417,
+            -0.16769948601722717,
+        ],
+        1021.3663330078125,
+    ),
+    (22050, 4411): (
+        3201,
+        [
+            0.1598641574382782,
+            -0.04994034767150879,
+            0.5439695715904236,
+            0.00015683671517763287,
+            -0.16769948601722717,
+            0.0,
+        ],
+        1021.3663330078125,
+    ),  # resampy's 3200 + librosa's zero pad
+    (44100, 4410): (
+        1600,
+        [
+            0.18861249089241028,
+            -0.048195868730545044,
+            0.5370088219642639,
+            1.9840128516079858e-05,
+            -0.3461925983428955,
+            -0.0651741698384285,
+        ],
+        511.67767333984375,
+    ),
+    (8000, 1000): (
+        2000,
+        [
+            0.000256578263361007,
+            0.008119090460240841,
+            0.26149728894233704,
+            0.7403925061225891,
+            -0.5443084836006165,
+            -0.27755847573280334,
+        ],
+        687.8849487304688,
+    ),  # upsampling
 }
 
 

@@ -51,16 +51,31 @@ def test_load_backbone_data_one_view_in_clip_order(tmp_path):
 
     root = _labelled_folders(tmp_path / "data", per_genre=2)
     data = load_backbone_data(root, "musicnn-mtt", "penultimate", cache_dir=None)
-    assert list(data.clip_ids) == ["blues.00000", "blues.00001", "metal.00000", "metal.00001", "reggae.00000", "reggae.00001"]
+    assert list(data.clip_ids) == [
+        "blues.00000",
+        "blues.00001",
+        "metal.00000",
+        "metal.00001",
+        "reggae.00000",
+        "reggae.00001",
+    ]
     assert [GENRES[i] for i in data.y] == ["blues", "blues", "metal", "metal", "reggae", "reggae"]
     view = data.views["musicnn-mtt"]
-    assert set(data.views) == {"musicnn-mtt"} and view.name == "musicnn-mtt" and view.recipe == "musicnn-mtt-penultimate"
+    assert (
+        set(data.views) == {"musicnn-mtt"} and view.name == "musicnn-mtt" and view.recipe == "musicnn-mtt-penultimate"
+    )
     assert view.x.shape == (6, 200)
     clip = root / "metal" / "metal.00000.wav"
-    assert_float32_close(view.x[2], musicnn.analyze(clip, model="mtt").penultimate.mean(0),
-                         float32_tolerance("mtt", clip).tolerance("penultimate").mean(0), "penultimate")
+    assert_float32_close(
+        view.x[2],
+        musicnn.analyze(clip, model="mtt").penultimate.mean(0),
+        float32_tolerance("mtt", clip).tolerance("penultimate").mean(0),
+        "penultimate",
+    )
     (root / "metal" / "metal.00002.wav").write_text("not audio")
-    with pytest.raises(ValueError, match=r"1 of 7 clips could not be embedded: .*metal.00002.wav: not a readable audio file"):
+    with pytest.raises(
+        ValueError, match=r"1 of 7 clips could not be embedded: .*metal.00002.wav: not a readable audio file"
+    ):
         load_backbone_data(root, cache_dir=None)
     with pytest.raises(ValueError, match="no such folder"):
         load_backbone_data(tmp_path / "nowhere", cache_dir=None)
@@ -71,7 +86,8 @@ def test_not_gtzan_note():
 
     assert not_gtzan_note(GTZAN_CLIP_IDS) is None
     assert not_gtzan_note(GTZAN_CLIP_IDS[:23]).startswith(
-        "NOT A GTZAN ACCURACY: these 23 clips are only part of GTZAN (23 of its 1000)")
+        "NOT A GTZAN ACCURACY: these 23 clips are only part of GTZAN (23 of its 1000)"
+    )
     assert "these 2 clips are not GTZAN" in not_gtzan_note(["a/x", "b/y"])
 
 
@@ -85,8 +101,21 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
 
     root = _labelled_folders(tmp_path / "data", gtzan_names=False)
     out = tmp_path / "run"
-    args = ["experiment", "--data", str(root), "--backbone", "musicnn-msd", "--protocol", "kfold", "-k", "2",
-            "--max-epochs", "3", "-o", str(out)]
+    args = [
+        "experiment",
+        "--data",
+        str(root),
+        "--backbone",
+        "musicnn-msd",
+        "--protocol",
+        "kfold",
+        "-k",
+        "2",
+        "--max-epochs",
+        "3",
+        "-o",
+        str(out),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "NOT A GTZAN ACCURACY: these 12 clips are not GTZAN" in result.output
@@ -99,7 +128,9 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     meta = json.loads((out / "experiment.json").read_text())
     assert meta["config"]["inputs"] == "musicnn-msd" and meta["notes"]["data"].startswith("NOT A GTZAN ACCURACY")
     for head in ("logreg", "svm", "mlp-kaggle57"):
-        assert {"per_genre.csv", "confusion.csv", "model.onnx", "result.json"} <= {p.name for p in (out / head).iterdir()}
+        assert {"per_genre.csv", "confusion.csv", "model.onnx", "result.json"} <= {
+            p.name for p in (out / head).iterdir()
+        }
         assert json.loads((out / head / "result.json").read_text())["inputs"] == "musicnn-msd"
     # GTZAN genre names: the genre graph is fitted too, with the folders' genres
     from musicgenre.inference import load_model
@@ -110,7 +141,9 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     assert again.exit_code == 0 and again.output.count("finished earlier") == 3
     assert set(pd.read_csv(out / "leaderboard.csv")["inputs"]) == {"musicnn-msd"}
     # --backbone needs audio
-    table = CliRunner().invoke(cli, ["experiment", "--table", str(tmp_path / "none.csv"), "--backbone", "musicnn-msd", "-o", str(out)])
+    table = CliRunner().invoke(
+        cli, ["experiment", "--table", str(tmp_path / "none.csv"), "--backbone", "musicnn-msd", "-o", str(out)]
+    )
     assert table.exit_code == 2
 
 

@@ -21,9 +21,21 @@ def test_varint_and_entry_parsing():
     assert tfbundle._varint(bytes([0xAC, 0x02]), 0) == (300, 2)
     # dtype=1, shape {dim {size 7} dim {size 38}}, shard 0, offset 300, size 1064, crc32c fixed32
     shape = bytes([0x12, 0x02, 0x08, 0x07, 0x12, 0x02, 0x08, 0x26])
-    buf = bytes([0x08, 0x01, 0x12, len(shape)]) + shape + bytes([0x20, 0xAC, 0x02, 0x28, 0xA8, 0x08, 0x35]) + (1234).to_bytes(4, "little")
+    buf = (
+        bytes([0x08, 0x01, 0x12, len(shape)])
+        + shape
+        + bytes([0x20, 0xAC, 0x02, 0x28, 0xA8, 0x08, 0x35])
+        + (1234).to_bytes(4, "little")
+    )
     entry = tfbundle.parse_entry(buf)
-    assert (entry.dtype, entry.shape, entry.offset, entry.size, entry.crc32c, entry.sliced) == (1, (7, 38), 300, 1064, 1234, False)
+    assert (entry.dtype, entry.shape, entry.offset, entry.size, entry.crc32c, entry.sliced) == (
+        1,
+        (7, 38),
+        300,
+        1064,
+        1234,
+        False,
+    )
 
 
 def test_snappy_literal_and_overlapping_copy():

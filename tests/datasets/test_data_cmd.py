@@ -48,7 +48,9 @@ def test_check_shared(shared_audio):
     assert result.exit_code == 0
     files = [p for p in shared_audio.rglob("*") if p.is_file()]
     clips = {p.stem for p in files}
-    assert f"{len(files)} audio files" in result.output and f"-> {len(clips)} distinct clips in 10 labels" in result.output
+    assert (
+        f"{len(files)} audio files" in result.output and f"-> {len(clips)} distinct clips in 10 labels" in result.output
+    )
     assert f"missing     {1000 - len(clips)} of the 1000 GTZAN clips" in result.output
     assert "known fault jazz.00054" in result.output and "this copy is sound" in result.output
     assert "known fault 70 clips left out of the fault-filtered split" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from musicgenre.datasets import find_dataset, load_folders
 
 

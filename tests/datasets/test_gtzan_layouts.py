@@ -88,7 +88,9 @@ def test_no_dataset_is_one_clear_line(tmp_path, clip, gtzan_tree):
     with pytest.raises(DatasetError, match="no GTZAN genre folders"):
         load_gtzan(tmp_path / "empty")
     with pytest.raises(DatasetError, match="2 audio files lie directly in it"):
-        find_dataset(gtzan_tree(tmp_path / "g", ["jazz.00001", "jazz.00002"]) / "jazz")  # one genre folder, not the root
+        find_dataset(
+            gtzan_tree(tmp_path / "g", ["jazz.00001", "jazz.00002"]) / "jazz"
+        )  # one genre folder, not the root
     with pytest.raises(DatasetError, match="is a file"):
         find_dataset(clip(tmp_path / "a.wav"))
 

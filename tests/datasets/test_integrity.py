@@ -90,7 +90,9 @@ def test_text_and_json_say_the_same(faulty):
 def test_undecodable_known_fault_is_called_out(tmp_path):
     root = tmp_path / "Data" / "genres_original"
     _put(root, "jazz.00053.wav", noise(30.0))
-    (root / "jazz" / "jazz.00054.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEjunkjunkjunk")  # broken like the Kaggle copy
+    (root / "jazz" / "jazz.00054.wav").write_bytes(
+        b"RIFF\x24\x00\x00\x00WAVEjunkjunkjunk"
+    )  # broken like the Kaggle copy
     report = check_integrity(tmp_path)
     (jazz,) = report.known_faults
     assert jazz.present and jazz.decodes is False
@@ -107,7 +109,9 @@ def test_tolerance_is_configurable(faulty):
 
 def test_labelled_folders_report(tmp_path):
     (tmp_path / "dub").mkdir()
-    pcm = (tone(300, 3.0) * 32767).astype(np.int16)  # as integers: libsndfile's wav and flac writers round floats differently
+    pcm = (tone(300, 3.0) * 32767).astype(
+        np.int16
+    )  # as integers: libsndfile's wav and flac writers round floats differently
     write(tmp_path / "dub" / "a.wav", pcm)
     write(tmp_path / "dub" / "b.flac", pcm)  # same audio, lossless: identical samples
     (tmp_path / "dub" / "c.mp3").write_bytes(b"ID3 but nothing else")

@@ -24,8 +24,8 @@ def test_stratified_kfold_seed():
     labels = np.repeat(np.arange(4), 20)
     same = [t for _, t in stratified_kfold(labels, 5, seed=3)], [t for _, t in stratified_kfold(labels, 5, seed=3)]
     other = [t for _, t in stratified_kfold(labels, 5, seed=4)]
-    assert all(np.array_equal(a, b) for a, b in zip(*same))
-    assert not all(np.array_equal(a, b) for a, b in zip(same[0], other))
+    assert all(np.array_equal(a, b) for a, b in zip(*same, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(same[0], other, strict=True))
 
 
 def test_grouped_kfold_never_leaks_a_track():

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from musicgenre.datasets import GTZAN_CLIP_IDS, Dataset, Track, fault_filtered, load_splits, outside_split, split_dataset
+from musicgenre.datasets import (
+    GTZAN_CLIP_IDS,
+    Dataset,
+    Track,
+    fault_filtered,
+    load_splits,
+    outside_split,
+    split_dataset,
+)
 from musicgenre.genres import GENRES
 
 
@@ -12,7 +20,9 @@ def _dataset(ids) -> Dataset:
     """A dataset of the given ids (paths are never opened when splitting)."""
     from pathlib import Path
 
-    return Dataset(Path("/nowhere"), "gtzan", tuple(Track(Path(f"/nowhere/{c}.wav"), c.split(".")[0], c) for c in ids), GENRES)
+    return Dataset(
+        Path("/nowhere"), "gtzan", tuple(Track(Path(f"/nowhere/{c}.wav"), c.split(".")[0], c) for c in ids), GENRES
+    )
 
 
 def test_filtered_lists_sizes_and_disjoint():

@@ -27,8 +27,9 @@ def test_published_taggrams_are_the_fault_filtered_train_and_test_clips(shared_t
 def test_frames_are_grouped_by_clip_in_time_order(tmp_path):
     path = tmp_path / "t.npz"
     x = np.arange(5 * 50, dtype=np.float32).reshape(5, 50)
-    ids = np.array(["rock/rock.00001.au", "jazz/jazz.00002.au", "rock/rock.00001.au", "jazz/jazz.00002.au",
-                    "rock/rock.00001.au"])
+    ids = np.array(
+        ["rock/rock.00001.au", "jazz/jazz.00002.au", "rock/rock.00001.au", "jazz/jazz.00002.au", "rock/rock.00001.au"]
+    )
     y = np.array([9, 5, 9, 5, 9], np.int64)
     np.savez(path, X=x, Y=y, IDS=ids)
     tg = read_taggram_file(path)
@@ -40,9 +41,11 @@ def test_frames_are_grouped_by_clip_in_time_order(tmp_path):
 def test_malformed_files_are_refused_in_one_line(tmp_path):
     write_taggram_file(tmp_path / "ok.npz", ["blues.00001", "rock.00002"])
     ok = dict(np.load(tmp_path / "ok.npz"))
-    cases = {"missing": ({k: v for k, v in ok.items() if k != "Y"}, "missing Y"),
-             "wrong_genre": ({**ok, "Y": np.where(ok["Y"] == 0, 1, ok["Y"])}, "disagrees"),
-             "pickled": ({**ok, "IDS": ok["IDS"].astype(object)}, "cannot read")}
+    cases = {
+        "missing": ({k: v for k, v in ok.items() if k != "Y"}, "missing Y"),
+        "wrong_genre": ({**ok, "Y": np.where(ok["Y"] == 0, 1, ok["Y"])}, "disagrees"),
+        "pickled": ({**ok, "IDS": ok["IDS"].astype(object)}, "cannot read"),
+    }
     for name, (arrays, message) in cases.items():
         np.savez(tmp_path / f"{name}.npz", **arrays)
         with pytest.raises(ValueError, match=message) as error:

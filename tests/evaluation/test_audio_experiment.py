@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from signals import clicks, noise, tone, write
 
 from musicgenre.evaluation import AudioConfig, ExperimentConfig, load_audio, run_experiment
 from musicgenre.genres import GENRES
 from musicgenre.models import ENSEMBLE_MEMBERS, onnx_predict
-from signals import SR, clicks, noise, tone, write
 
 torch.set_num_threads(1)
 SECONDS = 6.0  # two 3-s segments per clip
@@ -68,7 +68,7 @@ def test_small_audio_experiment_runs_end_to_end(audio_data, tmp_path):
     test = predictions[(predictions["fold"] == "fold1") & (predictions["part"] == "test")]
     view = audio_data.views["logmel"]
     position = {c: i for i, c in enumerate(audio_data.clip_ids)}
-    for clip, expected in zip(test["clip_id"], test[[f"p_{g}" for g in GENRES]].to_numpy()):
+    for clip, expected in zip(test["clip_id"], test[[f"p_{g}" for g in GENRES]].to_numpy(), strict=True):
         rows = view.rows(np.array([position[clip]]))
         got = onnx_predict(tmp_path / "cnn2d-gap" / "model.onnx", view.x[rows].reshape(len(rows), -1)).mean(0)
         np.testing.assert_allclose(got, expected, atol=1e-5)

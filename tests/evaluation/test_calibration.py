@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicgenre.evaluation.calibration import (apply_temperature, as_logits, expected_calibration_error,
-                                               fit_temperature, negative_log_likelihood, reliability_curve,
-                                               softmax, uncertainty_threshold)
+from musicgenre.evaluation.calibration import (
+    apply_temperature,
+    as_logits,
+    expected_calibration_error,
+    fit_temperature,
+    negative_log_likelihood,
+    reliability_curve,
+    softmax,
+    uncertainty_threshold,
+)
 
 
 def _calibrated(n: int = 20000, classes: int = 10, scale: float = 3.0, seed: int = 0):

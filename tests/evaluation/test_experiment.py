@@ -45,8 +45,16 @@ def test_experiment_folder_has_every_file_of_the_contract(experiment):
     out, board, _, _ = experiment
     assert {"leaderboard.csv", "leaderboard.md", "experiment.json"} <= {p.name for p in out.iterdir()}
     csv = pd.read_csv(out / "leaderboard.csv")
-    assert list(csv.columns[:8]) == ["model", "protocol", "accuracy", "ci_low", "ci_high", "macro_f1", "n_test",
-                                     "train_seconds"]
+    assert list(csv.columns[:8]) == [
+        "model",
+        "protocol",
+        "accuracy",
+        "ci_low",
+        "ci_high",
+        "macro_f1",
+        "n_test",
+        "train_seconds",
+    ]
     assert set(csv["model"]) == {"mlp-mfcc", "ensemble", *ENSEMBLE_MEMBERS} and (csv["n_test"] == 290).all()
     assert ((csv["ci_low"] <= csv["accuracy"]) & (csv["accuracy"] <= csv["ci_high"])).all()
     meta = json.loads((out / "experiment.json").read_text())
@@ -83,9 +91,9 @@ def test_exported_models_reproduce_the_reported_test_predictions(experiment, tab
 
 def test_every_exported_model_classifies_audio(experiment, tmp_path):
     """Each model.onnx names the recipe that makes its inputs from audio, so ``predict --model`` can run it."""
-    from musicgenre.inference import classify, load_model
-
     from signals import tone
+
+    from musicgenre.inference import classify, load_model
 
     out, board, _, _ = experiment
     for name in board["model"]:
@@ -130,10 +138,24 @@ def test_cli_lists_the_zoo_and_runs_a_model(feature_table, tmp_path):
     runner = CliRunner()
     listing = runner.invoke(cli, ["experiment", "--list"])
     assert listing.exit_code == 0 and "mlp-mfcc" in listing.output and "cnn2d-gap" in listing.output
-    result = runner.invoke(cli, ["experiment", "--table", str(feature_table), "--protocol", "holdout",
-                                 "--models", "logreg,cnn2d-gap", "-o", str(tmp_path / "run")])
+    result = runner.invoke(
+        cli,
+        [
+            "experiment",
+            "--table",
+            str(feature_table),
+            "--protocol",
+            "holdout",
+            "--models",
+            "logreg,cnn2d-gap",
+            "-o",
+            str(tmp_path / "run"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "skip cnn2d-gap: needs logmel from audio (--data)" in result.output
     assert "logreg" in result.output and "(holdout, n=150)" in result.output
-    bad = runner.invoke(cli, ["experiment", "--table", str(feature_table), "--models", "nope", "-o", str(tmp_path / "x")])
+    bad = runner.invoke(
+        cli, ["experiment", "--table", str(feature_table), "--models", "nope", "-o", str(tmp_path / "x")]
+    )
     assert bad.exit_code == 2 and "unknown model" in bad.output

@@ -25,6 +25,7 @@ def test_fault_filtered_is_443_197_290_of_the_published_lists():
     assert (len(fold.train), len(fold.valid), len(fold.test)) == (443, 197, 290)
     assert _disjoint(fold)
     from musicgenre.datasets.splits import load_split
+
     assert sorted(IDS[i] for i in fold.test) == sorted(load_split("filtered", "test"))
 
 
@@ -47,8 +48,8 @@ def test_kfold_partitions_every_track_once_with_stratified_folds():
 
 def test_kfold_depends_on_the_seed_and_only_on_it():
     a, b, c = kfold(LABELS, 5, seed=1), kfold(LABELS, 5, seed=1), kfold(LABELS, 5, seed=2)
-    assert all(np.array_equal(x.test, y.test) for x, y in zip(a, b))
-    assert not all(np.array_equal(x.test, y.test) for x, y in zip(a, c))
+    assert all(np.array_equal(x.test, y.test) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x.test, y.test) for x, y in zip(a, c, strict=True))
 
 
 def test_holdout_is_one_random_70_15_15_split():
@@ -77,8 +78,9 @@ def test_segments_of_a_track_never_cross_a_split():
     x[:, :10, 0, 0] = np.eye(10)[track % 10]
     x[:, 10, 0, 0] = track  # the owner track, written into the sample itself
     view = View("logmel", x, ("v",), "test", 3.0, track=track)
-    data = StudyData("synthetic", "audio", np.array([f"t{i}" for i in range(n_tracks)]), np.arange(n_tracks) % 10,
-                     {"logmel": view})
+    data = StudyData(
+        "synthetic", "audio", np.array([f"t{i}" for i in range(n_tracks)]), np.arange(n_tracks) % 10, {"logmel": view}
+    )
     for fold in kfold(data.y, 4, seed=0):
         spy = fit_on(_Spy(), data, view, fold.train, fold.valid)
         seen = set(spy.x[:, 10, 0, 0].astype(int).tolist())

@@ -46,8 +46,9 @@ def test_no_valid_clips_and_cv_only_sees_the_training_clips(synthetic, monkeypat
     import musicgenre.evaluation.runner as runner
 
     real_fit_on = runner.fit_on
-    monkeypatch.setattr(runner, "fit_on", lambda m, d, v, fit, valid: seen.append(set(fit.tolist()))
-                        or real_fit_on(m, d, v, fit, valid))
+    monkeypatch.setattr(
+        runner, "fit_on", lambda m, d, v, fit, valid: seen.append(set(fit.tolist())) or real_fit_on(m, d, v, fit, valid)
+    )
     view = data.views["taggram-frames"]
     params, scores, oof = select_by_cv("tag-frames-logreg", data, view, fold.train, k=3)
     assert len(seen) == 3 * len(TAGGRAM_HEADS["tag-frames-logreg"].grid) and len(scores) == len(seen) // 3
@@ -57,24 +58,42 @@ def test_no_valid_clips_and_cv_only_sees_the_training_clips(synthetic, monkeypat
 
 def test_cli_writes_the_leaderboard_and_picks_the_right_genre(synthetic, tmp_path):
     out = tmp_path / "tag"
-    result = CliRunner().invoke(cli, ["experiment", "--taggrams", str(synthetic), "--protocol", "fault-filtered",
-                                      "--models", "tag-meanmax-logreg,tag-meanmax-ridge,tag-frames-logreg",
-                                      "--cv", "3", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "experiment",
+            "--taggrams",
+            str(synthetic),
+            "--protocol",
+            "fault-filtered",
+            "--models",
+            "tag-meanmax-logreg,tag-meanmax-ridge,tag-frames-logreg",
+            "--cv",
+            "3",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "fault-filtered-cv" in result.output and "443" in result.output and "290" in result.output
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["model"]) == {"tag-meanmax-logreg", "tag-meanmax-ridge", "tag-frames-logreg"}
-    assert (board["accuracy"] == 1.0).all() and (board["n_test"] == 290).all() and (board["valid_accuracy"] == 1.0).all()
+    assert (
+        (board["accuracy"] == 1.0).all() and (board["n_test"] == 290).all() and (board["valid_accuracy"] == 1.0).all()
+    )
     md = (out / "leaderboard.md").read_text()
     assert "CV inside the 443 training clips" in md and "scored once on the 290 test clips" in md
     assert "CV acc % (train)" in md and "Hyper-parameters chosen by CV" in md and "Per genre" in md
     assert "seed study" not in md
     meta = json.loads((out / "experiment.json").read_text())
     assert meta["protocol"] == "fault-filtered-cv" and meta["folds"] == [
-        {"name": "fault-filtered-cv", "train": 443, "valid": 0, "test": 290}]
+        {"name": "fault-filtered-cv", "train": 443, "valid": 0, "test": 290}
+    ]
     for name in board["model"]:
         folder = out / name
-        assert {"per_genre.csv", "confusion.csv", "predictions.csv", "result.json"} <= {p.name for p in folder.iterdir()}
+        assert {"per_genre.csv", "confusion.csv", "predictions.csv", "result.json"} <= {
+            p.name for p in folder.iterdir()
+        }
         predictions = pd.read_csv(folder / "predictions.csv")
         assert set(predictions["part"]) == {"test", "oof"} and (predictions["part"] == "test").sum() == 290
         picked = predictions[[f"p_{g}" for g in GENRES]].to_numpy().argmax(1)
@@ -114,26 +133,41 @@ def test_blocked_inner_cv_holds_out_contiguous_numbers_per_genre(synthetic):
     folds = inner_folds(data, train, k=5)
     assert sorted(np.concatenate([h for _, h in folds]).tolist()) == list(range(len(train)))
     numbers, y = clip_numbers(data.clip_ids[train]), data.y[train]
-    for i, (fit, held) in enumerate(folds):
+    for _, held in folds:
         for genre in range(len(GENRES)):
             mine = np.sort(numbers[y == genre])
             held_numbers = np.sort(numbers[held][y[held] == genre])
             # the held-out block is a run of consecutive training clips of that genre (in clip-number order)
             start = np.searchsorted(mine, held_numbers[0])
-            assert np.array_equal(mine[start:start + len(held_numbers)], held_numbers)
+            assert np.array_equal(mine[start : start + len(held_numbers)], held_numbers)
             assert abs(len(held_numbers) - len(mine) / 5) < 1
     assert clip_numbers(["blues.00012", "rock.00099"]).tolist() == [12, 99]
     strat = inner_folds(data, train, k=5, inner_cv="stratified")
-    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, strat))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, strat, strict=True))
     with pytest.raises(ValueError, match="unknown inner CV"):
         inner_folds(data, train, inner_cv="random")
 
 
 def test_cli_inner_cv_is_recorded_with_selected_head_and_calibration(synthetic, tmp_path):
     out = tmp_path / "strat"
-    result = CliRunner().invoke(cli, ["experiment", "--taggrams", str(synthetic), "--protocol", "fault-filtered",
-                                      "--models", "tag-meanmax-logreg,tag-meanmax-ridge", "--cv", "3",
-                                      "--inner-cv", "stratified", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "experiment",
+            "--taggrams",
+            str(synthetic),
+            "--protocol",
+            "fault-filtered",
+            "--models",
+            "tag-meanmax-logreg,tag-meanmax-ridge",
+            "--cv",
+            "3",
+            "--inner-cv",
+            "stratified",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "3-fold stratified CV" in result.output
     meta = json.loads((out / "experiment.json").read_text())
@@ -149,7 +183,21 @@ def test_cli_inner_cv_is_recorded_with_selected_head_and_calibration(synthetic, 
     result = json.loads((out / "tag-meanmax-logreg" / "result.json").read_text())
     assert result["inner_cv"] == "stratified"
     # a rerun with the other inner CV does not reuse the stratified rows
-    again = CliRunner().invoke(cli, ["experiment", "--taggrams", str(synthetic), "--protocol", "fault-filtered",
-                                     "--models", "tag-meanmax-ridge", "--cv", "3", "-o", str(out)])
+    again = CliRunner().invoke(
+        cli,
+        [
+            "experiment",
+            "--taggrams",
+            str(synthetic),
+            "--protocol",
+            "fault-filtered",
+            "--models",
+            "tag-meanmax-ridge",
+            "--cv",
+            "3",
+            "-o",
+            str(out),
+        ],
+    )
     assert again.exit_code == 0 and "finished earlier" not in again.output
     assert json.loads((out / "tag-meanmax-ridge" / "result.json").read_text())["inner_cv"] == "blocked"

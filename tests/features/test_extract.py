@@ -19,8 +19,22 @@ def test_features_takes_globs_and_names_every_input_without_audio(tmp_path):
     write(root / "jazz" / "b.flac", tone(330.0, 1.0))
     write(root / "top.wav", tone(440.0, 1.0))
     absent = tmp_path / "absent.wav"
-    result = CliRunner().invoke(cli, ["features", str(root / "**" / "*.flac"), str(root / "jazz"), str(root / "empty"),
-                                      str(absent), "--recipe", "mfcc20stats", "--no-cache", "-j", "1", "-q"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "features",
+            str(root / "**" / "*.flac"),
+            str(root / "jazz"),
+            str(root / "empty"),
+            str(absent),
+            "--recipe",
+            "mfcc20stats",
+            "--no-cache",
+            "-j",
+            "1",
+            "-q",
+        ],
+    )
     assert result.exit_code == 1, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table["filename"]) == ["b.flac", "a.wav"]  # the glob's file first, then the folder's rest, once each

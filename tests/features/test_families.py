@@ -46,8 +46,12 @@ def test_silence_gives_finite_features(family):
 
 def test_precomputed_spectrograms_give_the_same_features():
     y = tone(330, 2.0) + noise(2.0, amplitude=0.05)
-    np.testing.assert_allclose(families.chroma_stft(S=magnitude(y, power=2.0), sr=SR), families.chroma_stft(y=y, sr=SR), atol=1e-6)
-    np.testing.assert_allclose(families.spectral_contrast(S=magnitude(y), sr=SR), families.spectral_contrast(y=y, sr=SR), atol=1e-6)
+    np.testing.assert_allclose(
+        families.chroma_stft(S=magnitude(y, power=2.0), sr=SR), families.chroma_stft(y=y, sr=SR), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        families.spectral_contrast(S=magnitude(y), sr=SR), families.spectral_contrast(y=y, sr=SR), atol=1e-6
+    )
     chroma = families.chroma_cqt(y=y, sr=SR)
     assert families.tonnetz(chroma=chroma, sr=SR).shape == (6, chroma.shape[1])
 

@@ -68,10 +68,16 @@ def test_framewise_pieces_equal_librosa():
     np.testing.assert_allclose(centroid, librosa.feature.spectral_centroid(S=S.T, sr=SR)[0], rtol=1e-5)
     np.testing.assert_allclose(bandwidth, librosa.feature.spectral_bandwidth(S=S.T, sr=SR)[0], rtol=1e-4)
     np.testing.assert_allclose(rolloff, librosa.feature.spectral_rolloff(S=S.T, sr=SR)[0], atol=11.0)  # one bin
-    np.testing.assert_allclose(framewise.rms(ypad, n_frames), librosa.feature.rms(y=y, pad_mode="reflect")[0], rtol=1e-5)
-    np.testing.assert_array_equal(framewise.zero_crossing_rate(y, 0, n_frames), librosa.feature.zero_crossing_rate(y)[0])
+    np.testing.assert_allclose(
+        framewise.rms(ypad, n_frames), librosa.feature.rms(y=y, pad_mode="reflect")[0], rtol=1e-5
+    )
+    np.testing.assert_array_equal(
+        framewise.zero_crossing_rate(y, 0, n_frames), librosa.feature.zero_crossing_rate(y)[0]
+    )
     P = (S**2).T
-    assert framewise.tuning_from_peaks(*framewise.tuning_peaks(P)) == librosa.estimate_tuning(S=P, sr=SR, bins_per_octave=12)
+    assert framewise.tuning_from_peaks(*framewise.tuning_peaks(P)) == librosa.estimate_tuning(
+        S=P, sr=SR, bins_per_octave=12
+    )
     onset = librosa.onset.onset_strength(y=y, sr=SR, aggregate=np.median)
     expected = librosa.feature.tempogram(onset_envelope=onset, sr=SR, win_length=384).mean(axis=1)
     np.testing.assert_allclose(framewise.mean_tempogram(onset, 384, block=50), expected, atol=1e-5)
@@ -82,14 +88,14 @@ def test_overlap_add_inverts_the_stft():
     ypad = np.pad(y, 1024, mode="reflect")
     n_frames = 1 + y.size // 512
     summed, wss = framewise.overlap_add(framewise.stft_frames(ypad, 0, n_frames))
-    inverse = summed[1024: 1024 + (n_frames - 1) * 512] / wss[1024: 1024 + (n_frames - 1) * 512]
+    inverse = summed[1024 : 1024 + (n_frames - 1) * 512] / wss[1024 : 1024 + (n_frames - 1) * 512]
     np.testing.assert_allclose(inverse, y[: inverse.size], atol=1e-5)
 
 
 def test_fast_equals_reference_on_a_synthesized_signal():
     y = music_like(10.0)
     fast, reference = kaggle30_features(y), kaggle30_reference(y)
-    for name, a, b in zip(KAGGLE30_COLUMNS, fast, reference):
+    for name, a, b in zip(KAGGLE30_COLUMNS, fast, reference, strict=True):
         assert a == pytest.approx(b, rel=1e-4, abs=1e-7), name
 
 
@@ -107,12 +113,12 @@ def test_silence_and_tiny_inputs_give_finite_features(recipe):
         out = recipe(y)
         assert out.shape == (57,) and np.all(np.isfinite(out))
     silent = recipe(np.zeros(SR * 3, np.float32))
-    values = dict(zip(KAGGLE30_COLUMNS, silent))
+    values = dict(zip(KAGGLE30_COLUMNS, silent, strict=True))
     assert values["rms_mean"] == 0.0 and values["zero_crossing_rate_mean"] == 0.0 and values["harmony_var"] == 0.0
 
 
 def test_pure_tone_statistics_make_sense():
-    values = dict(zip(KAGGLE30_COLUMNS, kaggle30_features(tone(1000, 5.0, amplitude=0.5))))
+    values = dict(zip(KAGGLE30_COLUMNS, kaggle30_features(tone(1000, 5.0, amplitude=0.5)), strict=True))
     assert values["spectral_centroid_mean"] == pytest.approx(1000, rel=0.02)
     assert values["rms_mean"] == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
     assert values["zero_crossing_rate_mean"] == pytest.approx(2 * 1000 / SR, rel=0.02)

@@ -12,7 +12,9 @@ from musicgenre.audio import AUDIO_EXTENSIONS, load
 from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS, kaggle30_features, kaggle30_reference
 
 SHARED_AUDIO = Path(__file__).resolve().parents[2].parent / "shared" / "gtzan" / "audio"
-CLIPS = sorted(p for p in SHARED_AUDIO.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS) if SHARED_AUDIO.is_dir() else []
+CLIPS = (
+    sorted(p for p in SHARED_AUDIO.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS) if SHARED_AUDIO.is_dir() else []
+)
 NEAR_ZERO = ("harmony_mean", "perceptr_mean")  # compared in absolute terms
 #: blues.00099.mp3 is a 56 kbit/s re-encode of the original: its worst column is 1.9 % off
 #: (mfcc16_mean; measured with both recipes), so it is held to 3 % instead of 1 %.
@@ -35,7 +37,7 @@ def _check(path: Path, table: pd.DataFrame, values: np.ndarray, n_samples: int) 
     expected = row[list(KAGGLE30_COLUMNS)].to_numpy(float)
     assert values.shape == (57,) and values.dtype == np.float64
     relative_limit = MP3_RELATIVE if path.suffix == ".mp3" else 0.01
-    for name, got, want in zip(KAGGLE30_COLUMNS, values, expected):
+    for name, got, want in zip(KAGGLE30_COLUMNS, values, expected, strict=True):
         if name in NEAR_ZERO:
             assert abs(got - want) <= 1e-4, f"{path.name} {name}: {got} vs table {want}"
         else:

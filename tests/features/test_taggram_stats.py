@@ -15,8 +15,16 @@ def test_columns_are_grouped_by_statistic_and_match_numpy(rng):
     assert x.shape == (3, 6 * 4) and x.dtype == np.float32
     for c in range(3):
         block = frames[clip == c].astype(np.float64)
-        expected = np.concatenate([block.mean(0), block.max(0), block.std(0), np.quantile(block, 0.1, axis=0),
-                                   np.median(block, 0), np.quantile(block, 0.9, axis=0)])
+        expected = np.concatenate(
+            [
+                block.mean(0),
+                block.max(0),
+                block.std(0),
+                np.quantile(block, 0.1, axis=0),
+                np.median(block, 0),
+                np.quantile(block, 0.9, axis=0),
+            ]
+        )
         np.testing.assert_allclose(x[c], expected, rtol=1e-6)
     assert statistic_names(["rock", "jazz"], ("mean", "max")) == ("mean(rock)", "mean(jazz)", "max(rock)", "max(jazz)")
 

@@ -5,7 +5,6 @@ The ``rms`` fixture hands the helpers to tests (this folder is not on the import
 from __future__ import annotations
 
 from pathlib import Path
-
 from types import SimpleNamespace
 
 import numpy as np
@@ -37,12 +36,16 @@ def expected_probabilities(rms: float) -> np.ndarray:
     return e / e.sum()
 
 
-def write_rms_model(path: Path, *, metadata: dict[str, str] | None = None, clip_seconds: float = 30.0,
-                    genres: tuple[str, ...] = GENRES) -> Path:
+def write_rms_model(
+    path: Path, *, metadata: dict[str, str] | None = None, clip_seconds: float = 30.0, genres: tuple[str, ...] = GENRES
+) -> Path:
     """An ONNX model ``features (batch, 1) -> probabilities (batch, 10)`` = softmax(features @ W + b)."""
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["features", "W"], ["z"]), helper.make_node("Add", ["z", "b"], ["logits"]),
-         helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1)],
+        [
+            helper.make_node("MatMul", ["features", "W"], ["z"]),
+            helper.make_node("Add", ["z", "b"], ["logits"]),
+            helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+        ],
         "rms_model",
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, 1])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, len(genres)])],
@@ -51,8 +54,12 @@ def write_rms_model(path: Path, *, metadata: dict[str, str] | None = None, clip_
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     props = {
-        "musicgenre.name": "test rms model", "musicgenre.recipe": "test_rms", "musicgenre.feature_names": "rms",
-        "musicgenre.genres": ",".join(genres), "musicgenre.sample_rate": str(SR), "musicgenre.clip_seconds": f"{clip_seconds:g}",
+        "musicgenre.name": "test rms model",
+        "musicgenre.recipe": "test_rms",
+        "musicgenre.feature_names": "rms",
+        "musicgenre.genres": ",".join(genres),
+        "musicgenre.sample_rate": str(SR),
+        "musicgenre.clip_seconds": f"{clip_seconds:g}",
     }
     props.update(metadata or {})
     for key, value in props.items():
@@ -65,8 +72,13 @@ def write_rms_model(path: Path, *, metadata: dict[str, str] | None = None, clip_
 @pytest.fixture(scope="session")
 def rms() -> SimpleNamespace:
     """The rms test kit: ``recipe``, ``features``, ``expected`` (hand-computed probabilities), ``write_model``."""
-    return SimpleNamespace(recipe=RMS_RECIPE, features=rms_features, expected=expected_probabilities,
-                           write_model=write_rms_model, weights=WEIGHTS)
+    return SimpleNamespace(
+        recipe=RMS_RECIPE,
+        features=rms_features,
+        expected=expected_probabilities,
+        write_model=write_rms_model,
+        weights=WEIGHTS,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from signals import SR, tone, write
+from signals import tone, write
 
 from musicgenre.audio import find_audio_files
 from musicgenre.inference.batch import BatchConfig, run_batch

@@ -22,8 +22,8 @@ def test_timeline_and_average_by_hand(rms_model, rms):
     y = steps([0.1, 0.2, 0.4, 0.8])  # 60 s: windows [0,30], [15,45], [30,60]
     p = classify(y, SR, timeline=True, model=rms_model)
     assert [(w.start_s, w.end_s) for w in p.timeline] == [(0.0, 30.0), (15.0, 45.0), (30.0, 60.0)]
-    by_hand = [rms.expected(rms.features(y[int(a * SR):int(b * SR)])[0]) for a, b in [(0, 30), (15, 45), (30, 60)]]
-    for window, expected in zip(p.timeline, by_hand):
+    by_hand = [rms.expected(rms.features(y[int(a * SR) : int(b * SR)])[0]) for a, b in [(0, 30), (15, 45), (30, 60)]]
+    for window, expected in zip(p.timeline, by_hand, strict=True):
         np.testing.assert_allclose([window.probabilities[g] for g in GENRES], expected, atol=1e-5)
         assert window.genre == GENRES[int(np.argmax(expected))]
     track = np.mean(by_hand, axis=0)
@@ -39,7 +39,7 @@ def test_file_windows_match_array_windows(rms_model, tmp_path):
     from_array = classify(y, SR, timeline=True, model=rms_model)
     assert [(w.start_s, w.end_s) for w in from_file.timeline] == [(0, 30), (15, 45), (30, 60), (45, 75)]
     assert from_file.file == str(tmp_path / "t.wav") and from_array.file is None
-    for a, b in zip(from_file.timeline, from_array.timeline):
+    for a, b in zip(from_file.timeline, from_array.timeline, strict=True):
         assert a.probabilities == pytest.approx(b.probabilities, abs=1e-6)
     assert from_file.probabilities == pytest.approx(from_array.probabilities, abs=1e-6)
 
@@ -105,6 +105,7 @@ def test_to_dict_is_plain_and_complete(rms_model):
 
 # --- the shipped model on real clips ------------------------------------------------------------------
 
+
 def test_real_clip_matches_the_table_row(shared_audio, feature_table):
     """Our decode + fast features + the features model give what it gives on the public table's row of the clip."""
     model = load_model("features")
@@ -132,8 +133,10 @@ def test_long_real_track_is_windowed(shared_audio, tmp_path):
     """Three real clips back to back (about 90 s) give five windows, each its own clip's genre where they do not mix."""
     import soundfile as sf
 
-    parts = [sf.read(shared_audio / n, dtype="float32")[0] for n in
-             ("classical/classical.00001.wav", "classical/classical.00000.wav", "pop/pop.00000.wav")]
+    parts = [
+        sf.read(shared_audio / n, dtype="float32")[0]
+        for n in ("classical/classical.00001.wav", "classical/classical.00000.wav", "pop/pop.00000.wav")
+    ]
     path = write(tmp_path / "medley.wav", np.concatenate(parts))
     p = classify(path, timeline=True)
     assert [round(w.start_s) for w in p.timeline] == [0, 15, 30, 45, 60]

@@ -72,7 +72,9 @@ def test_metadata_is_checked(tmp_path, rms):
     with pytest.raises(ModelError, match="unknown feature recipe"):
         load_model(rms.write_model(tmp_path / "c.onnx", metadata={"musicgenre.recipe": "no_such_recipe"}))
     with pytest.raises(ModelError, match="metadata names 2"):
-        load_model(rms.write_model(tmp_path / "d.onnx", metadata={"musicgenre.feature_names": "rms,zcr"}), recipe=rms.recipe)
+        load_model(
+            rms.write_model(tmp_path / "d.onnx", metadata={"musicgenre.feature_names": "rms,zcr"}), recipe=rms.recipe
+        )
 
 
 def test_recipe_columns_must_match(tmp_path, rms):
@@ -84,9 +86,9 @@ def test_recipe_columns_must_match(tmp_path, rms):
 
 def test_clip_length_comes_from_the_model(tmp_path, rms):
     model = load_model(rms.write_model(tmp_path / "ten.onnx", clip_seconds=10.0), recipe=rms.recipe)
-    from musicgenre.inference import classify
-
     from signals import tone
+
+    from musicgenre.inference import classify
 
     p = classify(tone(220.0, 25.0), 22050, timeline=True, model=model)
     assert [(w.start_s, w.end_s) for w in p.timeline] == [(0.0, 10.0), (10.0, 20.0), (15.0, 25.0)]  # hop capped at 10 s

@@ -20,8 +20,11 @@ def prediction(file: str, genre: str = "jazz") -> Prediction:
     return Prediction(file, 40.0, genre, probabilities, windows, windows=2)
 
 
-RESULTS = [FileResult("a.wav", prediction("a.wav")), FileResult("dir/b c.mp3", prediction("dir/b c.mp3", "rock")),
-           FileResult("bad.wav", error="truncated: the header promises 10 bytes, the file holds 2")]
+RESULTS = [
+    FileResult("a.wav", prediction("a.wav")),
+    FileResult("dir/b c.mp3", prediction("dir/b c.mp3", "rock")),
+    FileResult("bad.wav", error="truncated: the header promises 10 bytes, the file holds 2"),
+]
 
 
 def written(config: OutputConfig, results=RESULTS) -> str:
@@ -53,9 +56,15 @@ def test_jsonl_parses_line_by_line():
 def test_csv_parses_with_window_rows():
     rows = list(csv.DictReader(io.StringIO(written(OutputConfig("csv", top=2, timeline=True)))))
     # window rows first, the track row last (so a cut-off file never looks finished)
-    assert [(r["file"], r["scope"]) for r in rows] == [("a.wav", "window"), ("a.wav", "window"), ("a.wav", "track"),
-                                                       ("dir/b c.mp3", "window"), ("dir/b c.mp3", "window"),
-                                                       ("dir/b c.mp3", "track"), ("bad.wav", "track")]
+    assert [(r["file"], r["scope"]) for r in rows] == [
+        ("a.wav", "window"),
+        ("a.wav", "window"),
+        ("a.wav", "track"),
+        ("dir/b c.mp3", "window"),
+        ("dir/b c.mp3", "window"),
+        ("dir/b c.mp3", "track"),
+        ("bad.wav", "track"),
+    ]
     assert rows[2]["genre"] == "jazz" and float(rows[2]["probability"]) == 0.55 and rows[2]["genre_2"] in GENRES
     assert (rows[1]["start_s"], rows[1]["end_s"]) == ("10.0", "40.0") and rows[2]["end_s"] == "40.0"
     assert rows[-1]["genre"] == "" and "truncated" in rows[-1]["error"]

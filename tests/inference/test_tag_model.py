@@ -86,8 +86,10 @@ def test_the_track_is_analysed_once(model):
     for window in p.timeline:
         rows = model.window_patches(model.patch_centres(len(taggram)), Window(window.start_s, window.end_s))
         # the graph's own head on the same patches agrees with the numpy head the engine uses
-        (graph,) = model.session.run(["probabilities"], {"patches": np.ascontiguousarray(patches[rows]),
-                                                         "windows": np.ones((1, len(rows)), np.float32)})
+        (graph,) = model.session.run(
+            ["probabilities"],
+            {"patches": np.ascontiguousarray(patches[rows]), "windows": np.ones((1, len(rows)), np.float32)},
+        )
         got = np.array([window.probabilities[g] for g in GENRES])
         np.testing.assert_allclose(got, model.head.window_proba(taggram[rows])[0], atol=1e-6)
         np.testing.assert_allclose(got, graph[0], atol=1e-5)
@@ -111,9 +113,16 @@ def test_features_model_has_no_uncertain_mark():
 # --- real clips -------------------------------------------------------------------------------------------------
 
 #: Shared clips whose published taggram gives the head a clear answer (top probability >= 0.7 on its frames).
-CLEAR = ("hiphop/hiphop.00028.wav", "jazz/jazz.00054.wav", "pop/pop.00000.wav", "reggae/reggae.00000.au",
-         "reggae/reggae.00014.au", "reggae/reggae.00017.au",
-         "rock/rock.00000.wav", "rock/rock.00016.wav")
+CLEAR = (
+    "hiphop/hiphop.00028.wav",
+    "jazz/jazz.00054.wav",
+    "pop/pop.00000.wav",
+    "reggae/reggae.00000.au",
+    "reggae/reggae.00014.au",
+    "reggae/reggae.00017.au",
+    "rock/rock.00000.wav",
+    "rock/rock.00016.wav",
+)
 
 
 def test_real_clips_agree_with_the_published_taggrams(model, shared_audio, shared_taggrams):
@@ -143,6 +152,8 @@ def test_blocks_give_the_whole_track_answer(model, tmp_path):
     blocks = classify(path, timeline=True, model=dataclasses.replace(model, session=counting, block_patches=3))
     assert sum(counting.fed) == 33 and max(counting.fed) == 3  # 100 s = 33 whole patches of 2.992 s
     assert [(w.start_s, w.end_s) for w in blocks.timeline] == [(w.start_s, w.end_s) for w in whole.timeline]
-    for a, b in zip(blocks.timeline, whole.timeline):
+    for a, b in zip(blocks.timeline, whole.timeline, strict=True):
         # only the resampler's edges differ (soxr on 10 s pieces against the whole signal; 4e-7 measured here)
-        np.testing.assert_allclose([a.probabilities[g] for g in GENRES], [b.probabilities[g] for g in GENRES], atol=1e-4)
+        np.testing.assert_allclose(
+            [a.probabilities[g] for g in GENRES], [b.probabilities[g] for g in GENRES], atol=1e-4
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -17,19 +19,22 @@ def flat(pairs):
     return [t for pair in pairs for t in pair]
 
 
-@pytest.mark.parametrize(("duration", "expected"), [
-    (5.0, [(0, 5.0)]),  # shorter than a window: the whole track, as it is
-    (20.0, [(0, 20.0)]),
-    (29.98, [(0, 29.98)]),  # GTZAN clips are 29.93-30.65 s: one window each
-    (30.013333, [(0, 30.013333)]),
-    (31.0, [(0, 31.0)]),  # within the 1 s tail tolerance: stretched, not a second window
-    (31.5, [(0, 30), (1.5, 31.5)]),  # more than 1 s left: one more window aligned to the end
-    (40.0, [(0, 30), (10, 40)]),
-    (45.0, [(0, 30), (15, 45)]),
-    (60.0, [(0, 30), (15, 45), (30, 60)]),
-    (60.5, [(0, 30), (15, 45), (30, 60.5)]),
-    (62.0, [(0, 30), (15, 45), (30, 60), (32, 62)]),
-])
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [
+        (5.0, [(0, 5.0)]),  # shorter than a window: the whole track, as it is
+        (20.0, [(0, 20.0)]),
+        (29.98, [(0, 29.98)]),  # GTZAN clips are 29.93-30.65 s: one window each
+        (30.013333, [(0, 30.013333)]),
+        (31.0, [(0, 31.0)]),  # within the 1 s tail tolerance: stretched, not a second window
+        (31.5, [(0, 30), (1.5, 31.5)]),  # more than 1 s left: one more window aligned to the end
+        (40.0, [(0, 30), (10, 40)]),
+        (45.0, [(0, 30), (15, 45)]),
+        (60.0, [(0, 30), (15, 45), (30, 60)]),
+        (60.5, [(0, 30), (15, 45), (30, 60.5)]),
+        (62.0, [(0, 30), (15, 45), (30, 60), (32, 62)]),
+    ],
+)
 def test_default_windows(duration, expected):
     assert spans(duration) == pytest.approx(flat(expected))
 
@@ -37,7 +42,9 @@ def test_default_windows(duration, expected):
 def test_other_hop_and_window():
     assert spans(50.0, hop_s=10.0) == pytest.approx(flat([(0, 30), (10, 40), (20, 50)]))
     assert spans(25.0, window_s=10.0, hop_s=5.0) == pytest.approx(flat([(0, 10), (5, 15), (10, 20), (15, 25)]))
-    assert spans(10.5, window_s=3.0, hop_s=3.0, tail_tolerance_s=0.0) == pytest.approx(flat([(0, 3), (3, 6), (6, 9), (7.5, 10.5)]))
+    assert spans(10.5, window_s=3.0, hop_s=3.0, tail_tolerance_s=0.0) == pytest.approx(
+        flat([(0, 3), (3, 6), (6, 9), (7.5, 10.5)])
+    )
 
 
 def test_one_hour():
@@ -53,7 +60,7 @@ def test_windows_cover_every_second_of_random_tracks():
     for duration in rng.uniform(0.5, 600, 300):
         windows = plan_windows(float(duration))
         assert windows[0].start_s == 0.0 and windows[-1].end_s == pytest.approx(duration)
-        for before, after in zip(windows, windows[1:]):
+        for before, after in pairwise(windows):
             assert before.start_s < after.start_s <= before.end_s  # ordered, no gaps
         assert all(w.duration_s <= 31.0 + 1e-9 for w in windows)
         assert all(w.duration_s >= 30.0 - 1e-9 for w in windows) or len(windows) == 1

@@ -86,15 +86,21 @@ def test_model_file_contract(table, tmp_path):
     x, y, xv, yv = table
     model = make_model("logreg").fit(x, y, xv, yv)
     names = [f"f{i}" for i in range(12)]
-    path = save_onnx(model, tmp_path / "sub" / "model.onnx", names, "kaggle30", name="logreg",
-                     sample_rate=22050, clip_seconds=30)
+    path = save_onnx(
+        model, tmp_path / "sub" / "model.onnx", names, "kaggle30", name="logreg", sample_rate=22050, clip_seconds=30
+    )
     proto = onnx.load(str(path))
     assert [i.name for i in proto.graph.input] == ["features"]
     assert [o.name for o in proto.graph.output] == ["probabilities"]
     meta = {p.key: p.value for p in proto.metadata_props}
-    assert meta == {"musicgenre.name": "logreg", "musicgenre.recipe": "kaggle30",
-                    "musicgenre.feature_names": ",".join(names), "musicgenre.genres": ",".join(GENRES),
-                    "musicgenre.sample_rate": "22050", "musicgenre.clip_seconds": "30"}
+    assert meta == {
+        "musicgenre.name": "logreg",
+        "musicgenre.recipe": "kaggle30",
+        "musicgenre.feature_names": ",".join(names),
+        "musicgenre.genres": ",".join(GENRES),
+        "musicgenre.sample_rate": "22050",
+        "musicgenre.clip_seconds": "30",
+    }
     assert path.read_bytes()[:1] != b"\x80"  # not a pickle
 
 

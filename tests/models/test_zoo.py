@@ -16,8 +16,18 @@ SAMPLE_SHAPES = {"kaggle57": (57,), "mfcc40": (40,), "mfcc_frames": (20, 129), "
 
 def test_the_zoo_covers_the_seed_variants_baselines_and_an_ensemble():
     names = set(available_models())
-    assert {"mlp-mfcc", "mlp-mfcc-nobn", "mlp-mfcc-nodropout", "mlp-mfcc-l2", "mlp-kaggle57", "cnn1d-mfcc",
-            "cnn2d-flatten", "cnn2d-gap", "cnn2d-gap-nobn", "cnn2d-gap-l2"} <= names
+    assert {
+        "mlp-mfcc",
+        "mlp-mfcc-nobn",
+        "mlp-mfcc-nodropout",
+        "mlp-mfcc-l2",
+        "mlp-kaggle57",
+        "cnn1d-mfcc",
+        "cnn2d-flatten",
+        "cnn2d-gap",
+        "cnn2d-gap-nobn",
+        "cnn2d-gap-l2",
+    } <= names
     assert {"logreg", "svm", "gboost", "forest", ENSEMBLE} <= names
 
 
@@ -25,7 +35,11 @@ def test_mlp_mfcc_is_the_seed_network():
     config = network_configs()["mlp-mfcc"]
     assert (config.kind, config.inputs, config.hidden) == ("mlp", "mfcc40", (128, 256, 128))
     assert config.batchnorm and config.dropout == 0.5 and config.l2 == 0
-    assert (config.train.optimizer, config.train.early_stopping_patience, config.train.restore_best) == ("adam", 10, True)
+    assert (config.train.optimizer, config.train.early_stopping_patience, config.train.restore_best) == (
+        "adam",
+        10,
+        True,
+    )
     net = build_network(config, (40,))
     kinds = [type(m).__name__ for m in net.body]
     assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Dropout"] * 3

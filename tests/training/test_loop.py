@@ -68,8 +68,14 @@ def test_train_reduces_the_learning_rate_on_a_plateau():
     x, y = _blobs(60, 0)
     xv, yv = _blobs(100, 3)
     yv = np.random.default_rng(4).integers(0, 10, 100)  # unlearnable validation: loss plateaus/rises
-    history = train(_net(), x, y, xv, yv, TrainConfig(epochs=25, lr=1e-2, early_stopping_patience=None,
-                                                     reduce_lr_patience=2, reduce_lr_factor=0.5))
+    history = train(
+        _net(),
+        x,
+        y,
+        xv,
+        yv,
+        TrainConfig(epochs=25, lr=1e-2, early_stopping_patience=None, reduce_lr_patience=2, reduce_lr_factor=0.5),
+    )
     lrs = history.column("lr")
     assert history.lr_reductions >= 1
     assert lrs[-1] < lrs[0] and np.all(np.diff(lrs) <= 0)

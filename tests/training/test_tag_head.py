@@ -7,7 +7,6 @@ import pytest
 
 from musicgenre.training.tag_head import TagHeadConfig, fit_tag_head, track_windows
 
-
 PROFILES = np.random.default_rng(7).random((3, 50)) * 0.8  # each class's typical tag probabilities
 
 

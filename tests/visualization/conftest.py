@@ -37,4 +37,3 @@ def run_dir(tmp_path) -> Path:
     from visualization.fake_experiment import write_experiment
 
     return write_experiment(tmp_path / "run", models=("cnn", "svm"), networks=("cnn",))
-

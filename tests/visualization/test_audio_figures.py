@@ -23,7 +23,7 @@ def test_envelope_matches_blockwise_min_max():
     assert starts.shape == low.shape == high.shape == (100,)
     bounds = list(starts) + [y.size]
     for i in (0, 37, 99):
-        block = y[bounds[i]:bounds[i + 1]]
+        block = y[bounds[i] : bounds[i + 1]]
         assert low[i] == block.min() and high[i] == block.max()
     assert low.min() == y.min() and high.max() == y.max()
 
@@ -34,7 +34,7 @@ def test_waveforms_grid_is_labelled_and_coloured_by_genre(genre_clips, tmp_path)
     assert len(panels) == 3
     assert [ax.get_title(loc="left") for ax in panels] == ["blues — tone.wav", "jazz — noise.wav", "metal — clicks.wav"]
     assert "time (s)" in texts(fig)
-    for ax, clip in zip(panels, genre_clips):
+    for ax, clip in zip(panels, genre_clips, strict=True):
         assert ax.get_xlim() == pytest.approx((0.0, 2.0))
         signal = ax.collections[0].get_facecolor()[0] if ax.collections else ax.lines[0].get_color()
         assert np.allclose(to_rgba(signal), to_rgba(GENRE_COLOURS[clip.genre]))
@@ -68,7 +68,9 @@ def test_spectrograms_grid_one_per_genre(genre_clips, tmp_path):
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert titles == ["blues — tone.wav", "jazz — noise.wav", "metal — clicks.wav"]
     assert "power (dB re. each clip's peak)" in texts(fig)
-    for ax in (ax for ax in fig.axes if ax.get_title(loc="left")):  # to the clips' end, though no frame is centred there
+    for ax in (
+        ax for ax in fig.axes if ax.get_title(loc="left")
+    ):  # to the clips' end, though no frame is centred there
         assert ax.get_xlim() == pytest.approx((0.0, 2.0))
     assert_png(save_figure(fig, tmp_path / "specs.png"), 1000, 500)
 
@@ -82,7 +84,11 @@ def test_features_of_a_tone_and_their_figure(tmp_path):
     assert features.chroma.mean(axis=1).argmax() == 9  # A
     fig = plot_features(features)
     assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
-        "MFCC (each coefficient standardized over the clip)", "Chroma", "Spectral contrast", "Tonnetz"]
+        "MFCC (each coefficient standardized over the clip)",
+        "Chroma",
+        "Spectral contrast",
+        "Tonnetz",
+    ]
     assert "A" in [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert figure_title(fig) == "Features — a440.wav (pop)"
     assert_png(save_figure(fig, tmp_path / "feats.png"), 1000, 800)
@@ -128,5 +134,7 @@ def test_a_clip_shorter_than_one_frame_is_refused_naming_the_file():
 
     clip = Clip(signals.noise(0.01), signals.SR, "blip.wav", source="/music/blip.wav")
     for compute in (mel_image, clip_features):
-        with pytest.raises(AudioError, match=r"^/music/blip.wav: too short to draw: 0.010 s \(at least 0.093 s needed\)$"):
+        with pytest.raises(
+            AudioError, match=r"^/music/blip.wav: too short to draw: 0.010 s \(at least 0.093 s needed\)$"
+        ):
             compute(clip)

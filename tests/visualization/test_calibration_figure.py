@@ -15,9 +15,14 @@ def test_reliability_figure_renders(tmp_path):
     logits = 3 * rng.normal(size=(300, 10))
     y = (softmax(logits).cumsum(1) > rng.uniform(size=(300, 1))).argmax(1)
     before = softmax(2 * logits)
-    fig = plot_reliability([("before", reliability_curve(before, y)),
-                            ("after: T = 2.00", reliability_curve(apply_temperature(before, 2.0), y))],
-                           title="synthetic", threshold=0.5)
+    fig = plot_reliability(
+        [
+            ("before", reliability_curve(before, y)),
+            ("after: T = 2.00", reliability_curve(apply_temperature(before, 2.0), y)),
+        ],
+        title="synthetic",
+        threshold=0.5,
+    )
     words = " ".join(texts(fig))
     assert "ECE" in words and "after: T = 2.00" in words and "uncertain below 50 %" in words and "clips" in words
     path = save_figure(fig, tmp_path / "reliability.png")

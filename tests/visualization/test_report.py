@@ -75,16 +75,19 @@ def test_leaderboard_table_orders_best_first(run_dir):
     best = max(run.leaderboard, key=lambda r: r.accuracy)
     assert re.search(rf"<td>1\. {best.model}</td><td>{best.accuracy * 100:.1f} %</td>", table)
     # the seed's 62 % was on validation clips, its 64.4 % on unseen clips: each in its own column
-    assert '<td>seed, random split: 62 % (validation)</td><td></td><td></td><td>62.0 %</td>' in table
-    assert '<td>seed, random split: 64.4 % (unseen clips)</td><td>64.4 %</td><td></td><td></td>' in table
+    assert "<td>seed, random split: 62 % (validation)</td><td></td><td></td><td>62.0 %</td>" in table
+    assert "<td>seed, random split: 64.4 % (unseen clips)</td><td>64.4 %</td><td></td><td></td>" in table
 
 
 def test_table_and_chart_rank_tied_models_alike(run_dir):
     from musicgenre.visualization.experiment import LeaderboardRow
     from musicgenre.visualization.results import plot_leaderboard
 
-    rows = [LeaderboardRow("b-first-in-file", "kfold", 0.5, 0.4, 0.6), LeaderboardRow("top", "kfold", 0.7, 0.6, 0.8),
-            LeaderboardRow("a-second-in-file", "kfold", 0.5, 0.4, 0.6)]
+    rows = [
+        LeaderboardRow("b-first-in-file", "kfold", 0.5, 0.4, 0.6),
+        LeaderboardRow("top", "kfold", 0.7, 0.6, 0.8),
+        LeaderboardRow("a-second-in-file", "kfold", 0.5, 0.4, 0.6),
+    ]
     in_table = re.findall(r"<td>\d+\. ([\w-]+)</td>", leaderboard_table(rows))
     top_down = [t.get_text() for t in plot_leaderboard(rows).axes[0].get_yticklabels()][::-1]
     assert in_table == top_down == ["top", "b-first-in-file", "a-second-in-file"]
@@ -100,6 +103,19 @@ def test_report_opens_in_headless_chromium(run_dir, tmp_path):
         pytest.skip("chromium not installed (make browser-deps)")
     page = write_report(load_experiment(run_dir), tmp_path / "report.html")
     shot = tmp_path / "shot.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1300,1600",
-                    f"--screenshot={shot}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1300,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert_png(shot, 1300, 1600)

@@ -71,7 +71,9 @@ def test_confusion_counts_and_row_normalized(run, tmp_path):
     assert to_rgba(ticks[3].get_color()) == to_rgba(GENRE_COLOURS["disco"])
     correct = int(np.trace(confusion.counts))
     assert f"(test clips: {correct}/290 correct" in figure_title(fig)
-    assert f"(fault-filtered test clips: {correct}/290 correct" in figure_title(plot_confusion(confusion, "cnn", "fault-filtered"))
+    assert f"(fault-filtered test clips: {correct}/290 correct" in figure_title(
+        plot_confusion(confusion, "cnn", "fault-filtered")
+    )
     assert_png(save_figure(fig, tmp_path / "confusion.png"), 1000, 500)
 
 
@@ -89,7 +91,10 @@ def test_per_genre_bars_have_genre_colours_and_intervals(run, tmp_path):
     assert {"overall 60.0 %", "chance 10 %", "95 % bootstrap interval"} <= set(texts(fig))
     assert figure_title(fig) == "Accuracy per genre — cnn (test clips)"
     assert_png(save_figure(fig, tmp_path / "per_genre.png"), 700, 400)
-    assert figure_title(plot_per_genre(per_genre, "cnn", protocol="kfold")) == "Accuracy per genre — cnn (kfold test clips)"
+    assert (
+        figure_title(plot_per_genre(per_genre, "cnn", protocol="kfold"))
+        == "Accuracy per genre — cnn (kfold test clips)"
+    )
 
 
 def _count_labels(fig):
@@ -134,8 +139,21 @@ def test_leaderboard_sorted_with_intervals_and_the_seed_marked(run, tmp_path):
 
 def test_experiment_figures_cover_every_model(run):
     slugs = [named.slug for named in experiment_figures(run)]
-    assert slugs == ["leaderboard", "cnn_learning_curves", "cnn_confusion", "cnn_per_genre", "svm_confusion", "svm_per_genre"] or \
-        slugs == ["leaderboard", "svm_confusion", "svm_per_genre", "cnn_learning_curves", "cnn_confusion", "cnn_per_genre"]
+    assert slugs == [
+        "leaderboard",
+        "cnn_learning_curves",
+        "cnn_confusion",
+        "cnn_per_genre",
+        "svm_confusion",
+        "svm_per_genre",
+    ] or slugs == [
+        "leaderboard",
+        "svm_confusion",
+        "svm_per_genre",
+        "cnn_learning_curves",
+        "cnn_confusion",
+        "cnn_per_genre",
+    ]
 
 
 def test_kfold_learning_curves_say_which_fold_they_are_from(run):

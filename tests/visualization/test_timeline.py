@@ -16,7 +16,7 @@ def _prediction(starts, length=30.0, seed=0) -> Prediction:
     rng = np.random.default_rng(seed)
     windows = []
     for start in starts:
-        p = dict(zip(GENRES, rng.dirichlet(np.ones(10)).tolist()))
+        p = dict(zip(GENRES, rng.dirichlet(np.ones(10)).tolist(), strict=True))
         windows.append(WindowPrediction(start, start + length, max(p, key=p.get), p))
     mean = {g: float(np.mean([w.probabilities[g] for w in windows])) for g in GENRES}
     return Prediction("/music/song.wav", starts[-1] + length, max(mean, key=mean.get), mean, windows, len(windows))
@@ -44,7 +44,7 @@ def test_timeline_figure_stacks_to_100_percent(tmp_path):
 
 
 def test_timeline_without_windows_uses_the_whole_track():
-    p = dict(zip(GENRES, [0.5] + [0.5 / 9] * 9))
+    p = dict(zip(GENRES, [0.5] + [0.5 / 9] * 9, strict=True))
     fig = plot_timeline(Prediction(None, 12.0, "blues", p, [], 1))
     assert fig.axes[0].get_xlim() == pytest.approx((0.0, 12.0))
     assert fig.axes[1].get_xlabel() == "time (s)"

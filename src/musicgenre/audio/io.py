@@ -26,7 +26,23 @@ DEFAULT_SR = 22050
 
 #: Extensions the folder scanners treat as audio.
 AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".au", ".snd", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4", ".aif", ".aiff", ".wma", ".webm"}
+    {
+        ".wav",
+        ".au",
+        ".snd",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".mp4",
+        ".aif",
+        ".aiff",
+        ".wma",
+        ".webm",
+    }
 )
 
 
@@ -76,14 +92,20 @@ def _check_not_truncated(path: Path) -> None:
     elif head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         position = 12
         while position + 8 <= len(head):
-            chunk_id, chunk_size = head[position:position + 4], struct.unpack("<I", head[position + 4:position + 8])[0]
+            chunk_id, chunk_size = (
+                head[position : position + 4],
+                struct.unpack("<I", head[position + 4 : position + 8])[0],
+            )
             if chunk_id == b"data":
                 if chunk_size not in (0, 0xFFFFFFFF):  # 0 / -1: streamed, length unknown
                     declared = (position + 8, chunk_size)
                 break
             position += 8 + chunk_size + (chunk_size & 1)
     if declared and declared[0] + declared[1] > size:
-        raise AudioError(path, f"truncated: the header promises {declared[1]} bytes of samples, the file holds {max(size - declared[0], 0)}")
+        raise AudioError(
+            path,
+            f"truncated: the header promises {declared[1]} bytes of samples, the file holds {max(size - declared[0], 0)}",
+        )
 
 
 def info(path: str | Path) -> AudioInfo:
@@ -138,8 +160,9 @@ def load_native(path: str | Path, offset: float = 0.0, duration: float | None = 
     if offset < 0 or (duration is not None and duration <= 0):
         raise ValueError(f"offset must be >= 0 and duration > 0 (got {offset}, {duration})")
     _check_not_truncated(path)
-    y, native_sr = _first_that_reads(path, lambda p: _load_soundfile(p, offset, duration),
-                                     lambda p: _load_av(p, offset, duration))
+    y, native_sr = _first_that_reads(
+        path, lambda p: _load_soundfile(p, offset, duration), lambda p: _load_av(p, offset, duration)
+    )
     if y.size == 0:
         if offset > 0:
             raise AudioError(path, f"no audio after {offset:.2f} s")
@@ -154,8 +177,11 @@ def limit_range(y: np.ndarray, name: str | Path) -> np.ndarray:
         raise AudioError(name, "the signal holds NaN or infinite samples")
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak > MAX_PEAK:
-        raise AudioError(name, f"sample values reach {peak:.3g}, {20 * np.log10(peak):.0f} dB above full scale: "
-                               f"not audio at any usual level (up to {20 * np.log10(MAX_PEAK):.0f} dB over is clipped)")
+        raise AudioError(
+            name,
+            f"sample values reach {peak:.3g}, {20 * np.log10(peak):.0f} dB above full scale: "
+            f"not audio at any usual level (up to {20 * np.log10(MAX_PEAK):.0f} dB over is clipped)",
+        )
     return np.clip(y, -1.0, 1.0) if peak > 1.0 else y
 
 
@@ -201,7 +227,12 @@ def _load_soundfile(path: Path, offset: float, duration: float | None) -> tuple[
 
 def _to_mono(channels_by_samples: np.ndarray) -> np.ndarray:
     """Average channels, shape ``(channels, n) -> (n,)``, as librosa does."""
-    return np.ascontiguousarray(channels_by_samples.mean(axis=0, dtype=np.float32) if channels_by_samples.shape[0] > 1 else channels_by_samples[0], dtype=np.float32)
+    return np.ascontiguousarray(
+        channels_by_samples.mean(axis=0, dtype=np.float32)
+        if channels_by_samples.shape[0] > 1
+        else channels_by_samples[0],
+        dtype=np.float32,
+    )
 
 
 def _open_av(path: Path):
@@ -225,7 +256,13 @@ def _av_info(path: Path) -> AudioInfo:
         else:
             seconds = float("nan")
         channels = getattr(stream, "channels", None) or stream.codec_context.channels
-        return AudioInfo(str(path), int(stream.rate or stream.codec_context.sample_rate), int(channels), seconds, container.format.name)
+        return AudioInfo(
+            str(path),
+            int(stream.rate or stream.codec_context.sample_rate),
+            int(channels),
+            seconds,
+            container.format.name,
+        )
 
 
 #: Seconds decoded and thrown away before a window, so that codecs with overlapping frames are warmed up.
@@ -240,7 +277,9 @@ def _load_av(path: Path, offset: float, duration: float | None) -> tuple[np.ndar
         wanted = None if duration is None else int(round(duration * native_sr))
         if offset > _AV_PREROLL_S:
             # Jump a little before the window so lossy decoders (AAC, MP3) settle; the exact start is cut below.
-            container.seek(int((offset - _AV_PREROLL_S) / stream.time_base), stream=stream, backward=True, any_frame=False)
+            container.seek(
+                int((offset - _AV_PREROLL_S) / stream.time_base), stream=stream, backward=True, any_frame=False
+            )
         chunks: list[np.ndarray] = []
         position = None  # index, in native samples, of the next decoded sample
         have = 0
@@ -254,7 +293,7 @@ def _load_av(path: Path, offset: float, duration: float | None) -> tuple[np.ndar
             frame_start, position = position, position + mono.size
             if position <= start:
                 continue
-            mono = mono[max(start - frame_start, 0):]
+            mono = mono[max(start - frame_start, 0) :]
             chunks.append(mono)
             have += mono.size
             if wanted is not None and have >= wanted:
@@ -286,5 +325,5 @@ def _signal_peak(y: np.ndarray) -> float:
     most a tenth of ``y``) at either end, where a resampled offset rings."""
     y = np.asarray(y)
     edge = min(EDGE_SAMPLES, y.size // 10)
-    core = y[edge: y.size - edge]
+    core = y[edge : y.size - edge]
     return float(np.max(np.abs(core - core.mean(dtype=np.float64)))) if core.size else 0.0

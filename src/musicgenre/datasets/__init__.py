@@ -39,7 +39,23 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "FORMAT_PREFERENCE", "GTZAN_CLIP_IDS", "KNOWN_FAULTS", "Dataset", "DatasetError", "DatasetSplit", "Track",
-    "clip_id", "fault_filtered", "find_dataset", "load_folders", "load_gtzan", "load_split", "load_splits",
-    "locate_gtzan", "not_gtzan_note", "outside_split", "split_dataset", *_LAZY,
+    "FORMAT_PREFERENCE",
+    "GTZAN_CLIP_IDS",
+    "KNOWN_FAULTS",
+    "Dataset",
+    "DatasetError",
+    "DatasetSplit",
+    "Track",
+    "clip_id",
+    "fault_filtered",
+    "find_dataset",
+    "load_folders",
+    "load_gtzan",
+    "load_split",
+    "load_splits",
+    "locate_gtzan",
+    "not_gtzan_note",
+    "outside_split",
+    "split_dataset",
+    *_LAZY,
 ]

@@ -7,9 +7,10 @@ subset; decoding audio is the job of :mod:`musicgenre.audio` and the feature cod
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -21,8 +22,21 @@ DatasetKind = Literal["gtzan", "folders"]
 #: identical, so the choice changes no number. The losing files are kept in ``Dataset.set_aside`` so the
 #: integrity report can compare them.
 FORMAT_PREFERENCE: tuple[str, ...] = (
-    ".wav", ".au", ".snd", ".flac", ".aif", ".aiff", ".ogg", ".oga", ".opus",
-    ".mp3", ".m4a", ".aac", ".mp4", ".wma", ".webm",
+    ".wav",
+    ".au",
+    ".snd",
+    ".flac",
+    ".aif",
+    ".aiff",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".m4a",
+    ".aac",
+    ".mp4",
+    ".wma",
+    ".webm",
 )
 
 
@@ -125,7 +139,7 @@ class Dataset:
         """Those of ``clip_ids`` the dataset does not hold, in the order given."""
         return [c for c in clip_ids if c not in self._index]
 
-    def subset(self, clip_ids: Sequence[str]) -> "Dataset":
+    def subset(self, clip_ids: Sequence[str]) -> Dataset:
         """The tracks whose ids are in ``clip_ids``, in the order of ``clip_ids``.
 
         Ids the dataset lacks are skipped here; ask :meth:`missing` for them (the split helpers in
@@ -134,9 +148,14 @@ class Dataset:
         tracks = tuple(self.tracks[self._index[c]] for c in dict.fromkeys(clip_ids) if c in self._index)
         return replace(self, tracks=tracks, set_aside=(), ignored=())
 
-    def take(self, indices: np.ndarray | Sequence[int]) -> "Dataset":
+    def take(self, indices: np.ndarray | Sequence[int]) -> Dataset:
         """The tracks at ``indices`` (e.g. one fold of :func:`~musicgenre.datasets.kfold.stratified_kfold`)."""
-        return replace(self, tracks=tuple(self.tracks[int(i)] for i in np.asarray(indices, dtype=np.int64)), set_aside=(), ignored=())
+        return replace(
+            self,
+            tracks=tuple(self.tracks[int(i)] for i in np.asarray(indices, dtype=np.int64)),
+            set_aside=(),
+            ignored=(),
+        )
 
 
 def preference_rank(path: Path) -> int:

@@ -43,7 +43,11 @@ def load_folders(root: str | Path) -> Dataset:
             clip = (relative / path.stem).as_posix()
             tracks.append(Track(path=path, label=relative.parts[0], clip_id=clip))
     if not tracks:
-        hint = f"; {len(ignored)} audio files lie directly in it: point at the folder that holds the label folders" if ignored else ""
+        hint = (
+            f"; {len(ignored)} audio files lie directly in it: point at the folder that holds the label folders"
+            if ignored
+            else ""
+        )
         raise DatasetError(root, f"no audio files in label folders (expected PATH/<label>/<file>.wav|mp3|…){hint}")
     kept, aside = deduplicate(tracks)
     classes = tuple(sorted({t.label for t in kept}))

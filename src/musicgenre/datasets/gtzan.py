@@ -182,14 +182,29 @@ def not_gtzan_note(clip_ids) -> str | None:
     if ids == set(GTZAN_CLIP_IDS):
         return None
     n = len(ids)
-    what = (f"these {n} clips are only part of GTZAN ({n} of its {N_CLIPS})" if ids <= set(GTZAN_CLIP_IDS)
-            else f"these {n} clips are not GTZAN")
-    return (f"NOT A GTZAN ACCURACY: {what}. The numbers only show that the pipeline runs end to end; "
-            f"GTZAN accuracy needs the complete dataset (e.g. --protocol fault-filtered on all {N_CLIPS} clips).")
+    what = (
+        f"these {n} clips are only part of GTZAN ({n} of its {N_CLIPS})"
+        if ids <= set(GTZAN_CLIP_IDS)
+        else f"these {n} clips are not GTZAN"
+    )
+    return (
+        f"NOT A GTZAN ACCURACY: {what}. The numbers only show that the pipeline runs end to end; "
+        f"GTZAN accuracy needs the complete dataset (e.g. --protocol fault-filtered on all {N_CLIPS} clips)."
+    )
 
 
 __all__ = [
-    "CLIPS_PER_GENRE", "GTZAN_CLIP_IDS", "KNOWN_FAULTS", "LAYOUTS", "N_CLIPS",
-    "clip_number", "compact_ids", "genre_of", "gtzan_name", "holds_genre_folders", "load_gtzan", "locate_gtzan",
+    "CLIPS_PER_GENRE",
+    "GTZAN_CLIP_IDS",
+    "KNOWN_FAULTS",
+    "LAYOUTS",
+    "N_CLIPS",
+    "clip_number",
+    "compact_ids",
+    "genre_of",
+    "gtzan_name",
+    "holds_genre_folders",
+    "load_gtzan",
+    "locate_gtzan",
     "not_gtzan_note",
 ]

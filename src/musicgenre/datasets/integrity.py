@@ -22,10 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -267,7 +267,9 @@ def check_integrity(
         )
     other_rate = ()
     if config.expected_sample_rate is not None:
-        other_rate = tuple(OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate)
+        other_rate = tuple(
+            OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate
+        )
 
     by_clip: dict[str, list[FileCheck]] = {}
     for c in checks:
@@ -312,7 +314,9 @@ def check_integrity(
         config=config,
         n_files=len(files),
         n_clips=len(dataset),
-        formats=dict(sorted(Counter(Path(c.path).suffix.lower() for c in checks).items(), key=lambda kv: (-kv[1], kv[0]))),
+        formats=dict(
+            sorted(Counter(Path(c.path).suffix.lower() for c in checks).items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
         per_label=dataset.counts(),
         expected_clips=len(GTZAN_CLIP_IDS) if is_gtzan else None,
         missing=missing,
@@ -337,7 +341,16 @@ def _known_fault(clip: str, fault: str, group: list[FileCheck]) -> KnownFault:
     first = next((c for c in group if c.error is None), None)
     if first is None:
         return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, None)
-    return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, round(first.seconds, 4), first.samples, first.sample_rate)
+    return KnownFault(
+        clip,
+        fault,
+        True,
+        tuple(c.path for c in group),
+        decodes,
+        round(first.seconds, 4),
+        first.samples,
+        first.sample_rate,
+    )
 
 
 def _short(items: list[str] | tuple[str, ...], limit: int = 12) -> str:
@@ -351,18 +364,30 @@ def render_text(report: IntegrityReport) -> str:
     rel = lambda p: Path(p).relative_to(root).as_posix() if Path(p).is_relative_to(root) else p  # noqa: E731
     lines = [f"dataset     {report.root}  ({'GTZAN' if report.kind == 'gtzan' else 'labelled folders'})"]
     formats = ", ".join(f"{ext} {n}" for ext, n in report.formats.items())
-    lines.append(f"files       {report.n_files} audio files ({formats}) -> {report.n_clips} distinct clips in {sum(1 for n in report.per_label.values() if n)} labels")
+    lines.append(
+        f"files       {report.n_files} audio files ({formats}) -> {report.n_clips} distinct clips in {sum(1 for n in report.per_label.values() if n)} labels"
+    )
     lines.append("per label   " + ", ".join(f"{label} {n}" for label, n in report.per_label.items()))
     if report.expected_clips is not None:
-        lines.append(f"missing     {len(report.missing)} of the {report.expected_clips} GTZAN clips" + (":" if report.missing else ""))
+        lines.append(
+            f"missing     {len(report.missing)} of the {report.expected_clips} GTZAN clips"
+            + (":" if report.missing else "")
+        )
         lines.extend(f"              {line}" for line in compact_ids(report.missing))
     lines.append(f"undecodable {len(report.undecodable)}")
     lines.extend(f"              {rel(u.path)}: {u.reason}" for u in report.undecodable)
     config = report.config
-    span = f", decoded lengths {report.length_range[0]:.2f}-{report.length_range[1]:.2f} s" if report.length_range else ""
+    span = (
+        f", decoded lengths {report.length_range[0]:.2f}-{report.length_range[1]:.2f} s" if report.length_range else ""
+    )
     if config.expected_seconds is not None:
-        lines.append(f"length      {len(report.wrong_length)} outside {config.expected_seconds:g} s ± {config.tolerance_seconds:g} s{span}")
-        lines.extend(f"              {rel(w.path)}: {w.seconds:.2f} s ({w.samples} samples at {w.sample_rate} Hz)" for w in report.wrong_length)
+        lines.append(
+            f"length      {len(report.wrong_length)} outside {config.expected_seconds:g} s ± {config.tolerance_seconds:g} s{span}"
+        )
+        lines.extend(
+            f"              {rel(w.path)}: {w.seconds:.2f} s ({w.samples} samples at {w.sample_rate} Hz)"
+            for w in report.wrong_length
+        )
     else:
         lines.append(f"length      not checked{span}")
     if config.expected_sample_rate is not None:
@@ -370,12 +395,18 @@ def render_text(report: IntegrityReport) -> str:
         lines.extend(f"              {rel(o.path)}: {o.sample_rate} Hz" for o in report.other_rate)
     lines.append(f"same id in several files  {len(report.format_twins)}")
     for twin in report.format_twins:
-        verdict = {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[twin.identical]
+        verdict = {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[
+            twin.identical
+        ]
         if twin.identical is False and twin.lossy:
             verdict = "samples differ, as expected of a lossy copy"
-        lines.append(f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {verdict}; using {rel(twin.kept)}")
+        lines.append(
+            f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {verdict}; using {rel(twin.kept)}"
+        )
     lines.append(f"same audio under different ids  {len(report.same_audio)}")
-    lines.extend(f"              {' = '.join(s.clip_ids)} ({', '.join(rel(p) for p in s.paths)})" for s in report.same_audio)
+    lines.extend(
+        f"              {' = '.join(s.clip_ids)} ({', '.join(rel(p) for p in s.paths)})" for s in report.same_audio
+    )
     if report.ignored:
         lines.append(f"ignored     {len(report.ignored)} audio files that do not fit the layout")
         lines.extend(f"              {rel(p)}" for p in report.ignored)
@@ -393,13 +424,16 @@ def render_text(report: IntegrityReport) -> str:
         elif fault.decodes:
             state = f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: this copy is sound"
         else:
-            state = f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
+            state = (
+                f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
+            )
         lines.append(f"known fault {fault.clip_id}: {fault.fault}")
         lines.append(f"              here: {state}")
     if report.outside_filtered:
         lines.append(
             f"known fault {len(report.outside_filtered)} clips left out of the fault-filtered split (Kereliuk, Sturm & Larsen 2015); "
-            f"{len(report.outside_filtered_present)} of them here" + (f": {_short(report.outside_filtered_present)}" if report.outside_filtered_present else "")
+            f"{len(report.outside_filtered_present)} of them here"
+            + (f": {_short(report.outside_filtered_present)}" if report.outside_filtered_present else "")
         )
         lines.extend(f"              {line}" for line in compact_ids(report.outside_filtered))
     problems = report.problems()

@@ -7,7 +7,7 @@ independently puts near-copies of test material in training, which inflates accu
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold

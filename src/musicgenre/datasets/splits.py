@@ -61,9 +61,9 @@ class DatasetSplit:
     """
 
     name: SplitName
-    train: "Dataset"
-    valid: "Dataset"
-    test: "Dataset"
+    train: Dataset
+    valid: Dataset
+    test: Dataset
     missing: dict[SplitPart, tuple[str, ...]]
     outside: tuple[str, ...]
 
@@ -72,7 +72,7 @@ class DatasetSplit:
         """True when the dataset holds every id of every list."""
         return not any(self.missing.values())
 
-    def part(self, part: SplitPart) -> "Dataset":
+    def part(self, part: SplitPart) -> Dataset:
         return {"train": self.train, "valid": self.valid, "test": self.test}[part]
 
     def summary(self) -> str:
@@ -85,7 +85,7 @@ class DatasetSplit:
         return "\n".join(lines)
 
 
-def split_dataset(dataset: "Dataset", name: SplitName = "filtered", *, strict: bool = False) -> DatasetSplit:
+def split_dataset(dataset: Dataset, name: SplitName = "filtered", *, strict: bool = False) -> DatasetSplit:
     """Cut ``dataset`` by the published split ``name``; ids it lacks are reported in ``missing``.
 
     ``strict=True`` raises ValueError (naming the counts) when any listed id is missing, for
@@ -109,6 +109,6 @@ def split_dataset(dataset: "Dataset", name: SplitName = "filtered", *, strict: b
     return result
 
 
-def fault_filtered(dataset: "Dataset", *, strict: bool = False) -> DatasetSplit:
+def fault_filtered(dataset: Dataset, *, strict: bool = False) -> DatasetSplit:
     """Train / valid / test of the fault-filtered split (443 / 197 / 290 ids) on ``dataset``."""
     return split_dataset(dataset, "filtered", strict=strict)

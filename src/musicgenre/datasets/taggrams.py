@@ -20,8 +20,10 @@ from musicgenre.datasets.splits import clip_id
 from musicgenre.genres import GENRES
 
 #: The published files in a taggram folder, by the fault-filtered part they cover.
-TAGGRAM_FILES = {"train": "training_data_GTZAN_MSDmusicnn_taggram.npz",
-                 "test": "evaluation_data_GTZAN_MSDmusicnn_taggram.npz"}
+TAGGRAM_FILES = {
+    "train": "training_data_GTZAN_MSDmusicnn_taggram.npz",
+    "test": "evaluation_data_GTZAN_MSDmusicnn_taggram.npz",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def read_taggram_file(path: str | Path) -> Taggrams:
         raise ValueError(f"{path}: X {x.shape}, Y {labels.shape}, IDS {ids.shape} do not describe frames")
     ids = np.array([clip_id(str(i)) for i in ids])
     clip_ids, first, clip = np.unique(ids, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")            # clips in first-appearance order
+    order = np.argsort(first, kind="stable")  # clips in first-appearance order
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     clip = rank[clip.ravel()].astype(np.int64)
@@ -73,8 +75,10 @@ def read_taggram_file(path: str | Path) -> Taggrams:
     named = np.array([c.split(".", 1)[0] for c in clip_ids])
     wrong = np.flatnonzero(named != np.array(GENRES)[y])
     if len(wrong):
-        raise ValueError(f"{path}: Y disagrees with the genre in IDS for {len(wrong)} clips (e.g. {clip_ids[wrong[0]]})")
-    frame_order = np.argsort(clip, kind="stable")      # group each clip's frames, time order kept
+        raise ValueError(
+            f"{path}: Y disagrees with the genre in IDS for {len(wrong)} clips (e.g. {clip_ids[wrong[0]]})"
+        )
+    frame_order = np.argsort(clip, kind="stable")  # group each clip's frames, time order kept
     return Taggrams(clip_ids, y, np.asarray(x, np.float32)[frame_order], clip[frame_order], str(path))
 
 
@@ -87,15 +91,21 @@ def load_taggram_dir(folder: str | Path) -> Taggrams:
     parts = []
     for name in TAGGRAM_FILES.values():
         if not (folder / name).is_file():
-            raise ValueError(f"{folder}: no {name} (a folder of musicnn taggrams holds "
-                             f"{' and '.join(TAGGRAM_FILES.values())})")
+            raise ValueError(
+                f"{folder}: no {name} (a folder of musicnn taggrams holds {' and '.join(TAGGRAM_FILES.values())})"
+            )
         parts.append(read_taggram_file(folder / name))
     ids = np.concatenate([p.clip_ids for p in parts])
     if len(set(ids.tolist())) != len(ids):
         raise ValueError(f"{folder}: a clip is in both taggram files")
     offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
-    return Taggrams(ids, np.concatenate([p.y for p in parts]), np.concatenate([p.frames for p in parts]),
-                    np.concatenate([p.clip + o for p, o in zip(parts, offsets)]), str(folder))
+    return Taggrams(
+        ids,
+        np.concatenate([p.y for p in parts]),
+        np.concatenate([p.frames for p in parts]),
+        np.concatenate([p.clip + o for p, o in zip(parts, offsets, strict=True)]),
+        str(folder),
+    )
 
 
 __all__ = ["TAGGRAM_FILES", "Taggrams", "load_taggram_dir", "read_taggram_file"]

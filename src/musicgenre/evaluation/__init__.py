@@ -11,7 +11,25 @@ from musicgenre.evaluation.protocols import PROTOCOLS, Fold, fault_filtered, hol
 from musicgenre.evaluation.shipping import export_all, fit_all
 
 __all__ = [
-    "PROTOCOLS", "AudioConfig", "ExperimentConfig", "Fold", "StudyData", "View", "applicable_models",
-    "bootstrap_interval", "confusion", "export_all", "fault_filtered", "fit_all", "holdout", "kfold",
-    "load_audio", "load_table", "macro_f1", "make_folds", "per_genre", "run_experiment", "summarise",
+    "PROTOCOLS",
+    "AudioConfig",
+    "ExperimentConfig",
+    "Fold",
+    "StudyData",
+    "View",
+    "applicable_models",
+    "bootstrap_interval",
+    "confusion",
+    "export_all",
+    "fault_filtered",
+    "fit_all",
+    "holdout",
+    "kfold",
+    "load_audio",
+    "load_table",
+    "macro_f1",
+    "make_folds",
+    "per_genre",
+    "run_experiment",
+    "summarise",
 ]

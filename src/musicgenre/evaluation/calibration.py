@@ -67,8 +67,12 @@ def fit_temperature(logits_or_probs: np.ndarray, y: np.ndarray, bounds: tuple[fl
     if len(z) != len(y) or not len(y):
         raise ValueError(f"{len(z)} predictions for {len(y)} labels")
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    found = minimize_scalar(lambda s: negative_log_likelihood(z, y, float(np.exp(s))), bounds=(lo, hi),
-                            method="bounded", options={"xatol": 1e-6})
+    found = minimize_scalar(
+        lambda s: negative_log_likelihood(z, y, float(np.exp(s))),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-6},
+    )
     return float(np.exp(found.x))
 
 
@@ -111,8 +115,9 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, n_bins: int = 1
     return reliability_curve(probs, y, n_bins).ece
 
 
-def uncertainty_threshold(probs: np.ndarray, y: np.ndarray, *, below: float = 0.5, min_count: int = 10,
-                          fallback_coverage: float = 0.9) -> tuple[float, str]:
+def uncertainty_threshold(
+    probs: np.ndarray, y: np.ndarray, *, below: float = 0.5, min_count: int = 10, fallback_coverage: float = 0.9
+) -> tuple[float, str]:
     """A top-probability threshold for flagging predictions as uncertain, and how it was found.
 
     Accuracy as a function of the top probability is estimated by isotonic regression (non-decreasing) of
@@ -134,15 +139,28 @@ def uncertainty_threshold(probs: np.ndarray, y: np.ndarray, *, below: float = 0.
         t = float(reached.min())
         n = int((confidence < t).sum())
         if n >= min_count:
-            return t, (f"lowest calibrated top probability at which the out-of-fold accuracy, estimated by isotonic "
-                       f"regression of right/wrong on confidence, reaches {below:.0%}: below it predictions were "
-                       f"more often wrong than right ({n} of {len(confidence)} out-of-fold predictions below, "
-                       f"{correct[confidence < t].mean():.1%} of them right)")
+            return t, (
+                f"lowest calibrated top probability at which the out-of-fold accuracy, estimated by isotonic "
+                f"regression of right/wrong on confidence, reaches {below:.0%}: below it predictions were "
+                f"more often wrong than right ({n} of {len(confidence)} out-of-fold predictions below, "
+                f"{correct[confidence < t].mean():.1%} of them right)"
+            )
     t = float(np.quantile(confidence, 1.0 - fallback_coverage))
-    return t, (f"out-of-fold accuracy (isotonic in confidence) is under {below:.0%} for fewer than {min_count} "
-               f"predictions; t = the {1 - fallback_coverage:.0%} quantile of the calibrated top probability "
-               f"(coverage {fallback_coverage:.0%})")
+    return t, (
+        f"out-of-fold accuracy (isotonic in confidence) is under {below:.0%} for fewer than {min_count} "
+        f"predictions; t = the {1 - fallback_coverage:.0%} quantile of the calibrated top probability "
+        f"(coverage {fallback_coverage:.0%})"
+    )
 
 
-__all__ = ["ReliabilityCurve", "apply_temperature", "as_logits", "expected_calibration_error", "fit_temperature",
-           "negative_log_likelihood", "reliability_curve", "softmax", "uncertainty_threshold"]
+__all__ = [
+    "ReliabilityCurve",
+    "apply_temperature",
+    "as_logits",
+    "expected_calibration_error",
+    "fit_temperature",
+    "negative_log_likelihood",
+    "reliability_curve",
+    "softmax",
+    "uncertainty_threshold",
+]

@@ -13,9 +13,10 @@ Two sources:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -92,8 +93,10 @@ def load_table(path: str | Path) -> StudyData:
     y = _genre_indices(table["label"].tolist(), str(path))
     views = {}
     # each view names the feature recipe that computes its columns from audio (what an exported model runs)
-    for name, columns, recipe in ((KAGGLE57, tuple(KAGGLE30_COLUMNS), "kaggle30"),
-                                  (MFCC40, mfcc40_table_columns(), "mfcc20stats")):
+    for name, columns, recipe in (
+        (KAGGLE57, tuple(KAGGLE30_COLUMNS), "kaggle30"),
+        (MFCC40, mfcc40_table_columns(), "mfcc20stats"),
+    ):
         x = table[list(columns)].to_numpy(np.float64).astype(np.float32)
         views[name] = View(name, x, columns, recipe, 30.0)
     return StudyData(str(path), "table", ids, y, views)
@@ -135,18 +138,20 @@ def track_views(y: np.ndarray, config: AudioConfig) -> dict[str, np.ndarray]:
         from musicgenre.features.kaggle30 import kaggle30_features
 
         out[KAGGLE57] = np.asarray(kaggle30_features(y, sr), np.float32)
-    mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=config.n_fft, hop_length=config.hop_length,
-                                         n_mels=config.n_mels)
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=sr, n_fft=config.n_fft, hop_length=config.hop_length, n_mels=config.n_mels
+    )
     logmel = librosa.power_to_db(mel, ref=1.0, top_db=80.0).astype(np.float32)
     mfcc = librosa.feature.mfcc(S=logmel, n_mfcc=config.n_mfcc_frames).astype(np.float32)
     n_seg = max(1, logmel.shape[1] // frames)
-    out["logmel"] = np.stack([logmel[None, :, i * frames:(i + 1) * frames] for i in range(n_seg)])
-    out["mfcc_frames"] = np.stack([mfcc[:, i * frames:(i + 1) * frames] for i in range(n_seg)])
+    out["logmel"] = np.stack([logmel[None, :, i * frames : (i + 1) * frames] for i in range(n_seg)])
+    out["mfcc_frames"] = np.stack([mfcc[:, i * frames : (i + 1) * frames] for i in range(n_seg)])
     return out
 
 
-def load_audio(path: str | Path, config: AudioConfig = AudioConfig(), *,
-               progress: Callable[[int, int, str], None] | None = None) -> StudyData:
+def load_audio(
+    path: str | Path, config: AudioConfig = AudioConfig(), *, progress: Callable[[int, int, str], None] | None = None
+) -> StudyData:
     """Decode every track of the dataset at ``path`` and compute its views (labels must be genres)."""
     from musicgenre.audio import load
     from musicgenre.datasets import find_dataset
@@ -159,13 +164,25 @@ def load_audio(path: str | Path, config: AudioConfig = AudioConfig(), *,
             progress(i + 1, len(dataset), track.clip_id)
         per_track.append(track_views(load(track.path, sr=config.sample_rate), config))
     views: dict[str, View] = {}
-    views[MFCC40] = View(MFCC40, np.stack([t[MFCC40] for t in per_track]),
-                         tuple(f"mfcc{i}_mean" for i in range(1, 41)), "mfcc40-mean", 30.0, config.sample_rate)
+    views[MFCC40] = View(
+        MFCC40,
+        np.stack([t[MFCC40] for t in per_track]),
+        tuple(f"mfcc{i}_mean" for i in range(1, 41)),
+        "mfcc40-mean",
+        30.0,
+        config.sample_rate,
+    )
     if config.kaggle57:
         from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS
 
-        views[KAGGLE57] = View(KAGGLE57, np.stack([t[KAGGLE57] for t in per_track]), tuple(KAGGLE30_COLUMNS),
-                               "kaggle30", 30.0, config.sample_rate)
+        views[KAGGLE57] = View(
+            KAGGLE57,
+            np.stack([t[KAGGLE57] for t in per_track]),
+            tuple(KAGGLE30_COLUMNS),
+            "kaggle30",
+            30.0,
+            config.sample_rate,
+        )
     for name in ("logmel", "mfcc_frames"):
         blocks = [t[name] for t in per_track]
         track = np.concatenate([np.full(len(b), i, dtype=np.int64) for i, b in enumerate(blocks)])

@@ -12,9 +12,9 @@ import datetime as dt
 import json
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,9 @@ def input_view(name: str, config: ExperimentConfig) -> str:
     return config.inputs or available_models()[name].inputs
 
 
-def applicable_models(data: StudyData, requested: Sequence[str] | None,
-                      inputs: str | None = None) -> tuple[list[str], dict[str, str]]:
+def applicable_models(
+    data: StudyData, requested: Sequence[str] | None, inputs: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """Models to run on ``data`` in zoo order, and the skipped ones with the reason.
 
     With ``inputs`` every model reads that view, so models over frames or spectrograms are skipped.
@@ -68,16 +69,20 @@ def applicable_models(data: StudyData, requested: Sequence[str] | None,
     if unknown:
         raise ValueError(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(infos)}")
     # taggram heads join an unnamed selection only where their view exists (not in every table or audio study)
-    names = list(requested) if requested else [n for n, i in infos.items()
-                                                if i.family != "head" or i.inputs in data.views]
+    names = (
+        list(requested) if requested else [n for n, i in infos.items() if i.family != "head" or i.inputs in data.views]
+    )
     run, skipped = [], {}
     for name in names:
         info = infos[name]
         if inputs is not None and info.needs_audio:
             skipped[name] = f"reads {info.inputs} segments, not the per-clip {inputs} view"
         elif (inputs or info.inputs) not in data.views:
-            skipped[name] = (f"needs {info.inputs} from audio (--data)" if info.needs_audio
-                             else f"needs the {info.inputs} view, absent from this input")
+            skipped[name] = (
+                f"needs {info.inputs} from audio (--data)"
+                if info.needs_audio
+                else f"needs the {info.inputs} view, absent from this input"
+            )
         else:
             run.append(name)
     if ENSEMBLE in run:  # the ensemble averages its members, so they run first (asked for or not) and it goes last
@@ -112,7 +117,7 @@ def _read_predictions(path: Path, data: StudyData, folds: list[Fold]) -> list[Fo
             rows = table[(table["fold"] == fold.name) & (table["part"] == part)]
             proba = np.zeros((len(tracks), len(GENRES)), np.float32)
             where = {t: i for i, t in enumerate(tracks)}
-            for clip, values in zip(rows["clip_id"], rows[PROBA_COLUMNS].to_numpy(np.float32)):
+            for clip, values in zip(rows["clip_id"], rows[PROBA_COLUMNS].to_numpy(np.float32), strict=True):
                 proba[where[position[clip]]] = values
             parts[part] = proba
         out.append(FoldResult(fold, parts["valid"], parts["test"], 0.0))
@@ -126,11 +131,21 @@ def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult],
     row = {"model": name, "protocol": protocol, **summarise(data.y[tracks], pred, seed=seed)}
     fold_acc = [float((r.test_proba.argmax(1) == data.y[r.fold.test]).mean()) for r in results]
     # selection score: accuracy on the valid tracks, or (no valid tracks) the CV accuracy over the training tracks
-    valid_acc = [float((r.valid_proba.argmax(1) == data.y[r.fold.valid]).mean()) if len(r.fold.valid)
-                 else (np.nan if r.selection_accuracy is None else r.selection_accuracy) for r in results]
-    row.update({"accuracy_std": float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0, "folds": len(results),
-                "valid_accuracy": float(np.mean(valid_acc)), "fold_accuracies": fold_acc,
-                "train_seconds": float(sum(r.train_seconds for r in results))})
+    valid_acc = [
+        float((r.valid_proba.argmax(1) == data.y[r.fold.valid]).mean())
+        if len(r.fold.valid)
+        else (np.nan if r.selection_accuracy is None else r.selection_accuracy)
+        for r in results
+    ]
+    row.update(
+        {
+            "accuracy_std": float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0,
+            "folds": len(results),
+            "valid_accuracy": float(np.mean(valid_acc)),
+            "fold_accuracies": fold_acc,
+            "train_seconds": float(sum(r.train_seconds for r in results)),
+        }
+    )
     if results[0].cv_scores is not None:
         row["selection"] = "cv"
         row["inner_cv"] = results[0].inner_cv
@@ -138,7 +153,9 @@ def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult],
     return row
 
 
-def _write_model_files(folder: Path, name: str, data: StudyData, results: list[FoldResult], row: dict, seed: int) -> None:
+def _write_model_files(
+    folder: Path, name: str, data: StudyData, results: list[FoldResult], row: dict, seed: int
+) -> None:
     tracks = np.concatenate([r.fold.test for r in results])
     pred = np.concatenate([r.test_proba.argmax(1) for r in results])
     per_genre(data.y[tracks], pred, seed=seed).to_csv(folder / "per_genre.csv", index=False, float_format="%.4f")
@@ -149,8 +166,9 @@ def _write_model_files(folder: Path, name: str, data: StudyData, results: list[F
     first = results[0].model
     history = getattr(first, "history_", None)
     if history is not None:
-        pd.DataFrame(history.rows, columns=list(HISTORY_COLUMNS)).to_csv(folder / "history.csv", index=False,
-                                                                         float_format="%.6g")
+        pd.DataFrame(history.rows, columns=list(HISTORY_COLUMNS)).to_csv(
+            folder / "history.csv", index=False, float_format="%.6g"
+        )
         (folder / "best_epoch.txt").write_text(f"{history.best_epoch}\n")
         row["best_epochs"] = [getattr(getattr(r.model, "history_", None), "best_epoch", None) for r in results[:1]]
     if getattr(first, "params_", None) is not None:
@@ -160,20 +178,37 @@ def _write_model_files(folder: Path, name: str, data: StudyData, results: list[F
 def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> None:
     """``model.onnx``: the model fitted on the first fold, reading the raw features of ``view_name``."""
     view = data.views[view_name]
-    save_onnx(model, folder / "model.onnx", view.feature_names, view.recipe, name=name,
-              sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)
+    save_onnx(
+        model,
+        folder / "model.onnx",
+        view.feature_names,
+        view.recipe,
+        name=name,
+        sample_rate=view.sample_rate,
+        clip_seconds=view.clip_seconds,
+    )
 
 
 def _ensemble(folds: list[Fold], members: dict[str, list[FoldResult]]) -> list[FoldResult]:
     """Per fold: valid and test probabilities are the mean of the members' (equal weights, no selection)."""
-    return [FoldResult(fold, np.mean([rs[i].valid_proba for rs in members.values()], axis=0),
-                       np.mean([rs[i].test_proba for rs in members.values()], axis=0),
-                       sum(rs[i].train_seconds for rs in members.values()))
-            for i, fold in enumerate(folds)]
+    return [
+        FoldResult(
+            fold,
+            np.mean([rs[i].valid_proba for rs in members.values()], axis=0),
+            np.mean([rs[i].test_proba for rs in members.values()], axis=0),
+            sum(rs[i].train_seconds for rs in members.values()),
+        )
+        for i, fold in enumerate(folds)
+    ]
 
 
-def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = ExperimentConfig(), *,
-                   log: Callable[[str], None] = print) -> pd.DataFrame:
+def run_experiment(
+    data: StudyData,
+    out: str | Path,
+    config: ExperimentConfig = ExperimentConfig(),
+    *,
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
     """Run the study into folder ``out``; return the leaderboard (one row per finished model)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,8 +217,10 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
     for name, reason in skipped.items():
         log(f"skip {name}: {reason}")
     folds = make_folds(config.protocol, data.clip_ids.tolist(), data.y, k=config.k, seed=config.seed)
-    log(f"{config.protocol}: {len(folds)} fold(s), train/valid/test tracks "
-        f"{len(folds[0].train)}/{len(folds[0].valid)}/{len(folds[0].test)}; {len(names)} model(s)")
+    log(
+        f"{config.protocol}: {len(folds)} fold(s), train/valid/test tracks "
+        f"{len(folds[0].train)}/{len(folds[0].valid)}/{len(folds[0].test)}; {len(names)} model(s)"
+    )
     infos = available_models()
     rows: list[dict] = []
     fold_results: dict[str, list[FoldResult]] = {}
@@ -208,13 +245,23 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
                 log(f"skip {ENSEMBLE}: members {', '.join(missing)} did not finish")
                 continue
             results = _ensemble(folds, {n: fold_results[n] for n in ENSEMBLE_MEMBERS})
-            results[0].model = SoftVotingEnsemble([(n, _refit_member(n, data, folds[0], config, fold_results))
-                                                   for n in ENSEMBLE_MEMBERS])
+            results[0].model = SoftVotingEnsemble(
+                [(n, _refit_member(n, data, folds[0], config, fold_results)) for n in ENSEMBLE_MEMBERS]
+            )
             log(f"  members: {', '.join(ENSEMBLE_MEMBERS)}")
         else:
             view = data.views[input_view(name, config)]
-            results = run_folds(name, data, view, folds, seed=config.seed, max_epochs=config.max_epochs,
-                                cv=config.cv, inner_cv=config.inner_cv, progress=lambda m: log("  " + m))
+            results = run_folds(
+                name,
+                data,
+                view,
+                folds,
+                seed=config.seed,
+                max_epochs=config.max_epochs,
+                cv=config.cv,
+                inner_cv=config.inner_cv,
+                progress=lambda m: log("  " + m),
+            )
             fold_results[name] = results
         row = _score(name, config.protocol, data, results, config.seed)
         if name == ENSEMBLE:
@@ -225,17 +272,18 @@ def run_experiment(data: StudyData, out: str | Path, config: ExperimentConfig = 
         row["inputs"], row["description"] = input_view(name, config), infos[name].description
         result_file.write_text(json.dumps(row, indent=1))
         fold_results.setdefault(name, results)
-        log(f"  {name}: {config.protocol} accuracy {row['accuracy']:.3f} "
-            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] ({row['train_seconds']:.1f} s)")
+        log(
+            f"  {name}: {config.protocol} accuracy {row['accuracy']:.3f} "
+            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] ({row['train_seconds']:.1f} s)"
+        )
         rows.append(row)
         _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
     return _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
 
 
-
-
-def _refit_member(name: str, data: StudyData, fold: Fold, config: ExperimentConfig,
-                  fold_results: dict[str, list[FoldResult]]):
+def _refit_member(
+    name: str, data: StudyData, fold: Fold, config: ExperimentConfig, fold_results: dict[str, list[FoldResult]]
+):
     """The member fitted on ``fold`` (from this run when kept, else refitted: same seed, same model)."""
     kept = fold_results.get(name, [None])[0]
     if kept is not None and kept.model is not None:
@@ -244,25 +292,41 @@ def _refit_member(name: str, data: StudyData, fold: Fold, config: ExperimentConf
     return fit_on(make_model(name, seed=config.seed, max_epochs=config.max_epochs), data, view, fold.train, fold.valid)
 
 
-def _write_summary(out: Path, data: StudyData, config: ExperimentConfig, rows: list[dict], folds: list[Fold],
-                   skipped: dict[str, str], seconds: float) -> pd.DataFrame:
+def _write_summary(
+    out: Path,
+    data: StudyData,
+    config: ExperimentConfig,
+    rows: list[dict],
+    folds: list[Fold],
+    skipped: dict[str, str],
+    seconds: float,
+) -> pd.DataFrame:
     table = board.leaderboard_frame(rows)
     table.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
-    (out / "leaderboard.md").write_text(board.leaderboard_markdown(table, config.protocol, data, len(folds), rows,
-                                                                   note=config.note))
+    (out / "leaderboard.md").write_text(
+        board.leaderboard_markdown(table, config.protocol, data, len(folds), rows, note=config.note)
+    )
     meta = {
-        "protocol": config.protocol, "data": data.source, "data_kind": data.kind, "n_tracks": len(data),
-        "seed": config.seed, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "protocol": config.protocol,
+        "data": data.source,
+        "data_kind": data.kind,
+        "n_tracks": len(data),
+        "seed": config.seed,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "folds": [{"name": f.name, "train": len(f.train), "valid": len(f.valid), "test": len(f.test)} for f in folds],
-        "config": asdict(config), "models": [r["model"] for r in rows], "skipped": skipped,
+        "config": asdict(config),
+        "models": [r["model"] for r in rows],
+        "skipped": skipped,
         "seconds_this_run": round(seconds, 1),
         "notes": {
             **({"data": config.note} if config.note else {}),
-            "mlp-mfcc inputs": ("table: 20 MFCC means + 20 MFCC variances (the public table has no 40 MFCC means); "
-                                "audio: means of 40 MFCCs over the clip"),
+            "mlp-mfcc inputs": (
+                "table: 20 MFCC means + 20 MFCC variances (the public table has no 40 MFCC means); "
+                "audio: means of 40 MFCCs over the clip"
+            ),
             "model.onnx": "the model fitted on the first fold (for fault-filtered and holdout: the only fold)",
             "accuracy": "pooled over the test tracks of every fold (k-fold: each track once); "
-                        "interval: 95 % percentile bootstrap over those tracks",
+            "interval: 95 % percentile bootstrap over those tracks",
         },
         "versions": {"python": platform.python_version(), **_versions()},
     }

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["model", "protocol", "accuracy", "ci_low", "ci_high", "macro_f1", "n_test", "train_seconds",
-           "accuracy_std", "folds", "valid_accuracy", "inputs"]
+COLUMNS = [
+    "model",
+    "protocol",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "macro_f1",
+    "n_test",
+    "train_seconds",
+    "accuracy_std",
+    "folds",
+    "valid_accuracy",
+    "inputs",
+]
 
 PROTOCOL_TEXT = {
-    "fault-filtered": ("fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015): "
-                       "trained on 443 train clips, selected on 197 valid clips, scored once on 290 test clips"),
-    "fault-filtered-cv": ("fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015) without its "
-                          "valid clips: trained on the 443 train clips, hyper-parameters chosen by k-fold CV "
-                          "inside those 443 clips only (folds over clips; blocked: contiguous clip-number blocks "
-                          "within each genre, an artist proxy, or stratified: shuffled by genre), scored once on "
-                          "the 290 test clips"),
+    "fault-filtered": (
+        "fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015): "
+        "trained on 443 train clips, selected on 197 valid clips, scored once on 290 test clips"
+    ),
+    "fault-filtered-cv": (
+        "fault-filtered artist-conditional split of Kereliuk, Sturm & Larsen (2015) without its "
+        "valid clips: trained on the 443 train clips, hyper-parameters chosen by k-fold CV "
+        "inside those 443 clips only (folds over clips; blocked: contiguous clip-number blocks "
+        "within each genre, an artist proxy, or stratified: shuffled by genre), scored once on "
+        "the 290 test clips"
+    ),
     "kfold": "stratified k-fold over all clips (10 % of each training fold held out for early stopping/selection)",
     "holdout": "one random 70/15/15 split of all clips (the seed study's kind of split; artists repeat across sides)",
 }
@@ -43,49 +59,77 @@ def _pct(value) -> str:
     return "–" if pd.isna(value) else f"{100 * float(value):.1f}"
 
 
-def leaderboard_markdown(table: pd.DataFrame, protocol: str, data, n_folds: int, rows: list[dict],
-                         note: str | None = None) -> str:
+def leaderboard_markdown(
+    table: pd.DataFrame, protocol: str, data, n_folds: int, rows: list[dict], note: str | None = None
+) -> str:
     """The leaderboard as Markdown: protocol, data, table with intervals, the seed's figures for contrast;
     ``note`` (e.g. "not the whole of GTZAN") in bold before everything else."""
     selection = "CV acc % (train)" if protocol == "fault-filtered-cv" else "valid acc %"
-    lines = [f"# Leaderboard: {protocol}", "", *([f"**{note}**", ""] if note else []),
-             f"Protocol: {PROTOCOL_TEXT.get(protocol, protocol)}; {n_folds} fold(s). Data: `{data.source}` "
-             f"({data.kind}, {len(data)} tracks).",
-             "Accuracy over the test tracks (k-fold: every track once, ± is the std over folds); "
-             "[low, high] is the 95 % bootstrap interval.", "",
-             f"| # | model | inputs | test accuracy % | 95 % CI | ± folds | macro F1 | {selection} | n test | train s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Leaderboard: {protocol}",
+        "",
+        *([f"**{note}**", ""] if note else []),
+        f"Protocol: {PROTOCOL_TEXT.get(protocol, protocol)}; {n_folds} fold(s). Data: `{data.source}` "
+        f"({data.kind}, {len(data)} tracks).",
+        "Accuracy over the test tracks (k-fold: every track once, ± is the std over folds); "
+        "[low, high] is the 95 % bootstrap interval.",
+        "",
+        f"| # | model | inputs | test accuracy % | 95 % CI | ± folds | macro F1 | {selection} | n test | train s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for i, r in table.iterrows():
         std = "" if not r["folds"] or int(r["folds"]) < 2 else f"±{_pct(r['accuracy_std'])}"
-        lines.append(f"| {i + 1} | `{r['model']}` | {r['inputs']} | **{_pct(r['accuracy'])}** | "
-                     f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] | {std} | {float(r['macro_f1']):.3f} | "
-                     f"{_pct(r['valid_accuracy'])} | {int(r['n_test'])} | {float(r['train_seconds']):.1f} |")
+        lines.append(
+            f"| {i + 1} | `{r['model']}` | {r['inputs']} | **{_pct(r['accuracy'])}** | "
+            f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] | {std} | {float(r['macro_f1']):.3f} | "
+            f"{_pct(r['valid_accuracy'])} | {int(r['n_test'])} | {float(r['train_seconds']):.1f} |"
+        )
     ensemble = next((r for r in rows if r.get("members")), None)
     if ensemble:
-        lines += ["", f"`ensemble`: the mean probability of {', '.join(f'`{m}`' for m in ensemble['members'])} "
-                      "(members fixed in advance, equal weights)."]
+        lines += [
+            "",
+            f"`ensemble`: the mean probability of {', '.join(f'`{m}`' for m in ensemble['members'])} "
+            "(members fixed in advance, equal weights).",
+        ]
     chosen = [r for r in rows if r.get("cv_scores")]
     if chosen:
-        lines += ["", "## Hyper-parameters chosen by CV on the training clips", "",
-                  "| model | chosen | CV accuracy % of every grid entry |", "|---|---|---|"]
+        lines += [
+            "",
+            "## Hyper-parameters chosen by CV on the training clips",
+            "",
+            "| model | chosen | CV accuracy % of every grid entry |",
+            "|---|---|---|",
+        ]
         for r in chosen:
             grid = ", ".join(f"{p} {_pct(s)}" for p, s in r["cv_scores"].items())
             lines.append(f"| `{r['model']}` | {r.get('chosen_params', '')} | {grid} |")
     if data.kind == "taggram":
         return "\n".join([*lines, ""])
     seed = next((r for r in rows if r["model"] == "mlp-mfcc"), None)
-    lines += ["", "## Beside the seed study", "",
-              "| | split | validation % | unseen/test % |", "|---|---|---|---|",
-              "| seed study, `mlp-mfcc` (Keras) | random split | 62.0 | 64.4 (no interval) |"]
+    lines += [
+        "",
+        "## Beside the seed study",
+        "",
+        "| | split | validation % | unseen/test % |",
+        "|---|---|---|---|",
+        "| seed study, `mlp-mfcc` (Keras) | random split | 62.0 | 64.4 (no interval) |",
+    ]
     if seed:
-        lines.append(f"| this run, `mlp-mfcc` | {protocol} | {_pct(seed['valid_accuracy'])} | "
-                     f"{_pct(seed['accuracy'])} [{_pct(seed['ci_low'])}, {_pct(seed['ci_high'])}] |")
+        lines.append(
+            f"| this run, `mlp-mfcc` | {protocol} | {_pct(seed['valid_accuracy'])} | "
+            f"{_pct(seed['accuracy'])} [{_pct(seed['ci_low'])}, {_pct(seed['ci_high'])}] |"
+        )
     if not table.empty:
         best = table.iloc[0]
-        lines.append(f"| this run, best (`{best['model']}`) | {protocol} | {_pct(best['valid_accuracy'])} | "
-                     f"{_pct(best['accuracy'])} [{_pct(best['ci_low'])}, {_pct(best['ci_high'])}] |")
+        lines.append(
+            f"| this run, best (`{best['model']}`) | {protocol} | {_pct(best['valid_accuracy'])} | "
+            f"{_pct(best['accuracy'])} [{_pct(best['ci_low'])}, {_pct(best['ci_high'])}] |"
+        )
     lines += ["", SEED_NOTE, ""]
     if data.kind == "table":
-        lines += ["In table mode `mlp-mfcc` is fed the table's 20 MFCC means and 20 MFCC variances (40 columns); "
-                  "the public table has no 40 MFCC means. With `--data` it gets the true means of 40 MFCCs.", ""]
+        lines += [
+            "In table mode `mlp-mfcc` is fed the table's 20 MFCC means and 20 MFCC variances (40 columns); "
+            "the public table has no 40 MFCC means. With `--data` it gets the true means of 40 MFCCs.",
+            "",
+        ]
     return "\n".join(lines)

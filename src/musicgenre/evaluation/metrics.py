@@ -10,8 +10,9 @@ from musicgenre.genres import GENRES
 N_BOOT = 2000
 
 
-def bootstrap_interval(correct: np.ndarray, *, n_boot: int = N_BOOT, level: float = 0.95,
-                       seed: int = 0) -> tuple[float, float]:
+def bootstrap_interval(
+    correct: np.ndarray, *, n_boot: int = N_BOOT, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``correct`` (bool/0-1, shape ``(n,)``).
 
     Resamples the clips with replacement ``n_boot`` times; returns ``(low, high)`` fractions.
@@ -49,10 +50,18 @@ def per_genre(y_true: np.ndarray, y_pred: np.ndarray, *, seed: int = 0) -> pd.Da
     y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
     rows = []
     for index, genre in enumerate(GENRES):
-        hits = (y_pred[y_true == index] == index)
+        hits = y_pred[y_true == index] == index
         low, high = bootstrap_interval(hits, seed=seed)
-        rows.append({"genre": genre, "n": int(hits.size), "correct": int(hits.sum()),
-                     "accuracy": float(hits.mean()) if hits.size else float("nan"), "ci_low": low, "ci_high": high})
+        rows.append(
+            {
+                "genre": genre,
+                "n": int(hits.size),
+                "correct": int(hits.sum()),
+                "accuracy": float(hits.mean()) if hits.size else float("nan"),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -60,5 +69,10 @@ def summarise(y_true: np.ndarray, y_pred: np.ndarray, *, seed: int = 0) -> dict[
     """``accuracy, ci_low, ci_high, macro_f1, n_test`` of one set of predictions."""
     correct = np.asarray(y_true) == np.asarray(y_pred)
     low, high = bootstrap_interval(correct, seed=seed)
-    return {"accuracy": float(correct.mean()) if correct.size else float("nan"), "ci_low": low, "ci_high": high,
-            "macro_f1": macro_f1(y_true, y_pred), "n_test": int(correct.size)}
+    return {
+        "accuracy": float(correct.mean()) if correct.size else float("nan"),
+        "ci_low": low,
+        "ci_high": high,
+        "macro_f1": macro_f1(y_true, y_pred),
+        "n_test": int(correct.size),
+    }

@@ -17,8 +17,9 @@ the segments of one track can never sit on two sides of a split.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -58,8 +59,10 @@ def fault_filtered(clip_ids: Sequence[str], *, valid: bool = True) -> list[Fold]
             continue
         missing = [c for c in ids if c not in position]
         if missing:
-            raise ValueError(f"fault-filtered {part} names {len(missing)} clips the data lacks "
-                             f"(e.g. {', '.join(missing[:3])}); use --protocol kfold on partial data")
+            raise ValueError(
+                f"fault-filtered {part} names {len(missing)} clips the data lacks "
+                f"(e.g. {', '.join(missing[:3])}); use --protocol kfold on partial data"
+            )
         parts[part] = np.array([position[c] for c in ids], dtype=np.int64)
     return [Fold("fault-filtered" if valid else "fault-filtered-cv", parts["train"], parts["valid"], parts["test"])]
 
@@ -85,13 +88,21 @@ def kfold(labels: np.ndarray, k: int = 10, *, seed: int = 0, valid_fraction: flo
     return folds
 
 
-def holdout(labels: np.ndarray, *, seed: int = 0, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)) -> list[Fold]:
+def holdout(
+    labels: np.ndarray, *, seed: int = 0, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+) -> list[Fold]:
     """One random (unstratified) train / valid / test permutation, like the seed study's split."""
     n = len(labels)
     order = np.random.default_rng(seed).permutation(n)
     n_train, n_valid = int(round(fractions[0] * n)), int(round(fractions[1] * n))
-    return [Fold("holdout", np.sort(order[:n_train]), np.sort(order[n_train:n_train + n_valid]),
-                 np.sort(order[n_train + n_valid:]))]
+    return [
+        Fold(
+            "holdout",
+            np.sort(order[:n_train]),
+            np.sort(order[n_train : n_train + n_valid]),
+            np.sort(order[n_train + n_valid :]),
+        )
+    ]
 
 
 def make_folds(protocol: str, clip_ids: Sequence[str], labels: np.ndarray, *, k: int = 10, seed: int = 0) -> list[Fold]:

@@ -12,8 +12,8 @@ over tracks, so a track's segments never sit on two sides.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -41,8 +41,14 @@ def track_probabilities(model, view: View, tracks: np.ndarray) -> np.ndarray:
     return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
-def fit_on(model, data: StudyData, view: View, fit_tracks: np.ndarray, valid_tracks: np.ndarray | None,
-           on_epoch: Callable[[dict[str, float]], None] | None = None):
+def fit_on(
+    model,
+    data: StudyData,
+    view: View,
+    fit_tracks: np.ndarray,
+    valid_tracks: np.ndarray | None,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+):
     """Fit ``model`` on the rows of ``fit_tracks`` (validation: rows of ``valid_tracks``); return it."""
     rows = view.rows(fit_tracks)
     y_rows = data.y[view.track[rows]] if view.per_segment else data.y[rows]
@@ -87,8 +93,9 @@ def clip_numbers(clip_ids) -> np.ndarray:
     return np.arange(len(clip_ids), dtype=np.int64)
 
 
-def inner_folds(data: StudyData, train: np.ndarray, *, k: int = 5, seed: int = 0,
-                inner_cv: str = "blocked") -> list[tuple[np.ndarray, np.ndarray]]:
+def inner_folds(
+    data: StudyData, train: np.ndarray, *, k: int = 5, seed: int = 0, inner_cv: str = "blocked"
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The ``k`` (fit, held-out) index pairs into ``train`` that :func:`select_by_cv` uses.
 
     ``blocked``: per genre, its training tracks sorted by clip number and cut into ``k`` contiguous blocks;
@@ -105,8 +112,9 @@ def inner_folds(data: StudyData, train: np.ndarray, *, k: int = 5, seed: int = 0
     raise ValueError(f"unknown inner CV {inner_cv!r}; known: {', '.join(INNER_CV)}")
 
 
-def select_by_cv(name: str, data: StudyData, view: View, train: np.ndarray, *, k: int = 5,
-                 seed: int = 0, inner_cv: str = "blocked") -> tuple[dict, dict[str, float], np.ndarray]:
+def select_by_cv(
+    name: str, data: StudyData, view: View, train: np.ndarray, *, k: int = 5, seed: int = 0, inner_cv: str = "blocked"
+) -> tuple[dict, dict[str, float], np.ndarray]:
     """Hyper-parameters of ``name`` chosen by ``k``-fold CV over the tracks ``train`` only.
 
     The folds are :func:`inner_folds` (``inner_cv``: ``blocked`` or ``stratified``). Each grid entry is
@@ -135,9 +143,19 @@ def select_by_cv(name: str, data: StudyData, view: View, train: np.ndarray, *, k
     return best[1], scores, best[2]
 
 
-def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed: int = 0,
-              keep_models: int = 1, max_epochs: int | None = None, cv: int = 5, inner_cv: str = "blocked",
-              progress: Callable[[str], None] | None = None) -> list[FoldResult]:
+def run_folds(
+    name: str,
+    data: StudyData,
+    view: View,
+    folds: list[Fold],
+    *,
+    seed: int = 0,
+    keep_models: int = 1,
+    max_epochs: int | None = None,
+    cv: int = 5,
+    inner_cv: str = "blocked",
+    progress: Callable[[str], None] | None = None,
+) -> list[FoldResult]:
     """Fit a fresh ``name`` model per fold; keep the fitted models of the first ``keep_models`` folds.
 
     A fold without valid tracks has a model with a grid choose its hyper-parameters by ``cv``-fold CV over
@@ -152,16 +170,26 @@ def run_folds(name: str, data: StudyData, view: View, folds: list[Fold], *, seed
             params, scores, oof = select_by_cv(name, data, view, fold.train, k=cv, seed=seed, inner_cv=inner_cv)
             selected, used = scores[repr(params)], inner_cv
             if progress:
-                progress(f"{name} {fold.name}: {cv}-fold {inner_cv} CV on {len(fold.train)} training tracks chose {params} "
-                         f"(CV accuracy {selected:.3f})")
+                progress(
+                    f"{name} {fold.name}: {cv}-fold {inner_cv} CV on {len(fold.train)} training tracks chose {params} "
+                    f"(CV accuracy {selected:.3f})"
+                )
             model = make_model(name, seed=seed, params=params)
         else:
             model = make_model(name, seed=seed, max_epochs=max_epochs)
         fit_on(model, data, view, fold.train, fold.valid)
         seconds = time.perf_counter() - start
-        result = FoldResult(fold, track_probabilities(model, view, fold.valid),
-                            track_probabilities(model, view, fold.test), seconds,
-                            model if i < keep_models else None, selected, scores, oof, used)
+        result = FoldResult(
+            fold,
+            track_probabilities(model, view, fold.valid),
+            track_probabilities(model, view, fold.test),
+            seconds,
+            model if i < keep_models else None,
+            selected,
+            scores,
+            oof,
+            used,
+        )
         results.append(result)
         if progress:
             acc = float((result.test_proba.argmax(1) == data.y[fold.test]).mean())

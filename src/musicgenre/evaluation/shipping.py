@@ -8,9 +8,9 @@ found there (callbacks off), and the ensemble is its members, each fitted that w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -41,15 +41,20 @@ def _frozen(name: str, chosen, seed: int):
     return NeuralClassifier(config, seed=seed, train_config=train)
 
 
-def fit_all(data: StudyData, name: str, *, seed: int = 0, valid_fraction: float = 0.15,
-            log: Callable[[str], None] = print):
+def fit_all(
+    data: StudyData, name: str, *, seed: int = 0, valid_fraction: float = 0.15, log: Callable[[str], None] = print
+):
     """``name`` fitted on all tracks of ``data`` (choices made on a ``valid_fraction`` hold-out first)."""
     infos = available_models()
     if name not in infos:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(infos)}")
     if name == ENSEMBLE:
-        return SoftVotingEnsemble([(member, fit_all(data, member, seed=seed, valid_fraction=valid_fraction, log=log))
-                                   for member in ENSEMBLE_MEMBERS])
+        return SoftVotingEnsemble(
+            [
+                (member, fit_all(data, member, seed=seed, valid_fraction=valid_fraction, log=log))
+                for member in ENSEMBLE_MEMBERS
+            ]
+        )
     everything = np.arange(len(data))
     fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
     view = data.views[infos[name].inputs]
@@ -59,10 +64,18 @@ def fit_all(data: StudyData, name: str, *, seed: int = 0, valid_fraction: float 
     return fit_on(_frozen(name, chosen, seed), data, view, everything, None)
 
 
-def export_all(data: StudyData, name: str, path: str | Path, *, seed: int = 0,
-               log: Callable[[str], None] = print) -> Path:
+def export_all(
+    data: StudyData, name: str, path: str | Path, *, seed: int = 0, log: Callable[[str], None] = print
+) -> Path:
     """Fit ``name`` on all tracks and write the ONNX Model file to ``path``."""
     model = fit_all(data, name, seed=seed, log=log)
     view = data.views[available_models()[name].inputs]
-    return save_onnx(model, path, view.feature_names, view.recipe, name=name,
-                     sample_rate=view.sample_rate, clip_seconds=view.clip_seconds)
+    return save_onnx(
+        model,
+        path,
+        view.feature_names,
+        view.recipe,
+        name=name,
+        sample_rate=view.sample_rate,
+        clip_seconds=view.clip_seconds,
+    )

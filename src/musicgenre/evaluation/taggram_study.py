@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,18 +44,24 @@ PROTOCOL = "fault-filtered-cv"
 REFERENCE = "table-ensemble"
 FUSION = "fusion"
 
-NOTE = ("Protocol fault-filtered-cv: musicnn's published GTZAN taggrams hold the 443 train and 290 test clips of "
-        "the fault-filtered split but none of its 197 valid clips, so every head chose its hyper-parameters by "
-        "{cv}-fold {inner} CV inside the 443 training clips only (folds over clips; frames of a clip never on "
-        "two sides) and was then fitted on all 443; the 290 test clips were scored once.")
+NOTE = (
+    "Protocol fault-filtered-cv: musicnn's published GTZAN taggrams hold the 443 train and 290 test clips of "
+    "the fault-filtered split but none of its 197 valid clips, so every head chose its hyper-parameters by "
+    "{cv}-fold {inner} CV inside the 443 training clips only (folds over clips; frames of a clip never on "
+    "two sides) and was then fitted on all 443; the 290 test clips were scored once."
+)
 
 INNER_DESCRIPTION = {
-    "blocked": ("blocked: each genre's training clips sorted by clip number and cut into k contiguous blocks, fold "
-                "i = block i of every genre. GTZAN's clips of one artist mostly sit in consecutive numbers within "
-                "a genre, so this keeps most of an artist's clips on one side, as the artist-conditional test "
-                "split does (an artist proxy: no artist labels here)"),
-    "stratified": ("stratified: clips shuffled and spread evenly by genre, not by artist; GTZAN holds many clips "
-                   "per artist, so held-out clips usually have their artist in the fitting folds"),
+    "blocked": (
+        "blocked: each genre's training clips sorted by clip number and cut into k contiguous blocks, fold "
+        "i = block i of every genre. GTZAN's clips of one artist mostly sit in consecutive numbers within "
+        "a genre, so this keeps most of an artist's clips on one side, as the artist-conditional test "
+        "split does (an artist proxy: no artist labels here)"
+    ),
+    "stratified": (
+        "stratified: clips shuffled and spread evenly by genre, not by artist; GTZAN holds many clips "
+        "per artist, so held-out clips usually have their artist in the fitting folds"
+    ),
 }
 
 
@@ -82,8 +88,9 @@ def load_taggram_study(folder: str | Path) -> StudyData:
     views = {}
     for name, stats in FEATURE_SETS.items():
         x = clip_statistics(tg.frames, tg.clip, len(tg), stats)
-        views[f"taggram-{name}"] = View(f"taggram-{name}", x, statistic_names(tags, stats),
-                                        f"musicnn-msd-taggram-{name}", 30.0, 16000)
+        views[f"taggram-{name}"] = View(
+            f"taggram-{name}", x, statistic_names(tags, stats), f"musicnn-msd-taggram-{name}", 30.0, 16000
+        )
     views["taggram-frames"] = View("taggram-frames", tg.frames, tags, "musicnn-msd-taggram", 3.0, 16000, tg.clip)
     return StudyData(str(folder), "taggram", tg.clip_ids, tg.y, views)
 
@@ -133,35 +140,47 @@ def fusion_verdict(fusion: dict, singles: Sequence[dict]) -> tuple[bool, str]:
     half = (fusion["ci_high"] - fusion["ci_low"]) / 2
     gain = fusion["accuracy"] - better["accuracy"]
     beats = gain > half
-    text = (f"The fusion scores {100 * fusion['accuracy']:.1f} % against {100 * better['accuracy']:.1f} % for the "
-            f"better single model (`{better['model']}`): a gain of {100 * gain:+.1f} points, "
-            f"{'more' if beats else 'not more'} than the half-width of the fusion's 95 % interval "
-            f"({100 * half:.1f} points). "
-            + ("It beats the better single model by more than its interval's half-width."
-               if beats else "It does NOT beat the better single model by more than its interval's half-width, "
-                             "so the fusion is not worth its second input on this evidence."))
+    text = (
+        f"The fusion scores {100 * fusion['accuracy']:.1f} % against {100 * better['accuracy']:.1f} % for the "
+        f"better single model (`{better['model']}`): a gain of {100 * gain:+.1f} points, "
+        f"{'more' if beats else 'not more'} than the half-width of the fusion's 95 % interval "
+        f"({100 * half:.1f} points). "
+        + (
+            "It beats the better single model by more than its interval's half-width."
+            if beats
+            else "It does NOT beat the better single model by more than its interval's half-width, "
+            "so the fusion is not worth its second input on this evidence."
+        )
+    )
     return beats, text
 
 
-def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray,
-              n_bins: int = 15) -> dict:
+def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray, n_bins: int = 15) -> dict:
     """Temperature from the out-of-fold training probabilities; test NLL and ECE before and after."""
-    from musicgenre.evaluation.calibration import (apply_temperature, expected_calibration_error,
-                                                   fit_temperature, negative_log_likelihood)
+    from musicgenre.evaluation.calibration import (
+        apply_temperature,
+        expected_calibration_error,
+        fit_temperature,
+        negative_log_likelihood,
+    )
 
     t = fit_temperature(oof, y_train)
     after = apply_temperature(test, t)
-    return {"temperature": t, "n_bins": n_bins,
-            "oof_nll_before": negative_log_likelihood(oof, y_train),
-            "oof_nll_after": negative_log_likelihood(oof, y_train, t),
-            "test_nll_before": negative_log_likelihood(test, y_test),
-            "test_nll_after": negative_log_likelihood(test, y_test, t),
-            "test_ece_before": expected_calibration_error(test, y_test, n_bins),
-            "test_ece_after": expected_calibration_error(after, y_test, n_bins)}
+    return {
+        "temperature": t,
+        "n_bins": n_bins,
+        "oof_nll_before": negative_log_likelihood(oof, y_train),
+        "oof_nll_after": negative_log_likelihood(oof, y_train, t),
+        "test_nll_before": negative_log_likelihood(test, y_test),
+        "test_nll_after": negative_log_likelihood(test, y_test, t),
+        "test_ece_before": expected_calibration_error(test, y_test, n_bins),
+        "test_ece_after": expected_calibration_error(after, y_test, n_bins),
+    }
 
 
-def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected: dict, clips_test: list[str],
-                         y_test: np.ndarray, seed: int) -> tuple[list[str], dict]:
+def _calibration_section(
+    out: Path, data: StudyData, rows: list[dict], selected: dict, clips_test: list[str], y_test: np.ndarray, seed: int
+) -> tuple[list[str], dict]:
     """Temperature scaling of every head with out-of-fold probabilities; threshold and figure for ``selected``."""
     from musicgenre.evaluation.calibration import apply_temperature, reliability_curve, uncertainty_threshold
     from musicgenre.visualization.calibration import plot_reliability
@@ -169,14 +188,19 @@ def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected:
 
     train = fault_filtered(data.clip_ids.tolist(), valid=False)[0].train
     clips_train, y_train = data.clip_ids[train].tolist(), data.y[train]
-    lines = ["", "## Calibration: temperature scaling fitted on the training clips only", "",
-             "Each head's temperature T minimizes the negative log-likelihood of its out-of-fold probabilities of "
-             "the 443 training clips (from the inner CV with the chosen hyper-parameters; the final model is "
-             "fitted on all 443, so its test probabilities may be a little sharper than these). Test figures: the "
-             f"{len(clips_test)} test clips; ECE in 15 equal-width confidence bins; NLL in nats per clip. "
-             "Ridge heads' probabilities are softmaxed scores, so their T also sets their scale.", "",
-             "| model | T | test NLL before → after | test ECE % before → after | out-of-fold NLL before → after |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## Calibration: temperature scaling fitted on the training clips only",
+        "",
+        "Each head's temperature T minimizes the negative log-likelihood of its out-of-fold probabilities of "
+        "the 443 training clips (from the inner CV with the chosen hyper-parameters; the final model is "
+        "fitted on all 443, so its test probabilities may be a little sharper than these). Test figures: the "
+        f"{len(clips_test)} test clips; ECE in 15 equal-width confidence bins; NLL in nats per clip. "
+        "Ridge heads' probabilities are softmaxed scores, so their T also sets their scale.",
+        "",
+        "| model | T | test NLL before → after | test ECE % before → after | out-of-fold NLL before → after |",
+        "|---|---|---|---|---|",
+    ]
     figures: dict = {}
     read: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # model -> (out-of-fold, test) probabilities
     for r in rows:
@@ -187,9 +211,11 @@ def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected:
         read[r["model"]] = oof, test
         c = calibrate(oof, y_train, test, y_test)
         figures[r["model"]] = c
-        lines.append(f"| `{r['model']}` | {c['temperature']:.2f} | {c['test_nll_before']:.3f} → "
-                     f"{c['test_nll_after']:.3f} | {100 * c['test_ece_before']:.1f} → {100 * c['test_ece_after']:.1f} "
-                     f"| {c['oof_nll_before']:.3f} → {c['oof_nll_after']:.3f} |")
+        lines.append(
+            f"| `{r['model']}` | {c['temperature']:.2f} | {c['test_nll_before']:.3f} → "
+            f"{c['test_nll_after']:.3f} | {100 * c['test_ece_before']:.1f} → {100 * c['test_ece_after']:.1f} "
+            f"| {c['oof_nll_before']:.3f} → {c['oof_nll_after']:.3f} |"
+        )
     meta: dict = {"per_model": figures}
     if selected["model"] not in figures:
         return (lines if figures else []), meta
@@ -205,37 +231,63 @@ def _calibration_section(out: Path, data: StudyData, rows: list[dict], selected:
     flagged = conf < threshold
     oof_flagged = oof.max(1) < threshold
     acc = lambda mask: float(right[mask].mean()) if mask.any() else float("nan")  # noqa: E731
-    unc = {"model": name, "temperature": t, "threshold": threshold, "chosen_how": how,
-           "chosen_on": "out-of-fold calibrated probabilities of the 443 training clips (inner CV)",
-           "oof_fraction_flagged": float(oof_flagged.mean()),
-           "oof_accuracy_flagged": float((oof.argmax(1) == y_train)[oof_flagged].mean()) if oof_flagged.any() else float("nan"),
-           "test_fraction_flagged": float(flagged.mean()), "test_n_flagged": int(flagged.sum()),
-           "test_accuracy_flagged": acc(flagged), "test_accuracy_confident": acc(~flagged),
-           "test_accuracy_all": float(right.mean())}
+    unc = {
+        "model": name,
+        "temperature": t,
+        "threshold": threshold,
+        "chosen_how": how,
+        "chosen_on": "out-of-fold calibrated probabilities of the 443 training clips (inner CV)",
+        "oof_fraction_flagged": float(oof_flagged.mean()),
+        "oof_accuracy_flagged": float((oof.argmax(1) == y_train)[oof_flagged].mean())
+        if oof_flagged.any()
+        else float("nan"),
+        "test_fraction_flagged": float(flagged.mean()),
+        "test_n_flagged": int(flagged.sum()),
+        "test_accuracy_flagged": acc(flagged),
+        "test_accuracy_confident": acc(~flagged),
+        "test_accuracy_all": float(right.mean()),
+    }
     meta["selected"] = {**c, "model": name}
     meta["uncertain"] = unc
-    fig = plot_reliability([("before: T = 1", reliability_curve(test_before, y_test)),
-                            (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test))],
-                           title=f"{name}: reliability on the {len(clips_test)} fault-filtered test clips",
-                           threshold=threshold)
+    fig = plot_reliability(
+        [
+            ("before: T = 1", reliability_curve(test_before, y_test)),
+            (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test)),
+        ],
+        title=f"{name}: reliability on the {len(clips_test)} fault-filtered test clips",
+        threshold=threshold,
+    )
     save_figure(fig, out / "reliability.png")
     meta["figure"] = "reliability.png"
     pct = lambda v: "–" if v != v else f"{100 * v:.1f} %"  # noqa: E731
-    lines += ["", f"### The selected head `{name}`: calibration and an \"uncertain\" mark", "",
-              f"T = {t:.2f}. On the {len(clips_test)} test clips: NLL {c['test_nll_before']:.3f} → "
-              f"{c['test_nll_after']:.3f}, ECE {pct(c['test_ece_before'])} → {pct(c['test_ece_after'])} "
-              "(`reliability.png`: confidence against accuracy per bin with counts, before and after).", "",
-              f"Uncertain when the calibrated top probability is below **{threshold:.3f}**, chosen on the training "
-              f"clips' out-of-fold predictions: {how}. On the test clips it flags {unc['test_n_flagged']} of "
-              f"{len(clips_test)} ({pct(unc['test_fraction_flagged'])}); accuracy {pct(unc['test_accuracy_flagged'])} "
-              f"on the flagged clips and {pct(unc['test_accuracy_confident'])} on the rest "
-              f"({pct(unc['test_accuracy_all'])} overall)."]
+    lines += [
+        "",
+        f'### The selected head `{name}`: calibration and an "uncertain" mark',
+        "",
+        f"T = {t:.2f}. On the {len(clips_test)} test clips: NLL {c['test_nll_before']:.3f} → "
+        f"{c['test_nll_after']:.3f}, ECE {pct(c['test_ece_before'])} → {pct(c['test_ece_after'])} "
+        "(`reliability.png`: confidence against accuracy per bin with counts, before and after).",
+        "",
+        f"Uncertain when the calibrated top probability is below **{threshold:.3f}**, chosen on the training "
+        f"clips' out-of-fold predictions: {how}. On the test clips it flags {unc['test_n_flagged']} of "
+        f"{len(clips_test)} ({pct(unc['test_fraction_flagged'])}); accuracy {pct(unc['test_accuracy_flagged'])} "
+        f"on the flagged clips and {pct(unc['test_accuracy_confident'])} on the rest "
+        f"({pct(unc['test_accuracy_all'])} overall).",
+    ]
     return lines, meta
 
 
-def run_taggram_study(data: StudyData, out: str | Path, *, table: str | Path | None = None,
-                      models: Sequence[str] | None = None, cv: int = 5, seed: int = 0, inner_cv: str = "blocked",
-                      log: Callable[[str], None] = print) -> pd.DataFrame:
+def run_taggram_study(
+    data: StudyData,
+    out: str | Path,
+    *,
+    table: str | Path | None = None,
+    models: Sequence[str] | None = None,
+    cv: int = 5,
+    seed: int = 0,
+    inner_cv: str = "blocked",
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
     """Run the taggram heads into ``out`` (plus the table ensemble reference and fusion when ``table`` is
     given); rewrite the leaderboard with every row and return it (best first)."""
     from musicgenre.models import PROBABILISTIC_HEADS, TAGGRAM_HEADS
@@ -245,8 +297,9 @@ def run_taggram_study(data: StudyData, out: str | Path, *, table: str | Path | N
     if inner_cv not in INNER_DESCRIPTION:
         raise ValueError(f"unknown inner CV {inner_cv!r}; known: {', '.join(INNER_DESCRIPTION)}")
     note = note_text(cv, inner_cv)
-    config = ExperimentConfig(protocol=PROTOCOL, models=names, seed=seed, cv=cv, inner_cv=inner_cv,
-                              export_onnx=False, note=note)
+    config = ExperimentConfig(
+        protocol=PROTOCOL, models=names, seed=seed, cv=cv, inner_cv=inner_cv, export_onnx=False, note=note
+    )
     # one BLAS thread: these fits are small, and on a shared 2-core machine more threads made the MLP 300x slower;
     # the MLP's L-BFGS stops at its iteration cap on some folds (said once here, not once per fit)
     with threadpool_limits(1), warnings.catch_warnings():
@@ -257,83 +310,143 @@ def run_taggram_study(data: StudyData, out: str | Path, *, table: str | Path | N
     clips, y = data.clip_ids[fold.test].tolist(), data.y[fold.test]
     extra: list[dict] = []
     section: list[str] = []
-    meta_extra: dict = {"protocol_text": board.PROTOCOL_TEXT[PROTOCOL], "cv_folds": cv, "inner_cv": inner_cv,
-                        "inner_cv_text": INNER_DESCRIPTION[inner_cv]}
+    meta_extra: dict = {
+        "protocol_text": board.PROTOCOL_TEXT[PROTOCOL],
+        "cv_folds": cv,
+        "inner_cv": inner_cv,
+        "inner_cv_text": INNER_DESCRIPTION[inner_cv],
+    }
     if table is not None:
         log(f"reference: the zoo's ensemble on {table} under fault-filtered (443/197/290) into {out / REFERENCE}")
         with threadpool_limits(1):
-            reference = run_experiment(load_table(table), out / REFERENCE,
-                                       ExperimentConfig(protocol="fault-filtered", models=("ensemble",), seed=seed,
-                                                        export_onnx=False), log=log)
+            reference = run_experiment(
+                load_table(table),
+                out / REFERENCE,
+                ExperimentConfig(protocol="fault-filtered", models=("ensemble",), seed=seed, export_onnx=False),
+                log=log,
+            )
         ens_row = json.loads((out / REFERENCE / "ensemble" / "result.json").read_text())
         ens_proba = _test_proba(out / REFERENCE / "ensemble", clips)
-        ens = {**ens_row, "model": REFERENCE, "inputs": "kaggle57 feature table (reference)",
-               **summarise(y, ens_proba.argmax(1), seed=seed),
-               # its selection was on the 197 valid clips, not CV: kept apart from the CV column
-               "valid_accuracy": float("nan"), "valid_accuracy_197": ens_row["valid_accuracy"]}
+        ens = {
+            **ens_row,
+            "model": REFERENCE,
+            "inputs": "kaggle57 feature table (reference)",
+            **summarise(y, ens_proba.argmax(1), seed=seed),
+            # its selection was on the 197 valid clips, not CV: kept apart from the CV column
+            "valid_accuracy": float("nan"),
+            "valid_accuracy_197": ens_row["valid_accuracy"],
+        }
         if abs(ens["accuracy"] - float(reference.iloc[0]["accuracy"])) > 1e-9:
             raise ValueError(f"{table}: the ensemble's fault-filtered test clips differ from the taggrams' test clips")
         extra.append(ens)
         candidates = [r for r in rows if r["model"] in PROBABILISTIC_HEADS]
-        section += ["", f"## Beside the feature-table ensemble (the same {len(clips)} test clips)", "",
-                    f"`{REFERENCE}` is the zoo's `ensemble` ({', '.join(ens_row.get('members', []))}) on the 57 "
-                    f"statistics of `{table}`, run under the plain fault-filtered protocol (its members tuned on "
-                    f"the 197 valid clips, as in the table study: valid accuracy {100 * ens['valid_accuracy_197']:.1f} %); folder `{REFERENCE}/`. Scored on the same "
-                    f"{len(clips)} test clips: **{100 * ens['accuracy']:.1f} %** "
-                    f"[{100 * ens['ci_low']:.1f}, {100 * ens['ci_high']:.1f}], macro F1 {ens['macro_f1']:.3f}."]
+        section += [
+            "",
+            f"## Beside the feature-table ensemble (the same {len(clips)} test clips)",
+            "",
+            f"`{REFERENCE}` is the zoo's `ensemble` ({', '.join(ens_row.get('members', []))}) on the 57 "
+            f"statistics of `{table}`, run under the plain fault-filtered protocol (its members tuned on "
+            f"the 197 valid clips, as in the table study: valid accuracy {100 * ens['valid_accuracy_197']:.1f} %); folder `{REFERENCE}/`. Scored on the same "
+            f"{len(clips)} test clips: **{100 * ens['accuracy']:.1f} %** "
+            f"[{100 * ens['ci_low']:.1f}, {100 * ens['ci_high']:.1f}], macro F1 {ens['macro_f1']:.3f}.",
+        ]
         if candidates:
             head = max(candidates, key=lambda r: r["valid_accuracy"])  # by CV accuracy on train; ties: run order
             head_proba = _test_proba(out / head["model"], clips)
             fused = 0.5 * head_proba + 0.5 * ens_proba
-            fusion = {"model": FUSION, "protocol": PROTOCOL,
-                      **_write_scored(out / FUSION, clips, y, fused, seed),
-                      "train_seconds": head["train_seconds"] + ens["train_seconds"], "folds": 1,
-                      "accuracy_std": 0.0, "valid_accuracy": float("nan"),
-                      "inputs": f"mean of {head['model']} and {REFERENCE}", "members": None,
-                      "fused": [head["model"], REFERENCE], "weights": [0.5, 0.5]}
+            fusion = {
+                "model": FUSION,
+                "protocol": PROTOCOL,
+                **_write_scored(out / FUSION, clips, y, fused, seed),
+                "train_seconds": head["train_seconds"] + ens["train_seconds"],
+                "folds": 1,
+                "accuracy_std": 0.0,
+                "valid_accuracy": float("nan"),
+                "inputs": f"mean of {head['model']} and {REFERENCE}",
+                "members": None,
+                "fused": [head["model"], REFERENCE],
+                "weights": [0.5, 0.5],
+            }
             beats, verdict = fusion_verdict(fusion, [head, ens])
             fusion["beats_better_single_by_half_ci"] = beats
             (out / FUSION / "result.json").write_text(json.dumps(fusion, indent=1))
             extra.append(fusion)
-            section += ["", f"`{FUSION}`: the mean of the probabilities of `{head['model']}` (the probabilistic "
-                            f"head with the best CV accuracy on the training clips, {100 * head['valid_accuracy']:.1f} %) "
-                            f"and `{REFERENCE}`, equal weights fixed in advance (nothing tuned on the test clips): "
-                            f"**{100 * fusion['accuracy']:.1f} %** [{100 * fusion['ci_low']:.1f}, "
-                            f"{100 * fusion['ci_high']:.1f}], macro F1 {fusion['macro_f1']:.3f}.", "",
-                        f"**Verdict:** {verdict}"]
-            meta_extra["fusion"] = {"models": [head["model"], REFERENCE], "weights": [0.5, 0.5],
-                                    "accuracy": fusion["accuracy"], "ci": [fusion["ci_low"], fusion["ci_high"]],
-                                    "beats_better_single_by_half_ci": beats, "verdict": verdict}
-        meta_extra["reference"] = {"model": REFERENCE, "table": str(table), "protocol": "fault-filtered",
-                                   "accuracy": ens["accuracy"], "ci": [ens["ci_low"], ens["ci_high"]]}
+            section += [
+                "",
+                f"`{FUSION}`: the mean of the probabilities of `{head['model']}` (the probabilistic "
+                f"head with the best CV accuracy on the training clips, {100 * head['valid_accuracy']:.1f} %) "
+                f"and `{REFERENCE}`, equal weights fixed in advance (nothing tuned on the test clips): "
+                f"**{100 * fusion['accuracy']:.1f} %** [{100 * fusion['ci_low']:.1f}, "
+                f"{100 * fusion['ci_high']:.1f}], macro F1 {fusion['macro_f1']:.3f}.",
+                "",
+                f"**Verdict:** {verdict}",
+            ]
+            meta_extra["fusion"] = {
+                "models": [head["model"], REFERENCE],
+                "weights": [0.5, 0.5],
+                "accuracy": fusion["accuracy"],
+                "ci": [fusion["ci_low"], fusion["ci_high"]],
+                "beats_better_single_by_half_ci": beats,
+                "verdict": verdict,
+            }
+        meta_extra["reference"] = {
+            "model": REFERENCE,
+            "table": str(table),
+            "protocol": "fault-filtered",
+            "accuracy": ens["accuracy"],
+            "ci": [ens["ci_low"], ens["ci_high"]],
+        }
     if rows:
         best = max(rows, key=lambda r: r["valid_accuracy"])
         top = max(rows, key=lambda r: r["accuracy"])
-        section = ["", f"**Selected head** (best {inner_cv} CV accuracy on the training clips; the study's answer to "
-                       f"\"which head\", not the top test row): `{best['model']}`, CV {100 * best['valid_accuracy']:.1f} %, "
-                       f"test **{100 * best['accuracy']:.1f} %** [{100 * best['ci_low']:.1f}, "
-                       f"{100 * best['ci_high']:.1f}], macro F1 {best['macro_f1']:.3f}."] + section
-        section += ["", "## How far to trust the CV column", "",
-                    f"Inner CV: {INNER_DESCRIPTION[inner_cv]}. The fault-filtered test is artist-conditional. "
-                    + ("Blocks of consecutive clip numbers are only a proxy for artists (runs can straddle a block "
-                       "edge, and an artist may recur elsewhere in a genre), so the CV column may still be "
-                       "optimistic." if inner_cv == "blocked" else
-                       "CV accuracy is optimistic, and a ranking by it need not hold on the test clips.")
-                    + " Each head's hyper-parameters came from CV alone."]
+        section = [
+            "",
+            f"**Selected head** (best {inner_cv} CV accuracy on the training clips; the study's answer to "
+            f'"which head", not the top test row): `{best["model"]}`, CV {100 * best["valid_accuracy"]:.1f} %, '
+            f"test **{100 * best['accuracy']:.1f} %** [{100 * best['ci_low']:.1f}, "
+            f"{100 * best['ci_high']:.1f}], macro F1 {best['macro_f1']:.3f}.",
+        ] + section
+        section += [
+            "",
+            "## How far to trust the CV column",
+            "",
+            f"Inner CV: {INNER_DESCRIPTION[inner_cv]}. The fault-filtered test is artist-conditional. "
+            + (
+                "Blocks of consecutive clip numbers are only a proxy for artists (runs can straddle a block "
+                "edge, and an artist may recur elsewhere in a genre), so the CV column may still be "
+                "optimistic."
+                if inner_cv == "blocked"
+                else "CV accuracy is optimistic, and a ranking by it need not hold on the test clips."
+            )
+            + " Each head's hyper-parameters came from CV alone.",
+        ]
         shown = [(best["model"], "the head with the best CV accuracy: the selection rule")]
         if top["model"] != best["model"]:
             shown.append((top["model"], "the highest test accuracy, read off the test clips after the fact"))
         for model, why in shown:
             genres = pd.read_csv(out / model / "per_genre.csv")
-            section += ["", f"## Per genre: `{model}` ({why}), {len(clips)} test clips", "",
-                        "| genre | n | correct | accuracy % | 95 % CI |", "|---|---|---|---|---|"]
-            section += [f"| {g.genre} | {g.n} | {g.correct} | {100 * g.accuracy:.1f} | "
-                        f"[{100 * g.ci_low:.1f}, {100 * g.ci_high:.1f}] |" for g in genres.itertuples()]
+            section += [
+                "",
+                f"## Per genre: `{model}` ({why}), {len(clips)} test clips",
+                "",
+                "| genre | n | correct | accuracy % | 95 % CI |",
+                "|---|---|---|---|---|",
+            ]
+            section += [
+                f"| {g.genre} | {g.n} | {g.correct} | {100 * g.accuracy:.1f} | "
+                f"[{100 * g.ci_low:.1f}, {100 * g.ci_high:.1f}] |"
+                for g in genres.itertuples()
+            ]
         meta_extra["best_by_cv"] = best["model"]
-        meta_extra["selected_head"] = {"model": best["model"], "rule": f"best {inner_cv} inner-CV accuracy",
-                                       "cv_accuracy": best["valid_accuracy"], "test_accuracy": best["accuracy"],
-                                       "ci": [best["ci_low"], best["ci_high"]], "macro_f1": best["macro_f1"],
-                                       "chosen_params": best.get("chosen_params")}
+        meta_extra["selected_head"] = {
+            "model": best["model"],
+            "rule": f"best {inner_cv} inner-CV accuracy",
+            "cv_accuracy": best["valid_accuracy"],
+            "test_accuracy": best["accuracy"],
+            "ci": [best["ci_low"], best["ci_high"]],
+            "macro_f1": best["macro_f1"],
+            "chosen_params": best.get("chosen_params"),
+        }
         meta_extra["best_on_test"] = top["model"]
         calib_lines, calib_meta = _calibration_section(out, data, rows, best, clips, y, seed)
         section += calib_lines
@@ -350,5 +463,14 @@ def run_taggram_study(data: StudyData, out: str | Path, *, table: str | Path | N
     return frame
 
 
-__all__ = ["FUSION", "INNER_DESCRIPTION", "PROTOCOL", "REFERENCE", "calibrate", "fusion_verdict", "load_taggram_study",
-           "note_text", "run_taggram_study"]
+__all__ = [
+    "FUSION",
+    "INNER_DESCRIPTION",
+    "PROTOCOL",
+    "REFERENCE",
+    "calibrate",
+    "fusion_verdict",
+    "load_taggram_study",
+    "note_text",
+    "run_taggram_study",
+]

@@ -8,10 +8,10 @@ and never stops the batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -69,7 +69,8 @@ class Extraction:
         import pandas as pd
 
         frame = pd.DataFrame(
-            np.array([r.values for r in self.rows]).reshape(len(self.rows), len(self.columns)), columns=list(self.columns)
+            np.array([r.values for r in self.rows]).reshape(len(self.rows), len(self.columns)),
+            columns=list(self.columns),
         )
         frame.insert(0, "filename", [r.path.name for r in self.rows])
         frame.insert(1, "length", np.array([r.length for r in self.rows], dtype=np.int64))
@@ -98,7 +99,7 @@ def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, ke
         y = load(path, sr=recipe.sample_rate)
         values = recipe(y, recipe.sample_rate)
         if not np.all(np.isfinite(values)):
-            bad = [c for c, v in zip(recipe.columns, values) if not np.isfinite(v)]
+            bad = [c for c, v in zip(recipe.columns, values, strict=True) if not np.isfinite(v)]
             return Failure(path, f"non-finite features: {', '.join(bad[:5])}")
     except AudioError as error:
         return Failure(path, error.reason)
@@ -168,7 +169,9 @@ def extract(
     elif todo:
         warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = {pool.submit(extract_file, path, recipe.name, config.cache_dir, key): (i, path) for i, path, key in todo}
+            futures = {
+                pool.submit(extract_file, path, recipe.name, config.cache_dir, key): (i, path) for i, path, key in todo
+            }
             for future in as_completed(futures):
                 i, path = futures[future]
                 try:

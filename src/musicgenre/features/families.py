@@ -98,8 +98,15 @@ def chroma_cqt(
     about 3x slower.
     """
     return librosa.feature.chroma_cqt(
-        y=y, sr=sr, C=C, hop_length=hop_length, fmin=fmin, n_octaves=n_octaves,
-        bins_per_octave=bins_per_octave, tuning=tuning, n_chroma=n_chroma,
+        y=y,
+        sr=sr,
+        C=C,
+        hop_length=hop_length,
+        fmin=fmin,
+        n_octaves=n_octaves,
+        bins_per_octave=bins_per_octave,
+        tuning=tuning,
+        n_chroma=n_chroma,
     )
 
 

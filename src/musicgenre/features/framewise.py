@@ -21,7 +21,7 @@ def stft_frames(ypad: np.ndarray, first: int, stop: int, n_fft: int = 2048, hop:
     the transpose of columns ``first:stop`` of ``librosa.stft(y, center=True, pad_mode="reflect")``
     (equal to float32 rounding). One real FFT over a strided view of the frames, no framing copy.
     """
-    frames = np.lib.stride_tricks.sliding_window_view(ypad[first * hop: (stop - 1) * hop + n_fft], n_fft)[::hop]
+    frames = np.lib.stride_tricks.sliding_window_view(ypad[first * hop : (stop - 1) * hop + n_fft], n_fft)[::hop]
     return scipy.fft.rfft(frames * _hann(n_fft, ypad.dtype), axis=1, overwrite_x=True)
 
 
@@ -44,12 +44,13 @@ def rms(ypad_segment: np.ndarray, n_frames: int, frame_length: int = 2048, hop: 
     if frame_length % hop or ypad_segment.size < needed:
         raise ValueError("rms needs frame_length to be a multiple of hop and every frame's samples")
     per_hop = np.square(ypad_segment[:needed], dtype=np.float64).reshape(-1, hop).sum(axis=1)
-    energy = sum(per_hop[i: i + n_frames] for i in range(frame_length // hop))
+    energy = sum(per_hop[i : i + n_frames] for i in range(frame_length // hop))
     return np.sqrt(np.maximum(energy, 0.0) / frame_length)
 
 
-def zero_crossing_rate(y: np.ndarray, first: int, stop: int, frame_length: int = 2048, hop: int = 512,
-                       threshold: float = 1e-10) -> np.ndarray:
+def zero_crossing_rate(
+    y: np.ndarray, first: int, stop: int, frame_length: int = 2048, hop: int = 512, threshold: float = 1e-10
+) -> np.ndarray:
     """Zero-crossing rate of frames ``first .. stop-1`` of ``y`` ``(n,)``, ``(stop-first,)`` in crossings per sample.
 
     Equals ``librosa.feature.zero_crossing_rate(y)``: frames centred on ``j*hop`` with the signal's
@@ -58,7 +59,7 @@ def zero_crossing_rate(y: np.ndarray, first: int, stop: int, frame_length: int =
     """
     half = frame_length // 2
     lo, hi = first * hop - half, (stop - 1) * hop + half
-    segment = y[max(lo, 0): min(hi, y.size)]
+    segment = y[max(lo, 0) : min(hi, y.size)]
     negative = segment < -threshold  # |y| <= threshold counts as +0; -0.0 is not negative either
     negative = np.pad(negative, (max(-lo, 0), max(hi - y.size, 0)), mode="edge")
     crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1], dtype=np.int64)))
@@ -66,7 +67,9 @@ def zero_crossing_rate(y: np.ndarray, first: int, stop: int, frame_length: int =
     return (crossings[starts + frame_length - 1] - crossings[starts]) / frame_length
 
 
-def spectral_shape(S: np.ndarray, freq: np.ndarray, roll_percent: float = 0.85) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def spectral_shape(
+    S: np.ndarray, freq: np.ndarray, roll_percent: float = 0.85
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centroid, bandwidth and roll-off (Hz) of each frame of magnitude spectrogram ``S`` ``(t, bins)`` (frames as rows).
 
     Three ``(t,)`` arrays equal to librosa's ``spectral_centroid``, ``spectral_bandwidth`` (p=2) and
@@ -103,13 +106,14 @@ def overlap_add(D: np.ndarray, n_fft: int = 2048, hop: int = 512) -> tuple[np.nd
     wss = np.zeros((t + k - 1, hop), dtype=frames.dtype)
     window_sq = (window.astype(np.float64) ** 2).astype(frames.dtype).reshape(k, hop)  # one dtype: no casts per add
     for i in range(k):
-        out[i:i + t] += chunks[:, i, :]
-        wss[i:i + t] += window_sq[i]
+        out[i : i + t] += chunks[:, i, :]
+        wss[i : i + t] += window_sq[i]
     return out.ravel(), wss.ravel()
 
 
-def tuning_peaks(P: np.ndarray, sr: int = 22050, n_fft: int = 2048, fmin: float = 150.0, fmax: float = 4000.0,
-                    threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def tuning_peaks(
+    P: np.ndarray, sr: int = 22050, n_fft: int = 2048, fmin: float = 150.0, fmax: float = 4000.0, threshold: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """Spectral peaks that ``librosa.estimate_tuning(S=P)`` uses, found only inside ``[fmin, fmax)`` Hz.
 
     ``P`` is the power spectrogram ``(1 + n_fft//2, t)`` (as ``chroma_stft`` passes it; a transposed
@@ -165,7 +169,7 @@ def mean_tempogram(onset: np.ndarray, win_length: int = 384, block: int = 4096) 
     frames_all = np.lib.stride_tricks.sliding_window_view(padded, win_length)[: onset.size]
     total = np.zeros(n_fft // 2 + 1)
     for first in range(0, onset.size, block):
-        frames = frames_all[first: first + block] * window
+        frames = frames_all[first : first + block] * window
         spectrum = scipy.fft.rfft(frames, n=n_fft, axis=1)
         power = spectrum.real**2 + spectrum.imag**2
         energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)  # lag-0 autocorrelation

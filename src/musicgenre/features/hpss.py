@@ -19,8 +19,14 @@ from scipy import ndimage
 KERNEL = 31
 
 
-def median_rows(A: np.ndarray, size: int = KERNEL, start: int = 0, stop: int | None = None,
-                edges: tuple[bool, bool] = (True, True), transpose: bool = False) -> np.ndarray:
+def median_rows(
+    A: np.ndarray,
+    size: int = KERNEL,
+    start: int = 0,
+    stop: int | None = None,
+    edges: tuple[bool, bool] = (True, True),
+    transpose: bool = False,
+) -> np.ndarray:
     """Centred moving median along the rows of a 2-D array ``A`` ``(rows, n)`` over ``size`` (odd) elements.
 
     Returns medians centred on columns ``start .. stop-1``, ``(rows, stop - start)``, in ``A``'s dtype. Where a
@@ -40,12 +46,12 @@ def median_rows(A: np.ndarray, size: int = KERNEL, start: int = 0, stop: int | N
     # The rows laid end to end in one C-ordered buffer of scipy's native 1-D dtype (no casts inside scipy).
     rows = np.empty((A.shape[0], hi - lo), dtype=np.int64 if keys.dtype.kind == "i" else np.float64)
     inner = slice(max(lo, 0), min(hi, A.shape[1]))
-    rows[:, inner.start - lo: inner.stop - lo] = keys[:, inner]
-    outer = np.r_[lo: inner.start, inner.stop: hi]  # columns beyond A's edges, mirrored back into it
+    rows[:, inner.start - lo : inner.stop - lo] = keys[:, inner]
+    outer = np.r_[lo : inner.start, inner.stop : hi]  # columns beyond A's edges, mirrored back into it
     if outer.size:
         rows[:, outer - lo] = keys[:, _reflect(outer, A.shape[1])]
     medians = ndimage.median_filter(rows.ravel(), size=size, mode="nearest").reshape(rows.shape)
-    wanted = medians[:, half: half + stop - start]
+    wanted = medians[:, half : half + stop - start]
     return (wanted.T if transpose else wanted).astype(keys.dtype, order="C").view(A.dtype)
 
 
@@ -95,7 +101,9 @@ def harmonic(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512) -> np.ndar
     return librosa.istft(D * mask, hop_length=hop_length, n_fft=n_fft, length=len(y), dtype=y.dtype)
 
 
-def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL) -> np.ndarray:
+def harmonic_mask(
+    S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, m1: int, kernel_size: int = KERNEL
+) -> np.ndarray:
     """Harmonic soft mask of frames ``m0 .. m1-1`` from a block ``S`` of a longer spectrogram, frames as rows.
 
     ``S`` is ``(stop - first, bins)``: frames ``first .. stop-1`` of an ``n_frames``-frame magnitude
@@ -103,9 +111,15 @@ def harmonic_mask(S: np.ndarray, first: int, stop: int, n_frames: int, m0: int, 
     spectrogram's ends, where scipy's ``reflect`` edge applies. The result, ``(m1 - m0, bins)``,
     equals rows ``m0:m1`` of ``hpss_masks(<whole spectrogram>.T)[0].T``.
     """
-    harm = median_rows(S.T, kernel_size, m0 - first, m1 - first,  # time runs along the rows of S.T
-                       edges=(first == 0, stop == n_frames), transpose=True)
-    perc = median_rows(S[m0 - first: m1 - first], kernel_size)
+    harm = median_rows(
+        S.T,
+        kernel_size,
+        m0 - first,
+        m1 - first,  # time runs along the rows of S.T
+        edges=(first == 0, stop == n_frames),
+        transpose=True,
+    )
+    perc = median_rows(S[m0 - first : m1 - first], kernel_size)
     return _soft_mask(harm, perc, np.finfo(S.dtype).tiny)
 
 

@@ -96,7 +96,7 @@ def _assemble(stats: dict[str, np.ndarray | tuple[float, float]], tempo: float, 
         out.extend(value if isinstance(value, tuple) else _mean_var(value))
     out.append(float(tempo))
     m = np.asarray(mfcc, dtype=np.float64)
-    for row_mean, row_var in zip(m.mean(axis=1), m.var(axis=1)):
+    for row_mean, row_var in zip(m.mean(axis=1), m.var(axis=1), strict=True):
         out.extend((float(row_mean), float(row_var)))
     return np.asarray(out, dtype=np.float64)
 
@@ -208,7 +208,7 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
 
         # HPSS: masks for every frame that overlaps this block's samples, then one overlap-add.
         m0, m1 = max(first - _OLA_REACH, 0), min(stop + _OLA_REACH, n_frames)
-        masked = D[m0 - c0: m1 - c0]
+        masked = D[m0 - c0 : m1 - c0]
         masked *= harmonic_mask(S, c0, c1, n_frames, m0, m1)  # D is not needed unmasked any more
         summed, wss = overlap_add(masked, N_FFT, HOP_LENGTH)
         del D, masked
@@ -216,14 +216,14 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
         q0, q1 = first * HOP_LENGTH, min(stop * HOP_LENGTH, inverted)
         if q1 > q0:
             offset = q0 + N_FFT // 2 - m0 * HOP_LENGTH
-            w = wss[offset: offset + q1 - q0]
-            harmony = summed[offset: offset + q1 - q0]  # a view: divided in place, as librosa.istft does
+            w = wss[offset : offset + q1 - q0]
+            harmony = summed[offset : offset + q1 - q0]  # a view: divided in place, as librosa.istft does
             np.divide(harmony, w, out=harmony, where=w > np.finfo(w.dtype).tiny)
             stats["harmony"].add(harmony)
             stats["perceptr"].add(y[q0:q1] - harmony)
         del summed, wss
 
-        S = S[first - c0: stop - c0]
+        S = S[first - c0 : stop - c0]
         centroid, bandwidth, rolloff = spectral_shape(S, freq)
         stats["spectral_centroid"].add(centroid)
         stats["spectral_bandwidth"].add(bandwidth)
@@ -234,7 +234,9 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
         stats["chroma_stft"].add(librosa.feature.chroma_stft(S=P, sr=sr, n_fft=N_FFT, tuning=tuning))
         mel[:, first:stop] = mel_basis @ P
         del P, S
-        stats["rms"].add(rms(ypad[first * HOP_LENGTH: (stop - 1) * HOP_LENGTH + N_FFT], stop - first, N_FFT, HOP_LENGTH))
+        stats["rms"].add(
+            rms(ypad[first * HOP_LENGTH : (stop - 1) * HOP_LENGTH + N_FFT], stop - first, N_FFT, HOP_LENGTH)
+        )
         stats["zero_crossing_rate"].add(zero_crossing_rate(y, first, stop, N_FFT, HOP_LENGTH))
 
     stats["harmony"].count(n - inverted)  # the zero tail

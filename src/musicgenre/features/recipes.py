@@ -16,8 +16,8 @@ sample rate its input must have. Batch extraction, the CLI and the model file
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -72,14 +72,34 @@ def mfcc20_stats(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        Recipe("kaggle30", kaggle30_features, KAGGLE30_COLUMNS, KAGGLE30_SR,
-               "the 57 statistics of the public GTZAN table features_30_sec.csv (fast path)"),
-        Recipe("kaggle30_reference", kaggle30_reference, KAGGLE30_COLUMNS, KAGGLE30_SR,
-               "the same 57 statistics with plain librosa calls (slow yardstick)"),
-        Recipe("mfcc40", mfcc40_means, tuple(f"mfcc{i}_mean" for i in range(1, 41)), KAGGLE30_SR,
-               "means over frames of 40 MFCCs (the seed MLP's input)"),
-        Recipe("mfcc20stats", mfcc20_stats, tuple(c for c in KAGGLE30_COLUMNS if c.startswith("mfcc")), KAGGLE30_SR,
-               "means and variances of 20 MFCCs: the table's MFCC columns"),
+        Recipe(
+            "kaggle30",
+            kaggle30_features,
+            KAGGLE30_COLUMNS,
+            KAGGLE30_SR,
+            "the 57 statistics of the public GTZAN table features_30_sec.csv (fast path)",
+        ),
+        Recipe(
+            "kaggle30_reference",
+            kaggle30_reference,
+            KAGGLE30_COLUMNS,
+            KAGGLE30_SR,
+            "the same 57 statistics with plain librosa calls (slow yardstick)",
+        ),
+        Recipe(
+            "mfcc40",
+            mfcc40_means,
+            tuple(f"mfcc{i}_mean" for i in range(1, 41)),
+            KAGGLE30_SR,
+            "means over frames of 40 MFCCs (the seed MLP's input)",
+        ),
+        Recipe(
+            "mfcc20stats",
+            mfcc20_stats,
+            tuple(c for c in KAGGLE30_COLUMNS if c.startswith("mfcc")),
+            KAGGLE30_SR,
+            "means and variances of 20 MFCCs: the table's MFCC columns",
+        ),
     )
 }
 

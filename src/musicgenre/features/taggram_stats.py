@@ -8,7 +8,7 @@ value per tag, and a feature set's columns are grouped by statistic (all tags' m
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -30,8 +30,9 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 }
 
 
-def clip_statistics(frames: np.ndarray, clip: np.ndarray, n_clips: int,
-                    stats: Sequence[str] = FEATURE_SETS["meanmax"]) -> np.ndarray:
+def clip_statistics(
+    frames: np.ndarray, clip: np.ndarray, n_clips: int, stats: Sequence[str] = FEATURE_SETS["meanmax"]
+) -> np.ndarray:
     """Statistics of every clip's frames.
 
     ``frames`` ``(n_frames, n_tags)``, ``clip`` ``(n_frames,)`` int index in ``[0, n_clips)`` of each frame's
@@ -52,7 +53,7 @@ def clip_statistics(frames: np.ndarray, clip: np.ndarray, n_clips: int,
     bounds = np.concatenate([[0], np.cumsum(counts)])
     out = np.empty((n_clips, len(stats) * frames.shape[1]), np.float64)
     for i in range(n_clips):
-        block = frames[order[bounds[i]:bounds[i + 1]]]
+        block = frames[order[bounds[i] : bounds[i + 1]]]
         out[i] = np.concatenate([STATISTICS[s](block) for s in stats])
     return out.astype(np.float32)
 

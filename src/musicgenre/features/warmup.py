@@ -32,8 +32,14 @@ def compile_kernels(sr: int = 22050) -> None:
         for recipe in RECIPES.values():
             if recipe.sample_rate == sr:
                 recipe(y, sr)
-        for family in (families.log_mel, families.mfcc, families.chroma_stft, families.chroma_cqt,
-                       families.spectral_contrast, families.tonnetz):
+        for family in (
+            families.log_mel,
+            families.mfcc,
+            families.chroma_stft,
+            families.chroma_cqt,
+            families.spectral_contrast,
+            families.tonnetz,
+        ):
             family(y=y, sr=sr)
 
 
@@ -44,8 +50,13 @@ def warm_numba_cache(timeout_s: float = 600.0) -> bool:
     workers still compile for themselves, as they would without the warm-up.
     """
     try:
-        done = subprocess.run([sys.executable, "-m", "musicgenre.features.warmup"], timeout=timeout_s,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "musicgenre.features.warmup"],
+            timeout=timeout_s,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0

@@ -5,13 +5,30 @@ Light on imports: numpy, librosa-based features and onnxruntime; never torch or 
 
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
 from musicgenre.inference.model import (
-    DEFAULT_MODEL, DEFAULT_MODEL_PATH, SHIPPED_MODELS, FeatureModel, GenreModel, ModelError, load_model,
+    DEFAULT_MODEL,
+    DEFAULT_MODEL_PATH,
+    SHIPPED_MODELS,
+    FeatureModel,
+    GenreModel,
+    ModelError,
+    load_model,
 )
 from musicgenre.inference.prediction import Prediction, WindowPrediction
 from musicgenre.inference.windows import Window, WindowConfig, plan_windows
 
 __all__ = [
-    "DEFAULT_HOP_S", "DEFAULT_MODEL", "DEFAULT_MODEL_PATH", "FeatureModel", "GenreModel", "ModelError", "Prediction",
-    "SHIPPED_MODELS", "Window", "WindowConfig",
-    "WindowPrediction", "classify", "load_model", "plan_windows",
+    "DEFAULT_HOP_S",
+    "DEFAULT_MODEL",
+    "DEFAULT_MODEL_PATH",
+    "FeatureModel",
+    "GenreModel",
+    "ModelError",
+    "Prediction",
+    "SHIPPED_MODELS",
+    "Window",
+    "WindowConfig",
+    "WindowPrediction",
+    "classify",
+    "load_model",
+    "plan_windows",
 ]

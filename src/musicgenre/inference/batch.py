@@ -105,7 +105,9 @@ def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
 def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, jobs: int) -> Iterator[FileResult]:
     """Run files popped from ``pending`` in one pool until done or the pool breaks (then its files go to ``suspects``)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding onnxruntime threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
+    ) as pool:
         running: dict[Future, str] = {}
         while pending or running:
             while pending and len(running) < 2 * jobs:  # a short queue: results stream, memory stays flat
@@ -125,4 +127,3 @@ def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, job
             if broken:
                 suspects.extend(running.values())
                 return
-

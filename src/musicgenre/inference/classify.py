@@ -61,8 +61,9 @@ def classify(
         raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
     scored, probabilities = model.score_windows(name, reader, plan_windows(duration_s, config))  # (w, n_genres)
     if not scored:
-        raise AudioError(name, "silent: no window rises above -70 dBFS (a constant offset does not count), "
-                                 "nothing to classify")
+        raise AudioError(
+            name, "silent: no window rises above -70 dBFS (a constant offset does not count), nothing to classify"
+        )
     track = average_probabilities(probabilities)
     threshold = model.uncertain_below
     return Prediction(
@@ -71,9 +72,13 @@ def classify(
         genre=model.genres[int(np.argmax(track))],
         probabilities=probabilities_by_genre(track, model.genres),
         timeline=[
-            WindowPrediction(w.start_s, w.end_s, model.genres[int(np.argmax(p))], probabilities_by_genre(p, model.genres))
-            for w, p in zip(scored, probabilities)
-        ] if timeline else [],
+            WindowPrediction(
+                w.start_s, w.end_s, model.genres[int(np.argmax(p))], probabilities_by_genre(p, model.genres)
+            )
+            for w, p in zip(scored, probabilities, strict=True)
+        ]
+        if timeline
+        else [],
         windows=len(scored),
         uncertain=None if threshold is None else bool(track.max() < threshold),
     )

@@ -49,7 +49,7 @@ def _drums(seconds: float, bpm: float, pattern: dict[str, list[int]], rng: np.ra
         for kind, steps in pattern.items():
             if index % 16 in steps:
                 hit, start = _hit(kind, rng), int(index * step * SR)
-                y[start:start + hit.size] += hit[: y.size - start]
+                y[start : start + hit.size] += hit[: y.size - start]
     return y
 
 
@@ -65,7 +65,7 @@ def _chords(seconds: float, roots_hz: list[float], chord_s: float, wave: str) ->
             phase = (root * ratio * t) % 1.0
             tone += np.sin(2 * np.pi * phase) if wave == "sine" else (2 * phase - 1)
         tone *= _envelope(n, 0.05, chord_s * 1.5)
-        y[k * n:(k + 1) * n] += tone[: y.size - k * n]
+        y[k * n : (k + 1) * n] += tone[: y.size - k * n]
     return y
 
 
@@ -75,13 +75,26 @@ def example_clips(seconds: float = 30.0) -> list[ExampleClip]:
     four = {"kick": [0, 4, 8, 12], "snare": [4, 12], "hat": list(range(0, 16, 2))}
     backbeat = {"kick": [0, 3, 8, 10], "snare": [4, 12], "hat": list(range(16))}
     clips = [
-        ("sine-chords", "soft sine-wave triads, 4 s each, no drums", 0.25 * _chords(seconds, [220, 175, 196, 147], 4.0, "sine")),
-        ("drum-loop-92bpm", "kick/snare/hat loop at 92 bpm with a sine bass",
-         _drums(seconds, 92, backbeat, rng) + 0.3 * np.sin(2 * np.pi * 55 * np.arange(int(seconds * SR)) / SR)),
-        ("four-on-the-floor-124bpm", "kick on every beat at 124 bpm with bright chords",
-         _drums(seconds, 124, four, rng) + 0.15 * _chords(seconds, [262, 220, 175, 196], 1.94, "saw")),
-        ("distorted-saw-chords", "hard-clipped sawtooth chords over a fast drum loop",
-         np.tanh(4 * _chords(seconds, [82, 98, 110, 73], 1.0, "saw")) + _drums(seconds, 160, backbeat, rng)),
+        (
+            "sine-chords",
+            "soft sine-wave triads, 4 s each, no drums",
+            0.25 * _chords(seconds, [220, 175, 196, 147], 4.0, "sine"),
+        ),
+        (
+            "drum-loop-92bpm",
+            "kick/snare/hat loop at 92 bpm with a sine bass",
+            _drums(seconds, 92, backbeat, rng) + 0.3 * np.sin(2 * np.pi * 55 * np.arange(int(seconds * SR)) / SR),
+        ),
+        (
+            "four-on-the-floor-124bpm",
+            "kick on every beat at 124 bpm with bright chords",
+            _drums(seconds, 124, four, rng) + 0.15 * _chords(seconds, [262, 220, 175, 196], 1.94, "saw"),
+        ),
+        (
+            "distorted-saw-chords",
+            "hard-clipped sawtooth chords over a fast drum loop",
+            np.tanh(4 * _chords(seconds, [82, 98, 110, 73], 1.0, "saw")) + _drums(seconds, 160, backbeat, rng),
+        ),
     ]
     out = []
     for name, description, y in clips:

@@ -15,9 +15,9 @@ Two models ship in the package (:data:`SHIPPED_MODELS`): ``musicnn`` (the defaul
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from musicgenre.inference.windows import MIN_SECONDS, Window
 
 _SHIPPED = Path(__file__).with_name("shipped_models")
 #: Models inside the package, by the name ``--model`` accepts.
-SHIPPED_MODELS: dict[str, Path] = {"musicnn": _SHIPPED / "musicnn" / "model.onnx",
-                                   "features": _SHIPPED / "features" / "model.onnx"}
+SHIPPED_MODELS: dict[str, Path] = {
+    "musicnn": _SHIPPED / "musicnn" / "model.onnx",
+    "features": _SHIPPED / "features" / "model.onnx",
+}
 DEFAULT_MODEL = "musicnn"
 #: The model used when none is given.
 DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
@@ -37,8 +39,13 @@ DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
 #: ``read(window, last) -> mono float32 signal`` of one window at the model's rate (``last``: read to the end).
 WindowReader = Callable[[Window, bool], np.ndarray]
 
-_REQUIRED_METADATA = ("musicgenre.recipe", "musicgenre.feature_names", "musicgenre.genres",
-                      "musicgenre.sample_rate", "musicgenre.clip_seconds")
+_REQUIRED_METADATA = (
+    "musicgenre.recipe",
+    "musicgenre.feature_names",
+    "musicgenre.genres",
+    "musicgenre.sample_rate",
+    "musicgenre.clip_seconds",
+)
 
 
 class ModelError(ValueError):
@@ -99,7 +106,9 @@ class FeatureModel(GenreModel):
         """Feature vector ``(n_features,)`` float32 of a mono signal ``y`` at :attr:`sample_rate`."""
         vector = np.asarray(self.recipe.function(y, self.sample_rate), dtype=np.float32).reshape(-1)
         if vector.size != len(self.feature_names):
-            raise ValueError(f"recipe {self.recipe.name!r} gave {vector.size} features, the model takes {len(self.feature_names)}")
+            raise ValueError(
+                f"recipe {self.recipe.name!r} gave {vector.size} features, the model takes {len(self.feature_names)}"
+            )
         return vector
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
@@ -147,7 +156,9 @@ def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None =
     path = model_path(path)
     if not path.is_file():
         shipped = path in SHIPPED_MODELS.values()
-        raise ModelError(path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else ""))
+        raise ModelError(
+            path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else "")
+        )
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1  # batches run one file per process; threads cost more than they save
     options.inter_op_num_threads = 1
@@ -189,7 +200,9 @@ def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
     if "features" not in inputs or "probabilities" not in outputs:
-        raise ModelError(path, f"needs input 'features' and output 'probabilities', has {sorted(inputs)} -> {sorted(outputs)}")
+        raise ModelError(
+            path, f"needs input 'features' and output 'probabilities', has {sorted(inputs)} -> {sorted(outputs)}"
+        )
     width = inputs["features"].shape[-1]
     if isinstance(width, int) and width != len(feature_names):
         raise ModelError(path, f"input takes {width} features, metadata names {len(feature_names)}")
@@ -201,5 +214,7 @@ def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
         raise ModelError(path, f"feature names differ from the columns of recipe {recipe.name!r}")
     sample_rate = common["sample_rate"]
     if recipe.sample_rate is not None and int(recipe.sample_rate) != sample_rate:
-        raise ModelError(path, f"model expects {sample_rate} Hz, recipe {recipe.name!r} computes at {recipe.sample_rate} Hz")
+        raise ModelError(
+            path, f"model expects {sample_rate} Hz, recipe {recipe.name!r} computes at {recipe.sample_rate} Hz"
+        )
     return FeatureModel(**common, recipe=recipe)

@@ -32,8 +32,14 @@ class OutputConfig:
 def to_record(result: FileResult, config: OutputConfig) -> dict:
     """A JSON-ready dict for one file: genre, probability, top-K, all probabilities, timeline; or its error."""
     if not result.ok:
-        return {"file": result.file, "duration_s": None, "genre": None, "probability": None, "top": [],
-                "error": result.error}
+        return {
+            "file": result.file,
+            "duration_s": None,
+            "genre": None,
+            "probability": None,
+            "top": [],
+            "error": result.error,
+        }
     record = result.prediction.to_dict()
     record["file"] = result.file
     record["top"] = [{"genre": g, "probability": round(p, 6)} for g, p in result.prediction.top(config.top)]
@@ -107,10 +113,28 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
     rows = []
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
-        rows.append([record["file"], "window", window["start_s"], window["end_s"],
-                     *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top), "", ""])
-    return rows + [[record["file"], "track", 0.0, record["duration_s"], *_top_cells(record["top"], config.top),
-                    _flag(record.get("uncertain")), ""]]
+        rows.append(
+            [
+                record["file"],
+                "window",
+                window["start_s"],
+                window["end_s"],
+                *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top),
+                "",
+                "",
+            ]
+        )
+    return rows + [
+        [
+            record["file"],
+            "track",
+            0.0,
+            record["duration_s"],
+            *_top_cells(record["top"], config.top),
+            _flag(record.get("uncertain")),
+            "",
+        ]
+    ]
 
 
 def _flag(value: bool | None) -> str:
@@ -129,7 +153,7 @@ def table_text(record: dict, config: OutputConfig) -> str:
     """Lines for one file: ``file  genre probability [genre probability …]``, then indented window lines."""
     name = record["file"]
     width = config.file_width
-    shown = name if len(name) <= width else "…" + name[-(width - 1):]
+    shown = name if len(name) <= width else "…" + name[-(width - 1) :]
     if record["error"] is not None:
         return f"{shown:<{width}}  ERROR  {record['error']}\n"
     tops = "  ".join(f"{e['genre']:<9} {e['probability']:.2f}" for e in record["top"])

@@ -17,8 +17,12 @@ class WindowPrediction:
     probabilities: dict[str, float]
 
     def to_dict(self) -> dict:
-        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "genre": self.genre,
-                "probabilities": _rounded(self.probabilities)}
+        return {
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "genre": self.genre,
+            "probabilities": _rounded(self.probabilities),
+        }
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Prediction:
 
 def probabilities_by_genre(row: np.ndarray, genres: tuple[str, ...]) -> dict[str, float]:
     """``(n_genres,)`` array -> ``{genre: probability}`` in the given order."""
-    return {genre: float(p) for genre, p in zip(genres, row)}
+    return {genre: float(p) for genre, p in zip(genres, row, strict=True)}
 
 
 def _rounded(probabilities: dict[str, float]) -> dict[str, float]:

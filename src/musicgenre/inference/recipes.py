@@ -8,8 +8,8 @@ such a function takes ``(y, sr)`` and returns the ``(n_features,)`` vector in th
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

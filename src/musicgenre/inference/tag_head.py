@@ -10,9 +10,10 @@ graph's own ``probabilities``; the file carries the head as JSON in ``musicgenre
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import softmax
@@ -101,8 +102,9 @@ class LinearHead:
         return self.predict_proba(stats)
 
     @classmethod
-    def from_sklearn(cls, model: Any, statistics: Sequence[str], genres: Sequence[str] | None = None,
-                     temperature: float = 1.0) -> "LinearHead":
+    def from_sklearn(
+        cls, model: Any, statistics: Sequence[str], genres: Sequence[str] | None = None, temperature: float = 1.0
+    ) -> LinearHead:
         """From a fitted ``StandardScaler -> LogisticRegression | RidgeClassifier`` pipeline (or the bare
         estimator, or an object holding one as ``pipeline_``).
 
@@ -146,26 +148,45 @@ class LinearHead:
 
     def to_json(self) -> str:
         """The head as JSON (the Model file's ``musicgenre.head``): plain lists, no pickles."""
-        return json.dumps({"statistics": list(self.statistics), "genres": list(self.genres),
-                           "temperature": self.temperature, "n_tags": self.n_tags,
-                           **{k: getattr(self, k).tolist() for k in ("center", "scale", "coef", "intercept")}})
+        return json.dumps(
+            {
+                "statistics": list(self.statistics),
+                "genres": list(self.genres),
+                "temperature": self.temperature,
+                "n_tags": self.n_tags,
+                **{k: getattr(self, k).tolist() for k in ("center", "scale", "coef", "intercept")},
+            }
+        )
 
     @classmethod
-    def from_json(cls, text: str) -> "LinearHead":
+    def from_json(cls, text: str) -> LinearHead:
         """The head written by :meth:`to_json`."""
         d = json.loads(text)
-        return cls(tuple(d["statistics"]), np.array(d["center"]), np.array(d["scale"]), np.array(d["coef"]),
-                   np.array(d["intercept"]), tuple(d["genres"]), float(d["temperature"]), int(d["n_tags"]))
+        return cls(
+            tuple(d["statistics"]),
+            np.array(d["center"]),
+            np.array(d["scale"]),
+            np.array(d["coef"]),
+            np.array(d["intercept"]),
+            tuple(d["genres"]),
+            float(d["temperature"]),
+            int(d["n_tags"]),
+        )
 
 
-def ort_session(path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all",
-                optimized_path: str | Path | None = None):
+def ort_session(
+    path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all", optimized_path: str | Path | None = None
+):
     """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
     ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
     import onnxruntime as ort
 
-    levels = {"none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-              "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+    levels = {
+        "none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }
     options = ort.SessionOptions()
     options.graph_optimization_level = levels[level]
     options.intra_op_num_threads = threads
@@ -182,13 +203,15 @@ def run_onnx(session, patches: np.ndarray, windows: np.ndarray | None = None) ->
     patches = np.ascontiguousarray(patches, dtype=np.float32)
     if windows is None:
         windows = np.ones((1, patches.shape[0]), np.float32)
-    probabilities, taggram = session.run(["probabilities", "taggram"],
-                                         {"patches": patches, "windows": np.asarray(windows, np.float32)})
+    probabilities, taggram = session.run(
+        ["probabilities", "taggram"], {"patches": patches, "windows": np.asarray(windows, np.float32)}
+    )
     return probabilities, taggram
 
 
-def patch_centres(n_patches: int, patch_hop: int = 187, patch_frames: int = 187, hop_length: int = 256,
-                  sample_rate: int = 16000) -> np.ndarray:
+def patch_centres(
+    n_patches: int, patch_hop: int = 187, patch_frames: int = 187, hop_length: int = 256, sample_rate: int = 16000
+) -> np.ndarray:
     """Centre of each patch in seconds from the track's start ``(n_patches,)`` (patch ``i`` starts at frame
     ``i * patch_hop``, as :func:`~musicgenre.backbones.musicnn.preprocess.patch_starts`)."""
     return (np.arange(n_patches) * patch_hop + patch_frames / 2) * hop_length / sample_rate

@@ -39,7 +39,7 @@ class TagModel(GenreModel):
         """Tag probabilities ``(n, 50)`` float32 of patches ``(n, 187, 96)``, fed :attr:`batch` at a time."""
         parts = []
         for first in range(0, len(patches), self.batch):
-            chunk = np.ascontiguousarray(patches[first: first + self.batch], dtype=np.float32)
+            chunk = np.ascontiguousarray(patches[first : first + self.batch], dtype=np.float32)
             ones = np.ones((1, len(chunk)), np.float32)
             (tags,) = self.session.run(["taggram"], {"patches": chunk, "windows": ones})
             parts.append(tags)
@@ -84,7 +84,7 @@ class TagModel(GenreModel):
             tags.append(self.taggram(patches))
             for i in range(len(patches)):  # each patch's own samples, for the silence check
                 a = (first_frame + i * cfg.patch_hop) * hop - offset
-                silent.append(audio.is_silent(segment[max(a, 0): max(a + cfg.patch_frames * hop, 0)]))
+                silent.append(audio.is_silent(segment[max(a, 0) : max(a + cfg.patch_frames * hop, 0)]))
             first_patch += len(patches)
             if last:
                 break
@@ -121,15 +121,21 @@ def tag_model(**common) -> TagModel:
     inputs = {i.name for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
     if not {"patches", "windows"} <= inputs or "taggram" not in outputs:
-        raise ModelError(path, f"a musicnn model needs inputs 'patches', 'windows' and output 'taggram', has "
-                               f"{sorted(inputs)} -> {sorted(outputs)}")
+        raise ModelError(
+            path,
+            f"a musicnn model needs inputs 'patches', 'windows' and output 'taggram', has "
+            f"{sorted(inputs)} -> {sorted(outputs)}",
+        )
     if "musicgenre.head" not in meta:
         raise ModelError(path, "metadata lacks musicgenre.head (the genre head as JSON)")
     try:
         head = LinearHead.from_json(meta["musicgenre.head"])
-        cfg = InputConfig(sample_rate=common["sample_rate"], n_mels=int(meta.get("musicgenre.n_mels", 96)),
-                          patch_frames=int(meta.get("musicgenre.patch_frames", 187)),
-                          patch_hop=int(meta.get("musicgenre.patch_hop", 187)))
+        cfg = InputConfig(
+            sample_rate=common["sample_rate"],
+            n_mels=int(meta.get("musicgenre.n_mels", 96)),
+            patch_frames=int(meta.get("musicgenre.patch_frames", 187)),
+            patch_hop=int(meta.get("musicgenre.patch_hop", 187)),
+        )
     except (ValueError, KeyError, TypeError) as error:
         raise ModelError(path, f"unusable musicnn metadata ({error})") from None
     if head.genres != tuple(common["genres"]):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
 #: Shorter inputs (and windows) are not classified: too few frames for stable statistics (s).
 MIN_SECONDS = 1.0
 

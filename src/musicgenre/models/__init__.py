@@ -18,8 +18,21 @@ from musicgenre.models.zoo import (
 )
 
 __all__ = [
-    "BASELINES", "ENSEMBLE", "ENSEMBLE_MEMBERS", "BaselineClassifier", "ModelInfo", "NetworkConfig", "NeuralClassifier",
-    "PROBABILISTIC_HEADS", "SoftVotingEnsemble", "TAGGRAM_HEADS", "available_models", "make_model", "model_grid",
-    "network_configs", "onnx_predict", "save_onnx",
+    "BASELINES",
+    "ENSEMBLE",
+    "ENSEMBLE_MEMBERS",
+    "BaselineClassifier",
+    "ModelInfo",
+    "NetworkConfig",
+    "NeuralClassifier",
+    "PROBABILISTIC_HEADS",
+    "SoftVotingEnsemble",
+    "TAGGRAM_HEADS",
+    "available_models",
+    "make_model",
+    "model_grid",
+    "network_configs",
+    "onnx_predict",
+    "save_onnx",
     "to_onnx",
 ]

@@ -9,8 +9,9 @@ entry (what selection by cross-validation on the training clips uses, ``evaluati
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,8 +52,10 @@ def _logreg(seed: int, **kw: Any) -> LogisticRegression:
 
 def _gboost(seed: int, **kw: Any) -> GradientBoostingClassifier:
     # classic gradient boosting: skl2onnx converts it (its HistGradientBoosting converter fails on sklearn 1.9)
-    return GradientBoostingClassifier(random_state=seed, **{
-        "n_estimators": 150, "learning_rate": 0.1, "max_depth": 3, "subsample": 0.8, "max_features": "sqrt", **kw})
+    return GradientBoostingClassifier(
+        random_state=seed,
+        **{"n_estimators": 150, "learning_rate": 0.1, "max_depth": 3, "subsample": 0.8, "max_features": "sqrt", **kw},
+    )
 
 
 def _forest(seed: int, **kw: Any) -> RandomForestClassifier:
@@ -60,14 +63,12 @@ def _forest(seed: int, **kw: Any) -> RandomForestClassifier:
 
 
 BASELINES: dict[str, BaselineSpec] = {
-    "logreg": BaselineSpec("logreg", "logistic regression, C tuned on valid", _logreg,
-                           ({"C": 0.3}, {"C": 0.1}, {"C": 1.0}, {"C": 3.0})),
-    "svm": BaselineSpec("svm", "RBF SVM, C tuned on valid", _svm,
-                        ({"C": 10.0}, {"C": 1.0}, {"C": 3.0}, {"C": 30.0})),
-    "gboost": BaselineSpec("gboost", "gradient boosting, 150 trees of depth 3", _gboost,
-                           ({},), scaler="none"),
-    "forest": BaselineSpec("forest", "random forest, 300 trees", _forest,
-                           ({},), scaler="none"),
+    "logreg": BaselineSpec(
+        "logreg", "logistic regression, C tuned on valid", _logreg, ({"C": 0.3}, {"C": 0.1}, {"C": 1.0}, {"C": 3.0})
+    ),
+    "svm": BaselineSpec("svm", "RBF SVM, C tuned on valid", _svm, ({"C": 10.0}, {"C": 1.0}, {"C": 3.0}, {"C": 30.0})),
+    "gboost": BaselineSpec("gboost", "gradient boosting, 150 trees of depth 3", _gboost, ({},), scaler="none"),
+    "forest": BaselineSpec("forest", "random forest, 300 trees", _forest, ({},), scaler="none"),
 }
 
 
@@ -76,7 +77,7 @@ class ClippedYeoJohnson(TransformerMixin, BaseEstimator):
     :class:`~musicgenre.models.neural.YeoJohnson` (float64, clipped to +-5): the very numbers of the exported graph,
     and finite for any finite input (scikit-learn's own transform overflows to inf on far-out values and refuses)."""
 
-    def fit(self, x, y=None) -> "ClippedYeoJohnson":
+    def fit(self, x, y=None) -> ClippedYeoJohnson:
         self.layer_ = YeoJohnson.from_sklearn(PowerTransformer().fit(np.asarray(x, np.float64)))
         return self
 
@@ -93,8 +94,9 @@ class BaselineClassifier:
     hyper-parameters (no grid).
     """
 
-    def __init__(self, spec: BaselineSpec, *, seed: int = 0, tune: bool = True,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, spec: BaselineSpec, *, seed: int = 0, tune: bool = True, params: dict[str, Any] | None = None
+    ) -> None:
         self.spec, self.seed, self.tune = spec, seed, tune
         self.grid = spec.grid if params is None else (dict(params),)
 
@@ -104,12 +106,14 @@ class BaselineClassifier:
         if self.spec.scaler == "standard":
             return Pipeline([("scale", StandardScaler()), ("model", self.spec.make(self.seed, **params))])
         if self.spec.scaler != "power":
-            raise ValueError(f"{self.spec.name}: scaler must be 'power', 'standard' or 'none', "
-                             f"not {self.spec.scaler!r}")
+            raise ValueError(
+                f"{self.spec.name}: scaler must be 'power', 'standard' or 'none', not {self.spec.scaler!r}"
+            )
         return Pipeline([("scale", ClippedYeoJohnson()), ("model", self.spec.make(self.seed, **params))])
 
-    def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None,
-            y_val: np.ndarray | None = None, **_: Any) -> "BaselineClassifier":
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, **_: Any
+    ) -> BaselineClassifier:
         x, y = np.asarray(x, np.float64), np.asarray(y)
         grid = self.grid if (self.tune and x_val is not None and len(x_val)) else self.grid[:1]
         best, self.val_scores_ = None, {}
@@ -152,9 +156,12 @@ class BaselineClassifier:
         input_name = "scaled" if power else "features"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            proto = to_onnx(head, initial_types=[(input_name, FloatTensorType([None, n_features]))],
-                            options={id(self.pipeline_.steps[-1][1]): {"zipmap": False}},
-                            target_opset={"": ONNX_OPSET, "ai.onnx.ml": 3})
+            proto = to_onnx(
+                head,
+                initial_types=[(input_name, FloatTensorType([None, n_features]))],
+                options={id(self.pipeline_.steps[-1][1]): {"zipmap": False}},
+                target_opset={"": ONNX_OPSET, "ai.onnx.ml": 3},
+            )
         graph = proto.graph
         prob = next(o for o in graph.output if "prob" in o.name)
         if prob.name == "probabilities":  # free the contract's name for the final output below
@@ -167,8 +174,9 @@ class BaselineClassifier:
             spread = np.zeros((len(classes), N_CLASSES), np.float32)
             spread[np.arange(len(classes)), classes] = 1.0
             graph.initializer.append(numpy_helper.from_array(spread, "genre_spread"))
-            graph.node.append(helper.make_node("MatMul", [prob.name, "genre_spread"], ["probabilities"],
-                                               name="probabilities_out"))
+            graph.node.append(
+                helper.make_node("MatMul", [prob.name, "genre_spread"], ["probabilities"], name="probabilities_out")
+            )
         else:
             graph.node.append(helper.make_node("Identity", [prob.name], ["probabilities"], name="probabilities_out"))
         del graph.output[:]

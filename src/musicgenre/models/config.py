@@ -6,10 +6,11 @@ regularisation, and a ``[train]`` table for :class:`musicgenre.training.TrainCon
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any, Literal
+
+import tomllib
 
 from musicgenre.training.config import TrainConfig
 
@@ -62,7 +63,7 @@ class NetworkConfig:
         return self.inputs in SEGMENT_VIEWS
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "NetworkConfig":
+    def from_dict(cls, values: dict[str, Any]) -> NetworkConfig:
         values = dict(values)
         train = TrainConfig.from_dict(values.pop("train", {}))
         known = {f.name for f in fields(cls)}

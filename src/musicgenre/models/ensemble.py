@@ -23,7 +23,7 @@ class SoftVotingEnsemble:
     def member_names(self) -> list[str]:
         return [name for name, _ in self.members]
 
-    def fit(self, *_, **__) -> "SoftVotingEnsemble":
+    def fit(self, *_, **__) -> SoftVotingEnsemble:
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
@@ -34,4 +34,3 @@ class SoftVotingEnsemble:
         from musicgenre.models.export import mean_of_graphs
 
         return mean_of_graphs([model.onnx_model(n_features) for _, model in self.members])
-

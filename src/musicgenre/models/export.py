@@ -7,8 +7,8 @@ metadata the inference layer reads. Never a pickle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ DEFAULT_SAMPLE_RATE = 22050
 DEFAULT_CLIP_SECONDS = 30.0
 
 
-def mean_of_graphs(protos: Sequence) -> "object":
+def mean_of_graphs(protos: Sequence) -> object:
     """Merge ONNX models that share input ``features`` into one whose ``probabilities`` is their mean."""
     import onnx
     from onnx import compose, helper
@@ -40,16 +40,26 @@ def mean_of_graphs(protos: Sequence) -> "object":
     merged_nodes.append(helper.make_node("Div", ["sum_probabilities", "n_members"], ["probabilities"], name="mean"))
     first_input = protos[0].graph.input[0]
     graph = helper.make_graph(
-        merged_nodes, "ensemble", [first_input],
+        merged_nodes,
+        "ensemble",
+        [first_input],
         [helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT, [None, len(GENRES)])],
-        initializer=initializers)
+        initializer=initializers,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
     model.ir_version = max(p.ir_version for p in protos)
     return model
 
 
-def to_onnx(model, feature_names: Sequence[str], recipe: str, *, name: str,
-            sample_rate: int = DEFAULT_SAMPLE_RATE, clip_seconds: float = DEFAULT_CLIP_SECONDS):
+def to_onnx(
+    model,
+    feature_names: Sequence[str],
+    recipe: str,
+    *,
+    name: str,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    clip_seconds: float = DEFAULT_CLIP_SECONDS,
+):
     """The fitted ``model`` (anything with ``onnx_model(n_features)``) as an ONNX ``ModelProto`` with metadata."""
     import onnx
 
@@ -71,8 +81,16 @@ def to_onnx(model, feature_names: Sequence[str], recipe: str, *, name: str,
     return proto
 
 
-def save_onnx(model, path: str | Path, feature_names: Sequence[str], recipe: str, *, name: str,
-              sample_rate: int = DEFAULT_SAMPLE_RATE, clip_seconds: float = DEFAULT_CLIP_SECONDS) -> Path:
+def save_onnx(
+    model,
+    path: str | Path,
+    feature_names: Sequence[str],
+    recipe: str,
+    *,
+    name: str,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    clip_seconds: float = DEFAULT_CLIP_SECONDS,
+) -> Path:
     """Write the Model file for ``model`` to ``path`` (parents created); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +104,7 @@ def onnx_predict(path_or_proto, x: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
 
     source = path_or_proto if isinstance(path_or_proto, (str, Path)) else path_or_proto.SerializeToString()
-    session = ort.InferenceSession(str(source) if isinstance(source, Path) else source,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(source) if isinstance(source, Path) else source, providers=["CPUExecutionProvider"]
+    )
     return session.run(["probabilities"], {"features": np.asarray(x, np.float32)})[0]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
 import torch
@@ -54,15 +54,17 @@ class YeoJohnson(nn.Module):
         self.limit = float(limit)
         self.register_buffer("lam", torch.as_tensor(np.asarray(lambdas, np.float64)))
         self.register_buffer("mean", torch.as_tensor(np.asarray(mean, np.float64)))
-        self.register_buffer("scale", torch.as_tensor(np.where(np.asarray(scale) > 1e-12, scale, 1.0).astype(np.float64)))
+        self.register_buffer(
+            "scale", torch.as_tensor(np.where(np.asarray(scale) > 1e-12, scale, 1.0).astype(np.float64))
+        )
 
     @classmethod
-    def from_sklearn(cls, transformer) -> "YeoJohnson":
+    def from_sklearn(cls, transformer) -> YeoJohnson:
         """From a fitted ``sklearn.preprocessing.PowerTransformer(method="yeo-johnson", standardize=True)``."""
         return cls(transformer.lambdas_, transformer._scaler.mean_, transformer._scaler.scale_)
 
     @classmethod
-    def fit(cls, x: np.ndarray) -> "YeoJohnson":
+    def fit(cls, x: np.ndarray) -> YeoJohnson:
         from sklearn.preprocessing import PowerTransformer
 
         return cls.from_sklearn(PowerTransformer().fit(np.asarray(x, np.float64)))
@@ -86,9 +88,16 @@ class YeoJohnson(nn.Module):
         buffer = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(self.eval(), (torch.ones(2, n_features),), buffer, input_names=["features"],
-                              output_names=[output], dynamic_axes={"features": {0: "batch"}, output: {0: "batch"}},
-                              opset_version=ONNX_OPSET, dynamo=False)
+            torch.onnx.export(
+                self.eval(),
+                (torch.ones(2, n_features),),
+                buffer,
+                input_names=["features"],
+                output_names=[output],
+                dynamic_axes={"features": {0: "batch"}, output: {0: "batch"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
         return onnx.load_from_string(buffer.getvalue())
 
 
@@ -101,7 +110,7 @@ class Standardise(nn.Module):
         self.register_buffer("std", torch.as_tensor(std))
 
     @classmethod
-    def fit(cls, x: np.ndarray) -> "Standardise":
+    def fit(cls, x: np.ndarray) -> Standardise:
         return cls(*scaling_stats(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -134,8 +143,14 @@ class NeuralClassifier:
         self.train_config = replace(train_config or config.train, seed=seed)
         self.seed = seed
 
-    def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-            on_epoch: Callable[[dict[str, float]], None] | None = None) -> "NeuralClassifier":
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        x_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        on_epoch: Callable[[dict[str, float]], None] | None = None,
+    ) -> NeuralClassifier:
         x = np.asarray(x, np.float32)
         self.sample_shape_ = tuple(x.shape[1:])
         self.scaler_ = (YeoJohnson.fit(x) if self.config.scaler == "power" else Standardise.fit(x)).eval()
@@ -147,15 +162,22 @@ class NeuralClassifier:
                 return self.scaler_(torch.as_tensor(np.asarray(a, np.float32))).numpy()
 
         self.history_: History = train(
-            self.network_, scale(x), np.asarray(y), None if x_val is None else scale(x_val),
-            None if y_val is None else np.asarray(y_val), self.train_config, l2=self.config.l2, on_epoch=on_epoch)
+            self.network_,
+            scale(x),
+            np.asarray(y),
+            None if x_val is None else scale(x_val),
+            None if y_val is None else np.asarray(y_val),
+            self.train_config,
+            l2=self.config.l2,
+            on_epoch=on_epoch,
+        )
         self.module_ = _Scaled(self.network_, self.scaler_, self.sample_shape_).eval()
         return self
 
     def predict_proba(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
         x = np.asarray(x, np.float32).reshape(len(x), -1)
         with torch.no_grad():
-            out = [self.module_(torch.from_numpy(x[i:i + batch])).numpy() for i in range(0, len(x), batch)]
+            out = [self.module_(torch.from_numpy(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
         return np.concatenate(out) if out else np.zeros((0, N_CLASSES), np.float32)
 
     def onnx_model(self, n_features: int):
@@ -168,7 +190,13 @@ class NeuralClassifier:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                self.module_, (torch.zeros(2, n_features),), buffer, input_names=["features"],
-                output_names=["probabilities"], dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
-                opset_version=ONNX_OPSET, dynamo=False)
+                self.module_,
+                (torch.zeros(2, n_features),),
+                buffer,
+                input_names=["features"],
+                output_names=["probabilities"],
+                dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
         return onnx.load_from_string(buffer.getvalue())

@@ -48,8 +48,9 @@ def _ridge(seed: int, **kw: Any) -> SoftmaxRidge:
 
 
 def _mlp(seed: int, **kw: Any) -> MLPClassifier:
-    return MLPClassifier(solver="lbfgs", max_iter=1000, random_state=seed,
-                         **{"hidden_layer_sizes": (64,), "alpha": 1.0, **kw})
+    return MLPClassifier(
+        solver="lbfgs", max_iter=1000, random_state=seed, **{"hidden_layer_sizes": (64,), "alpha": 1.0, **kw}
+    )
 
 
 LOGREG_GRID = tuple({"C": c} for c in (0.1, 0.01, 0.03, 0.3, 1.0, 3.0))
@@ -61,28 +62,81 @@ def _head(name: str, description: str, make, grid, inputs: str) -> BaselineSpec:
 
 
 #: Every taggram head, in run order. Ridge's "probabilities" are softmaxed scores (``SoftmaxRidge``).
-TAGGRAM_HEADS: dict[str, BaselineSpec] = {spec.name: spec for spec in (
-    _head("tag-meanmax-logreg", "logistic regression on the clip's tag means and maxima, C by CV",
-          _logreg, LOGREG_GRID, "taggram-meanmax"),
-    _head("tag-meanmax-svm-linear", "linear SVM (Platt probabilities) on tag means and maxima, C by CV",
-          _svm_linear, tuple({"C": c} for c in (0.01, 0.003, 0.03, 0.1, 0.3, 1.0)), "taggram-meanmax"),
-    _head("tag-meanmax-svm-rbf", "RBF SVM (Platt probabilities) on tag means and maxima, C by CV",
-          _svm_rbf, tuple({"C": c} for c in (10.0, 1.0, 3.0, 30.0, 100.0)), "taggram-meanmax"),
-    _head("tag-meanmax-ridge", "ridge classifier on tag means and maxima, alpha by CV",
-          _ridge, RIDGE_GRID, "taggram-meanmax"),
-    _head("tag-meanmax-mlp", "MLP 64 (L-BFGS) on tag means and maxima, L2 alpha by CV",
-          _mlp, tuple({"alpha": a} for a in (1.0, 0.1, 3.0, 10.0)), "taggram-meanmax"),
-    _head("tag-meanmaxstd-logreg", "logistic regression on tag means, maxima and std, C by CV",
-          _logreg, LOGREG_GRID, "taggram-meanmaxstd"),
-    _head("tag-meanmaxstd-ridge", "ridge classifier on tag means, maxima and std, alpha by CV",
-          _ridge, RIDGE_GRID, "taggram-meanmaxstd"),
-    _head("tag-quantiles-logreg", "logistic regression on tag mean, max, std, 10/50/90 % quantiles, C by CV",
-          _logreg, LOGREG_GRID, "taggram-quantiles"),
-    _head("tag-quantiles-ridge", "ridge classifier on tag mean, max, std, 10/50/90 % quantiles, alpha by CV",
-          _ridge, RIDGE_GRID, "taggram-quantiles"),
-    _head("tag-frames-logreg", "logistic regression on every 3 s frame's 50 tags; clip = mean of its frames' "
-          "probabilities; C by CV", _logreg, tuple({"C": c} for c in (0.1, 0.01, 1.0)), "taggram-frames"),
-)}
+TAGGRAM_HEADS: dict[str, BaselineSpec] = {
+    spec.name: spec
+    for spec in (
+        _head(
+            "tag-meanmax-logreg",
+            "logistic regression on the clip's tag means and maxima, C by CV",
+            _logreg,
+            LOGREG_GRID,
+            "taggram-meanmax",
+        ),
+        _head(
+            "tag-meanmax-svm-linear",
+            "linear SVM (Platt probabilities) on tag means and maxima, C by CV",
+            _svm_linear,
+            tuple({"C": c} for c in (0.01, 0.003, 0.03, 0.1, 0.3, 1.0)),
+            "taggram-meanmax",
+        ),
+        _head(
+            "tag-meanmax-svm-rbf",
+            "RBF SVM (Platt probabilities) on tag means and maxima, C by CV",
+            _svm_rbf,
+            tuple({"C": c} for c in (10.0, 1.0, 3.0, 30.0, 100.0)),
+            "taggram-meanmax",
+        ),
+        _head(
+            "tag-meanmax-ridge",
+            "ridge classifier on tag means and maxima, alpha by CV",
+            _ridge,
+            RIDGE_GRID,
+            "taggram-meanmax",
+        ),
+        _head(
+            "tag-meanmax-mlp",
+            "MLP 64 (L-BFGS) on tag means and maxima, L2 alpha by CV",
+            _mlp,
+            tuple({"alpha": a} for a in (1.0, 0.1, 3.0, 10.0)),
+            "taggram-meanmax",
+        ),
+        _head(
+            "tag-meanmaxstd-logreg",
+            "logistic regression on tag means, maxima and std, C by CV",
+            _logreg,
+            LOGREG_GRID,
+            "taggram-meanmaxstd",
+        ),
+        _head(
+            "tag-meanmaxstd-ridge",
+            "ridge classifier on tag means, maxima and std, alpha by CV",
+            _ridge,
+            RIDGE_GRID,
+            "taggram-meanmaxstd",
+        ),
+        _head(
+            "tag-quantiles-logreg",
+            "logistic regression on tag mean, max, std, 10/50/90 % quantiles, C by CV",
+            _logreg,
+            LOGREG_GRID,
+            "taggram-quantiles",
+        ),
+        _head(
+            "tag-quantiles-ridge",
+            "ridge classifier on tag mean, max, std, 10/50/90 % quantiles, alpha by CV",
+            _ridge,
+            RIDGE_GRID,
+            "taggram-quantiles",
+        ),
+        _head(
+            "tag-frames-logreg",
+            "logistic regression on every 3 s frame's 50 tags; clip = mean of its frames' probabilities; C by CV",
+            _logreg,
+            tuple({"C": c} for c in (0.1, 0.01, 1.0)),
+            "taggram-frames",
+        ),
+    )
+}
 
 #: Heads whose probabilities are real class probabilities (the fusion with another model takes one of these).
 PROBABILISTIC_HEADS = tuple(name for name, spec in TAGGRAM_HEADS.items() if spec.make is not _ridge)

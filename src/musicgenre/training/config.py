@@ -37,7 +37,7 @@ class TrainConfig:
             raise ValueError("epochs, batch_size and lr must be positive")
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a TOML table, rejecting unknown keys (a typo must not pass silently)."""
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
@@ -45,5 +45,5 @@ class TrainConfig:
             raise ValueError(f"unknown training keys: {sorted(unknown)}")
         return cls(**values)
 
-    def with_(self, **changes: Any) -> "TrainConfig":
+    def with_(self, **changes: Any) -> TrainConfig:
         return replace(self, **changes)

@@ -7,8 +7,8 @@ validation loss (best weights restored) and reduce-LR-on-plateau; deterministic 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -54,8 +54,8 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 5
     losses, correct = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(x), batch):
-            logits = model(x[start:start + batch])
-            target = y[start:start + batch]
+            logits = model(x[start : start + batch])
+            target = y[start : start + batch]
             losses += nn.functional.cross_entropy(logits, target, reduction="sum").item()
             correct += int((logits.argmax(1) == target).sum())
     return losses / len(x), correct / len(x)
@@ -85,8 +85,11 @@ def train(
         xv, yv = torch.as_tensor(x_val, dtype=torch.float32), torch.as_tensor(y_val, dtype=torch.long)
     optimizer = make_optimizer(model.parameters(), config)
     stopper = EarlyStopping(config.early_stopping_patience) if has_val and config.early_stopping_patience else None
-    reducer = (ReduceLROnPlateau(optimizer, config.reduce_lr_patience, config.reduce_lr_factor, config.min_lr)
-               if has_val and config.reduce_lr_patience else None)
+    reducer = (
+        ReduceLROnPlateau(optimizer, config.reduce_lr_patience, config.reduce_lr_factor, config.min_lr)
+        if has_val and config.reduce_lr_patience
+        else None
+    )
     history = History()
     n = len(xt)
     n_batches = math.ceil(n / config.batch_size)
@@ -95,7 +98,7 @@ def train(
         order = torch.randperm(n, generator=generator)
         total, correct = 0.0, 0
         for b in range(n_batches):
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             if len(idx) < 2 and n > 1:  # BatchNorm cannot train on a single sample
                 continue
             logits = model(xt[idx])
@@ -109,8 +112,14 @@ def train(
             optimizer.step()
         lr = optimizer.param_groups[0]["lr"]
         val_loss, val_acc = _evaluate(model, xv, yv) if has_val else (float("nan"), float("nan"))
-        row = {"epoch": epoch, "train_loss": total / n, "val_loss": val_loss,
-               "train_accuracy": correct / n, "val_accuracy": val_acc, "lr": lr}
+        row = {
+            "epoch": epoch,
+            "train_loss": total / n,
+            "val_loss": val_loss,
+            "train_accuracy": correct / n,
+            "val_accuracy": val_acc,
+            "lr": lr,
+        }
         history.rows.append(row)
         if on_epoch:
             on_epoch(row)

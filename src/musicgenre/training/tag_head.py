@@ -19,8 +19,8 @@ out-of-fold answer was less sure than that).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy.special import softmax
@@ -61,10 +61,12 @@ class TagHeadFit:
 
     def metadata(self) -> dict[str, str]:
         """Extra Model file metadata: the uncertain threshold and the CV figure."""
-        return {"musicgenre.uncertain_below": repr(float(self.uncertain_below)),
-                "musicgenre.cv_accuracy": f"{self.accuracy:.4f}",
-                "musicgenre.description": f"musicnn MSD tags ({', '.join(self.head.statistics)} per window) -> "
-                                          f"logistic regression (C = {self.c:g}), temperature-scaled"}
+        return {
+            "musicgenre.uncertain_below": repr(float(self.uncertain_below)),
+            "musicgenre.cv_accuracy": f"{self.accuracy:.4f}",
+            "musicgenre.description": f"musicnn MSD tags ({', '.join(self.head.statistics)} per window) -> "
+            f"logistic regression (C = {self.c:g}), temperature-scaled",
+        }
 
 
 def track_windows(n_patches: int, config: WindowConfig = WindowConfig()) -> list[np.ndarray]:
@@ -74,8 +76,9 @@ def track_windows(n_patches: int, config: WindowConfig = WindowConfig()) -> list
     return [window_patches(centres, w.start_s, w.end_s) for w in plan_windows(n_patches * PATCH_SECONDS, config)]
 
 
-def fit_tag_head(taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequence[str],
-                 config: TagHeadConfig = TagHeadConfig()) -> TagHeadFit:
+def fit_tag_head(
+    taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequence[str], config: TagHeadConfig = TagHeadConfig()
+) -> TagHeadFit:
     """Choose C by stratified k-fold CV over tracks, fit on every track, calibrate; ``taggrams[i]`` ``(patches, 50)``
     of track ``i``, ``y`` ``(n_tracks,)`` indices into ``classes``. Raises ValueError when a genre has fewer
     than two tracks (no fold could hold it out)."""
@@ -89,8 +92,10 @@ def fit_tag_head(taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequenc
     classes = tuple(classes)
     counts = np.bincount(y, minlength=len(classes))
     if len(classes) < 2 or counts.min() < 2:
-        short = [f"{c} ({n})" for c, n in zip(classes, counts) if n < 2]
-        raise ValueError(f"every genre needs at least 2 tracks and there must be 2 genres; too few: {', '.join(short) or classes}")
+        short = [f"{c} ({n})" for c, n in zip(classes, counts, strict=True) if n < 2]
+        raise ValueError(
+            f"every genre needs at least 2 tracks and there must be 2 genres; too few: {', '.join(short) or classes}"
+        )
     folds = int(min(config.folds, counts.min()))
     rows, owner = [], []
     for i, frames in enumerate(taggrams):

@@ -82,7 +82,10 @@ class ClipFeatures:
 def check_drawable(clip: Clip) -> None:
     """Raise :class:`AudioError` (one line naming the file) when ``clip`` is shorter than one analysis frame."""
     if clip.y.size < N_FFT:
-        raise AudioError(clip.source or clip.name, f"too short to draw: {clip.duration_s:.3f} s (at least {N_FFT / clip.sr:.3f} s needed)")
+        raise AudioError(
+            clip.source or clip.name,
+            f"too short to draw: {clip.duration_s:.3f} s (at least {N_FFT / clip.sr:.3f} s needed)",
+        )
 
 
 def mel_image(clip: Clip, n_mels: int = N_MELS, fmax: float | None = None) -> MelImage:
@@ -92,8 +95,18 @@ def mel_image(clip: Clip, n_mels: int = N_MELS, fmax: float | None = None) -> Me
     db = families.log_mel(clip.y, sr=clip.sr, n_fft=N_FFT, hop_length=HOP, n_mels=n_mels, fmax=fmax, top_db=80.0)
     silent = is_silent(clip.y)
     db = np.full_like(db, -80.0) if silent else db - db.max()  # silence is the floor, not "0 dB re. its own peak"
-    return MelImage(db=db.astype(np.float32), sr=clip.sr, hop=HOP, fmin=0.0, fmax=float(fmax), name=clip.name,
-                    genre=clip.genre, offset_s=clip.offset_s, silent=silent, end_s=clip.offset_s + clip.duration_s)
+    return MelImage(
+        db=db.astype(np.float32),
+        sr=clip.sr,
+        hop=HOP,
+        fmin=0.0,
+        fmax=float(fmax),
+        name=clip.name,
+        genre=clip.genre,
+        offset_s=clip.offset_s,
+        silent=silent,
+        end_s=clip.offset_s + clip.duration_s,
+    )
 
 
 def clip_features(clip: Clip) -> ClipFeatures:
@@ -104,7 +117,9 @@ def clip_features(clip: Clip) -> ClipFeatures:
     with warnings.catch_warnings():
         # the CQT's lowest octaves warn on clips under a few seconds, tuning estimation on silence: harmless for a picture
         warnings.filterwarnings("ignore", message="n_fft=.* is too large for input signal", category=UserWarning)
-        warnings.filterwarnings("ignore", message="Trying to estimate tuning from empty frequency set", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="Trying to estimate tuning from empty frequency set", category=UserWarning
+        )
         power = magnitude(y, n_fft=N_FFT, hop_length=HOP, power=2.0)
         mfcc = families.mfcc(sr=sr, S=families.log_mel(sr=sr, S=power, n_fft=N_FFT), n_mfcc=N_MFCC)
         chroma = families.chroma_stft(sr=sr, S=power, n_fft=N_FFT)
@@ -112,6 +127,14 @@ def clip_features(clip: Clip) -> ClipFeatures:
         tonnetz = families.tonnetz(y, sr=sr, hop_length=HOP)
     n = min(a.shape[1] for a in (mfcc, chroma, contrast, tonnetz))
     return ClipFeatures(
-        mfcc=mfcc[:, :n], chroma=chroma[:, :n], contrast=contrast[:, :n], tonnetz=tonnetz[:, :n],
-        sr=sr, hop=HOP, name=clip.name, genre=clip.genre, offset_s=clip.offset_s, silent=is_silent(y),
+        mfcc=mfcc[:, :n],
+        chroma=chroma[:, :n],
+        contrast=contrast[:, :n],
+        tonnetz=tonnetz[:, :n],
+        sr=sr,
+        hop=HOP,
+        name=clip.name,
+        genre=clip.genre,
+        offset_s=clip.offset_s,
+        silent=is_silent(y),
     )

@@ -22,8 +22,9 @@ GAP_COLOUR = "#c0392b"
 
 
 @styled
-def plot_reliability(panels: Sequence[tuple[str, object]], *, title: str = "Reliability diagram",
-                     threshold: float | None = None) -> Figure:
+def plot_reliability(
+    panels: Sequence[tuple[str, object]], *, title: str = "Reliability diagram", threshold: float | None = None
+) -> Figure:
     """One column per ``(label, ReliabilityCurve)``: accuracy against confidence (top) and counts (bottom).
 
     ``threshold``: a top-probability cut drawn as a dashed vertical line (predictions left of it are flagged
@@ -41,10 +42,18 @@ def plot_reliability(panels: Sequence[tuple[str, object]], *, title: str = "Reli
         acc = np.where(filled, curve.accuracy, 0.0)
         conf = np.where(filled, curve.confidence, centres)
         top.bar(edges[:-1], acc, width=width, align="edge", color=NEUTRAL, edgecolor="white", label="accuracy")
-        top.bar(edges[:-1][filled], (conf - acc)[filled], bottom=acc[filled], width=width[filled] * 0.55,
-                align="edge", color=GAP_COLOUR, alpha=0.35, label="gap to mean confidence")
+        top.bar(
+            edges[:-1][filled],
+            (conf - acc)[filled],
+            bottom=acc[filled],
+            width=width[filled] * 0.55,
+            align="edge",
+            color=GAP_COLOUR,
+            alpha=0.35,
+            label="gap to mean confidence",
+        )
         top.plot([0, 1], [0, 1], color="black", lw=1, ls="--", label="perfect calibration")
-        for x, a, n in zip(centres[filled], acc[filled], curve.counts[filled]):
+        for x, a, n in zip(centres[filled], acc[filled], curve.counts[filled], strict=True):
             top.text(x, min(a + 0.02, 0.97), str(int(n)), ha="center", va="bottom", fontsize=8)
         top.set_xlim(0, 1)
         top.set_ylim(0, 1.05)
@@ -58,8 +67,15 @@ def plot_reliability(panels: Sequence[tuple[str, object]], *, title: str = "Reli
         if threshold is not None and col == len(panels) - 1:
             for ax in (top, bottom):
                 ax.axvline(threshold, color=GAP_COLOUR, ls=":", lw=1.5)
-            top.text(threshold, 1.02, f" uncertain below {100 * threshold:.0f} %", color=GAP_COLOUR,
-                     fontsize=9, ha="left", va="top")
+            top.text(
+                threshold,
+                1.02,
+                f" uncertain below {100 * threshold:.0f} %",
+                color=GAP_COLOUR,
+                fontsize=9,
+                ha="left",
+                va="top",
+            )
         if col == 0:
             top.legend(loc="upper left", fontsize=9, frameon=False)
     fig.suptitle(title)

@@ -128,7 +128,7 @@ class ExperimentRun:
         notes = self.meta.get("notes")
         text = " ".join(str(v) for v in notes.values()) if isinstance(notes, dict) else ""
         if "bootstrap" in text:
-            level = re.search(r"(\d+(?:\.\d+)?) ?%", text[text.find("interval"):] if "interval" in text else text)
+            level = re.search(r"(\d+(?:\.\d+)?) ?%", text[text.find("interval") :] if "interval" in text else text)
             return f"{level.group(1)} % bootstrap interval" if level else "bootstrap interval"
         return "interval"
 
@@ -167,20 +167,22 @@ def read_leaderboard(path: Path) -> list[LeaderboardRow]:
 
     for record in frame.to_dict("records"):
         accuracy = float(record["accuracy"])
-        rows.append(LeaderboardRow(
-            model=str(record["model"]),
-            protocol=str(record.get("protocol", "") if pd.notna(record.get("protocol", "")) else ""),
-            accuracy=accuracy,
-            ci_low=number(record, "ci_low", accuracy),
-            ci_high=number(record, "ci_high", accuracy),
-            macro_f1=number(record, "macro_f1"),
-            n_test=int(number(record, "n_test", 0)),
-            train_seconds=number(record, "train_seconds"),
-            valid_accuracy=number(record, "valid_accuracy"),
-            accuracy_std=number(record, "accuracy_std"),
-            folds=int(number(record, "folds", 1)),
-            inputs=str(record["inputs"]) if pd.notna(record.get("inputs", math.nan)) else "",
-        ))
+        rows.append(
+            LeaderboardRow(
+                model=str(record["model"]),
+                protocol=str(record.get("protocol", "") if pd.notna(record.get("protocol", "")) else ""),
+                accuracy=accuracy,
+                ci_low=number(record, "ci_low", accuracy),
+                ci_high=number(record, "ci_high", accuracy),
+                macro_f1=number(record, "macro_f1"),
+                n_test=int(number(record, "n_test", 0)),
+                train_seconds=number(record, "train_seconds"),
+                valid_accuracy=number(record, "valid_accuracy"),
+                accuracy_std=number(record, "accuracy_std"),
+                folds=int(number(record, "folds", 1)),
+                inputs=str(record["inputs"]) if pd.notna(record.get("inputs", math.nan)) else "",
+            )
+        )
     return rows
 
 
@@ -190,7 +192,9 @@ def read_history(path: Path) -> History:
     _require(frame, ("epoch",), path)
     if len(frame) == 0:
         raise ValueError("no epochs in it")
-    return History(*(_float_array(frame, c) for c in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")))
+    return History(
+        *(_float_array(frame, c) for c in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"))
+    )
 
 
 def read_per_genre(path: Path) -> PerGenre:
@@ -200,8 +204,12 @@ def read_per_genre(path: Path) -> PerGenre:
     accuracy = _float_array(frame, "accuracy")
     low, high = _float_array(frame, "ci_low"), _float_array(frame, "ci_high")
     return PerGenre(
-        genre=tuple(map(str, frame["genre"])), n=_float_array(frame, "n"), correct=_float_array(frame, "correct"),
-        accuracy=accuracy, ci_low=np.where(np.isnan(low), accuracy, low), ci_high=np.where(np.isnan(high), accuracy, high),
+        genre=tuple(map(str, frame["genre"])),
+        n=_float_array(frame, "n"),
+        correct=_float_array(frame, "correct"),
+        accuracy=accuracy,
+        ci_low=np.where(np.isnan(low), accuracy, low),
+        ci_high=np.where(np.isnan(high), accuracy, high),
     )
 
 
@@ -211,7 +219,9 @@ def read_confusion(path: Path) -> Confusion:
     counts = frame.apply(pd.to_numeric, errors="raise").to_numpy()
     if counts.ndim != 2 or counts.size == 0:
         raise ValueError("empty matrix")
-    return Confusion(true=tuple(map(str, frame.index)), predicted=tuple(map(str, frame.columns)), counts=counts.astype(int))
+    return Confusion(
+        true=tuple(map(str, frame.index)), predicted=tuple(map(str, frame.columns)), counts=counts.astype(int)
+    )
 
 
 def read_best_epoch(path: Path) -> int:
@@ -270,7 +280,11 @@ def load_experiment(folder: str | Path) -> ExperimentRun:
     run.leaderboard = _read(LEADERBOARD, folder / LEADERBOARD, read_leaderboard, run.problems, run.missing) or []
     run.meta = _read(META, folder / META, lambda p: dict(json.loads(p.read_text())), run.problems, run.missing) or {}
     names = [row.model for row in run.leaderboard]
-    names += sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in names and any((p / f).is_file() for f in MODEL_FILES))
+    names += sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and p.name not in names and any((p / f).is_file() for f in MODEL_FILES)
+    )
     run.models = [read_model(folder / name, name) for name in names]
     if not run.leaderboard and not run.meta and not run.models:
         raise ExperimentError(folder, f"not an experiment folder (no {LEADERBOARD}, {META} or model sub-folders)")

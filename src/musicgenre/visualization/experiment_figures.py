@@ -40,16 +40,38 @@ def experiment_figures(run: ExperimentRun) -> Iterator[NamedFigure]:
     Only what the folder holds is drawn; figures are yielded one by one so a caller can save and close each.
     """
     if run.leaderboard:
-        yield NamedFigure("leaderboard", "Leaderboard", plot_leaderboard(run.leaderboard, protocol=run.protocol, interval=run.interval))
+        yield NamedFigure(
+            "leaderboard",
+            "Leaderboard",
+            plot_leaderboard(run.leaderboard, protocol=run.protocol, interval=run.interval),
+        )
     for model in run.models:
         slug = slugify(model.name)
         if model.history is not None:
-            yield NamedFigure(f"{slug}_learning_curves", f"Learning curves — {model.name}",
-                              plot_learning_curves(model.history, model.best_epoch, model.name, history_fold(run)), model.name)
+            yield NamedFigure(
+                f"{slug}_learning_curves",
+                f"Learning curves — {model.name}",
+                plot_learning_curves(model.history, model.best_epoch, model.name, history_fold(run)),
+                model.name,
+            )
         if model.confusion is not None:
-            yield NamedFigure(f"{slug}_confusion", f"Confusion matrix — {model.name}", plot_confusion(model.confusion, model.name, run.protocol), model.name)
+            yield NamedFigure(
+                f"{slug}_confusion",
+                f"Confusion matrix — {model.name}",
+                plot_confusion(model.confusion, model.name, run.protocol),
+                model.name,
+            )
         if model.per_genre is not None:
             row = run.row(model.name)
-            yield NamedFigure(f"{slug}_per_genre", f"Accuracy per genre — {model.name}",
-                              plot_per_genre(model.per_genre, model.name, overall=row.accuracy if row else None,
-                                             interval=run.interval, protocol=run.protocol), model.name)
+            yield NamedFigure(
+                f"{slug}_per_genre",
+                f"Accuracy per genre — {model.name}",
+                plot_per_genre(
+                    model.per_genre,
+                    model.name,
+                    overall=row.accuracy if row else None,
+                    interval=run.interval,
+                    protocol=run.protocol,
+                ),
+                model.name,
+            )

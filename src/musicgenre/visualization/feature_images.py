@@ -46,14 +46,40 @@ def plot_features(features: ClipFeatures, title: str | None = None) -> Figure:
 
     tonnetz_limit = max(0.05, float(np.percentile(np.abs(f.tonnetz), 99.5))) if f.tonnetz.size else 1.0
     panels = (
-        ("MFCC (each coefficient standardized over the clip)", standardize_rows(f.mfcc), "coefficient",
-         [str(i) if i in (1, 5, 10, 15, 20) else "" for i in range(1, f.mfcc.shape[0] + 1)],
-         dict(cmap="coolwarm", vmin=-MFCC_SD_LIMIT, vmax=MFCC_SD_LIMIT), "SD from the coefficient's mean"),
-        ("Chroma", f.chroma, "pitch class", list(PITCH_CLASSES[: f.chroma.shape[0]]), dict(cmap="viridis", vmin=0.0, vmax=1.0), "energy (0–1)"),
-        ("Spectral contrast", f.contrast, "band (Hz)", list(CONTRAST_ROWS[: f.contrast.shape[0]]), dict(cmap="magma"), "peak − valley (dB)"),
-        ("Tonnetz", f.tonnetz, "axis", list(TONNETZ_ROWS[: f.tonnetz.shape[0]]), dict(cmap="coolwarm", vmin=-tonnetz_limit, vmax=tonnetz_limit), "coordinate"),
+        (
+            "MFCC (each coefficient standardized over the clip)",
+            standardize_rows(f.mfcc),
+            "coefficient",
+            [str(i) if i in (1, 5, 10, 15, 20) else "" for i in range(1, f.mfcc.shape[0] + 1)],
+            dict(cmap="coolwarm", vmin=-MFCC_SD_LIMIT, vmax=MFCC_SD_LIMIT),
+            "SD from the coefficient's mean",
+        ),
+        (
+            "Chroma",
+            f.chroma,
+            "pitch class",
+            list(PITCH_CLASSES[: f.chroma.shape[0]]),
+            dict(cmap="viridis", vmin=0.0, vmax=1.0),
+            "energy (0–1)",
+        ),
+        (
+            "Spectral contrast",
+            f.contrast,
+            "band (Hz)",
+            list(CONTRAST_ROWS[: f.contrast.shape[0]]),
+            dict(cmap="magma"),
+            "peak − valley (dB)",
+        ),
+        (
+            "Tonnetz",
+            f.tonnetz,
+            "axis",
+            list(TONNETZ_ROWS[: f.tonnetz.shape[0]]),
+            dict(cmap="coolwarm", vmin=-tonnetz_limit, vmax=tonnetz_limit),
+            "coordinate",
+        ),
     )
-    for ax, (name, image, ylabel, row_labels, colour, bar_label) in zip(axes, panels):
+    for ax, (name, image, ylabel, row_labels, colour, bar_label) in zip(axes, panels, strict=True):
         rows = np.arange(image.shape[0] + 1) - 0.5
         mesh = ax.pcolormesh(t_edges, rows, image, shading="flat", rasterized=True, **colour)
         ax.set_yticks(np.arange(image.shape[0]), row_labels)

@@ -90,7 +90,9 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, interval: str = "interval") -> str:
+def leaderboard_table(
+    rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, interval: str = "interval"
+) -> str:
     """The leaderboard as an HTML table (best first), the references as italic rows beneath."""
     body = []
     for rank, row in enumerate(ranked(rows), start=1):
@@ -103,9 +105,15 @@ def leaderboard_table(rows: Sequence[LeaderboardRow], references: Sequence[Refer
         )
     for ref in references:
         test, valid = (_pct(ref.accuracy), "") if ref.measured_on == "test" else ("", _pct(ref.accuracy))
-        body.append(f'<tr class="reference"><td>{_e(ref.label)}</td><td>{test}</td><td></td><td>{valid}</td>' + "<td></td>" * 3 + "</tr>")
-    head = (f"<tr><th>model</th><th>test accuracy</th><th>{_e(interval)}</th><th>validation accuracy</th><th>macro F1</th>"
-            "<th>test clips</th><th>training (s)</th></tr>")
+        body.append(
+            f'<tr class="reference"><td>{_e(ref.label)}</td><td>{test}</td><td></td><td>{valid}</td>'
+            + "<td></td>" * 3
+            + "</tr>"
+        )
+    head = (
+        f"<tr><th>model</th><th>test accuracy</th><th>{_e(interval)}</th><th>validation accuracy</th><th>macro F1</th>"
+        "<th>test clips</th><th>training (s)</th></tr>"
+    )
     return f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
 
 
@@ -114,8 +122,11 @@ def _protocol_block(run: ExperimentRun) -> str:
     note = PROTOCOL_NOTES.get(protocol.lower(), "")
     meta = run.meta
     items = [(key, meta[key]) for key in META_SCALARS if key in meta and not isinstance(meta[key], (dict, list))]
-    items += [(key, value) for key, value in meta.items()
-              if key not in META_SCALARS and key != "protocol" and isinstance(value, (str, int, float)) and key != "notes"]
+    items += [
+        (key, value)
+        for key, value in meta.items()
+        if key not in META_SCALARS and key != "protocol" and isinstance(value, (str, int, float)) and key != "notes"
+    ]
     folds = meta.get("folds")
     if isinstance(folds, list) and folds and all(isinstance(f, dict) for f in folds):
         sizes = sorted({(f.get("train"), f.get("valid"), f.get("test")) for f in folds}, key=str)
@@ -127,7 +138,9 @@ def _protocol_block(run: ExperimentRun) -> str:
     if isinstance(notes, dict) and notes:
         notes_html = "<ul>" + "".join(f"<li><strong>{_e(k)}</strong>: {_e(v)}</li>" for k, v in notes.items()) + "</ul>"
     return (
-        '<section class="protocol"><div class="name">Protocol: ' + _e(protocol) + "</div>"
+        '<section class="protocol"><div class="name">Protocol: '
+        + _e(protocol)
+        + "</div>"
         + (f"<p>{note}</p>" if note else "")
         + (f'<dl class="meta">{rows}</dl>' if rows else "")
         + notes_html
@@ -141,42 +154,63 @@ def _missing_block(run: ExperimentRun) -> str:
         return ""
     items = [f"<li>missing: <code>{_e(name)}</code></li>" for name in missing]
     items += [f"<li>unreadable: <code>{_e(problem)}</code></li>" for problem in problems]
-    return ('<section class="warning"><strong>Incomplete experiment folder</strong> — the figures of what exists are shown; '
-            "not shown:<ul>" + "".join(items) + "</ul></section>")
+    return (
+        '<section class="warning"><strong>Incomplete experiment folder</strong> — the figures of what exists are shown; '
+        "not shown:<ul>" + "".join(items) + "</ul></section>"
+    )
 
 
 def _figure(image: ReportImage) -> str:
     return f'<figure id="{_e(image.slug)}"><img src="{data_uri(image.png)}" alt="{_e(image.title)}"></figure>'
 
 
-def report_html(run: ExperimentRun, images: Sequence[ReportImage], title: str | None = None, generated: datetime | None = None) -> str:
+def report_html(
+    run: ExperimentRun, images: Sequence[ReportImage], title: str | None = None, generated: datetime | None = None
+) -> str:
     """The whole page as a string: title, protocol, what is missing, leaderboard table and chart, then per model
     its figures under a heading. Pure: no file access, all images given as PNG bytes."""
     title = title or f"Experiment report — {run.path.name or run.path}"
     generated = generated or datetime.now(timezone.utc)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style>", "</head>", "<body>", f"<h1>{_e(title)}</h1>",
-        _protocol_block(run), _missing_block(run), "<h2>Leaderboard</h2>",
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_e(title)}</h1>",
+        _protocol_block(run),
+        _missing_block(run),
+        "<h2>Leaderboard</h2>",
     ]
     if run.leaderboard:
         parts.append(leaderboard_table(run.leaderboard, interval=run.interval))
-        parts.append(f"<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds), with its {_e(run.interval)} "
-                     "(the leaderboard's <code>ci_low</code>–<code>ci_high</code>). " + SEED_NOTE + "</p>")
+        parts.append(
+            f"<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds), with its {_e(run.interval)} "
+            "(the leaderboard's <code>ci_low</code>–<code>ci_high</code>). " + SEED_NOTE + "</p>"
+        )
     else:
         parts.append("<p>No leaderboard in this folder.</p>")
     parts += [_figure(image) for image in images if image.model is None]
     models = list(dict.fromkeys(image.model for image in images if image.model is not None))
     if models:
-        parts.append("<nav><h2>Models</h2><ul>" + "".join(f'<li><a href="#model-{i}">{_e(m)}</a></li>' for i, m in enumerate(models)) + "</ul></nav>")
+        parts.append(
+            "<nav><h2>Models</h2><ul>"
+            + "".join(f'<li><a href="#model-{i}">{_e(m)}</a></li>' for i, m in enumerate(models))
+            + "</ul></nav>"
+        )
     for i, model in enumerate(models):
         row = run.row(model)
         summary = f" — {_pct(row.accuracy)} [{_pct(row.ci_low)} – {_pct(row.ci_high)}]" if row else ""
         parts.append(f'<h2 id="model-{i}">{_e(model)}{_e(summary)}</h2>')
         parts += [_figure(image) for image in images if image.model == model]
-    parts.append(f"<footer>Made by musicgenre {_e(__version__)} from <code>{_e(run.path)}</code> on "
-                 f"{generated:%Y-%m-%d %H:%M} UTC.</footer>")
+    parts.append(
+        f"<footer>Made by musicgenre {_e(__version__)} from <code>{_e(run.path)}</code> on "
+        f"{generated:%Y-%m-%d %H:%M} UTC.</footer>"
+    )
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 

@@ -67,7 +67,9 @@ def _model_title(kind: str, model: str | None) -> str:
 
 
 @styled
-def plot_learning_curves(history: History, best_epoch: int | None = None, model: str | None = None, fold: str | None = None) -> Figure:
+def plot_learning_curves(
+    history: History, best_epoch: int | None = None, model: str | None = None, fold: str | None = None
+) -> Figure:
     """Two panels by epoch: loss (train, validation) and accuracy in % (train, validation).
 
     ``best_epoch`` (the epoch whose weights were restored) is marked by a vertical line in both panels
@@ -88,14 +90,31 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
         drawn = False
         for values, label, colour, style in ((train, "train", TRAIN_COLOUR, "-"), (val, "validation", VAL_COLOUR, "-")):
             if np.isfinite(values).any():
-                ax.plot(epochs, values * scale, style, color=colour, label=label, linewidth=2, marker="o" if len(epochs) <= 30 else None, markersize=3)
+                ax.plot(
+                    epochs,
+                    values * scale,
+                    style,
+                    color=colour,
+                    label=label,
+                    linewidth=2,
+                    marker="o" if len(epochs) <= 30 else None,
+                    markersize=3,
+                )
                 drawn = True
         if best_epoch is not None:
-            ax.axvline(best_epoch, color=BEST_COLOUR, linestyle="--", linewidth=1.5, label=f"restored best epoch ({best_epoch})")
+            ax.axvline(
+                best_epoch,
+                color=BEST_COLOUR,
+                linestyle="--",
+                linewidth=1.5,
+                label=f"restored best epoch ({best_epoch})",
+            )
             if best_index is not None and np.isfinite(val[best_index]):
                 ax.plot([best_epoch], [val[best_index] * scale], "o", color=BEST_COLOUR, markersize=8, zorder=5)
         if not drawn:
-            ax.text(0.5, 0.5, f"no {ylabel} recorded", transform=ax.transAxes, ha="center", va="center", color="#777777")
+            ax.text(
+                0.5, 0.5, f"no {ylabel} recorded", transform=ax.transAxes, ha="center", va="center", color="#777777"
+            )
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel + (" (%)" if scale == 100.0 else ""))
@@ -105,10 +124,12 @@ def plot_learning_curves(history: History, best_epoch: int | None = None, model:
         ax.grid(True, alpha=0.3)
     legend: dict[str, object] = {}  # one legend for both panels, below them, so it never covers a curve
     for ax in (loss_ax, acc_ax):
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
     if legend:
-        fig.legend(list(legend.values()), list(legend.keys()), loc="outside lower center", ncols=len(legend), frameon=False)
+        fig.legend(
+            list(legend.values()), list(legend.keys()), loc="outside lower center", ncols=len(legend), frameon=False
+        )
     if best_index is not None and np.isfinite(history.val_accuracy[best_index]):
         note = f" (best epoch {best_epoch}: validation accuracy {history.val_accuracy[best_index] * 100:.1f} %)"
     else:
@@ -135,8 +156,10 @@ def plot_confusion(confusion: Confusion, model: str | None = None, protocol: str
     fig = new_figure(2 * size + 1.0, size)
     axes = fig.subplots(1, 2)
     share = confusion.row_normalized()
-    panels = ((axes[0], confusion.counts, "Counts", "Blues", "clips", lambda v: f"{int(v)}"),
-              (axes[1], share * 100, "Row-normalized (% of each true genre)", "Oranges", "% of row", lambda v: f"{v:.0f}"))
+    panels = (
+        (axes[0], confusion.counts, "Counts", "Blues", "clips", lambda v: f"{int(v)}"),
+        (axes[1], share * 100, "Row-normalized (% of each true genre)", "Oranges", "% of row", lambda v: f"{v:.0f}"),
+    )
     for ax, values, name, cmap, bar_label, fmt in panels:
         if bar_label == "% of row":
             vmax = 100.0  # the same scale for every model, so shades compare across figures
@@ -148,8 +171,16 @@ def plot_confusion(confusion: Confusion, model: str | None = None, protocol: str
             for j in range(k_pred):
                 if values[i, j] > 0 or i == j:
                     dark = values[i, j] > 0.55 * vmax
-                    ax.text(j, i, fmt(values[i, j]), ha="center", va="center", fontsize=cell_font,
-                            color="white" if dark else "black", fontweight="bold" if i == j else "normal")
+                    ax.text(
+                        j,
+                        i,
+                        fmt(values[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=cell_font,
+                        color="white" if dark else "black",
+                        fontweight="bold" if i == j else "normal",
+                    )
         ax.set_xticks(range(k_pred), confusion.predicted, rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(range(k_true), confusion.true)
         _colour_genre_ticks(ax.get_xticklabels())
@@ -162,15 +193,32 @@ def plot_confusion(confusion: Confusion, model: str | None = None, protocol: str
         bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         bar.set_label(bar_label)
     total = int(confusion.counts.sum())
-    correct = int(np.trace(confusion.counts)) if k_true == k_pred else int(sum(confusion.counts[i, confusion.predicted.index(g)] for i, g in enumerate(confusion.true) if g in confusion.predicted))
-    accuracy = f" ({_protocol_note(protocol)}: {correct}/{total} correct, {100 * correct / total:.1f} %)" if total else ""
+    correct = (
+        int(np.trace(confusion.counts))
+        if k_true == k_pred
+        else int(
+            sum(
+                confusion.counts[i, confusion.predicted.index(g)]
+                for i, g in enumerate(confusion.true)
+                if g in confusion.predicted
+            )
+        )
+    )
+    accuracy = (
+        f" ({_protocol_note(protocol)}: {correct}/{total} correct, {100 * correct / total:.1f} %)" if total else ""
+    )
     fig.suptitle(_model_title("Confusion matrix", model) + accuracy)
     return fig
 
 
 @styled
-def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float | None = None, interval: str = "interval",
-                   protocol: str | None = None) -> Figure:
+def plot_per_genre(
+    per_genre: PerGenre,
+    model: str | None = None,
+    overall: float | None = None,
+    interval: str = "interval",
+    protocol: str | None = None,
+) -> Figure:
     """Bars of test accuracy per genre (genre colours) with their intervals as error bars, in %.
 
     Each bar is labelled with ``correct/n`` (inside the bar in black or white, whichever reads on its
@@ -187,18 +235,45 @@ def plot_per_genre(per_genre: PerGenre, model: str | None = None, overall: float
     high = np.clip(per_genre.ci_high * 100 - accuracy, 0, None)
     colours = [genre_colour(g) for g in per_genre.genre]
     ax.bar(x, accuracy, color=colours, width=0.7, zorder=2)
-    ax.errorbar(x, accuracy, yerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=5, zorder=3, label=interval)
+    ax.errorbar(
+        x, accuracy, yerr=[low, high], fmt="none", ecolor="black", elinewidth=1.3, capsize=5, zorder=3, label=interval
+    )
     for i in range(k):
         n, correct = per_genre.n[i], per_genre.correct[i]
         text = f"{int(correct)}/{int(n)}" if np.isfinite(n) and np.isfinite(correct) else f"{accuracy[i]:.0f} %"
         # inside the bar when it fits below the whisker's lower end (else the whisker line crosses it); otherwise above the whisker
         inside = min(accuracy[i], per_genre.ci_low[i] * 100) >= LABEL_ROOM
-        ax.text(x[i], 1.5 if inside else max(accuracy[i], per_genre.ci_high[i] * 100) + 1.5, text, ha="center", va="bottom", fontsize=9,
-                color=_text_colour(colours[i]) if inside else "black", fontweight="bold", zorder=4)
+        ax.text(
+            x[i],
+            1.5 if inside else max(accuracy[i], per_genre.ci_high[i] * 100) + 1.5,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=_text_colour(colours[i]) if inside else "black",
+            fontweight="bold",
+            zorder=4,
+        )
     if overall is not None and np.isfinite(overall):
-        ax.axhline(overall * 100, color="black", linestyle="--", linewidth=1.2, label=f"overall {overall * 100:.1f} %", zorder=1)
-    ax.axhline(100 / max(k, 1), color="#888888", linestyle=":", linewidth=1.2, label=f"chance {100 / max(k, 1):.0f} %", zorder=1)
-    ax.set_xticks(x, per_genre.genre, rotation=30 if k > 6 else 0, ha="right" if k > 6 else "center", rotation_mode="anchor")
+        ax.axhline(
+            overall * 100,
+            color="black",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"overall {overall * 100:.1f} %",
+            zorder=1,
+        )
+    ax.axhline(
+        100 / max(k, 1),
+        color="#888888",
+        linestyle=":",
+        linewidth=1.2,
+        label=f"chance {100 / max(k, 1):.0f} %",
+        zorder=1,
+    )
+    ax.set_xticks(
+        x, per_genre.genre, rotation=30 if k > 6 else 0, ha="right" if k > 6 else "center", rotation_mode="anchor"
+    )
     _colour_genre_ticks(ax.get_xticklabels())
     ax.set_ylim(0, 105)
     ax.set_ylabel("test accuracy (%)")
@@ -216,8 +291,12 @@ def leaderboard_xmax(rows: Sequence[LeaderboardRow], references: Sequence[Refere
 
 
 @styled
-def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Reference] = SEED_REFERENCES, protocol: str | None = None,
-                     interval: str = "interval") -> Figure:
+def plot_leaderboard(
+    rows: Sequence[LeaderboardRow],
+    references: Sequence[Reference] = SEED_REFERENCES,
+    protocol: str | None = None,
+    interval: str = "interval",
+) -> Figure:
     """Horizontal bars of every model's test accuracy (best on top) with intervals, and reference lines.
 
     Bars start at 0 %; the axis ends just above the highest interval or reference. Each model's accuracy
@@ -240,8 +319,15 @@ def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Refere
     column = ax.get_yaxis_transform()  # x in axes fraction, y in data
     ax.text(1.02, k - 0.35, f"accuracy  [{interval}]", transform=column, va="bottom", fontsize=10, color="#555555")
     for i, row in enumerate(ordered):
-        ax.text(1.02, y[i], f"{row.accuracy * 100:.1f} %  [{row.ci_low * 100:.1f}–{row.ci_high * 100:.1f}]",
-                transform=column, va="center", fontsize=10, fontweight="bold" if i == k - 1 else "normal")
+        ax.text(
+            1.02,
+            y[i],
+            f"{row.accuracy * 100:.1f} %  [{row.ci_low * 100:.1f}–{row.ci_high * 100:.1f}]",
+            transform=column,
+            va="center",
+            fontsize=10,
+            fontweight="bold" if i == k - 1 else "normal",
+        )
     for ref in references:
         ax.axvline(ref.accuracy * 100, color=ref.colour, linestyle=ref.style, linewidth=1.8, label=ref.label, zorder=4)
     ax.set_yticks(y, [r.model for r in ordered])
@@ -253,6 +339,11 @@ def plot_leaderboard(rows: Sequence[LeaderboardRow], references: Sequence[Refere
     if references:
         fig.legend(loc="outside lower center", ncols=len(references), frameon=False)
     n_test = {r.n_test for r in rows if r.n_test}
-    detail = ", ".join(filter(None, [f"protocol: {protocol}" if protocol else "", f"{n_test.pop()} test clips" if len(n_test) == 1 else ""]))
+    detail = ", ".join(
+        filter(
+            None,
+            [f"protocol: {protocol}" if protocol else "", f"{n_test.pop()} test clips" if len(n_test) == 1 else ""],
+        )
+    )
     fig.suptitle("Leaderboard" + (f" ({detail})" if detail else ""))
     return fig

@@ -28,7 +28,9 @@ MEL_TICKS_HZ_SMALL = (0, 500, 1000, 2000, 4000, 8000)
 
 def hz_mel_axis(ax: Axes, fmax: float, ticks: Sequence[float] = MEL_TICKS_HZ) -> None:
     """Make ``ax``'s y axis mel-spaced with ticks labelled in Hz (``1k`` = 1000 Hz)."""
-    ax.set_yscale("function", functions=(lambda f: librosa.hz_to_mel(np.maximum(f, 0.0)), lambda m: librosa.mel_to_hz(m)))
+    ax.set_yscale(
+        "function", functions=(lambda f: librosa.hz_to_mel(np.maximum(f, 0.0)), lambda m: librosa.mel_to_hz(m))
+    )
     ax.yaxis.set_major_locator(FixedLocator([f for f in ticks if f <= fmax]))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(_hz_label))
@@ -43,7 +45,9 @@ def draw_mel(ax: Axes, image: MelImage, vmin: float = -80.0, vmax: float = 0.0, 
     t_edges[0] = max(t_edges[0], image.offset_s)
     if image.end_s is not None:  # a 30.0 s clip's last frame is centred at 29.98 s: draw it to the clip's end
         t_edges[-1] = max(image.end_s, t_edges[-2])
-    mesh = ax.pcolormesh(t_edges, hz_edges, image.db, vmin=vmin, vmax=vmax, cmap="magma", shading="flat", rasterized=True)
+    mesh = ax.pcolormesh(
+        t_edges, hz_edges, image.db, vmin=vmin, vmax=vmax, cmap="magma", shading="flat", rasterized=True
+    )
     hz_mel_axis(ax, image.fmax, ticks)
     ax.set_ylim(image.fmin, image.fmax)
     ax.set_xlim(t_edges[0], t_edges[-1])
@@ -60,13 +64,17 @@ def plot_spectrogram(image: MelImage, title: str | None = None) -> Figure:
     ax.set_ylabel("frequency (Hz, mel scale)")
     bar = fig.colorbar(mesh, ax=ax, pad=0.01)
     bar.set_label("power (dB re. clip peak)")
-    heading = title or f"Log-mel spectrogram — {image.name}" + (f" ({image.genre})" if image.genre else "") + (" — silent" if image.silent else "")
+    heading = title or f"Log-mel spectrogram — {image.name}" + (f" ({image.genre})" if image.genre else "") + (
+        " — silent" if image.silent else ""
+    )
     fig.suptitle(heading)
     return fig
 
 
 @styled
-def plot_spectrograms(images: Sequence[MelImage], title: str = "Log-mel spectrogram per genre", columns: int = 2) -> Figure:
+def plot_spectrograms(
+    images: Sequence[MelImage], title: str = "Log-mel spectrogram per genre", columns: int = 2
+) -> Figure:
     """Grid of log-mel spectrograms, one per genre, with one shared dB colour bar."""
     if not images:
         raise ValueError("no spectrograms to draw")

@@ -89,4 +89,3 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
     with matplotlib.rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
-

@@ -7,6 +7,7 @@ module does not import the inference package.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,7 @@ def _time_label(edges: np.ndarray, windows) -> str:
     """``"time (s)"``, saying how overlapping windows are drawn when they overlap."""
     if len(windows) > 1:
         lengths = {round(w.end_s - w.start_s) for w in windows}
-        overlapping = any(b.start_s < a.end_s - 1e-6 for a, b in zip(windows, windows[1:]))
+        overlapping = any(b.start_s < a.end_s - 1e-6 for a, b in pairwise(windows))
         if overlapping:
             size = f"{lengths.pop():g} s " if len(lengths) == 1 else ""
             return f"time (s) — overlapping {size}windows, each drawn around its centre"

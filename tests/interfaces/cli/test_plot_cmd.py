@@ -25,10 +25,13 @@ def _run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("sub, name, extra", [
-    ("waveforms", "waveforms.png", ["--seconds", "1"]),
-    ("spectrograms", "specs.png", ["--seconds", "1"]),
-])
+@pytest.mark.parametrize(
+    "sub, name, extra",
+    [
+        ("waveforms", "waveforms.png", ["--seconds", "1"]),
+        ("spectrograms", "specs.png", ["--seconds", "1"]),
+    ],
+)
 def test_folder_commands_write_pngs(data, tmp_path, sub, name, extra):
     out = tmp_path / "figs" / name
     result = _run("plot", sub, data, "-o", out, *extra)
@@ -67,8 +70,16 @@ def test_experiment_writes_every_figure(tmp_path):
     result = _run("plot", "experiment", run, "-o", tmp_path / "figs")
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert written == sorted(["leaderboard.png", "cnn_learning_curves.png", "cnn_confusion.png", "cnn_per_genre.png",
-                              "svm_confusion.png", "svm_per_genre.png"])
+    assert written == sorted(
+        [
+            "leaderboard.png",
+            "cnn_learning_curves.png",
+            "cnn_confusion.png",
+            "cnn_per_genre.png",
+            "svm_confusion.png",
+            "svm_per_genre.png",
+        ]
+    )
     for name in written:
         assert_png(tmp_path / "figs" / name, 600, 250)
 

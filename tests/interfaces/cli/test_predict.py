@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from signals import SR, clicks, tone, write
+from signals import clicks, tone, write
 
 from musicgenre.datasets.splits import clip_id
 from musicgenre.genres import GENRES
@@ -60,7 +60,9 @@ def test_real_clips_among_broken_files(shared_audio, feature_table, broken):
     table.index = table["filename"].map(clip_id)
     model = load_model("features")
     for path in real:
-        from_table = model.predict_proba(table.loc[[clip_id(path.name)], list(model.feature_names)].to_numpy(np.float32))[0]
+        from_table = model.predict_proba(
+            table.loc[[clip_id(path.name)], list(model.feature_names)].to_numpy(np.float32)
+        )[0]
         assert rows[str(path)]["genre"] == GENRES[int(np.argmax(from_table))]
     assert f"{len(real)} classified, 2 failed" in result.stderr
 
@@ -76,7 +78,12 @@ def test_all_formats_parse(music):
     assert [r["genre"] for r in lines] == [r["genre"] for r in rows]
     table = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
     assert [(Path(r["file"]).name, r["scope"]) for r in table] == [
-        ("long.wav", "window"), ("long.wav", "window"), ("long.wav", "track"), ("short.flac", "window"), ("short.flac", "track")]
+        ("long.wav", "window"),
+        ("long.wav", "window"),
+        ("long.wav", "track"),
+        ("short.flac", "window"),
+        ("short.flac", "track"),
+    ]
     assert [r["genre"] for r in table if r["scope"] == "track"] == [r["genre"] for r in rows]
     text = run(*args).stdout.splitlines()
     assert text[0].split()[0] == "file" and len(text) == 1 + 2 + 2 + 1  # header, long + 2 windows, short + 1 window
@@ -92,7 +99,10 @@ def test_output_file_and_resume(music, tmp_path):
     assert second.exit_code == 0
     assert "1 classified, 0 failed, 1 already in" in second.stderr  # long.wav skipped
     lines = out.read_text().splitlines()
-    assert lines[0] == before.strip() and [Path(json.loads(line)["file"]).name for line in lines] == ["long.wav", "short.flac"]
+    assert lines[0] == before.strip() and [Path(json.loads(line)["file"]).name for line in lines] == [
+        "long.wav",
+        "short.flac",
+    ]
     again = run(music, "--format", "jsonl", "-o", out, "--resume")
     assert "0 classified, 0 failed, 2 already in" in again.stderr and out.read_text().splitlines() == lines
 
@@ -119,13 +129,17 @@ def test_examples_are_labelled_synthetic():
 def test_usage_errors_and_bad_model(tmp_path, music):
     assert run().exit_code == 2
     assert run(music, "--resume").exit_code == 2  # --resume needs -o
-    assert run(music, "--resume", "-o", tmp_path / "t.txt").exit_code == 0  # a table cannot be resumed, but there is none yet
+    assert (
+        run(music, "--resume", "-o", tmp_path / "t.txt").exit_code == 0
+    )  # a table cannot be resumed, but there is none yet
     (tmp_path / "t.txt").write_text("file genre\n")
     assert run(music, "--resume", "-o", tmp_path / "t.txt").exit_code == 2
     bad = tmp_path / "bad.onnx"
     bad.write_text("nope")
     result = run(music, "--model", bad)
-    assert result.exit_code == 1 and result.stderr.strip().splitlines() == [f"Error: {bad}: not a readable ONNX model (" + result.stderr.split("(", 1)[1].strip()]
+    assert result.exit_code == 1 and result.stderr.strip().splitlines() == [
+        f"Error: {bad}: not a readable ONNX model (" + result.stderr.split("(", 1)[1].strip()
+    ]
     missing = run(tmp_path / "nothing-here.mp3")
     assert missing.exit_code == 1 and "no such file or folder" in missing.stdout
 
@@ -139,7 +153,9 @@ def test_parallel_jobs_match_serial(music, broken):
     for row in rows:
         assert row["error"] == serial[row["file"]]["error"]
         if row["genre"]:
-            assert np.allclose(list(row["probabilities"].values()), list(serial[row["file"]]["probabilities"].values()), atol=1e-6)
+            assert np.allclose(
+                list(row["probabilities"].values()), list(serial[row["file"]]["probabilities"].values()), atol=1e-6
+            )
 
 
 def test_plot_writes_a_timeline_figure(music, tmp_path):

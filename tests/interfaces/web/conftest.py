@@ -39,8 +39,10 @@ def upload_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(real_analyzer, upload_dir):
     """A test client of the app with the real model, a 3 MiB upload limit and uploads in ``upload_dir``."""
-    app = create_app(WebSettings(max_upload_bytes=3 * 1024 * 1024, tmp_dir=upload_dir, workers=1, pool="thread"),
-                     analyzer=real_analyzer)
+    app = create_app(
+        WebSettings(max_upload_bytes=3 * 1024 * 1024, tmp_dir=upload_dir, workers=1, pool="thread"),
+        analyzer=real_analyzer,
+    )
     with TestClient(app) as test_client:
         yield test_client
 

@@ -52,6 +52,7 @@ def check_error(response, status: int, *words: str) -> str:
 
 # --- happy paths ---------------------------------------------------------------------------------------
 
+
 def test_real_clip_matches_classify(client, shared_audio: Path, upload_dir):
     path = shared_audio / "metal" / "metal.00000.wav"
     response = post(client, path.read_bytes(), name=path.name, query="?timeline=true&top=4")
@@ -83,7 +84,6 @@ def test_mp3_upload(client, shared_audio: Path):
 
 
 def test_synthesized_clip_with_timeline_and_spectrogram(client):
-    sr = signals.SR
     seconds = 50.0
     y = signals.clicks(120, seconds) + signals.tone(2000.0, seconds, amplitude=0.3)
     response = post(client, wav_bytes(y), name="tone and clicks.wav", query="?timeline=true&spectrogram=true")
@@ -116,14 +116,17 @@ def test_client_path_is_only_echoed(client, upload_dir):
     assert response.json()["file"] == "evil.wav"
     assert not Path("/etc/evil.wav").exists()
     # raw bytes as a client may send them: Windows folders, control characters, a leading dot
-    body = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\tmp\\.ev\x07il\x1b[31m.wav\"\r\n"
-            b"Content-Type: audio/wav\r\n\r\n" + wav_bytes(y) + b"\r\n--xyz--\r\n")
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="C:\\tmp\\.ev\x07il\x1b[31m.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n" + wav_bytes(y) + b"\r\n--xyz--\r\n"
+    )
     response = client.post("/api/classify", content=body, headers={"content-type": "multipart/form-data; boundary=xyz"})
     assert response.status_code == 200, response.text
     assert response.json()["file"] == "evil[31m.wav"
 
 
 # --- refusals ------------------------------------------------------------------------------------------
+
 
 def test_too_large_is_413(client):
     check_error(post(client, b"\0" * (LIMIT + 1), name="big.wav"), 413, "too large")
@@ -141,7 +144,9 @@ def test_truncated_wav_is_422(client, shared_audio: Path):
 
 
 def test_silence_is_422(client):
-    check_error(post(client, wav_bytes(np.zeros(5 * signals.SR, np.float32)), name="quiet.wav"), 422, "quiet.wav:", "silent")
+    check_error(
+        post(client, wav_bytes(np.zeros(5 * signals.SR, np.float32)), name="quiet.wav"), 422, "quiet.wav:", "silent"
+    )
 
 
 def test_out_of_range_and_constant_signals_are_422(client):
@@ -151,8 +156,9 @@ def test_out_of_range_and_constant_signals_are_422(client):
     buffer = io.BytesIO()
     sf.write(buffer, (1e30 * signals.noise(5.0)).astype(np.float32), signals.SR, format="WAV", subtype="FLOAT")
     check_error(post(client, buffer.getvalue(), name="loud.wav"), 422, "loud.wav:", "above full scale")
-    check_error(post(client, wav_bytes(np.full(5 * signals.SR, 0.5, np.float32)), name="dc.wav"), 422, "dc.wav:",
-                "silent")
+    check_error(
+        post(client, wav_bytes(np.full(5 * signals.SR, 0.5, np.float32)), name="dc.wav"), 422, "dc.wav:", "silent"
+    )
 
 
 def test_too_short_is_422(client):
@@ -165,7 +171,11 @@ def test_empty_file_is_422(client):
 
 def test_empty_body_is_422(client):
     check_error(client.post("/api/classify"), 422, "multipart/form-data")
-    check_error(client.post("/api/classify", content=b"", headers={"content-type": "multipart/form-data; boundary=xyz"}), 422, "empty")
+    check_error(
+        client.post("/api/classify", content=b"", headers={"content-type": "multipart/form-data; boundary=xyz"}),
+        422,
+        "empty",
+    )
 
 
 def test_wrong_field_is_422(client):
@@ -180,8 +190,10 @@ def test_a_real_sized_file_in_the_wrong_field_is_named_as_such(client):
 
 def test_a_file_in_another_field_beside_the_file_is_ignored(client):
     data = wav_bytes(signals.clicks(120, 5.0))
-    response = client.post("/api/classify", files=[("cover", ("cover.jpg", b"\xff\xd8" * 20000, "image/jpeg")),
-                                                   ("file", ("clip.wav", data, "audio/wav"))])
+    response = client.post(
+        "/api/classify",
+        files=[("cover", ("cover.jpg", b"\xff\xd8" * 20000, "image/jpeg")), ("file", ("clip.wav", data, "audio/wav"))],
+    )
     assert response.status_code == 200, response.text
     assert response.json()["file"] == "clip.wav"
 
@@ -191,14 +203,18 @@ def test_not_multipart_is_422(client):
 
 
 def test_malformed_multipart_is_422(client):
-    response = client.post("/api/classify", content=b"--xyz\r\nno headers end here",
-                           headers={"content-type": "multipart/form-data; boundary=xyz"})
+    response = client.post(
+        "/api/classify",
+        content=b"--xyz\r\nno headers end here",
+        headers={"content-type": "multipart/form-data; boundary=xyz"},
+    )
     check_error(response, 422)
 
 
 def test_two_files_is_422(client):
-    response = client.post("/api/classify", files=[("file", ("a.wav", b"RIFF1", "audio/wav")),
-                                                   ("file", ("b.wav", b"RIFF2", "audio/wav"))])
+    response = client.post(
+        "/api/classify", files=[("file", ("a.wav", b"RIFF1", "audio/wav")), ("file", ("b.wav", b"RIFF2", "audio/wav"))]
+    )
     check_error(response, 422, "one file")
 
 
@@ -208,6 +224,7 @@ def test_bad_top_is_422(client, top):
 
 
 # --- the body is counted, never read whole past the limit (raw ASGI: we see every chunk the app asks for) ---
+
 
 def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tuple[int, dict, int]:
     """POST /api/classify straight into the ASGI app; returns status, JSON body and how many chunks it read.
@@ -235,10 +252,18 @@ def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tup
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/api/classify", "raw_path": b"/api/classify", "query_string": b"", "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/classify",
+        "raw_path": b"/api/classify",
+        "query_string": b"",
+        "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
     }
     asyncio.run(app(scope, receive, send))
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
@@ -249,16 +274,21 @@ def asgi_post(app, headers: dict[str, str], chunks, delay_s: float = 0.0) -> tup
 
 
 def test_declared_length_over_limit_is_refused_unread(client):
-    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz",
-                                                "content-length": str(10 * 1024 ** 3)}, iter(lambda: b"x" * 65536, None))
+    status, body, read = asgi_post(
+        client.app,
+        {"content-type": "multipart/form-data; boundary=xyz", "content-length": str(10 * 1024**3)},
+        iter(lambda: b"x" * 65536, None),
+    )
     assert status == 413 and "too large" in body["detail"]
     assert read == 0
 
 
 def test_endless_body_is_cut_at_the_limit(client, upload_dir):
     chunk = 64 * 1024
-    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"endless.wav\"\r\n"
-            b"Content-Type: audio/wav\r\n\r\n")
+    head = (
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="endless.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n"
+    )
 
     def endless():
         yield head
@@ -273,25 +303,28 @@ def test_endless_body_is_cut_at_the_limit(client, upload_dir):
 
 def test_slow_upload_gets_408_and_leaves_nothing(gated):
     client, gate, folder = gated(time_limit_s=0.5)
-    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.wav\"\r\n\r\n")
-    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz"},
-                                   [head] + [b"\0" * 1024] * 20, delay_s=0.1)
+    head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\n\r\n'
+    status, body, read = asgi_post(
+        client.app, {"content-type": "multipart/form-data; boundary=xyz"}, [head] + [b"\0" * 1024] * 20, delay_s=0.1
+    )
     assert status == 408 and "time limit" in body["detail"]
     assert read < 20 and not gate.entered.is_set()
     assert list(folder.iterdir()) == []
 
 
 def test_client_going_away_mid_upload_is_no_server_error_and_leaves_nothing(client, upload_dir):
-    head = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.wav\"\r\n\r\n")
+    head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="gone.wav"\r\n\r\n'
     # the app must answer (nobody reads it) rather than raise: a raise is logged as a 500 with a traceback
-    status, body, read = asgi_post(client.app, {"content-type": "multipart/form-data; boundary=xyz"},
-                                   [head, b"\0" * 4096, b"\0" * 4096, None])
+    status, body, read = asgi_post(
+        client.app, {"content-type": "multipart/form-data; boundary=xyz"}, [head, b"\0" * 4096, b"\0" * 4096, None]
+    )
     assert status == 400 and "disconnected" in body["detail"], body
     assert list(upload_dir.iterdir()) == []
     assert client.get("/healthz").json()["in_progress"] == 0
 
 
 # --- busy, time limit, admission ----------------------------------------------------------------------
+
 
 def _post_in_thread(client, data: bytes, results: list) -> threading.Thread:
     thread = threading.Thread(target=lambda: results.append(post(client, data, name="busy.wav")), daemon=True)
@@ -348,6 +381,7 @@ def test_too_many_requests_gives_503(gated, shared_audio: Path):
 
 
 # --- the other endpoints, the page and the docs ---------------------------------------------------------
+
 
 def test_genres(client):
     body = client.get("/api/genres").json()
@@ -419,7 +453,8 @@ def test_a_dying_worker_gives_500_and_the_pool_recovers(tmp_path, monkeypatch, s
         "def job(j):\n"
         "    if j.filename.startswith('crash'):\n"
         "        os._exit(3)\n"
-        "    return analyze(j)\n")
+        "    return analyze(j)\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     import crashing_job
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +25,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed").expect
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MAX_UPLOAD_MB = 4.5  # fractional: the page must show it as it is, not rounded
 
 
@@ -45,9 +52,24 @@ def server(tmp_path_factory):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "musicgenre.interfaces.cli.main", "serve", "--port", str(port), "--workers", "1",
-             "--max-upload-mb", str(MAX_UPLOAD_MB), "--log-level", "warning"],
-            stdout=out, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "musicgenre.interfaces.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--max-upload-mb",
+                str(MAX_UPLOAD_MB),
+                "--log-level",
+                "warning",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -100,8 +122,14 @@ def read_response(conn: socket.socket) -> str:
             break
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
-                   if line.lower().startswith(b"content-length:")), 0)
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")[1:]
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
     while len(body) < length:
         chunk = conn.recv(4096)
         if not chunk:
@@ -113,8 +141,12 @@ def read_response(conn: socket.socket) -> str:
 def open_page(browser, base: str, width: int = 1000, height: int = 1300):
     page = browser.new_page(viewport={"width": width, "height": height})
     outside: list[str] = []
-    page.on("request", lambda request: None if request.url.startswith(base) or request.url.startswith("data:")
-            else outside.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(base) or request.url.startswith("data:") else outside.append(request.url)
+        ),
+    )
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base + "/")
@@ -131,7 +163,9 @@ def wait_for_result(page, timeout_ms: int = 90_000) -> str:
 
 def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, shared_audio: Path, shots: Path):
     clip = shared_audio / "classical" / "classical.00000.wav"
-    expected = httpx.post(f"{server}/api/classify?timeline=true", files={"file": (clip.name, clip.read_bytes())}, timeout=60).json()
+    expected = httpx.post(
+        f"{server}/api/classify?timeline=true", files={"file": (clip.name, clip.read_bytes())}, timeout=60
+    ).json()
     page, outside, errors = open_page(browser, server)
     page.set_input_files("#file-input", str(clip))
     assert wait_for_result(page) == "done", page.text_content("#status")
@@ -144,7 +178,7 @@ def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, s
     assert widths[0] > 50 and widths == sorted(widths, reverse=True)  # drawn, longest first
     colour = page.eval_on_selector("#bars .bar", "b => getComputedStyle(b).backgroundColor")
     hex_colour = GENRE_COLOURS[expected["genre"]]
-    assert colour == "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+    assert colour == "rgb({}, {}, {})".format(*(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)))
     segments = page.query_selector_all("#timeline .segment")
     assert len(segments) == len(expected["timeline"]) == 1  # a 30 s clip is one window
     assert page.text_content("#timeline .segment") == expected["timeline"][0]["genre"]
@@ -163,17 +197,22 @@ def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, s
 
 
 def test_drop_a_file_at_phone_width(server, browser, tmp_path: Path, shots: Path):
-    wav = signals.write(tmp_path / "dropped clicks.wav", signals.clicks(128, 40.0) + signals.tone(220.0, 40.0, amplitude=0.2))
+    wav = signals.write(
+        tmp_path / "dropped clicks.wav", signals.clicks(128, 40.0) + signals.tone(220.0, 40.0, amplitude=0.2)
+    )
     page, outside, errors = open_page(browser, server, width=375, height=1400)
     payload = base64.b64encode(wav.read_bytes()).decode()
-    page.evaluate("""([name, b64]) => {
+    page.evaluate(
+        """([name, b64]) => {
         const bytes = Uint8Array.from(atob(b64), ch => ch.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], name, {type: 'audio/wav'}));
         const zone = document.getElementById('dropzone');
         zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
         zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
-    }""", [wav.name, payload])
+    }""",
+        [wav.name, payload],
+    )
     assert wait_for_result(page) == "done", page.text_content("#status")
     assert page.text_content("#result-genre") in GENRES
     assert page.text_content("#result-file") == "dropped clicks.wav"
@@ -196,15 +235,17 @@ def test_a_file_that_is_not_audio_shows_the_reason(server, browser, tmp_path: Pa
     assert errors == []
 
 
-def test_a_long_track_timeline_is_readable_on_desktop_and_phone(server, browser, shared_audio: Path, tmp_path: Path,
-                                                               shots: Path):
+def test_a_long_track_timeline_is_readable_on_desktop_and_phone(
+    server, browser, shared_audio: Path, tmp_path: Path, shots: Path
+):
     from musicgenre import audio
 
     names = ["classical.00000", "metal.00000", "hiphop.00000", "reggae.00000", "jazz.00000", "pop.00000"]
     parts = [audio.load(shared_audio / n.split(".")[0] / f"{n}.wav", duration=20.0) for n in names]
     track = signals.write(tmp_path / "six genres.flac", np.concatenate(parts))  # 120 s, under the upload limit
-    expected = httpx.post(f"{server}/api/classify?timeline=true", files={"file": (track.name, track.read_bytes())},
-                          timeout=90).json()
+    expected = httpx.post(
+        f"{server}/api/classify?timeline=true", files={"file": (track.name, track.read_bytes())}, timeout=90
+    ).json()
     genres = [w["genre"] for w in expected["timeline"]]
     runs = [g for i, g in enumerate(genres) if i == 0 or genres[i - 1] != g]
 
@@ -213,13 +254,17 @@ def test_a_long_track_timeline_is_readable_on_desktop_and_phone(server, browser,
     assert wait_for_result(page) == "done", page.text_content("#status")
     assert [s.get_attribute("data-genre") for s in page.query_selector_all("#timeline .segment")] == genres
     assert len(page.query_selector_all("#timeline .run-start")) == len(runs)
-    legend = {li.get_attribute("data-genre"): li.text_content() for li in page.query_selector_all("#timeline-legend li")}
+    legend = {
+        li.get_attribute("data-genre"): li.text_content() for li in page.query_selector_all("#timeline-legend li")
+    }
     assert set(legend) == set(genres)
     for genre, text in legend.items():
         n = genres.count(genre)
         assert text == f"{genre} ({n} window{'s' if n > 1 else ''})"
     card = httpx.get(f"{server}/api/model").json()
-    assert f"one {card['clip_seconds']:g} s window every {card['window_hop_seconds']:g} s" in page.text_content("#timeline-caption")
+    assert f"one {card['clip_seconds']:g} s window every {card['window_hop_seconds']:g} s" in page.text_content(
+        "#timeline-caption"
+    )
     labels_js = """() => [...document.querySelectorAll('#timeline .run-start .segment-label')].map(l => ({
         text: l.textContent, width: l.clientWidth, needed: l.scrollWidth,
         shown: getComputedStyle(l).visibility === 'visible'}))"""
@@ -246,14 +291,18 @@ def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_pa
     page, _, _ = open_page(browser, server, width=375, height=700)
     expect(page.locator("#limit-hint")).to_have_text("Up to 4.5\u00a0MB.")
     page.set_input_files("#file-input", str(big))
-    expect(page.locator("#status")).to_have_text("big.wav (4.5\u00a0MB) is too large: the server takes files up to 4.5\u00a0MB.")
+    expect(page.locator("#status")).to_have_text(
+        "big.wav (4.5\u00a0MB) is too large: the server takes files up to 4.5\u00a0MB."
+    )
     assert page.is_hidden("#progress-box")  # refused before any upload
     page.screenshot(path=str(shots / "page-too-large-phone.png"))
     # the server answers 413 from the declared length, without waiting for the body
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(b"POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 1073741824\r\n\r\n--xyz\r\n")
+        conn.sendall(
+            b"POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 1073741824\r\n\r\n--xyz\r\n"
+        )
         reply = read_response(conn)
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
     head, _, body = reply.partition("\r\n\r\n")

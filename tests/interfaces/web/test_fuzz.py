@@ -17,8 +17,13 @@ from schemathesis import GenerationMode  # noqa: E402
 from musicgenre.interfaces.web.app import create_app  # noqa: E402
 from musicgenre.interfaces.web.settings import WebSettings  # noqa: E402
 
-OPERATIONS = [("/api/classify", "POST"), ("/api/genres", "GET"), ("/api/model", "GET"), ("/api/limits", "GET"),
-              ("/healthz", "GET")]
+OPERATIONS = [
+    ("/api/classify", "POST"),
+    ("/api/genres", "GET"),
+    ("/api/model", "GET"),
+    ("/api/limits", "GET"),
+    ("/healthz", "GET"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +33,10 @@ def fuzz_uploads(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api_schema(real_analyzer, fuzz_uploads):
-    app = create_app(WebSettings(max_upload_bytes=256 * 1024, tmp_dir=fuzz_uploads, workers=1, pool="thread",
-                                 time_limit_s=30.0), analyzer=real_analyzer)
+    app = create_app(
+        WebSettings(max_upload_bytes=256 * 1024, tmp_dir=fuzz_uploads, workers=1, pool="thread", time_limit_s=30.0),
+        analyzer=real_analyzer,
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -40,7 +47,8 @@ def test_every_operation_is_fuzzed(api_schema):
 
 #: every operation with valid input; the one that takes input also with invalid input
 CASES = [(path, method, GenerationMode.POSITIVE) for path, method in OPERATIONS] + [
-    ("/api/classify", "POST", GenerationMode.NEGATIVE)]
+    ("/api/classify", "POST", GenerationMode.NEGATIVE)
+]
 
 
 @pytest.mark.parametrize("path, method, mode", CASES, ids=[f"{m} {p} {g.value}" for p, m, g in CASES])
@@ -50,8 +58,9 @@ def test_operation_conforms_to_its_schema(api_schema, fuzz_uploads, path, method
     seen: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=examples, deadline=10_000, suppress_health_check=list(HealthCheck), derandomize=True,
-              database=None)
+    @settings(
+        max_examples=examples, deadline=10_000, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+    )
     def check(case):
         response = case.call_and_validate(excluded_checks=_not_for(path, mode))
         assert response.status_code < 500, response.text

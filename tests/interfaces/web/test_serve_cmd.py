@@ -29,8 +29,24 @@ def test_defaults_bind_loopback(runs):
 
 
 def test_options_reach_the_app(runs, tmp_path):
-    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "8123", "--model", "features",
-                                      "--max-upload-mb", "1.5", "--workers", "3", "--time-limit", "7"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8123",
+            "--model",
+            "features",
+            "--max-upload-mb",
+            "1.5",
+            "--workers",
+            "3",
+            "--time-limit",
+            "7",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (call,) = runs
     settings = call["app"].state.settings

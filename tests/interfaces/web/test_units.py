@@ -13,17 +13,20 @@ from musicgenre.interfaces.web.spectrogram import mel_image
 from musicgenre.interfaces.web.uploads import UploadError, check_content_length, display_name, safe_suffix
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("song.wav", "song.wav"),
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\me\\Music\\track 01.mp3", "track 01.mp3"),
-    ("bell\x07\x00name.wav", "bellname.wav"),
-    ("\u202eevil.wav", "evil.wav"),  # right-to-left override is a format character: dropped
-    ("  spaced \t out .flac", "spaced out .flac"),
-    ("..", "upload"),
-    ("", "upload"),
-    (None, "upload"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("song.wav", "song.wav"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\Music\\track 01.mp3", "track 01.mp3"),
+        ("bell\x07\x00name.wav", "bellname.wav"),
+        ("\u202eevil.wav", "evil.wav"),  # right-to-left override is a format character: dropped
+        ("  spaced \t out .flac", "spaced out .flac"),
+        ("..", "upload"),
+        ("", "upload"),
+        (None, "upload"),
+    ],
+)
 def test_display_name(raw, shown):
     assert display_name(raw) == shown
 
@@ -33,8 +36,10 @@ def test_display_name_is_short_and_keeps_the_extension():
     assert len(name) <= 120 and name.endswith(".wav")
 
 
-@pytest.mark.parametrize("name, suffix", [("a.WAV", ".wav"), ("a.mp3", ".mp3"), ("a.exe", ".bin"), ("noext", ".bin"),
-                                          ("a.wav/../../x", ".bin")])
+@pytest.mark.parametrize(
+    "name, suffix",
+    [("a.WAV", ".wav"), ("a.mp3", ".mp3"), ("a.exe", ".bin"), ("noext", ".bin"), ("a.wav/../../x", ".bin")],
+)
 def test_safe_suffix(name, suffix):
     assert safe_suffix(name) == suffix
 
@@ -81,7 +86,9 @@ def test_faults_of_ours_are_not_blamed_on_the_file(tmp_path, monkeypatch):
 
 def test_mel_image_of_a_long_file_is_bounded(tmp_path):
     seconds = 95.0
-    path = signals.write(tmp_path / "long.wav", signals.tone(300.0, seconds) * 0.5 + signals.noise(seconds, amplitude=0.01))
+    path = signals.write(
+        tmp_path / "long.wav", signals.tone(300.0, seconds) * 0.5 + signals.noise(seconds, amplitude=0.01)
+    )
     image = mel_image(path, seconds, max_columns=200)
     assert image.values.shape[0] == 64 and 150 <= image.values.shape[1] <= 200
     assert image.values.shape[1] * image.seconds_per_column == pytest.approx(seconds, abs=image.seconds_per_column)

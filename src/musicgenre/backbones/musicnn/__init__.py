@@ -17,13 +17,24 @@ import importlib
 #: (``config``, ``preprocess``, ``resample``: numpy and librosa) loads without torch, which only the
 #: network (``model``, ``extract``, ``embed``) needs.
 _EXPORTS = {
-    "MSD_TAGS": "config", "MTT_TAGS": "config", "PUBLISHED_GTZAN_INPUT": "config", "InputConfig": "config",
-    "MusicnnConfig": "config", "model_config": "config",
-    "EmbedConfig": "embed", "embed_dataset": "embed", "embed_files": "embed",
-    "LAYERS": "extract", "MusicnnResult": "extract", "analyze": "extract", "load_model": "extract",
+    "MSD_TAGS": "config",
+    "MTT_TAGS": "config",
+    "PUBLISHED_GTZAN_INPUT": "config",
+    "InputConfig": "config",
+    "MusicnnConfig": "config",
+    "model_config": "config",
+    "EmbedConfig": "embed",
+    "embed_dataset": "embed",
+    "embed_files": "embed",
+    "LAYERS": "extract",
+    "MusicnnResult": "extract",
+    "analyze": "extract",
+    "load_model": "extract",
     "run_patches": "extract",
     "Musicnn": "model",
-    "log_mel": "preprocess", "patches_from_signal": "preprocess", "to_patches": "preprocess",
+    "log_mel": "preprocess",
+    "patches_from_signal": "preprocess",
+    "to_patches": "preprocess",
     "kaiser_best": "resample",
 }
 

@@ -94,7 +94,11 @@ def convert_wheel(wheel: str | Path, out_dir: str | Path, models: tuple[str, ...
             state = convert_checkpoint(f"{Path(tmp) / 'musicnn' / name}/")
             path = out_dir / f"{name}.safetensors"
             # one metadata key only: safetensors orders several keys at random, and the file must be reproducible
-            save_file(state, str(path), metadata={"source": f"{name} of musicnn==0.1.0 (PyPI wheel) by Jordi Pons, ISC license"})
+            save_file(
+                state,
+                str(path),
+                metadata={"source": f"{name} of musicnn==0.1.0 (PyPI wheel) by Jordi Pons, ISC license"},
+            )
             written.append(path)
     return written
 

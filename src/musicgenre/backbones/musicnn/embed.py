@@ -115,7 +115,9 @@ def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
     return {k: np.asarray(getattr(result, k), dtype=np.float32) for k in _ARRAYS}
 
 
-def embed_file(path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None) -> TrackOutputs | EmbedFailure:
+def embed_file(
+    path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None
+) -> TrackOutputs | EmbedFailure:
     """musicnn outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason."""
     path = Path(path)
     name = model_config(model).name
@@ -145,8 +147,9 @@ def _init_worker() -> None:
 Job = tuple[int, Path, "str | None"]
 
 
-def _pool_pass(pending: list[Job], suspects: list[Job], model: str, cache_dir: Path | None,
-               jobs: int, worker: Callable) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
+def _pool_pass(
+    pending: list[Job], suspects: list[Job], model: str, cache_dir: Path | None, jobs: int, worker: Callable
+) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
     """Run jobs popped from ``pending`` in one pool until done or the pool breaks; the jobs a broken pool
     was holding go to ``suspects``. Yields (input index, outcome)."""
     context = multiprocessing.get_context("spawn")  # never fork a process holding torch's thread pool
@@ -170,8 +173,9 @@ def _pool_pass(pending: list[Job], suspects: list[Job], model: str, cache_dir: P
                 return
 
 
-def _run_pool(todo: list[Job], model: str, cache_dir: Path | None, jobs: int,
-              worker: Callable) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
+def _run_pool(
+    todo: list[Job], model: str, cache_dir: Path | None, jobs: int, worker: Callable
+) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
     warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
     pending = list(reversed(todo))  # pop() takes the next file in order
     suspects: list[Job] = []
@@ -251,11 +255,26 @@ def to_frame(run: EmbedRun, layer: str = "max_pool", patches: bool = False, mode
         if patches:
             values = track.patches(layer)
             for j, start in enumerate(track.arrays["patch_starts_s"]):
-                meta.append({"file": str(track.path), "model": name, "layer": layer, "patch": j,
-                             "start_s": round(float(start), 3), "end_s": round(float(start) + patch_s, 3)})
+                meta.append(
+                    {
+                        "file": str(track.path),
+                        "model": name,
+                        "layer": layer,
+                        "patch": j,
+                        "start_s": round(float(start), 3),
+                        "end_s": round(float(start) + patch_s, 3),
+                    }
+                )
             rows.append(values)
         else:
-            meta.append({"file": str(track.path), "model": name, "layer": layer, "n_patches": int(track.patches(layer).shape[0])})
+            meta.append(
+                {
+                    "file": str(track.path),
+                    "model": name,
+                    "layer": layer,
+                    "n_patches": int(track.patches(layer).shape[0]),
+                }
+            )
             rows.append(track.track(layer)[None, :])
     dim = rows[0].shape[1] if rows else 0
     values = np.concatenate(rows) if rows else np.zeros((0, dim), np.float32)

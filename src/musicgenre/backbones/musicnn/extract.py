@@ -41,7 +41,9 @@ class MusicnnResult:
     mean_pool: np.ndarray
     penultimate: np.ndarray
     patch_starts_s: np.ndarray
-    patch_seconds: float = field(default=DEFAULT_INPUT.patch_frames * DEFAULT_INPUT.hop_length / DEFAULT_INPUT.sample_rate)
+    patch_seconds: float = field(
+        default=DEFAULT_INPUT.patch_frames * DEFAULT_INPUT.hop_length / DEFAULT_INPUT.sample_rate
+    )
     duration_s: float | None = None  # of the analysed signal
     repeated: bool = False  # the signal had fewer frames than one patch and was repeated to fill it
 
@@ -54,7 +56,7 @@ class MusicnnResult:
     def track_tags(self) -> dict[str, float]:
         """Tag -> probability averaged over patches (the original's "top tags" ranking), in tag order."""
         mean = self.taggram.mean(axis=0)
-        return {tag: float(p) for tag, p in zip(self.tags, mean)}
+        return {tag: float(p) for tag, p in zip(self.tags, mean, strict=True)}
 
 
 def load_model(name: str = "msd", weights: str | Path | None = None) -> Musicnn:
@@ -65,7 +67,7 @@ def load_model(name: str = "msd", weights: str | Path | None = None) -> Musicnn:
     return _build(cfg, Path(weights))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_shipped(full_name: str) -> Musicnn:
     return _build(model_config(full_name), WEIGHTS_DIR / f"{full_name}.safetensors")
 
@@ -75,8 +77,10 @@ def _build(cfg: MusicnnConfig, path: Path) -> Musicnn:
 
     model = Musicnn(cfg)
     state = load_file(str(path))
-    model.load_state_dict(state, strict=False)
-    missing = set(model.state_dict()) - set(state) - {k for k in model.state_dict() if k.endswith("num_batches_tracked")}
+    model.load_state_dict(state, strict=True)
+    missing = (
+        set(model.state_dict()) - set(state) - {k for k in model.state_dict() if k.endswith("num_batches_tracked")}
+    )
     if missing:
         raise ValueError(f"{path}: weights missing for {sorted(missing)}")
     return model.eval()
@@ -93,12 +97,16 @@ def run_patches(model: Musicnn, patches: np.ndarray, batch_size: int = 16) -> di
     outs: dict[str, np.ndarray] = {}
     n = patches.shape[0]
     for start in range(0, n, batch_size):  # one batch copied at a time: patches may be a view of a long spectrogram
-        o = model(torch.from_numpy(np.array(patches[start:start + batch_size], dtype=np.float32)))
-        for name, value in (("taggram", o.tags), ("max_pool", o.max_pool), ("mean_pool", o.mean_pool),
-                            ("penultimate", o.penultimate)):
+        o = model(torch.from_numpy(np.array(patches[start : start + batch_size], dtype=np.float32)))
+        for name, value in (
+            ("taggram", o.tags),
+            ("max_pool", o.max_pool),
+            ("mean_pool", o.mean_pool),
+            ("penultimate", o.penultimate),
+        ):
             if name not in outs:
                 outs[name] = np.empty((n, value.shape[1]), dtype=np.float32)
-            outs[name][start:start + value.shape[0]] = value.numpy()
+            outs[name][start : start + value.shape[0]] = value.numpy()
     return outs
 
 
@@ -153,8 +161,14 @@ def analyze(
     out = run_patches(net, patches)
     starts = np.arange(patches.shape[0]) * cfg.patch_hop * cfg.hop_length / cfg.sample_rate
     return MusicnnResult(
-        model=net.cfg.name, tags=net.cfg.tags, taggram=out["taggram"], max_pool=out["max_pool"],
-        mean_pool=out["mean_pool"], penultimate=out["penultimate"], patch_starts_s=starts,
-        patch_seconds=cfg.patch_frames * cfg.hop_length / cfg.sample_rate, duration_s=y.size / cfg.sample_rate,
+        model=net.cfg.name,
+        tags=net.cfg.tags,
+        taggram=out["taggram"],
+        max_pool=out["max_pool"],
+        mean_pool=out["mean_pool"],
+        penultimate=out["penultimate"],
+        patch_starts_s=starts,
+        patch_seconds=cfg.patch_frames * cfg.hop_length / cfg.sample_rate,
+        duration_s=y.size / cfg.sample_rate,
         repeated=1 + y.size // cfg.hop_length < cfg.patch_frames,  # librosa's centred frame count
     )

@@ -54,8 +54,8 @@ export); at hop 61 4968 ms vs 1343 ms; decode + resample 18 ms, log-mel 23 ms.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import torch
 import torch.nn.functional as F
@@ -64,7 +64,13 @@ from torch import nn
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
 from musicgenre.inference.tag_head import (  # noqa: F401  (re-exported: the graph's head and session)
-    GRAPH_STATISTICS, RECIPE, RECOMMENDED_BATCH, LinearHead, ort_session, run_onnx, window_matrix,
+    GRAPH_STATISTICS,
+    RECIPE,
+    RECOMMENDED_BATCH,
+    LinearHead,
+    ort_session,
+    run_onnx,
+    window_matrix,
 )
 
 OPSET = 17
@@ -97,8 +103,9 @@ class MusicnnGenreGraph(nn.Module):
         # Front-end branches with the sign of each channel's batch-norm scale folded into its convolution
         # (negating weights and bias negates the sums exactly), so that one max over frequency serves every channel.
         self._signs, self._weights, self._biases = [], [], []
-        for i, (conv, bn) in enumerate(zip([*self.net.timbral, *self.net.temporal],
-                                           [*self.net.timbral_bn, *self.net.temporal_bn])):
+        for i, (conv, bn) in enumerate(
+            zip([*self.net.timbral, *self.net.temporal], [*self.net.timbral_bn, *self.net.temporal_bn], strict=True)
+        ):
             with torch.no_grad():
                 sign = torch.where(bn.weight / torch.sqrt(bn.running_var + bn.eps) < 0, -1.0, 1.0)
                 self.register_buffer(f"front_sign{i}", sign.reshape(1, -1, 1).clone())
@@ -127,7 +134,9 @@ class MusicnnGenreGraph(nn.Module):
         pad_t = (cfg.timbral_width - 1) // 2
         x_t = F.pad(x, (0, 0, pad_t, pad_t))
         outs = []
-        for i, (conv, bn) in enumerate(zip([*net.timbral, *net.temporal], [*net.timbral_bn, *net.temporal_bn])):
+        for i, (conv, bn) in enumerate(
+            zip([*net.timbral, *net.temporal], [*net.timbral_bn, *net.temporal_bn], strict=True)
+        ):
             timbral = i < len(net.timbral)
             source = x_t if timbral else F.pad(x, (0, 0, *_same_pad(conv.kernel_size[0])))
             h = F.conv2d(source, getattr(self, f"front_weight{i}"), getattr(self, f"front_bias{i}"))
@@ -170,8 +179,9 @@ class MusicnnGenreGraph(nn.Module):
         return self.head(self.window_statistics(tags, windows)), tags
 
 
-def metadata(head: LinearHead, name: str, cfg: InputConfig = InputConfig(),
-             extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def metadata(
+    head: LinearHead, name: str, cfg: InputConfig = InputConfig(), extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The ``metadata_props`` of the Model file (DEVELOPING.md) for ``head``."""
     meta = {
         "musicgenre.name": name,
@@ -192,8 +202,15 @@ def metadata(head: LinearHead, name: str, cfg: InputConfig = InputConfig(),
     return meta
 
 
-def to_onnx(head: LinearHead, name: str, *, cfg: InputConfig = InputConfig(), extra: Mapping[str, str] | None = None,
-            net: Musicnn | None = None, fast_frontend: bool = True):
+def to_onnx(
+    head: LinearHead,
+    name: str,
+    *,
+    cfg: InputConfig = InputConfig(),
+    extra: Mapping[str, str] | None = None,
+    net: Musicnn | None = None,
+    fast_frontend: bool = True,
+):
     """The graph as an ONNX ``ModelProto`` (float32, dynamic ``n`` and ``w``) with the Model file metadata."""
     import io
 
@@ -208,10 +225,19 @@ def to_onnx(head: LinearHead, name: str, *, cfg: InputConfig = InputConfig(), ex
         warnings.filterwarnings("ignore", message="Constant folding", category=UserWarning)
         warnings.filterwarnings("ignore", message="The feature will be removed", category=DeprecationWarning)
         torch.onnx.export(
-            graph, example, buffer, dynamo=False, opset_version=OPSET,
-            input_names=["patches", "windows"], output_names=["probabilities", "taggram"],
-            dynamic_axes={"patches": {0: "n"}, "windows": {0: "w", 1: "n"}, "probabilities": {0: "w"},
-                          "taggram": {0: "n"}},
+            graph,
+            example,
+            buffer,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=["patches", "windows"],
+            output_names=["probabilities", "taggram"],
+            dynamic_axes={
+                "patches": {0: "n"},
+                "windows": {0: "w", 1: "n"},
+                "probabilities": {0: "w"},
+                "taggram": {0: "n"},
+            },
             do_constant_folding=True,
         )
     proto = onnx.load_from_string(buffer.getvalue())
@@ -224,8 +250,15 @@ def to_onnx(head: LinearHead, name: str, *, cfg: InputConfig = InputConfig(), ex
     return proto
 
 
-def export_onnx(path: str | Path, head: LinearHead, name: str, extra: Mapping[str, str] | None = None, *,
-                cfg: InputConfig = InputConfig(), fast_frontend: bool = True) -> Path:
+def export_onnx(
+    path: str | Path,
+    head: LinearHead,
+    name: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    cfg: InputConfig = InputConfig(),
+    fast_frontend: bool = True,
+) -> Path:
     """Write the Model file of the graph with ``head`` to ``path`` (parents created); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,5 +267,16 @@ def export_onnx(path: str | Path, head: LinearHead, name: str, extra: Mapping[st
     return path
 
 
-__all__ = ["GRAPH_STATISTICS", "LinearHead", "MusicnnGenreGraph", "RECIPE", "RECOMMENDED_BATCH", "export_onnx",
-           "metadata", "ort_session", "run_onnx", "to_onnx", "window_matrix"]
+__all__ = [
+    "GRAPH_STATISTICS",
+    "LinearHead",
+    "MusicnnGenreGraph",
+    "RECIPE",
+    "RECOMMENDED_BATCH",
+    "export_onnx",
+    "metadata",
+    "ort_session",
+    "run_onnx",
+    "to_onnx",
+    "window_matrix",
+]

@@ -55,13 +55,15 @@ class Musicnn(nn.Module):
             nn.Conv2d(1, cfg.timbral_filters, (cfg.timbral_width, h)) for h in cfg.timbral_heights
         )
         self.timbral_bn = nn.ModuleList(nn.BatchNorm2d(cfg.timbral_filters, eps=eps) for _ in cfg.timbral_heights)
-        self.temporal = nn.ModuleList(
-            nn.Conv2d(1, cfg.temporal_filters, (w, 1)) for w in cfg.temporal_widths
-        )
+        self.temporal = nn.ModuleList(nn.Conv2d(1, cfg.temporal_filters, (w, 1)) for w in cfg.temporal_widths)
         self.temporal_bn = nn.ModuleList(nn.BatchNorm2d(cfg.temporal_filters, eps=eps) for _ in cfg.temporal_widths)
         f = cfg.midend_filters
         self.midend = nn.ModuleList(
-            [nn.Conv1d(cfg.frontend_dim, f, cfg.midend_width), nn.Conv1d(f, f, cfg.midend_width), nn.Conv1d(f, f, cfg.midend_width)]
+            [
+                nn.Conv1d(cfg.frontend_dim, f, cfg.midend_width),
+                nn.Conv1d(f, f, cfg.midend_width),
+                nn.Conv1d(f, f, cfg.midend_width),
+            ]
         )
         self.midend_bn = nn.ModuleList(nn.BatchNorm1d(f, eps=eps) for _ in range(3))
         self.pool_bn = nn.BatchNorm1d(2 * cfg.pool_dim, eps=eps)
@@ -76,9 +78,9 @@ class Musicnn(nn.Module):
         branches = []
         pad_t = (self.cfg.timbral_width - 1) // 2
         x_t = F.pad(x, (0, 0, pad_t, pad_t))
-        for conv, bn in zip(self.timbral, self.timbral_bn):
+        for conv, bn in zip(self.timbral, self.timbral_bn, strict=True):
             branches.append(bn(F.relu(conv(x_t))).amax(dim=3))  # (B, 204, T)
-        for conv, bn in zip(self.temporal, self.temporal_bn):
+        for conv, bn in zip(self.temporal, self.temporal_bn, strict=True):
             before, after = _same_pad(conv.kernel_size[0])
             branches.append(bn(F.relu(conv(F.pad(x, (0, 0, before, after))))).amax(dim=3))  # (B, 51, T)
         return torch.cat(branches, dim=1)
@@ -88,7 +90,7 @@ class Musicnn(nn.Module):
         pad = (self.cfg.midend_width - 1) // 2
         outs = [front]
         h = front
-        for i, (conv, bn) in enumerate(zip(self.midend, self.midend_bn)):
+        for i, (conv, bn) in enumerate(zip(self.midend, self.midend_bn, strict=True)):
             y = bn(F.relu(conv(F.pad(h, (pad, pad)))))
             h = y if i == 0 else y + h
             outs.append(h)

@@ -37,8 +37,9 @@ def log_mel(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT, block_frames: int =
     return out
 
 
-def log_mel_frames(segment: np.ndarray, offset: int, first: int, count: int, total: int,
-                   cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:
+def log_mel_frames(
+    segment: np.ndarray, offset: int, first: int, count: int, total: int, cfg: InputConfig = DEFAULT_INPUT
+) -> np.ndarray:
     """Frames ``[first, first + count)`` of ``log_mel(y)``, shape ``(count, n_mels)``, from the part of ``y`` they
     need: ``segment = y[offset: offset + segment.size]`` and ``total = y.size`` (samples at ``cfg.sample_rate``).
 
@@ -47,16 +48,25 @@ def log_mel_frames(segment: np.ndarray, offset: int, first: int, count: int, tot
     ``y``, which ``segment`` must then include). Same values as the whole-signal :func:`log_mel`.
     """
     hop, n_fft = cfg.hop_length, cfg.n_fft
-    padded = _padded_slice(np.asarray(segment, dtype=np.float32), first * hop, (first + count - 1) * hop + n_fft,
-                           n_fft // 2, cfg.pad_mode, offset, total)
-    mel = librosa.feature.melspectrogram(y=padded, sr=cfg.sample_rate, n_fft=n_fft, hop_length=hop,
-                                         n_mels=cfg.n_mels, center=False).T
+    padded = _padded_slice(
+        np.asarray(segment, dtype=np.float32),
+        first * hop,
+        (first + count - 1) * hop + n_fft,
+        n_fft // 2,
+        cfg.pad_mode,
+        offset,
+        total,
+    )
+    mel = librosa.feature.melspectrogram(
+        y=padded, sr=cfg.sample_rate, n_fft=n_fft, hop_length=hop, n_mels=cfg.n_mels, center=False
+    ).T
     power = mel.astype(np.float16).astype(np.float32)
     return np.log10(np.float32(10000) * power + np.float32(1))
 
 
-def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str, offset: int = 0,
-                  total: int | None = None) -> np.ndarray:
+def _padded_slice(
+    y: np.ndarray, start: int, stop: int, half: int, mode: str, offset: int = 0, total: int | None = None
+) -> np.ndarray:
     """``np.pad(full, half, mode=mode)[start:stop]`` where ``y = full[offset: offset + y.size]`` and ``total =
     full.size`` (default: ``y`` is all of it), without padding (copying) the whole signal: a view of ``y`` inside
     it, the padded ends built from the first and last ``half + 1`` samples where the slice reaches them.
@@ -65,8 +75,10 @@ def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str, of
     low, high = max(start - half, 0), min(max(stop - half, 0), n)
     needs_head, needs_tail = start < half, stop > half + n
     if low < offset or high > offset + y.size or (needs_head and offset) or (needs_tail and offset + y.size != n):
-        raise ValueError(f"samples [{offset}, {offset + y.size}) do not cover padded [{start}, {stop}) of a {n}-sample signal")
-    middle = y[low - offset: high - offset]
+        raise ValueError(
+            f"samples [{offset}, {offset + y.size}) do not cover padded [{start}, {stop}) of a {n}-sample signal"
+        )
+    middle = y[low - offset : high - offset]
     if not (needs_head or needs_tail):
         return middle
     if n <= half:  # a signal shorter than the padding: numpy mirrors it repeatedly
@@ -76,8 +88,8 @@ def _padded_slice(y: np.ndarray, start: int, stop: int, half: int, mode: str, of
         parts.append(np.pad(y[: half + 1], (half, 0), mode=mode)[:half][start:stop])  # what np.pad puts before y
     parts.append(middle)
     if needs_tail:
-        tail = np.pad(y[-(half + 1):], (0, half), mode=mode)[-half:]  # ... and after it
-        parts.append(tail[max(start - half - n, 0): stop - half - n])
+        tail = np.pad(y[-(half + 1) :], (0, half), mode=mode)[-half:]  # ... and after it
+        parts.append(tail[max(start - half - n, 0) : stop - half - n])
     return np.concatenate(parts)
 
 
@@ -100,7 +112,7 @@ def to_patches(spec: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray
         spec = np.tile(spec, (reps, 1))[: cfg.patch_frames]
     n_patches = patch_starts(spec.shape[0], cfg).size
     windows = np.lib.stride_tricks.sliding_window_view(spec, cfg.patch_frames, axis=0)  # (starts, n_mels, frames)
-    return windows[: (n_patches - 1) * cfg.patch_hop + 1: cfg.patch_hop].transpose(0, 2, 1)  # a view: no copy
+    return windows[: (n_patches - 1) * cfg.patch_hop + 1 : cfg.patch_hop].transpose(0, 2, 1)  # a view: no copy
 
 
 def patches_from_signal(y: np.ndarray, cfg: InputConfig = DEFAULT_INPUT) -> np.ndarray:

@@ -100,7 +100,7 @@ def kaiser_best(y: np.ndarray, orig_sr: int, target_sr: int, block: int = BLOCK)
                 weight = interp_win[idx] + eta * interp_delta[idx]
                 src = np.clip(n + sign * (i + first), 0, n_orig - 1)
                 acc = (acc + weight * x[src]).astype(np.float32)  # float64 sum stored as float32, as in resampy
-        out[start:start + m] = acc
+        out[start : start + m] = acc
     return out
 
 

@@ -12,9 +12,9 @@ published GTZAN probes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,9 +28,16 @@ BACKBONES = {"musicnn-msd": "msd", "musicnn-mtt": "mtt"}
 HEADS = ("logreg", "svm", "mlp-kaggle57")
 
 
-
-def backbone_view(paths: list[Path], backbone: str = "musicnn-msd", layer: str = "max_pool", *,
-                  jobs: int = 1, cache_dir: Path | None = DEFAULT_CACHE_DIR, clip_seconds: float = 30.0, progress=None):
+def backbone_view(
+    paths: list[Path],
+    backbone: str = "musicnn-msd",
+    layer: str = "max_pool",
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    clip_seconds: float = 30.0,
+    progress=None,
+):
     """A study :class:`~musicgenre.evaluation.data.View` named ``backbone``: one embedding row per path.
 
     Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
@@ -47,8 +54,16 @@ def _embedding_view(x: np.ndarray, backbone: str, layer: str, clip_seconds: floa
     return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=16000)
 
 
-def add_backbone_view(data, dataset_path: str | Path, backbone: str = "musicnn-msd", layer: str = "max_pool", *,
-                      jobs: int = 1, cache_dir: Path | None = DEFAULT_CACHE_DIR, progress=None):
+def add_backbone_view(
+    data,
+    dataset_path: str | Path,
+    backbone: str = "musicnn-msd",
+    layer: str = "max_pool",
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    progress=None,
+):
     """``data`` (a StudyData from ``load_audio(dataset_path)``) with the view ``backbone`` added."""
     from musicgenre.datasets import find_dataset
 
@@ -57,13 +72,21 @@ def add_backbone_view(data, dataset_path: str | Path, backbone: str = "musicnn-m
     missing = [c for c in data.clip_ids if c not in by_id]
     if missing:
         raise ValueError(f"{dataset_path}: no audio for clip ids {', '.join(missing[:5])}")
-    view = backbone_view([by_id[c] for c in data.clip_ids], backbone, layer, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    view = backbone_view(
+        [by_id[c] for c in data.clip_ids], backbone, layer, jobs=jobs, cache_dir=cache_dir, progress=progress
+    )
     return replace(data, views={**data.views, backbone: view})
 
 
-def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", layer: str = "max_pool", *,
-                       jobs: int = 1, cache_dir: Path | None = DEFAULT_CACHE_DIR,
-                       log: Callable[[str], None] | None = None):
+def load_backbone_data(
+    dataset_path: str | Path,
+    backbone: str = "musicnn-msd",
+    layer: str = "max_pool",
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    log: Callable[[str], None] | None = None,
+):
     """The clips of the dataset at ``dataset_path`` (GTZAN or ``<genre>/`` folders) as a StudyData whose one
     view, named ``backbone``, is their embedding (recipe ``<backbone>-<layer>``).
 
@@ -91,8 +114,15 @@ def load_backbone_data(dataset_path: str | Path, backbone: str = "musicnn-msd", 
     return StudyData(str(dataset_path), "audio", dataset.clip_ids, y, {backbone: view})
 
 
-def fit_genre_graph(dataset_path: str | Path, out_dir: str | Path, *, config=None, jobs: int = 1,
-                    cache_dir: Path | None = DEFAULT_CACHE_DIR, log: Callable[[str], None] | None = None) -> Path:
+def fit_genre_graph(
+    dataset_path: str | Path,
+    out_dir: str | Path,
+    *,
+    config=None,
+    jobs: int = 1,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    log: Callable[[str], None] | None = None,
+) -> Path:
     """Fit a genre head on the MSD tags of the labelled tracks at ``dataset_path`` (GTZAN, or ``<genre>/``
     folders with any names) and write ``out_dir/model.onnx`` (the one-graph model of
     :mod:`~musicgenre.backbones.musicnn.genre_graph`, genres = the folder names), ``model.card.json`` and
@@ -110,18 +140,33 @@ def fit_genre_graph(dataset_path: str | Path, out_dir: str | Path, *, config=Non
     taggrams = [o.patches("taggram") for o in _outputs(dataset, "msd", cache_dir=cache_dir, jobs=jobs)]
     y = np.array([present.index(t.label) for t in dataset], dtype=np.int64)
     if log:
-        log(f"genre graph: {len(dataset)} tracks of {len(present)} genres ({', '.join(present)}), "
-            f"C by {config.folds}-fold CV over tracks")
+        log(
+            f"genre graph: {len(dataset)} tracks of {len(present)} genres ({', '.join(present)}), "
+            f"C by {config.folds}-fold CV over tracks"
+        )
     fit = fit_tag_head(taggrams, y, present, config)
     out = Path(out_dir)
     name = f"musicnn-msd-{'-'.join(present)}"[:80]
     path = export_onnx(out / "model.onnx", fit.head, name, extra=fit.metadata())
-    facts = {"name": name, "dataset": str(dataset_path), "genres": present, "tracks": len(dataset),
-             "windows": fit.n_windows, "protocol": f"stratified {fit.folds}-fold CV over tracks",
-             "cv": {"accuracy": fit.accuracy, "ci_low": fit.ci_low, "ci_high": fit.ci_high, "n": len(dataset),
-                    "per_genre": {g: {"right": r, "tracks": n} for g, (r, n) in fit.per_class.items()}},
-             "c": fit.c, "cv_accuracy_by_c": {repr(c): a for c, a in fit.cv_accuracy.items()},
-             "temperature": fit.head.temperature, "uncertain_below": fit.uncertain_below}
+    facts = {
+        "name": name,
+        "dataset": str(dataset_path),
+        "genres": present,
+        "tracks": len(dataset),
+        "windows": fit.n_windows,
+        "protocol": f"stratified {fit.folds}-fold CV over tracks",
+        "cv": {
+            "accuracy": fit.accuracy,
+            "ci_low": fit.ci_low,
+            "ci_high": fit.ci_high,
+            "n": len(dataset),
+            "per_genre": {g: {"right": r, "tracks": n} for g, (r, n) in fit.per_class.items()},
+        },
+        "c": fit.c,
+        "cv_accuracy_by_c": {repr(c): a for c, a in fit.cv_accuracy.items()},
+        "temperature": fit.head.temperature,
+        "uncertain_below": fit.uncertain_below,
+    }
     (out / "model.card.json").write_text(json.dumps(facts, indent=1) + "\n")
     rows = "\n".join(f"| {g} | {r}/{n} | {100 * r / n:.1f} % |" for g, (r, n) in fit.per_class.items())
     (out / "report.md").write_text(
@@ -132,11 +177,14 @@ def fit_genre_graph(dataset_path: str | Path, out_dir: str | Path, *, config=Non
         f"{100 * fit.ci_high:.1f}] (95 % bootstrap over tracks). No separate test set: this figure also chose C, so "
         f"it is slightly optimistic; tracks by the same artist in several folds make it more so.\n\n"
         f"| genre | right (out of fold) | accuracy |\n|---|---|---|\n{rows}\n\n"
-        f"Temperature {fit.head.temperature:.3f}; \"uncertain\" below {fit.uncertain_below:.3f} (both from the "
-        f"out-of-fold predictions). Use it: `musicgenre predict FILES --model {path}`.\n")
+        f'Temperature {fit.head.temperature:.3f}; "uncertain" below {fit.uncertain_below:.3f} (both from the '
+        f"out-of-fold predictions). Use it: `musicgenre predict FILES --model {path}`.\n"
+    )
     if log:
-        log(f"genre graph: CV accuracy {100 * fit.accuracy:.1f} % [{100 * fit.ci_low:.1f}, {100 * fit.ci_high:.1f}] "
-            f"(C = {fit.c:g}); wrote {path}")
+        log(
+            f"genre graph: CV accuracy {100 * fit.accuracy:.1f} % [{100 * fit.ci_low:.1f}, {100 * fit.ci_high:.1f}] "
+            f"(C = {fit.c:g}); wrote {path}"
+        )
     return path
 
 

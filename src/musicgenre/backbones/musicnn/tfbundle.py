@@ -26,9 +26,18 @@ _FOOTER_SIZE = 48
 
 #: TensorFlow ``DataType`` enum values -> numpy little-endian dtypes (the ones a checkpoint of ours can hold).
 _DTYPES = {
-    1: np.dtype("<f4"), 2: np.dtype("<f8"), 3: np.dtype("<i4"), 4: np.dtype("u1"), 5: np.dtype("<i2"),
-    6: np.dtype("i1"), 9: np.dtype("<i8"), 10: np.dtype("?"), 17: np.dtype("<u2"), 19: np.dtype("<f2"),
-    22: np.dtype("<u4"), 23: np.dtype("<u8"),
+    1: np.dtype("<f4"),
+    2: np.dtype("<f8"),
+    3: np.dtype("<i4"),
+    4: np.dtype("u1"),
+    5: np.dtype("<i2"),
+    6: np.dtype("i1"),
+    9: np.dtype("<i8"),
+    10: np.dtype("?"),
+    17: np.dtype("<u2"),
+    19: np.dtype("<f2"),
+    22: np.dtype("<u4"),
+    23: np.dtype("<u8"),
 }
 
 
@@ -37,6 +46,7 @@ class CheckpointError(ValueError):
 
 
 # ---------------------------------------------------------------- protobuf wire format
+
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     """Decode a base-128 varint at ``pos``; returns (value, next position)."""
@@ -64,7 +74,7 @@ def _fields(buf: bytes):
             value, pos = struct.unpack_from("<Q", buf, pos)[0], pos + 8
         elif wire == 2:
             length, pos = _varint(buf, pos)
-            value, pos = bytes(buf[pos:pos + length]), pos + length
+            value, pos = bytes(buf[pos : pos + length]), pos + length
         elif wire == 5:
             value, pos = struct.unpack_from("<I", buf, pos)[0], pos + 4
         else:
@@ -120,6 +130,7 @@ def parse_entry(buf: bytes) -> BundleEntry:
 
 # ---------------------------------------------------------------- checksums and compression
 
+
 def _crc32c_table() -> list[int]:
     table = []
     for i in range(256):
@@ -159,20 +170,20 @@ def snappy_decompress(data: bytes) -> bytes:
             size = tag >> 2
             if size >= 60:
                 n = size - 59
-                size = int.from_bytes(data[pos:pos + n], "little")
+                size = int.from_bytes(data[pos : pos + n], "little")
                 pos += n
             size += 1
-            out += data[pos:pos + size]
+            out += data[pos : pos + size]
             pos += size
             continue
         if kind == 1:
             size, offset = 4 + ((tag >> 2) & 7), ((tag >> 5) << 8) | data[pos]
             pos += 1
         elif kind == 2:
-            size, offset = (tag >> 2) + 1, int.from_bytes(data[pos:pos + 2], "little")
+            size, offset = (tag >> 2) + 1, int.from_bytes(data[pos : pos + 2], "little")
             pos += 2
         else:
-            size, offset = (tag >> 2) + 1, int.from_bytes(data[pos:pos + 4], "little")
+            size, offset = (tag >> 2) + 1, int.from_bytes(data[pos : pos + 4], "little")
             pos += 4
         if offset == 0 or offset > len(out):
             raise CheckpointError("corrupt Snappy block (bad copy offset)")
@@ -185,9 +196,10 @@ def snappy_decompress(data: bytes) -> bytes:
 
 # ---------------------------------------------------------------- SSTable
 
+
 def _read_block(table: bytes, offset: int, size: int) -> bytes:
-    raw = table[offset:offset + size]
-    trailer = table[offset + size:offset + size + 5]
+    raw = table[offset : offset + size]
+    trailer = table[offset + size : offset + size + 5]
     if len(raw) != size or len(trailer) != 5:
         raise CheckpointError("table block runs past the end of the file")
     kind, stored = trailer[0], struct.unpack("<I", trailer[1:])[0]
@@ -211,9 +223,9 @@ def _block_entries(block: bytes):
         shared, pos = _varint(block, pos)
         unshared, pos = _varint(block, pos)
         value_length, pos = _varint(block, pos)
-        key = key[:shared] + block[pos:pos + unshared]
+        key = key[:shared] + block[pos : pos + unshared]
         pos += unshared
-        yield key, block[pos:pos + value_length]
+        yield key, block[pos : pos + value_length]
         pos += value_length
 
 
@@ -239,6 +251,7 @@ def read_table(path: str | Path) -> dict[bytes, bytes]:
 
 
 # ---------------------------------------------------------------- the bundle
+
 
 class Checkpoint:
     """A TensorFlow checkpoint read without TensorFlow.

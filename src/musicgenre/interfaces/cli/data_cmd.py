@@ -19,8 +19,12 @@ def command() -> None:
 @command.command("check")
 @click.argument("path", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (every list in full).")
-@click.option("--seconds", type=float, default=None, help="Expected clip length in s (GTZAN: 30; labelled folders: not checked).")
-@click.option("--tolerance", type=float, default=None, show_default="1.0", help="Allowed distance from --seconds, in s.")
+@click.option(
+    "--seconds", type=float, default=None, help="Expected clip length in s (GTZAN: 30; labelled folders: not checked)."
+)
+@click.option(
+    "--tolerance", type=float, default=None, show_default="1.0", help="Allowed distance from --seconds, in s."
+)
 @click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Threads decoding files.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any problem (including missing clips) is found.")
 def check(path: str, as_json: bool, seconds: float | None, tolerance: float | None, jobs: int, strict: bool) -> None:

@@ -11,17 +11,37 @@ import click
 
 @click.command("embed")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Table to write: .parquet (needs pyarrow) or .csv.")
-@click.option("--layer", type=click.Choice(["max_pool", "mean_pool", "penultimate", "taggram"]), default="max_pool",
-              show_default=True, help="max_pool / mean_pool: 753 values; penultimate: 200; taggram: the 50 tag probabilities.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Table to write: .parquet (needs pyarrow) or .csv.",
+)
+@click.option(
+    "--layer",
+    type=click.Choice(["max_pool", "mean_pool", "penultimate", "taggram"]),
+    default="max_pool",
+    show_default=True,
+    help="max_pool / mean_pool: 753 values; penultimate: 200; taggram: the 50 tag probabilities.",
+)
 @click.option("--model", type=click.Choice(["msd", "mtt"]), default="msd", show_default=True)
-@click.option("--patches", is_flag=True, help="One row per 3 s patch (with patch, start_s, end_s) instead of per track.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes (0: one per core).")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Cache of per-file outputs, keyed by content hash [default: ~/.cache/musicgenre/musicnn].")
+@click.option(
+    "--patches", is_flag=True, help="One row per 3 s patch (with patch, start_s, end_s) instead of per track."
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, help="Worker processes (0: one per core)."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache of per-file outputs, keyed by content hash [default: ~/.cache/musicgenre/musicnn].",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
+)
 def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, progress):
     """musicnn embeddings of PATHS (audio files, folders searched recursively, glob patterns).
 
@@ -40,11 +60,16 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     if output.suffix.lower() not in (".parquet", ".csv"):
         raise click.UsageError("-o must end in .parquet or .csv")
     if output.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise click.ClickException("writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'), or give -o FILE.csv")
+        raise click.ClickException(
+            "writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'), or give -o FILE.csv"
+        )
     _check_writable(output)  # before the work, so a bad -o never costs a finished run
-    config = EmbedConfig(model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR), jobs=jobs or default_jobs())
+    config = EmbedConfig(
+        model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR), jobs=jobs or default_jobs()
+    )
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=0, disable=not show, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False) as bar:
+
         def set_total(n: int) -> None:
             bar.reset(total=n)
 
@@ -60,11 +85,18 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     try:
         write_table(frame, output)
     except (ImportError, OSError) as error:
-        again = "; the outputs are cached, run again with another -o" if config.cache_dir and not run.cache_errors else ""
-        raise click.ClickException(f"{output}: cannot write the table ({type(error).__name__}: {error}){again}") from None
+        again = (
+            "; the outputs are cached, run again with another -o" if config.cache_dir and not run.cache_errors else ""
+        )
+        raise click.ClickException(
+            f"{output}: cannot write the table ({type(error).__name__}: {error}){again}"
+        ) from None
     dim = sum(c.startswith("e") and c[1:].isdigit() for c in frame.columns)
-    click.echo(f"{len(run.tracks)} embedded ({run.n_cached} from cache), {len(run.failures)} failed; "
-               f"{len(frame)} rows x {dim} values ({layer}, {'per patch' if patches else 'mean over patches'}) -> {output}", err=True)
+    click.echo(
+        f"{len(run.tracks)} embedded ({run.n_cached} from cache), {len(run.failures)} failed; "
+        f"{len(frame)} rows x {dim} values ({layer}, {'per patch' if patches else 'mean over patches'}) -> {output}",
+        err=True,
+    )
     sys.exit(1 if run.failures else 0)
 
 

@@ -14,38 +14,88 @@ def _log(message: str) -> None:
 
 
 @click.command("experiment")
-@click.option("--table", type=click.Path(exists=True, dir_okay=False), help="Feature table in the layout of features_30_sec.csv.")
-@click.option("--data", "data_path", type=click.Path(exists=True, file_okay=False),
-              help="Audio dataset folder (GTZAN in either layout, or <genre>/ folders); enables the CNNs.")
-@click.option("--protocol", type=click.Choice(["fault-filtered", "kfold", "holdout"]), default="fault-filtered",
-              show_default=True, help="fault-filtered: published 443/197/290 split; kfold: stratified k folds; "
-                                      "holdout: one random 70/15/15 split (the seed's kind, comparison only).")
+@click.option(
+    "--table", type=click.Path(exists=True, dir_okay=False), help="Feature table in the layout of features_30_sec.csv."
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, file_okay=False),
+    help="Audio dataset folder (GTZAN in either layout, or <genre>/ folders); enables the CNNs.",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["fault-filtered", "kfold", "holdout"]),
+    default="fault-filtered",
+    show_default=True,
+    help="fault-filtered: published 443/197/290 split; kfold: stratified k folds; "
+    "holdout: one random 70/15/15 split (the seed's kind, comparison only).",
+)
 @click.option("-k", "--folds", "k", type=int, default=10, show_default=True, help="Folds for --protocol kfold.")
 @click.option("--models", default=None, help="Comma-separated model names (default: every applicable model).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of splits, initialisation and batches.")
-@click.option("--fit-all", "fit_all_model", default=None, metavar="MODEL",
-              help="Fit MODEL on all tracks and write its ONNX file to -o instead of running a study.")
+@click.option(
+    "--fit-all",
+    "fit_all_model",
+    default=None,
+    metavar="MODEL",
+    help="Fit MODEL on all tracks and write its ONNX file to -o instead of running a study.",
+)
 @click.option("--max-epochs", type=int, default=None, help="Cap every network's epochs (quick looks).")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
-@click.option("--backbone", type=click.Choice(["musicnn-msd", "musicnn-mtt"]), default=None,
-              help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding "
-                   "(GTZAN genres); musicnn-msd also fits a genre graph on the folders' own genres (any names) "
-                   "into -o/genre-graph/model.onnx, which predict --model runs.")
-@click.option("--taggrams", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Folder of musicnn's published GTZAN taggrams (training_/evaluation_data_GTZAN_MSDmusicnn_"
-                   "taggram.npz): train the taggram heads, hyper-parameters by CV inside the 443 train clips, "
-                   "test once on the 290 (protocol fault-filtered). With --table: the table's ensemble beside them.")
-@click.option("--cv", "cv", type=int, default=5, show_default=True,
-              help="With --taggrams: folds of the CV over the training clips that picks hyper-parameters.")
-@click.option("--inner-cv", "inner_cv", type=click.Choice(["blocked", "stratified"]), default="blocked",
-              show_default=True,
-              help="With --taggrams: how that CV cuts the training clips. blocked: each genre's clips sorted by "
-                   "number, cut into contiguous blocks (an artist proxy, like the artist-conditional test); "
-                   "stratified: shuffled, by genre only.")
+@click.option(
+    "--backbone",
+    type=click.Choice(["musicnn-msd", "musicnn-mtt"]),
+    default=None,
+    help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding "
+    "(GTZAN genres); musicnn-msd also fits a genre graph on the folders' own genres (any names) "
+    "into -o/genre-graph/model.onnx, which predict --model runs.",
+)
+@click.option(
+    "--taggrams",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Folder of musicnn's published GTZAN taggrams (training_/evaluation_data_GTZAN_MSDmusicnn_"
+    "taggram.npz): train the taggram heads, hyper-parameters by CV inside the 443 train clips, "
+    "test once on the 290 (protocol fault-filtered). With --table: the table's ensemble beside them.",
+)
+@click.option(
+    "--cv",
+    "cv",
+    type=int,
+    default=5,
+    show_default=True,
+    help="With --taggrams: folds of the CV over the training clips that picks hyper-parameters.",
+)
+@click.option(
+    "--inner-cv",
+    "inner_cv",
+    type=click.Choice(["blocked", "stratified"]),
+    default="blocked",
+    show_default=True,
+    help="With --taggrams: how that CV cuts the training clips. blocked: each genre's clips sorted by "
+    "number, cut into contiguous blocks (an artist proxy, like the artist-conditional test); "
+    "stratified: shuffled, by genre only.",
+)
 @click.option("--list", "list_models", is_flag=True, help="List the zoo and exit.")
 @click.option("-o", "--output", default=None, help="Experiment folder (or the .onnx file with --fit-all).")
-def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epochs, threads, backbone, taggrams, cv,
-            inner_cv, list_models, output) -> None:
+def command(
+    table,
+    data_path,
+    protocol,
+    k,
+    models,
+    seed,
+    fit_all_model,
+    max_epochs,
+    threads,
+    backbone,
+    taggrams,
+    cv,
+    inner_cv,
+    list_models,
+    output,
+) -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly.
 
     \b
@@ -65,8 +115,9 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
             click.echo(f"{name:<20} {info.family:<9} {info.inputs:<12} {info.description}")
         return
     if taggrams:
-        return _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone,
-                              output)
+        return _taggram_study(
+            taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone, output
+        )
     if bool(table) == bool(data_path):
         raise click.UsageError("give exactly one of --table CSV, --data FOLDER or --taggrams FOLDER")
     if not output:
@@ -89,8 +140,10 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
         elif table:
             data = load_table(table)
         else:
-            data = load_audio(data_path, progress=lambda i, n, clip: _log(f"features {i}/{n} {clip}")
-                              if i == n or i % 25 == 1 else None)
+            data = load_audio(
+                data_path,
+                progress=lambda i, n, clip: _log(f"features {i}/{n} {clip}") if i == n or i % 25 == 1 else None,
+            )
     except (ValueError, OSError) as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
@@ -110,17 +163,22 @@ def command(table, data_path, protocol, k, models, seed, fit_all_model, max_epoc
     note = not_gtzan_note(data.clip_ids) if data_path else None
     if note:
         _log(note)
-    config = ExperimentConfig(protocol=protocol, models=chosen, seed=seed, k=k, max_epochs=max_epochs,
-                              inputs=backbone, note=note)
+    config = ExperimentConfig(
+        protocol=protocol, models=chosen, seed=seed, k=k, max_epochs=max_epochs, inputs=backbone, note=note
+    )
     try:
         board = run_experiment(data, output, config, log=_log)
     except ValueError as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
-    click.echo(f"{protocol} leaderboard ({len(board)} models, {time.perf_counter() - start:.0f} s), written to {output}:")
+    click.echo(
+        f"{protocol} leaderboard ({len(board)} models, {time.perf_counter() - start:.0f} s), written to {output}:"
+    )
     for _, row in board.iterrows():
-        click.echo(f"  {row['model']:<20} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
-                   f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})")
+        click.echo(
+            f"  {row['model']:<20} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
+            f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}  ({protocol}, n={int(row['n_test'])})"
+        )
     if note:
         click.echo(note)
     if backbone == "musicnn-msd":
@@ -151,17 +209,22 @@ def _genre_graph(data_path, output, seed) -> None:
     except ValueError as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
-    click.echo(f"genre graph: {path} (report: {path.with_name('report.md')}); "
-               f"use it with: musicgenre predict FILES --model {path}")
+    click.echo(
+        f"genre graph: {path} (report: {path.with_name('report.md')}); "
+        f"use it with: musicgenre predict FILES --model {path}"
+    )
 
 
-def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone,
-                   output) -> None:
+def _taggram_study(
+    taggrams, table, data_path, protocol, models, seed, cv, inner_cv, fit_all_model, backbone, output
+) -> None:
     """``--taggrams DIR``: the heads on musicnn's published GTZAN taggrams (protocol fault-filtered-cv)."""
     if data_path or fit_all_model or backbone:
         raise click.UsageError("--taggrams takes no --data, --fit-all or --backbone (--table adds the reference)")
     if protocol != "fault-filtered":
-        raise click.UsageError("--taggrams covers the fault-filtered train and test clips: use --protocol fault-filtered")
+        raise click.UsageError(
+            "--taggrams covers the fault-filtered train and test clips: use --protocol fault-filtered"
+        )
     if not output:
         raise click.UsageError("-o/--output is required")
     if cv < 2:
@@ -179,18 +242,25 @@ def _taggram_study(taggrams, table, data_path, protocol, models, seed, cv, inner
     start = time.perf_counter()
     try:
         data = load_taggram_study(taggrams)
-        _log(f"taggrams: {len(data)} clips, {len(data.views['taggram-frames'].x)} frames of "
-             f"{data.views['taggram-frames'].x.shape[1]} tags; views {', '.join(data.views)}")
+        _log(
+            f"taggrams: {len(data)} clips, {len(data.views['taggram-frames'].x)} frames of "
+            f"{data.views['taggram-frames'].x.shape[1]} tags; views {', '.join(data.views)}"
+        )
         _log(note_text(cv, inner_cv))
-        board = run_taggram_study(data, output, table=table, models=chosen, cv=cv, seed=seed, inner_cv=inner_cv,
-                                  log=_log)
+        board = run_taggram_study(
+            data, output, table=table, models=chosen, cv=cv, seed=seed, inner_cv=inner_cv, log=_log
+        )
     except (ValueError, OSError) as error:
         click.echo(f"musicgenre experiment: {error}", err=True)
         sys.exit(2)
     click.echo(f"{PROTOCOL} leaderboard ({len(board)} rows, {time.perf_counter() - start:.0f} s), written to {output}:")
     for _, row in board.iterrows():
-        selection = "" if row["valid_accuracy"] != row["valid_accuracy"] else f"  CV {100 * row['valid_accuracy']:.1f} %"
-        click.echo(f"  {row['model']:<24} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
-                   f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}{selection}  "
-                   f"({row['protocol']}, n={int(row['n_test'])})")
+        selection = (
+            "" if row["valid_accuracy"] != row["valid_accuracy"] else f"  CV {100 * row['valid_accuracy']:.1f} %"
+        )
+        click.echo(
+            f"  {row['model']:<24} {100 * row['accuracy']:5.1f} % [{100 * row['ci_low']:.1f}, "
+            f"{100 * row['ci_high']:.1f}]  macro F1 {row['macro_f1']:.3f}{selection}  "
+            f"({row['protocol']}, n={int(row['n_test'])})"
+        )
     click.echo(note_text(cv, inner_cv))

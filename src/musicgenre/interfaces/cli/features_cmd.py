@@ -16,17 +16,38 @@ def _recipe_names() -> list[str]:
 
 @click.command("features")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--recipe", "-r", default="kaggle30", show_default=True, type=click.Choice(_recipe_names()),
-              help="Feature recipe (kaggle30: the 57 columns of the public GTZAN table).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output .csv or .parquet (default: CSV on standard output).")
+@click.option(
+    "--recipe",
+    "-r",
+    default="kaggle30",
+    show_default=True,
+    type=click.Choice(_recipe_names()),
+    help="Feature recipe (kaggle30: the 57 columns of the public GTZAN table).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output .csv or .parquet (default: CSV on standard output).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Per-file feature cache [default: ~/.cache/musicgenre/features].")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Per-file feature cache [default: ~/.cache/musicgenre/features].",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(paths: tuple[Path, ...], recipe: str, output: Path | None, jobs: int | None, cache_dir: Path | None,
-            no_cache: bool, quiet: bool) -> None:
+def command(
+    paths: tuple[Path, ...],
+    recipe: str,
+    output: Path | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
     """Extract features of audio files, folders (searched recursively) and glob patterns into one table.
 
     Columns: filename, length (samples at the recipe's rate), the recipe's features, and label when
@@ -55,7 +76,10 @@ def command(paths: tuple[Path, ...], recipe: str, output: Path | None, jobs: int
         output.parent.mkdir(parents=True, exist_ok=True)
         write_table(frame, output)
     where = f" to {output}" if output is not None else ""
-    click.echo(f"{len(result.rows)} file(s) written{where} ({result.n_cached} from cache), {len(result.failures)} failed", err=True)
+    click.echo(
+        f"{len(result.rows)} file(s) written{where} ({result.n_cached} from cache), {len(result.failures)} failed",
+        err=True,
+    )
     for failure in result.failures:
         click.echo(f"FAILED {failure}", err=True)
     if result.failures:

@@ -37,8 +37,17 @@ def command() -> None:
 
 @command.command("waveforms", short_help="One example waveform per genre of a folder.")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("waveforms.png"), show_default=True, help="PNG to write.")
-@click.option("--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("waveforms.png"),
+    show_default=True,
+    help="PNG to write.",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw."
+)
 @_one_line_errors
 def waveforms(data: Path, output: Path, seconds: float) -> None:
     """One example waveform per genre from DATA (a folder of <genre>/ sub-folders, e.g. GTZAN)."""
@@ -51,8 +60,12 @@ def waveforms(data: Path, output: Path, seconds: float) -> None:
 
 @command.command("spectrogram", short_help="Log-mel spectrogram of one audio file.")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("spec.png"), show_default=True, help="PNG to write.")
-@click.option("--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=Path("spec.png"), show_default=True, help="PNG to write."
+)
+@click.option(
+    "--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file."
+)
 @click.option("--duration", type=click.FloatRange(min=0.1), default=None, help="Seconds to draw (default: to the end).")
 @_one_line_errors
 def spectrogram(file: Path, output: Path, offset: float, duration: float | None) -> None:
@@ -67,8 +80,17 @@ def spectrogram(file: Path, output: Path, offset: float, duration: float | None)
 
 @command.command("spectrograms", short_help="One log-mel spectrogram per genre of a folder.")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("specs.png"), show_default=True, help="PNG to write.")
-@click.option("--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("specs.png"),
+    show_default=True,
+    help="PNG to write.",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds of each clip to draw."
+)
 @_one_line_errors
 def spectrograms(data: Path, output: Path, seconds: float) -> None:
     """One log-mel spectrogram per genre from DATA (a folder of <genre>/ sub-folders)."""
@@ -83,8 +105,17 @@ def spectrograms(data: Path, output: Path, seconds: float) -> None:
 
 @command.command("features", short_help="MFCC, chroma, contrast and tonnetz of a file.")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("feats.png"), show_default=True, help="PNG to write.")
-@click.option("--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("feats.png"),
+    show_default=True,
+    help="PNG to write.",
+)
+@click.option(
+    "--offset", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Start, seconds into the file."
+)
 @click.option("--duration", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds to analyse.")
 @_one_line_errors
 def features(file: Path, output: Path, offset: float, duration: float) -> None:
@@ -99,7 +130,14 @@ def features(file: Path, output: Path, offset: float, duration: float) -> None:
 
 @command.command("experiment", short_help="Figures of an experiment folder (PNGs).")
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("figs"), show_default=True, help="Folder for the PNGs.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("figs"),
+    show_default=True,
+    help="Folder for the PNGs.",
+)
 @_one_line_errors
 def experiment(run_dir: Path, output: Path) -> None:
     """Leaderboard chart, and per model learning curves, confusion matrix and per-genre accuracy, from RUN_DIR

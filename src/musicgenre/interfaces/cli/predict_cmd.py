@@ -20,21 +20,52 @@ AUTO_POOL_FILES = 16
 
 @click.command("predict")
 @click.argument("paths", nargs=-1)
-@click.option("--top", "top", type=click.IntRange(1, 10), default=1, show_default=True, help="Show the K most probable genres.")
+@click.option(
+    "--top", "top", type=click.IntRange(1, 10), default=1, show_default=True, help="Show the K most probable genres."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results to FILE (streamed) instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write results to FILE (streamed) instead of stdout.",
+)
 @click.option("--timeline", is_flag=True, help="Also give one row per window (start, end, genre, probabilities).")
-@click.option("--model", "model_path", metavar="NAME|FILE", default=None,
-              help="A shipped model (musicnn: the default, about 80 % on GTZAN's artist-filtered test; features: "
-                   "the older feature-table ensemble, faster, 59 %) or an ONNX model file.")
-@click.option("--hop", "hop_s", type=click.FloatRange(min=0.5), default=15.0, show_default=True, help="Seconds between window starts.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).")
+@click.option(
+    "--model",
+    "model_path",
+    metavar="NAME|FILE",
+    default=None,
+    help="A shipped model (musicnn: the default, about 80 % on GTZAN's artist-filtered test; features: "
+    "the older feature-table ensemble, faster, 59 %) or an ONNX model file.",
+)
+@click.option(
+    "--hop",
+    "hop_s",
+    type=click.FloatRange(min=0.5),
+    default=15.0,
+    show_default=True,
+    help="Seconds between window starts.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).",
+)
 @click.option("--resume", is_flag=True, help="Skip files already classified in the -o output; retry failed ones.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
+)
 @click.option("--examples", is_flag=True, help="Classify a few clips the package synthesizes (a demo, not real music).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).",
+)
 def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, progress, examples, plot_path):
     """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres.
 
@@ -70,8 +101,7 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
         files = [f for f in files if file_key(f) not in done]
     if jobs == 0:
         jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
-    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline,
-                         jobs=jobs)
+    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, jobs=jobs)
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
@@ -80,7 +110,7 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
     failures = classified = 0
     plotter = _Plotter(plot_path) if plot_path else None
 
-    with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as stream:
+    with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
         writer = Writer(stream, out_config)
         if fmt == "table":
             stream.write(table_header(out_config))
@@ -111,12 +141,18 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
         writer.end()
 
     skipped = f", {len(kept)} already in {output} (skipped)" if resume else ""
-    click.echo(f"{classified} classified, {failures} failed{skipped}; model {model.name}; "
-               f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
-               f"shorter tracks scored as they are", err=True)
+    click.echo(
+        f"{classified} classified, {failures} failed{skipped}; model {model.name}; "
+        f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
+        f"shorter tracks scored as they are",
+        err=True,
+    )
     if examples:
-        click.echo("The 'synthetic:' clips are made up by the package (tones, drum loops), not music of any genre: "
-                   "they show the pipeline runs, not how accurate it is.", err=True)
+        click.echo(
+            "The 'synthetic:' clips are made up by the package (tones, drum loops), not music of any genre: "
+            "they show the pipeline runs, not how accurate it is.",
+            err=True,
+        )
     sys.exit(1 if failures else 0)
 
 
@@ -145,14 +181,21 @@ class _Plotter:
             from musicgenre.visualization.style import save_figure
             from musicgenre.visualization.timeline import plot_timeline
         except ImportError as error:
-            raise click.ClickException(f"--plot needs the plotting extra (pip install 'musicgenre[plot]'): {error}") from None
+            raise click.ClickException(
+                f"--plot needs the plotting extra (pip install 'musicgenre[plot]'): {error}"
+            ) from None
         self.path, self.count = path, 0
         self._plot, self._save = plot_timeline, save_figure
 
     def draw(self, prediction) -> None:
         """First figure goes to the given path; later ones to ``<stem>-<file stem><suffix>`` beside it."""
-        target = self.path if self.count == 0 else self.path.with_name(
-            f"{self.path.stem}-{Path(str(prediction.file)).stem.replace(':', '_')}{self.path.suffix or '.png'}")
+        target = (
+            self.path
+            if self.count == 0
+            else self.path.with_name(
+                f"{self.path.stem}-{Path(str(prediction.file)).stem.replace(':', '_')}{self.path.suffix or '.png'}"
+            )
+        )
         self.count += 1
         figure = self._plot(prediction)
         self._save(figure, target)

@@ -9,7 +9,14 @@ import click
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=Path("report.html"), show_default=True, help="HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("report.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
 def command(run_dir: Path, output: Path) -> None:
     """Build one HTML page from RUN_DIR (a folder written by `musicgenre experiment`): the protocol, the
     leaderboard table and every figure, images embedded, opening from disk with no server."""

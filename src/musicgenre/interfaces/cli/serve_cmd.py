@@ -20,23 +20,66 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command(name="serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Anything but loopback lets other machines upload files.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one).")
-@click.option("--model", "model_path", metavar="NAME|FILE", default=None,
-              help="A shipped model (musicnn, the default; features) or an ONNX model file.")
-@click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Largest upload accepted (MiB); larger ones get 413 before they are read whole.")
-@click.option("--workers", default=None, type=click.IntRange(min=1),
-              help=f"Analysis worker processes (default: CPU cores, at most 4; here {default_workers()}).")
-@click.option("--time-limit", "time_limit_s", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds per request, upload and analysis together; past it the answer is 504.")
-@click.option("--max-pending", default=64, show_default=True, type=click.IntRange(min=1),
-              help="Requests in progress at once; more are refused with 503.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def command(host: str, port: int, model_path: str | None, max_upload_mb: float, workers: int | None,
-            time_limit_s: float, max_pending: int, log_level: str) -> None:
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Anything but loopback lets other machines upload files.",
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one)."
+)
+@click.option(
+    "--model",
+    "model_path",
+    metavar="NAME|FILE",
+    default=None,
+    help="A shipped model (musicnn, the default; features) or an ONNX model file.",
+)
+@click.option(
+    "--max-upload-mb",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Largest upload accepted (MiB); larger ones get 413 before they are read whole.",
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help=f"Analysis worker processes (default: CPU cores, at most 4; here {default_workers()}).",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per request, upload and analysis together; past it the answer is 504.",
+)
+@click.option(
+    "--max-pending",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests in progress at once; more are refused with 503.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def command(
+    host: str,
+    port: int,
+    model_path: str | None,
+    max_upload_mb: float,
+    workers: int | None,
+    time_limit_s: float,
+    max_pending: int,
+    log_level: str,
+) -> None:
     """Serve the page (drop a file, see its genre) at / and the JSON API (documented at /docs)."""
     try:
         import uvicorn
@@ -48,8 +91,13 @@ def command(host: str, port: int, model_path: str | None, max_upload_mb: float, 
     from musicgenre.interfaces.web.settings import WebSettings
 
     settings = WebSettings(
-        host=host, port=port, model_path=model_path, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-        workers=workers or default_workers(), time_limit_s=time_limit_s, max_pending=max_pending,
+        host=host,
+        port=port,
+        model_path=model_path,
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        workers=workers or default_workers(),
+        time_limit_s=time_limit_s,
+        max_pending=max_pending,
     )
     try:
         app = create_app(settings)
@@ -62,8 +110,11 @@ def command(host: str, port: int, model_path: str | None, max_upload_mb: float, 
         listening = _bind_any_port(host)
         port = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"musicgenre: http://{shown}:{port}/ (API docs at /docs), {settings.workers} worker(s), "
-               f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request", err=True)
+    click.echo(
+        f"musicgenre: http://{shown}:{port}/ (API docs at /docs), {settings.workers} worker(s), "
+        f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request",
+        err=True,
+    )
     if listening is None:
         uvicorn.run(app, host=host, port=port, log_level=log_level)
     else:

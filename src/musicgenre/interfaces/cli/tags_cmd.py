@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
 
 @click.command("tags")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--model", type=click.Choice(["msd", "mtt"]), default="msd", show_default=True,
-              help="msd: 50 last.fm tags of the Million Song Dataset; mtt: 50 MagnaTagATune tags.")
+@click.option(
+    "--model",
+    type=click.Choice(["msd", "mtt"]),
+    default="msd",
+    show_default=True,
+    help="msd: 50 last.fm tags of the Million Song Dataset; mtt: 50 MagnaTagATune tags.",
+)
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Show the K most probable tags.")
 @click.option("--timeline", is_flag=True, help="Also show the top tags of every 3 s patch.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (all 50 tags) instead of text.")
@@ -47,14 +51,22 @@ def command(paths, model, top, timeline, as_json):
         track = result.track_tags()
         ranked = sorted(track.items(), key=lambda kv: -kv[1])
         if as_json:
-            record = {"file": str(path), "model": result.model, "tags": dict(ranked[:top]) if top < 50 else track,
-                      "n_patches": int(result.taggram.shape[0]), "duration_s": round(float(result.duration_s), 3),
-                      "repeated": result.repeated}
+            record = {
+                "file": str(path),
+                "model": result.model,
+                "tags": dict(ranked[:top]) if top < 50 else track,
+                "n_patches": int(result.taggram.shape[0]),
+                "duration_s": round(float(result.duration_s), 3),
+                "repeated": result.repeated,
+            }
             if timeline:
                 record["timeline"] = [
-                    {"start_s": round(float(s), 3), "end_s": round(float(s) + result.patch_seconds, 3),
-                     "tags": {result.tags[i]: float(row[i]) for i in row.argsort()[::-1][:top]}}
-                    for s, row in zip(result.patch_starts_s, result.taggram)
+                    {
+                        "start_s": round(float(s), 3),
+                        "end_s": round(float(s) + result.patch_seconds, 3),
+                        "tags": {result.tags[i]: float(row[i]) for i in row.argsort()[::-1][:top]},
+                    }
+                    for s, row in zip(result.patch_starts_s, result.taggram, strict=True)
                 ]
             click.echo(json.dumps(record))
             continue
@@ -68,7 +80,7 @@ def command(paths, model, top, timeline, as_json):
         for tag, p in ranked[:top]:
             click.echo(f"  {tag:<{width}}  {p:.3f}")
         if timeline:
-            for start, row in zip(result.patch_starts_s, result.taggram):
+            for start, row in zip(result.patch_starts_s, result.taggram, strict=True):
                 best = row.argsort()[::-1][:top]
                 tags = ", ".join(f"{result.tags[i]} {row[i]:.2f}" for i in best)
                 click.echo(f"    {start:6.2f}-{start + result.patch_seconds:6.2f} s  {tags}")

@@ -87,7 +87,9 @@ def analyze(job: AnalysisJob) -> dict:
     except Exception as error:  # a fault of ours (features, model), not of the file: a server error
         _log.exception("analysis of %s failed", job.filename)
         reason = _hide_path(" ".join(str(error).split())[:160] or type(error).__name__, job)
-        raise AnalyzerFailed(f"{job.filename}: internal error while analysing ({type(error).__name__}: {reason})") from None
+        raise AnalyzerFailed(
+            f"{job.filename}: internal error while analysing ({type(error).__name__}: {reason})"
+        ) from None
     result["file"] = job.filename
     result["elapsed_s"] = round(time.perf_counter() - started, 3)
     return result

@@ -52,8 +52,13 @@ CLASSIFY_BODY = {
             "schema": {
                 "type": "object",
                 "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary",
-                                        "description": "The audio file (wav, au, flac, ogg, mp3, m4a, ...)."}},
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The audio file (wav, au, flac, ogg, mp3, m4a, ...).",
+                    }
+                },
             }
         }
     },
@@ -128,10 +133,13 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={
-            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'",
-            "X-Content-Type-Options": "nosniff",
-        })
+        return FileResponse(
+            STATIC_DIR / "index.html",
+            headers={
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -154,11 +162,20 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     @app.get("/api/limits", response_model=Limits, tags=["service"])
     async def limits() -> Limits:
         """What the server accepts: upload size, time per request, workers, requests in progress at once."""
-        return Limits(max_upload_bytes=settings.max_upload_bytes, time_limit_s=settings.time_limit_s,
-                      workers=analyzer.workers, max_pending=settings.max_pending)
+        return Limits(
+            max_upload_bytes=settings.max_upload_bytes,
+            time_limit_s=settings.time_limit_s,
+            workers=analyzer.workers,
+            max_pending=settings.max_pending,
+        )
 
-    @app.post("/api/classify", response_model=ClassifyResponse, responses=_ERRORS, tags=["model"],
-              openapi_extra={"requestBody": CLASSIFY_BODY})
+    @app.post(
+        "/api/classify",
+        response_model=ClassifyResponse,
+        responses=_ERRORS,
+        tags=["model"],
+        openapi_extra={"requestBody": CLASSIFY_BODY},
+    )
     async def classify_upload(
         request: Request,
         timeline: bool = Query(False, description="Add one prediction per window of the track."),
@@ -171,8 +188,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
         the size limit; decoding and inference run in the worker pool under the per-request time limit.
         """
         if app.state.in_progress >= settings.max_pending:
-            return _error(503, f"busy: {app.state.in_progress} requests in progress; try again shortly",
-                          {"Retry-After": "5"})
+            return _error(
+                503, f"busy: {app.state.in_progress} requests in progress; try again shortly", {"Retry-After": "5"}
+            )
         app.state.in_progress += 1
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.time_limit_s
@@ -181,13 +199,23 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             check_content_length(request.headers.get("content-length"), settings.max_upload_bytes)
             try:
                 upload = await asyncio.wait_for(
-                    receive_upload(request.stream(), request.headers.get("content-type"),
-                                   max_upload_bytes=settings.max_upload_bytes, tmp_dir=app.state.tmp_dir),
-                    settings.time_limit_s)
+                    receive_upload(
+                        request.stream(),
+                        request.headers.get("content-type"),
+                        max_upload_bytes=settings.max_upload_bytes,
+                        tmp_dir=app.state.tmp_dir,
+                    ),
+                    settings.time_limit_s,
+                )
             except (asyncio.TimeoutError, TimeoutError):
                 return _error(408, f"the upload took longer than the time limit ({settings.time_limit_s:g} s)")
-            job = AnalysisJob(str(upload.path), upload.filename, timeline=timeline, spectrogram=spectrogram,
-                              model_path=None if settings.model_path is None else str(settings.model_path))
+            job = AnalysisJob(
+                str(upload.path),
+                upload.filename,
+                timeline=timeline,
+                spectrogram=spectrogram,
+                model_path=None if settings.model_path is None else str(settings.model_path),
+            )
             result = await analyzer.analyze(job, max(deadline - loop.time(), 0.001))
         except UploadError as error:
             return _error(error.status_code, error.message)

@@ -20,7 +20,15 @@ from typing import Protocol, runtime_checkable
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.interfaces.web.analysis import AnalysisJob, AnalyzerFailed, UnreadableAudio, analyze, init_worker
 
-__all__ = ["AnalysisJob", "AnalysisTimeout", "Analyzer", "AnalyzerFailed", "PoolAnalyzer", "UnreadableAudio", "model_card"]
+__all__ = [
+    "AnalysisJob",
+    "AnalysisTimeout",
+    "Analyzer",
+    "AnalyzerFailed",
+    "PoolAnalyzer",
+    "UnreadableAudio",
+    "model_card",
+]
 
 
 class AnalysisTimeout(Exception):
@@ -66,7 +74,9 @@ def model_card(model) -> dict:
         "genres": list(model.genres),
         "n_features": len(model.feature_names),
         "feature_names": list(model.feature_names),
-        "metadata": {key.removeprefix("musicgenre."): value for key, value in sorted(metadata.items()) if key not in skip},
+        "metadata": {
+            key.removeprefix("musicgenre."): value for key, value in sorted(metadata.items()) if key not in skip
+        },
     }
     extra = getattr(model, "card", None)  # richer facts, when the inference package offers them
     if callable(extra):
@@ -106,10 +116,18 @@ class PoolAnalyzer:
 
     def _new_executor(self) -> Executor:
         if self.pool == "thread":
-            return ThreadPoolExecutor(self.workers, thread_name_prefix="musicgenre-analysis",
-                                      initializer=init_worker, initargs=(self.model_path,))
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker, initargs=(self.model_path,))
+            return ThreadPoolExecutor(
+                self.workers,
+                thread_name_prefix="musicgenre-analysis",
+                initializer=init_worker,
+                initargs=(self.model_path,),
+            )
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(self.model_path,),
+        )
 
     def start(self) -> None:
         with self._lock:
@@ -142,7 +160,11 @@ class PoolAnalyzer:
         try:
             return await asyncio.wait_for(loop.run_in_executor(executor, self.job_function, job), timeout_s)
         except (asyncio.TimeoutError, TimeoutError):
-            raise AnalysisTimeout(f"{job.filename}: analysis took longer than the time limit ({timeout_s:.1f} s left for it)") from None
+            raise AnalysisTimeout(
+                f"{job.filename}: analysis took longer than the time limit ({timeout_s:.1f} s left for it)"
+            ) from None
         except BrokenProcessPool:
             self._restart(executor)
-            raise AnalyzerFailed(f"{job.filename}: the analysis worker stopped unexpectedly; it has been restarted") from None
+            raise AnalyzerFailed(
+                f"{job.filename}: the analysis worker stopped unexpectedly; it has been restarted"
+            ) from None

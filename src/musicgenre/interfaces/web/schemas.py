@@ -57,9 +57,12 @@ class ClassifyResponse(BaseModel):
     genre: str = Field(description="The most probable genre.")
     probability: float = Field(ge=0, le=1, description="Its probability.")
     probabilities: dict[str, float] = Field(description="All ten genres in model order, summing to 1.")
-    uncertain: bool | None = Field(None, description="The top probability is below the model's calibrated "
-                                   "'uncertain' threshold (more often wrong than right there); null when the "
-                                   "model has none.")
+    uncertain: bool | None = Field(
+        None,
+        description="The top probability is below the model's calibrated "
+        "'uncertain' threshold (more often wrong than right there); null when the "
+        "model has none.",
+    )
     top: list[RankedGenre] = Field(description="The `top` most probable genres, most probable first.")
     windows: int = Field(ge=0, description="Windows of the track that were scored (silent ones are left out).")
     timeline: list[TimelineEntry] = Field(description="One entry per window (only with `timeline=true`).")

@@ -61,11 +61,17 @@ def display_name(raw: str | None) -> str:
     if not raw:
         return "upload"
     name = PureWindowsPath(PurePosixPath(raw).name).name  # drop any folders, / or \ style
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    name = "".join(
+        ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] not in "CZ" or ch == " "
+    )
     name = re.sub(r"\s+", " ", name).strip().lstrip(".")
     if len(name) > MAX_DISPLAY_NAME:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: MAX_DISPLAY_NAME - len(ext) - 2] + "…." + ext) if dot and len(ext) <= 8 else name[: MAX_DISPLAY_NAME - 1] + "…"
+        name = (
+            (stem[: MAX_DISPLAY_NAME - len(ext) - 2] + "…." + ext)
+            if dot and len(ext) <= 8
+            else name[: MAX_DISPLAY_NAME - 1] + "…"
+        )
     return name or "upload"
 
 
@@ -93,7 +99,9 @@ def multipart_boundary(content_type: str | None) -> bytes:
         raise UploadError(422, "no Content-Type: send the audio as multipart/form-data with a field named 'file'")
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data":
-        raise UploadError(422, f"expected multipart/form-data with a field named 'file', got {kind.decode('latin-1')[:60]!r}")
+        raise UploadError(
+            422, f"expected multipart/form-data with a field named 'file', got {kind.decode('latin-1')[:60]!r}"
+        )
     boundary = options.get(b"boundary")
     if not boundary:
         raise UploadError(422, "multipart/form-data without a boundary")
@@ -200,9 +208,19 @@ class _FormReceiver:
             self.upload.remove()
 
     def callbacks(self) -> dict:
-        return {name: getattr(self, name) for name in (
-            "on_part_begin", "on_header_field", "on_header_value", "on_header_end", "on_headers_finished",
-            "on_part_data", "on_part_end", "on_end")}
+        return {
+            name: getattr(self, name)
+            for name in (
+                "on_part_begin",
+                "on_header_field",
+                "on_header_value",
+                "on_header_end",
+                "on_headers_finished",
+                "on_part_data",
+                "on_part_end",
+                "on_end",
+            )
+        }
 
 
 async def receive_upload(
