@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def distinct_audio_files(folder: str | Path, limit: int | None = None) -> list[Path]:
-    """Audio files under ``folder`` with byte-identical copies dropped, in search order; the first ``limit`` if given."""
+    """Audio files under ``folder``, byte-identical copies dropped, in search order; the first ``limit`` if given."""
     from musicgenre.audio import file_hash, find_audio_files
 
     files, _ = find_audio_files([folder])

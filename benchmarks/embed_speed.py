@@ -67,11 +67,13 @@ def main() -> None:
     load_after = os.getloadavg()
     n = len(distinct)
     print(
-        f"musicnn {net.cfg.name} embed speed, 1 core, 1 torch thread, no cache ({platform.processor() or platform.machine()}, torch {torch.__version__})"
+        f"musicnn {net.cfg.name} embed speed, 1 core, 1 torch thread, no cache "
+        f"({platform.processor() or platform.machine()}, torch {torch.__version__})"
     )
     print(f"{n} distinct files ({seconds_audio:.0f} s of audio, {n_patches} patches of 3 s) from {args.audio_dir}")
     print(
-        f"total {total:.1f} s: {n / total:.2f} clips/s, {total / n:.2f} s per clip, {seconds_audio / total:.1f}x real time"
+        f"total {total:.1f} s: {n / total:.2f} clips/s, {total / n:.2f} s per clip, "
+        f"{seconds_audio / total:.1f}x real time"
     )
     print(f"  input pipeline (decode, resample, log-mel): {t_input / n:.3f} s per clip")
     print(f"  network: {t_net / n_patches * 1000:.0f} ms per 3 s patch")

@@ -141,7 +141,8 @@ def speed(args: argparse.Namespace) -> None:
 
     print(
         f"musicnn genre graph speed, 1 core (taskset to CPU {sorted(os.sched_getaffinity(0))}), 1 thread "
-        f"({platform.processor() or platform.machine()}; torch {_torch.__version__}, onnxruntime {onnxruntime.__version__})"
+        f"({platform.processor() or platform.machine()}; "
+        f"torch {_torch.__version__}, onnxruntime {onnxruntime.__version__})"
     )
     print(
         f"{n} distinct 30 s clips from {args.audio_dir}; patches per clip: "

@@ -1,4 +1,4 @@
-"""Speed of the predict path (both shipped models) against the naive librosa recipe, and peak memory for a 60-minute track.
+"""Speed of the predict path (both shipped models) against the naive librosa recipe; peak memory for a 60-min track.
 
     .venv/bin/python benchmarks/predict_speed.py [AUDIO_DIR] [--minutes 60] [--skip-memory]
 
@@ -8,7 +8,8 @@
 (c) ours, the default musicnn model: ``musicgenre.classify`` (decode at 16 kHz, log-mel, the graph, the head).
 All run on the same files in the same run, one core (the process is pinned), alternating per file so that all see
 the same machine load; one warm-up file each first. The process keeps its freed heap between files
-(``musicgenre.runtime.keep_freed_memory``, as the ``musicgenre`` command and its workers do), for both paths. Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
+(``musicgenre.runtime.keep_freed_memory``, as the ``musicgenre`` command and its workers do), for both paths.
+Then a synthesized ``--minutes`` long WAV (22050 Hz mono 16-bit,
 in a temporary folder) goes through ``classify`` with each model in a fresh process whose peak resident memory is
 reported (with its baseline after imports). The last line is the speed ratio (b) against (a).
 """
@@ -127,13 +128,16 @@ def main() -> None:
     n = len(files)
     print(f"{n} files from {args.audio_dir} (one core, {os.cpu_count()} on the machine)")
     print(
-        f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s ({spent['naive'] / n * 1000:6.0f} ms per clip)"
+        f"(a) naive  load + kaggle30_reference + model: {n / spent['naive']:6.2f} clips/s "
+        f"({spent['naive'] / n * 1000:6.0f} ms per clip)"
     )
     print(
-        f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s ({spent['ours'] / n * 1000:6.0f} ms per clip)"
+        f"(b) ours   classify (decode + fast features + model): {n / spent['ours']:6.2f} clips/s "
+        f"({spent['ours'] / n * 1000:6.0f} ms per clip)"
     )
     print(
-        f"(c) ours   classify, default musicnn model: {n / spent['musicnn']:6.2f} clips/s ({spent['musicnn'] / n * 1000:6.0f} ms per clip)"
+        f"(c) ours   classify, default musicnn model: {n / spent['musicnn']:6.2f} clips/s "
+        f"({spent['musicnn'] / n * 1000:6.0f} ms per clip)"
     )
     print(f"same top genre from (a) and (b): {agree}/{n}")
 

@@ -301,11 +301,13 @@ def main() -> None:
         f"statuses: {dict(sorted(results.statuses.items()))}"
     )
     print(
-        f"wall: {wall:.1f} s, throughput: {ok / wall:.2f} uploads/s ({results.audio_seconds / wall:.1f} s of audio per s)"
+        f"wall: {wall:.1f} s, throughput: {ok / wall:.2f} uploads/s "
+        f"({results.audio_seconds / wall:.1f} s of audio per s)"
     )
     if ok:
         print(
-            f"latency: p50 {percentile(results.latencies, 0.5):.2f} s, p99 {percentile(results.latencies, 0.99):.2f} s, "
+            f"latency: p50 {percentile(results.latencies, 0.5):.2f} s, "
+            f"p99 {percentile(results.latencies, 0.99):.2f} s, "
             f"mean {statistics.fmean(results.latencies):.2f} s, max {max(results.latencies):.2f} s"
         )
     if health:
@@ -315,7 +317,8 @@ def main() -> None:
         )
     if peaks:
         print(
-            f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; server + workers {peaks['total'] / 1024:.0f} MiB "
+            f"peak RSS: server process {peaks['server'] / 1024:.0f} MiB; "
+            f"server + workers {peaks['total'] / 1024:.0f} MiB "
             f"RSS, {peaks['total_pss'] / 1024:.0f} MiB PSS ({peaks['processes']} processes)"
         )
         print(

@@ -53,7 +53,8 @@ def main() -> None:
     reachable = sum(counts[t.label] > 1 for t in dataset)
     print(f"{len(y)} clips from {args.audio_dir}: {counts}")
     print(
-        f"leave-one-out, logistic regression; at most {reachable}/{len(y)} reachable (single-clip genres never seen in training)"
+        f"leave-one-out, logistic regression; at most {reachable}/{len(y)} reachable "
+        "(single-clip genres never seen in training)"
     )
     for name, x in ((f"{args.backbone} {args.layer} ({emb.shape[1]})", emb), ("MFCC40 means", mfcc)):
         correct = loo_correct(x, y)

@@ -153,7 +153,8 @@ def main(wheel: str) -> None:
             "librosa.feature.melspectrogram pad_mode='reflect' by default (librosa 0.7 behaviour)",
             "numpy < 2 (value-based casting of 10000 * float16 array -> float32)",
             "Saver.restore wrapped to check the checkpoint was restored",
-            "configuration.BATCH_SIZE = 4096 (one sess.run per clip) to avoid the original's batch-loop bug that repeats patch 0's penultimate",
+            "configuration.BATCH_SIZE = 4096 (one sess.run per clip) to avoid the original's batch-loop bug "
+            "that repeats patch 0's penultimate",
         ],
         "clips": {
             clip: {

@@ -36,7 +36,7 @@ FAMILIES = (
 
 
 def measure() -> dict:
-    """Worst gap and gap/tolerance per layer, for the network on TF's inputs and the back end on TF's pooled features."""
+    """Worst gap and gap/tolerance per layer: the network on TF's inputs, the back end on TF's pooled features."""
     sys.path.insert(0, str(ROOT / "tests"))
     import numpy as np
     import torch

@@ -96,13 +96,15 @@ def main() -> int:
     }
     print(
         f"{len(clips)} shared clips in the published taggrams; genre head fitted on "
-        f"{sum(s == 'training' for s, _ in published.values()) - sum(published[c][0] == 'training' for c in clips)} other training clips"
+        f"{sum(s == 'training' for s, _ in published.values()) - sum(published[c][0] == 'training' for c in clips)} "
+        "other training clips"
     )
     worst = {}
     for name, cfg in recipes.items():
         print(f"\n== {name}")
         print(
-            f"{'clip':<14}{'file':<7}{'split':<11}{'frames':>6}{'max abs':>10}{'corr':>11}  top tag ours / published     genre ours / published (max |dp|)"
+            f"{'clip':<14}{'file':<7}{'split':<11}{'frames':>6}{'max abs':>10}{'corr':>11}"
+            "  top tag ours / published     genre ours / published (max |dp|)"
         )
         top_changed = genre_changed = 0
         for clip, path in clips.items():
@@ -117,12 +119,14 @@ def main() -> int:
             if path.suffix != ".mp3":
                 worst[name] = max(worst.get(name, 0.0), dmax)
             print(
-                f"{clip:<14}{path.suffix:<7}{split:<11}{len(ours):>6}{dmax:>10.2e}{corr:>11.7f}  {top_o:>10} / {top_p:<14}"
+                f"{clip:<14}{path.suffix:<7}{split:<11}{len(ours):>6}{dmax:>10.2e}{corr:>11.7f}"
+                f"  {top_o:>10} / {top_p:<14}"
                 f"{g_o:>9} / {g_p:<9} ({np.abs(po - pp).max():.3f})",
                 flush=True,
             )
         print(
-            f"top tag changed on {top_changed}/{len(clips)} clips; head's genre changed on {genre_changed}/{len(clips)}; "
+            f"top tag changed on {top_changed}/{len(clips)} clips; "
+            f"head's genre changed on {genre_changed}/{len(clips)}; "
             f"largest difference on the original (non-MP3) audio: {worst.get(name, float('nan')):.2e}"
         )
     return 0

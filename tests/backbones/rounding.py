@@ -152,7 +152,7 @@ def network_sigmas(net: Musicnn, patches: np.ndarray, input_sigma: float | np.nd
 
 @torch.inference_mode()
 def backend_sigmas(net: Musicnn, max_pool: np.ndarray, mean_pool: np.ndarray) -> MusicnnSigmas:
-    """``sigma`` of ``penultimate`` and the taggram when the back end reads exactly these pooled features ``(n, 753)``."""
+    """``sigma`` of ``penultimate`` and the taggram when the back end reads exactly these pooled features (n, 753)."""
     pooled = [_input(a, 0.0) for a in (max_pool, mean_pool)]
     penultimate, tags = _backend(net, *pooled)
     zeros = np.zeros(max_pool.shape)

@@ -1,4 +1,4 @@
-"""``musicgenre tags`` and ``musicgenre embed`` end to end (on the synthesized fixture clip; real clips where present)."""
+"""``musicgenre tags`` and ``musicgenre embed`` end to end (the synthesized fixture clip; real clips where present)."""
 
 from __future__ import annotations
 

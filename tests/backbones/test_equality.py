@@ -55,7 +55,8 @@ def assert_within(
         worst = np.unravel_index(np.argmax(gap / tolerance), gap.shape)
         assert np.all(gap <= tolerance), (
             f"{key}: {int((gap > tolerance).sum())} values past the float32 tolerance; worst at {worst}: "
-            f"ours {ours[key][worst]:.7g}, TensorFlow {expected[worst]:.7g}, gap {gap[worst]:.3g} > {tolerance[worst]:.3g}"
+            f"ours {ours[key][worst]:.7g}, TensorFlow {expected[worst]:.7g}, "
+            f"gap {gap[worst]:.3g} > {tolerance[worst]:.3g}"
         )
 
 

@@ -88,7 +88,9 @@ def write_experiment(
         "config": {"protocol": "fault-filtered", "k": 10},
         "models": list(models),
         "notes": {
-            "accuracy": "pooled over the test tracks of every fold; interval: 95 % percentile bootstrap over those tracks"
+            "accuracy": (
+                "pooled over the test tracks of every fold; interval: 95 % percentile bootstrap over those tracks"
+            )
         },
         "versions": {"scikit-learn": "1.5"},
     }
