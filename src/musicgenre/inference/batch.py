@@ -63,15 +63,15 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
     ``jobs == 1`` runs in this process; more use a pool of worker processes, each loading the model once.
     A worker that dies (e.g. a crashing decoder) costs the files it held an error row, not the batch.
     """
-    files = [str(f) for f in files]
-    if not files:
+    paths = [str(f) for f in files]
+    if not paths:
         return
-    if config.jobs <= 1 or len(files) == 1:
+    if config.jobs <= 1 or len(paths) == 1:
         model = load_model(config.model_path, recipe=config.recipe)
-        for path in files:
+        for path in paths:
             yield classify_file(path, model, config)
         return
-    yield from _run_pool(files, config)
+    yield from _run_pool(paths, config)
 
 
 _worker_model: GenreModel | None = None
@@ -85,6 +85,7 @@ def _init_worker(config: BatchConfig) -> None:
 
 
 def _work(path: str) -> FileResult:
+    assert _worker_model is not None and _worker_config is not None, "the pool's initializer loads them first"
     return classify_file(path, _worker_model, _worker_config)
 
 
@@ -103,7 +104,8 @@ def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
 
 
 def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, jobs: int) -> Iterator[FileResult]:
-    """Run files popped from ``pending`` in one pool until done or the pool breaks (then its files go to ``suspects``)."""
+    """Run files popped from ``pending`` in one pool until done or the pool breaks (then its files go to
+    ``suspects``)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding onnxruntime threads
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)

@@ -54,7 +54,8 @@ def _drums(seconds: float, bpm: float, pattern: dict[str, list[int]], rng: np.ra
 
 
 def _chords(seconds: float, roots_hz: list[float], chord_s: float, wave: str) -> np.ndarray:
-    """Triads on each root in turn, ``chord_s`` seconds each; ``wave`` ``"sine"`` (soft) or ``"saw"`` (bright, clipped)."""
+    """Triads on each root in turn, ``chord_s`` seconds each; ``wave`` ``"sine"`` (soft) or ``"saw"`` (bright,
+    clipped)."""
     y = np.zeros(int(seconds * SR))
     n = int(chord_s * SR)
     t = np.arange(n) / SR

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -48,6 +49,18 @@ _REQUIRED_METADATA = (
 )
 
 
+class OnnxSession(Protocol):
+    """What the models use of an ``onnxruntime.InferenceSession`` (onnxruntime ships no type hints)."""
+
+    def run(self, output_names: list[str] | None, input_feed: dict[str, np.ndarray]) -> list[Any]: ...
+
+    def get_inputs(self) -> list[Any]: ...
+
+    def get_outputs(self) -> list[Any]: ...
+
+    def get_modelmeta(self) -> Any: ...
+
+
 class ModelError(ValueError):
     """A model file cannot be used; ``str(err)`` is one line ``"<path>: <reason>"``."""
 
@@ -66,7 +79,7 @@ class GenreModel:
     sample_rate: int  # Hz the model hears
     clip_seconds: float  # window length: the clips it was trained on (s)
     feature_names: tuple[str, ...]  # what the head reads
-    session: object = field(repr=False, compare=False)
+    session: OnnxSession = field(repr=False, compare=False)
     metadata: dict = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -96,7 +109,7 @@ class GenreModel:
 class FeatureModel(GenreModel):
     """A model on one feature vector per window, computed by ``recipe`` from that window's signal."""
 
-    recipe: FeatureRecipe | None = None
+    recipe: FeatureRecipe = field(kw_only=True)
 
     @property
     def recipe_name(self) -> str:

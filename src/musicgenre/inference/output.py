@@ -40,9 +40,11 @@ def to_record(result: FileResult, config: OutputConfig) -> dict:
             "top": [],
             "error": result.error,
         }
-    record = result.prediction.to_dict()
+    prediction = result.prediction
+    assert prediction is not None, "a result without an error carries its prediction"
+    record = prediction.to_dict()
     record["file"] = result.file
-    record["top"] = [{"genre": g, "probability": round(p, 6)} for g, p in result.prediction.top(config.top)]
+    record["top"] = [{"genre": g, "probability": round(p, 6)} for g, p in prediction.top(config.top)]
     if not config.timeline:
         record.pop("timeline")
     record["error"] = None

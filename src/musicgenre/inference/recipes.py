@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -39,10 +40,7 @@ def resolve_recipe(name: str) -> FeatureRecipe:
         except (ImportError, AttributeError) as error:
             raise RecipeError(f"feature recipe {name!r} cannot be imported: {error}") from None
         return FeatureRecipe(name, function, getattr(function, "columns", None), getattr(function, "sample_rate", None))
-    try:
-        from musicgenre.features import recipes as registry
-    except ImportError:
-        registry = None
+    registry = _registry()
     if registry is not None:
         return _from_registry(registry, name)
     if name == "kaggle30":  # the features package without its registry: the one recipe the default model needs
@@ -52,7 +50,16 @@ def resolve_recipe(name: str) -> FeatureRecipe:
     raise RecipeError(f"unknown feature recipe {name!r}")
 
 
-def _from_registry(registry, name: str) -> FeatureRecipe:
+def _registry() -> ModuleType | None:
+    """The features package's recipe registry, or None when it is not installed."""
+    try:
+        from musicgenre.features import recipes
+    except ImportError:
+        return None
+    return recipes
+
+
+def _from_registry(registry: ModuleType, name: str) -> FeatureRecipe:
     """Adapt the features package's registry entry to a :class:`FeatureRecipe`."""
     getter = getattr(registry, "get_recipe", None) or getattr(registry, "get", None)
     try:

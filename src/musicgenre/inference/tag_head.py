@@ -13,12 +13,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import softmax
 
 from musicgenre.features.taggram_stats import STATISTICS, statistic_names
+
+if TYPE_CHECKING:
+    from musicgenre.inference.model import OnnxSession
 
 RECIPE = "musicnn-msd-logmel"
 #: Statistics the graph can compute per window (the taggram study's others, quantiles, are not graph ops here).
@@ -75,7 +78,8 @@ class LinearHead:
         return self.n_tags * len(self.statistics)
 
     def feature_names(self, tags: Sequence[str]) -> tuple[str, ...]:
-        """``"mean(rock)"``, ... for tag names ``tags`` in column order (:func:`~musicgenre.features.taggram_stats.statistic_names`)."""
+        """``"mean(rock)"``, ... for tag names ``tags`` in column order
+        (:func:`~musicgenre.features.taggram_stats.statistic_names`)."""
         return statistic_names(tags, self.statistics)
 
     def decision(self, stats: np.ndarray) -> np.ndarray:
@@ -93,7 +97,9 @@ class LinearHead:
         """The head's statistics ``(d,)`` of one window's tags ``(patches, 50)``, with the study's functions."""
         return window_statistics(taggram, self.statistics)
 
-    def window_proba(self, taggram: np.ndarray, windows: Sequence[Sequence[int] | slice] | None = None) -> np.ndarray:
+    def window_proba(
+        self, taggram: np.ndarray, windows: Sequence[Sequence[int] | np.ndarray | slice] | None = None
+    ) -> np.ndarray:
         """Probabilities ``(w, k)`` of windows of a taggram ``(n, 50)``: ``windows`` lists each window's patch
         indices (or slices); ``None`` is one window over all patches. What the graph's ``probabilities`` give."""
         taggram = np.asarray(taggram)
@@ -176,7 +182,7 @@ class LinearHead:
 
 def ort_session(
     path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all", optimized_path: str | Path | None = None
-):
+) -> OnnxSession:
     """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
     ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
     import onnxruntime as ort
@@ -198,7 +204,9 @@ def ort_session(
     return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
 
-def run_onnx(session, patches: np.ndarray, windows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def run_onnx(
+    session: OnnxSession, patches: np.ndarray, windows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (w, k), taggram (n, 50))`` from a session; ``windows`` defaults to one over all patches."""
     patches = np.ascontiguousarray(patches, dtype=np.float32)
     if windows is None:

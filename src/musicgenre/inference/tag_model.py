@@ -30,7 +30,7 @@ from musicgenre.inference.windows import MIN_SECONDS, Window
 class TagModel(GenreModel):
     """musicnn tags of the track's 3 s patches -> a linear head on each window's tag statistics."""
 
-    head: LinearHead | None = field(default=None, repr=False, compare=False)
+    head: LinearHead = field(repr=False, compare=False, kw_only=True)
     input: InputConfig = InputConfig()
     batch: int = RECOMMENDED_BATCH  # patches per onnxruntime call
     block_patches: int = 40  # patches read and analysed at a time (40: 2 min of audio, ~8 MB at 16 kHz)

@@ -46,7 +46,8 @@ class Window:
 def plan_windows(duration_s: float, config: WindowConfig = WindowConfig()) -> list[Window]:
     """Windows covering a track of ``duration_s`` seconds.
 
-    - ``duration_s <= window_s + tail_tolerance_s``: one window, the whole track (shorter tracks are scored as they are).
+    - ``duration_s <= window_s + tail_tolerance_s``: one window, the whole track (shorter tracks are scored as
+      they are).
     - longer: windows ``[k*hop, k*hop + window)`` while they fit; if more than ``tail_tolerance_s`` is left after the
       last of them, one more window ``[duration - window, duration)`` aligned to the end, else the last window is
       stretched to the end. Every second of the track lies in at least one window.
