@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED_AUDIO := ../shared/gtzan/audio
 
-.PHONY: setup run test browser-deps bench clean
+.PHONY: setup run test lint dist-check browser-deps bench clean
 
 setup: $(STAMP)
 
@@ -34,13 +34,25 @@ browser-deps:
 
 # The musicnn equality tests run first under other CPU kernels than this machine's (oneDNN capped at SSE4.1,
 # ATen without SIMD): a float32 tolerance that holds only for one CPU's rounding fails here on any machine.
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider \
 		tests/backbones/test_equality.py
 	$(BIN)/python -m pytest -n 2 -q
+	$(MAKE) --no-print-directory dist-check
+
+# The gates a change must pass: ruff's lint rules and formatting, mypy over src/ (config in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Build the sdist and wheel, install the wheel into fresh venvs (base deps only, then [web]) and use it from outside
+# the source tree: predict with both models, --version, serve. Prints the wheel's size and make-up.
+dist-check: $(STAMP)
+	$(BIN)/python tools/check_wheel.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/feature_speed.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
