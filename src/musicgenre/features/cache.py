@@ -9,6 +9,7 @@ Layout: ``<cache_dir>/<recipe>-v<FEATURE_VERSION>/<hash[:2]>/<hash>.npz`` holdin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class FeatureCache:
     def put(self, key: str, values: np.ndarray, length: int) -> None:
         """Store a row atomically; a failure to write (read-only disk, full) is not an error for the run."""
         path = self._path(key)
+        tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -59,7 +61,6 @@ class FeatureCache:
                 np.savez(f, values=np.asarray(values, dtype=np.float64), length=np.int64(length))
             os.replace(tmp, path)
         except OSError:
-            try:
-                os.unlink(tmp)  # type: ignore[possibly-undefined]
-            except (OSError, NameError):
-                pass
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

@@ -90,9 +90,9 @@ def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, ke
     recipe = get_recipe(recipe_name)
     cache = FeatureCache(cache_dir, recipe.name) if cache_dir is not None else None
     try:
-        if cache is not None and key is None:
-            key = file_hash(path)
         if cache is not None:
+            if key is None:
+                key = file_hash(path)
             hit = cache.get(key, len(recipe.columns))
             if hit is not None:
                 return Row(path, hit.length, hit.values, label_of(path), cached=True)
@@ -107,7 +107,7 @@ def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, ke
         return Failure(path, f"cannot read: {error.strerror or error}")
     except Exception as error:  # a bug or an odd signal must not take the batch down
         return Failure(path, " ".join(f"{type(error).__name__}: {error}".split())[:300])
-    if cache is not None:
+    if cache is not None and key is not None:  # key: set above whenever there is a cache
         cache.put(key, values, y.size)
     return Row(path, int(y.size), values, label_of(path))
 
@@ -182,12 +182,17 @@ def extract(
 
     out = Extraction(recipe.columns, failures=failures)
     for i in sorted(results):
-        (out.rows if isinstance(results[i], Row) else out.failures).append(results[i])
+        outcome = results[i]
+        if isinstance(outcome, Row):
+            out.rows.append(outcome)
+        else:
+            out.failures.append(outcome)
     return out
 
 
 def write_table(frame, path: str | Path) -> None:
-    """Write a table (features, embeddings) to ``.parquet`` (needs pyarrow) or CSV (``.csv``, ``.txt``, no extension)."""
+    """Write a table (features, embeddings) to ``.parquet`` (needs pyarrow) or CSV (``.csv``, ``.txt``, no
+    extension)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":

@@ -19,6 +19,13 @@ HOP_LENGTH = 512
 N_MELS = 128
 
 
+def _spectrogram(y: np.ndarray | None, n_fft: int, hop_length: int, power: float = 1.0) -> np.ndarray:
+    """``|STFT(y)| ** power`` for a family called with the signal rather than a spectrogram."""
+    if y is None:
+        raise ValueError("give the signal y or a spectrogram S")
+    return magnitude(y, n_fft=n_fft, hop_length=hop_length, power=power)
+
+
 def log_mel(
     y: np.ndarray | None = None,
     sr: int = 22050,
@@ -37,7 +44,7 @@ def log_mel(
     ``max - top_db`` are clipped, so silence gives -100 dB (librosa's ``amin=1e-10``), never -inf.
     """
     if S is None:
-        S = magnitude(y, n_fft=n_fft, hop_length=hop_length, power=2.0)
+        S = _spectrogram(y, n_fft, hop_length, power=2.0)
     mel = librosa.feature.melspectrogram(S=S, sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
     return librosa.power_to_db(mel, top_db=top_db)
 
@@ -76,7 +83,7 @@ def chroma_stft(
     ``tuning`` (fractions of a bin) is estimated from the spectrum when ``None``, as librosa does.
     """
     if S is None:
-        S = magnitude(y, n_fft=n_fft, hop_length=hop_length, power=2.0)
+        S = _spectrogram(y, n_fft, hop_length, power=2.0)
     return librosa.feature.chroma_stft(S=S, sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
 
 
@@ -126,7 +133,7 @@ def spectral_contrast(
     clear peaks (tonal), low values flat noise-like bands.
     """
     if S is None:
-        S = magnitude(y, n_fft=n_fft, hop_length=hop_length)
+        S = _spectrogram(y, n_fft, hop_length)
     return librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, fmin=fmin, n_bands=n_bands)
 
 

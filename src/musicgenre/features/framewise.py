@@ -70,7 +70,8 @@ def zero_crossing_rate(
 def spectral_shape(
     S: np.ndarray, freq: np.ndarray, roll_percent: float = 0.85
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centroid, bandwidth and roll-off (Hz) of each frame of magnitude spectrogram ``S`` ``(t, bins)`` (frames as rows).
+    """Centroid, bandwidth and roll-off (Hz) of each frame of magnitude spectrogram ``S`` ``(t, bins)`` (frames as
+    rows).
 
     Three ``(t,)`` arrays equal to librosa's ``spectral_centroid``, ``spectral_bandwidth`` (p=2) and
     ``spectral_rolloff`` (85 %), from one matrix product with the frequency moments
@@ -144,7 +145,8 @@ def tuning_peaks(
 
 
 def tuning_from_peaks(pitch: np.ndarray, mag: np.ndarray, bins_per_octave: int = 12) -> float:
-    """librosa's tuning estimate (fraction of a bin, in [-0.5, 0.5)) from spectral peaks: median-magnitude threshold, histogram."""
+    """librosa's tuning estimate (fraction of a bin, in [-0.5, 0.5)) from spectral peaks: median-magnitude
+    threshold, histogram."""
     voiced = pitch > 0
     threshold = np.median(mag[voiced]) if voiced.any() else 0.0
     chosen = pitch[(mag >= threshold) & voiced]

@@ -30,6 +30,7 @@ Two implementations, same 57 numbers in :data:`KAGGLE30_COLUMNS` order:
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import librosa
 import numpy as np
@@ -88,7 +89,7 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.var())
 
 
-def _assemble(stats: dict[str, np.ndarray | tuple[float, float]], tempo: float, mfcc: np.ndarray) -> np.ndarray:
+def _assemble(stats: Mapping[str, np.ndarray | tuple[float, ...]], tempo: float, mfcc: np.ndarray) -> np.ndarray:
     """Order the statistics as :data:`KAGGLE30_COLUMNS`; ``mfcc`` is ``(20, t)``."""
     out: list[float] = []
     for name in _FRAME_FEATURES:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import librosa
 import numpy as np
 
+#: The edge paddings of centred frames librosa's STFT takes (``np.pad`` modes).
+PadMode = Literal["constant", "edge", "linear_ramp", "reflect", "symmetric", "empty"]
 #: Edge padding of centred frames. ``"reflect"`` is what the public GTZAN table was made with
 #: (librosa < 0.10); librosa 0.10+ defaults to zeros, which shifts frame statistics by ~0.1 %.
-PAD_MODE = "reflect"
+PAD_MODE: PadMode = "reflect"
 
 
-def stft(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, pad_mode: str = PAD_MODE) -> np.ndarray:
+def stft(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, pad_mode: PadMode = PAD_MODE) -> np.ndarray:
     """Centred STFT of mono ``y`` ``(n,)`` with a Hann window: complex ``(1 + n_fft // 2, 1 + n // hop_length)``.
 
     Row ``k`` is the frequency ``k * sr / n_fft`` Hz; column ``j`` is centred on sample ``j * hop_length``.

@@ -25,7 +25,7 @@ def compile_kernels(sr: int = 22050) -> None:
     from musicgenre.features.recipes import RECIPES
 
     t = np.arange(int(WARMUP_SECONDS * sr)) / sr
-    y = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)).astype(np.float32) / 3
+    y = np.sum([np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)], axis=0).astype(np.float32) / 3
     y[:: sr // 2] += 1.0  # clicks twice a second give onsets for the tempo estimate
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
