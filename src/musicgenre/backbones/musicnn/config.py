@@ -7,6 +7,10 @@ Values follow the original ``musicnn`` 0.1.0 package by Jordi Pons (``configurat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from musicgenre.features.spectrum import PadMode
 
 #: The 50 MagnaTagATune tags of MTT_musicnn, in output order.
 MTT_TAGS: tuple[str, ...] = (
@@ -135,7 +139,7 @@ class InputConfig:
     n_mels: int = 96  # mel bands (librosa's Slaney mel scale, area-normalized filters)
     patch_frames: int = 187  # frames per patch: 3 s
     patch_hop: int = 187  # frames between patch starts
-    pad_mode: str = "reflect"
+    pad_mode: PadMode = "reflect"
     resampler: str = "soxr"
 
     def __post_init__(self) -> None:

@@ -104,7 +104,7 @@ def _cache_put(cache_dir: Path, model: str, key: str, arrays: dict[str, np.ndarr
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, allow_pickle=True, **arrays)  # numpy's default, named so that **arrays cannot fill it
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -238,7 +238,11 @@ def embed_files(
 
     run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
     for i in sorted(results):
-        (run.tracks if isinstance(results[i], TrackOutputs) else run.failures).append(results[i])
+        outcome = results[i]
+        if isinstance(outcome, TrackOutputs):
+            run.tracks.append(outcome)
+        else:
+            run.failures.append(outcome)
     return run
 
 
@@ -295,18 +299,18 @@ def embed_dataset(
     ``paths`` are audio files (one row each). ``layer``: max_pool / mean_pool (753) or penultimate (200).
     Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
     """
-    paths = [Path(p) for p in paths]
-    for p in paths:
+    files = [Path(p) for p in paths]
+    for p in files:
         if p.is_dir():
             raise ValueError(f"{p}: embed_dataset takes audio files, one row each, not folders")
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}: choose one of {', '.join(LAYERS)}")
-    if not paths:
+    if not files:
         dim = model_config(model).pool_dim if layer != "penultimate" else model_config(model).backend_units
         return np.zeros((0, dim), np.float32)
-    run = embed_files(paths, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
+    run = embed_files(files, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
     if run.failures:
         first = run.failures[0]
         raise AudioError(first.path, first.reason)
     by_path = {t.path.resolve(): t for t in run.tracks}
-    return np.stack([by_path[p.resolve()].track(layer) for p in paths]).astype(np.float32)
+    return np.stack([by_path[p.resolve()].track(layer) for p in files]).astype(np.float32)

@@ -27,7 +27,8 @@ bound of ``tests/backbones/rounding.py``): the batch norm after each front-end b
 the max over frequency (with the ReLU), which is the same value for a positive batch-norm scale
 (``max(a x + c) = a max(x) + c``; float rounding is monotonic, so even bit for bit) and ``a min(x) + c`` for a
 negative one (the min taken as the max of the convolution with negated weights: 170 and 171 of the timbral
-branches' 204 channels have a negative scale); and the graph's constant folding. See ``benchmarks/musicnn_speed.py`` for what each step buys.
+branches' 204 channels have a negative scale); and the graph's constant folding. See
+``benchmarks/musicnn_speed.py`` for what each step buys.
 
 Which path the engine should take for long tracks (memory measured with ``benchmarks/musicnn_speed.py
 --memory``): the graph's memory grows with the patches fed at once (the timbral branches' activations are
@@ -79,7 +80,7 @@ OPSET = 17
 CHANNEL_BLOCK = 16
 
 
-def _bn(bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _bn(bn: nn.BatchNorm1d | nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
     """Inference batch norm of ``x`` ``(B, C, ...)`` with ``bn``'s statistics, whatever its dimensionality."""
     return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
 
@@ -90,6 +91,12 @@ class MusicnnGenreGraph(nn.Module):
     ``forward(patches (n, 187, 96), windows (w, n)) -> (probabilities (w, k), taggram (n, 50))``.
     ``fast_frontend``: batch norm after the frequency max (same function; see the module docstring).
     """
+
+    # the head's buffers (registered in __init__)
+    center: torch.Tensor
+    inv_scale: torch.Tensor
+    coef_t: torch.Tensor
+    intercept: torch.Tensor
 
     def __init__(self, head: LinearHead, net: Musicnn | None = None, *, fast_frontend: bool = True):
         super().__init__()
@@ -102,7 +109,6 @@ class MusicnnGenreGraph(nn.Module):
         self.fast_frontend = fast_frontend
         # Front-end branches with the sign of each channel's batch-norm scale folded into its convolution
         # (negating weights and bias negates the sums exactly), so that one max over frequency serves every channel.
-        self._signs, self._weights, self._biases = [], [], []
         for i, (conv, bn) in enumerate(
             zip([*self.net.timbral, *self.net.temporal], [*self.net.timbral_bn, *self.net.temporal_bn], strict=True)
         ):
@@ -227,7 +233,7 @@ def to_onnx(
         torch.onnx.export(
             graph,
             example,
-            buffer,
+            buffer,  # type: ignore[arg-type]  # torch annotates a path; its legacy exporter also writes to a file object
             dynamo=False,
             opset_version=OPSET,
             input_names=["patches", "windows"],

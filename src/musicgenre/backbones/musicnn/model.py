@@ -80,8 +80,8 @@ class Musicnn(nn.Module):
         x_t = F.pad(x, (0, 0, pad_t, pad_t))
         for conv, bn in zip(self.timbral, self.timbral_bn, strict=True):
             branches.append(bn(F.relu(conv(x_t))).amax(dim=3))  # (B, 204, T)
-        for conv, bn in zip(self.temporal, self.temporal_bn, strict=True):
-            before, after = _same_pad(conv.kernel_size[0])
+        for conv, bn, width in zip(self.temporal, self.temporal_bn, self.cfg.temporal_widths, strict=True):
+            before, after = _same_pad(width)  # the branch's kernel is (width, 1)
             branches.append(bn(F.relu(conv(F.pad(x, (0, 0, before, after))))).amax(dim=3))  # (B, 51, T)
         return torch.cat(branches, dim=1)
 

@@ -8,10 +8,15 @@ log is float32 of float16-rounded powers (under numpy 2 the same line would over
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import librosa
 import numpy as np
 
 from musicgenre.backbones.musicnn.config import InputConfig
+
+if TYPE_CHECKING:
+    from musicgenre.features.spectrum import PadMode
 
 DEFAULT_INPUT = InputConfig()
 
@@ -65,7 +70,7 @@ def log_mel_frames(
 
 
 def _padded_slice(
-    y: np.ndarray, start: int, stop: int, half: int, mode: str, offset: int = 0, total: int | None = None
+    y: np.ndarray, start: int, stop: int, half: int, mode: PadMode, offset: int = 0, total: int | None = None
 ) -> np.ndarray:
     """``np.pad(full, half, mode=mode)[start:stop]`` where ``y = full[offset: offset + y.size]`` and ``total =
     full.size`` (default: ``y`` is all of it), without padding (copying) the whole signal: a view of ``y`` inside

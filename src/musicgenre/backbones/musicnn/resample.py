@@ -14,11 +14,22 @@ accumulation tap after tap), so its output equals librosa 0.7.2 + resampy 0.2.2 
 from __future__ import annotations
 
 import functools
+from typing import TypedDict
 
 import numpy as np
 
+
+class KaiserFilter(TypedDict):
+    """A resampy filter: zero crossings, log2 of table steps per crossing, Kaiser beta, roll-off."""
+
+    num_zeros: int
+    precision: int
+    beta: float
+    rolloff: float
+
+
 #: resampy's ``kaiser_best`` filter: zero crossings, log2 of table steps per crossing, Kaiser beta, roll-off.
-KAISER_BEST = {"num_zeros": 64, "precision": 9, "beta": 14.769656459379492, "rolloff": 0.9475937167399596}
+KAISER_BEST: KaiserFilter = {"num_zeros": 64, "precision": 9, "beta": 14.769656459379492, "rolloff": 0.9475937167399596}
 
 #: Output samples computed at once (each holds a few float64 temporaries): bounded memory for long tracks.
 BLOCK = 1 << 16
@@ -47,7 +58,8 @@ def _kaiser_best_window() -> tuple[np.ndarray, int]:
 
 
 def kaiser_best(y: np.ndarray, orig_sr: int, target_sr: int, block: int = BLOCK) -> np.ndarray:
-    """``librosa.resample(y, orig_sr, target_sr)`` of librosa 0.7 (resampy ``kaiser_best``), float32 ``(ceil(n * target / orig),)``.
+    """``librosa.resample(y, orig_sr, target_sr)`` of librosa 0.7 (resampy ``kaiser_best``), float32
+    ``(ceil(n * target / orig),)``.
 
     resampy makes ``int(n * ratio)`` samples; librosa then pads with zeros to ``ceil(n * ratio)``.
     """

@@ -47,7 +47,8 @@ def backbone_view(
 
 
 def _embedding_view(x: np.ndarray, backbone: str, layer: str, clip_seconds: float = 30.0):
-    """The study View named ``backbone`` of embeddings ``x`` ``(n_clips, dim)`` of ``layer`` (recipe ``<backbone>-<layer>``)."""
+    """The study View named ``backbone`` of embeddings ``x`` ``(n_clips, dim)`` of ``layer`` (recipe
+    ``<backbone>-<layer>``)."""
     from musicgenre.evaluation.data import View
 
     names = tuple(f"{model_config(_model(backbone)).name}.{layer}[{i}]" for i in range(x.shape[1]))

@@ -16,6 +16,7 @@ bytes are checked against the entry's (masked) CRC-32C.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ _TABLE_MAGIC = 0xDB4775248B80FB57
 _FOOTER_SIZE = 48
 
 #: TensorFlow ``DataType`` enum values -> numpy little-endian dtypes (the ones a checkpoint of ours can hold).
-_DTYPES = {
+_DTYPES: dict[int, np.dtype] = {
     1: np.dtype("<f4"),
     2: np.dtype("<f8"),
     3: np.dtype("<i4"),
@@ -62,12 +63,13 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes):
+def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
     """Yield (field number, wire type, value) of a protobuf message; value is int or bytes."""
     pos = 0
     while pos < len(buf):
         key, pos = _varint(buf, pos)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 1:
@@ -80,6 +82,20 @@ def _fields(buf: bytes):
         else:
             raise CheckpointError(f"unsupported protobuf wire type {wire}")
         yield number, wire, value
+
+
+def _number(value: int | bytes) -> int:
+    """A varint or fixed-width field's value; bytes where a number belongs mean a damaged file."""
+    if isinstance(value, bytes):
+        raise CheckpointError("a protobuf field holds bytes where a number belongs")
+    return value
+
+
+def _message(value: int | bytes) -> bytes:
+    """A length-delimited field's bytes; a number where a message belongs means a damaged file."""
+    if not isinstance(value, bytes):
+        raise CheckpointError("a protobuf field holds a number where a message belongs")
+    return value
 
 
 @dataclass(frozen=True)
@@ -100,32 +116,26 @@ def _parse_shape(buf: bytes) -> tuple[int, ...]:
     for number, _, value in _fields(buf):
         if number == 2:  # Dim {int64 size = 1; string name = 2}
             size = 0
-            for n, _, v in _fields(value):
+            for n, _, v in _fields(_message(value)):
                 if n == 1:
-                    size = v - (1 << 64) if v >= 1 << 63 else v
+                    raw = _number(v)
+                    size = raw - (1 << 64) if raw >= 1 << 63 else raw
             dims.append(size)
     return tuple(dims)
 
 
 def parse_entry(buf: bytes) -> BundleEntry:
     """Parse a serialized ``BundleEntryProto``."""
-    values = {"dtype": 0, "shape": (), "shard_id": 0, "offset": 0, "size": 0, "crc32c": 0, "sliced": False}
-    for number, _, value in _fields(buf):
-        if number == 1:
-            values["dtype"] = value
-        elif number == 2:
-            values["shape"] = _parse_shape(value)
-        elif number == 3:
-            values["shard_id"] = value
-        elif number == 4:
-            values["offset"] = value
-        elif number == 5:
-            values["size"] = value
-        elif number == 6:
-            values["crc32c"] = value
-        elif number == 7:
-            values["sliced"] = True
-    return BundleEntry(**values)
+    fields = {number: value for number, _, value in _fields(buf)}  # a repeated field: its last value
+    return BundleEntry(
+        dtype=_number(fields.get(1, 0)),
+        shape=_parse_shape(_message(fields[2])) if 2 in fields else (),
+        shard_id=_number(fields.get(3, 0)),
+        offset=_number(fields.get(4, 0)),
+        size=_number(fields.get(5, 0)),
+        crc32c=_number(fields.get(6, 0)),
+        sliced=7 in fields,
+    )
 
 
 # ---------------------------------------------------------------- checksums and compression
@@ -212,7 +222,7 @@ def _read_block(table: bytes, offset: int, size: int) -> bytes:
     raise CheckpointError(f"unknown table block compression {kind}")
 
 
-def _block_entries(block: bytes):
+def _block_entries(block: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Yield (key, value) of one table block (prefix-compressed keys, restart array at the end)."""
     if len(block) < 4:
         raise CheckpointError("table block too short")
@@ -272,7 +282,7 @@ class Checkpoint:
         self.num_shards = 1
         for number, _, value in _fields(header):
             if number == 1:
-                self.num_shards = value
+                self.num_shards = _number(value)
             elif number == 2 and value != 0:
                 raise CheckpointError(f"{index}: big-endian bundles are not supported")
         self.entries = {key.decode(): parse_entry(value) for key, value in table.items()}
