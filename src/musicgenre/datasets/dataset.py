@@ -78,7 +78,7 @@ class Dataset:
     classes: tuple[str, ...]
     set_aside: tuple[Track, ...] = ()
     ignored: tuple[Path, ...] = ()
-    _index: dict[str, int] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)  # set in __post_init__
 
     def __post_init__(self) -> None:
         index = {track.clip_id: i for i, track in enumerate(self.tracks)}

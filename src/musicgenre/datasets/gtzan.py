@@ -164,7 +164,7 @@ def compact_ids(clip_ids: list[str] | tuple[str, ...]) -> list[str]:
         numbers = sorted(set(by_genre[genre]))
         runs: list[str] = []
         start = previous = numbers[0]
-        for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        for n in numbers[1:] + [None]:
             if n is not None and n == previous + 1:
                 previous = n
                 continue

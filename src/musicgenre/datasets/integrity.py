@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from musicgenre.audio import AudioError, load_native
 from musicgenre.datasets.dataset import Dataset, Track
 from musicgenre.datasets.folders import find_dataset
 from musicgenre.datasets.gtzan import GTZAN_CLIP_IDS, KNOWN_FAULTS, compact_ids
-from musicgenre.datasets.splits import PARTS, SplitName, load_splits, outside_split
+from musicgenre.datasets.splits import PARTS, SplitName, SplitPart, load_splits, outside_split
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,24 @@ class FileCheck:
     @property
     def seconds(self) -> float | None:
         return None if self.samples is None or not self.sample_rate else self.samples / self.sample_rate
+
+
+class _Decoded(NamedTuple):
+    """What the check of a file that decoded holds (a :class:`FileCheck` leaves these None only on an error)."""
+
+    path: str
+    clip_id: str
+    seconds: float
+    samples: int
+    sample_rate: int
+    digest: str
+
+
+def _decoded(check: FileCheck) -> _Decoded:
+    if check.samples is None or not check.sample_rate or check.digest is None:
+        raise ValueError(f"{check.path}: decoded, yet its check lacks the length, rate or digest")
+    samples, rate = check.samples, check.sample_rate
+    return _Decoded(check.path, check.clip_id, samples / rate, samples, rate, check.digest)
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,7 @@ class SplitMembership:
     """Which of the dataset's clips each part of a published split names."""
 
     name: str
-    parts: dict[str, tuple[str, ...]]  # part -> present clip ids, in GTZAN order
+    parts: dict[SplitPart, tuple[str, ...]]  # part -> present clip ids, in GTZAN order
     outside: tuple[str, ...]  # present clip ids no list names
 
 
@@ -257,7 +276,7 @@ def check_integrity(
     checks = check_files(files, config.workers, (lambda n: progress(n, total)) if progress else None)
 
     undecodable = tuple(Undecodable(c.path, c.clip_id, c.error) for c in checks if c.error)
-    decoded = [c for c in checks if c.error is None]
+    decoded = [_decoded(c) for c in checks if c.error is None]
     wrong_length: tuple[WrongLength, ...] = ()
     if config.expected_seconds is not None:
         wrong_length = tuple(
@@ -265,7 +284,7 @@ def check_integrity(
             for c in decoded
             if abs(c.seconds - config.expected_seconds) > config.tolerance_seconds
         )
-    other_rate = ()
+    other_rate: tuple[OtherRate, ...] = ()
     if config.expected_sample_rate is not None:
         other_rate = tuple(
             OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate
@@ -286,9 +305,9 @@ def check_integrity(
         for clip, group in by_clip.items()
         if len(group) > 1
     )
-    by_digest: dict[str, list[FileCheck]] = {}
-    for c in decoded:
-        by_digest.setdefault(c.digest, []).append(c)
+    by_digest: dict[str, list[_Decoded]] = {}
+    for d in decoded:
+        by_digest.setdefault(d.digest, []).append(d)
     same_audio = tuple(
         SameAudio(tuple(sorted({c.clip_id for c in group})), tuple(c.path for c in group), digest)
         for digest, group in by_digest.items()
@@ -338,7 +357,7 @@ def _known_fault(clip: str, fault: str, group: list[FileCheck]) -> KnownFault:
     if not group:
         return KnownFault(clip, fault, False, (), None, None)
     decodes = all(c.error is None for c in group)
-    first = next((c for c in group if c.error is None), None)
+    first = next((_decoded(c) for c in group if c.error is None), None)
     if first is None:
         return KnownFault(clip, fault, True, tuple(c.path for c in group), decodes, None)
     return KnownFault(
@@ -365,7 +384,8 @@ def render_text(report: IntegrityReport) -> str:
     lines = [f"dataset     {report.root}  ({'GTZAN' if report.kind == 'gtzan' else 'labelled folders'})"]
     formats = ", ".join(f"{ext} {n}" for ext, n in report.formats.items())
     lines.append(
-        f"files       {report.n_files} audio files ({formats}) -> {report.n_clips} distinct clips in {sum(1 for n in report.per_label.values() if n)} labels"
+        f"files       {report.n_files} audio files ({formats}) -> {report.n_clips} distinct clips in "
+        f"{sum(1 for n in report.per_label.values() if n)} labels"
     )
     lines.append("per label   " + ", ".join(f"{label} {n}" for label, n in report.per_label.items()))
     if report.expected_clips is not None:
@@ -382,7 +402,8 @@ def render_text(report: IntegrityReport) -> str:
     )
     if config.expected_seconds is not None:
         lines.append(
-            f"length      {len(report.wrong_length)} outside {config.expected_seconds:g} s ± {config.tolerance_seconds:g} s{span}"
+            f"length      {len(report.wrong_length)} outside {config.expected_seconds:g} s "
+            f"± {config.tolerance_seconds:g} s{span}"
         )
         lines.extend(
             f"              {rel(w.path)}: {w.seconds:.2f} s ({w.samples} samples at {w.sample_rate} Hz)"
@@ -422,7 +443,10 @@ def render_text(report: IntegrityReport) -> str:
         if not fault.present:
             state = "not present"
         elif fault.decodes:
-            state = f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: this copy is sound"
+            state = (
+                f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: "
+                "this copy is sound"
+            )
         else:
             state = (
                 f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
@@ -431,7 +455,8 @@ def render_text(report: IntegrityReport) -> str:
         lines.append(f"              here: {state}")
     if report.outside_filtered:
         lines.append(
-            f"known fault {len(report.outside_filtered)} clips left out of the fault-filtered split (Kereliuk, Sturm & Larsen 2015); "
+            f"known fault {len(report.outside_filtered)} clips left out of the fault-filtered split "
+            "(Kereliuk, Sturm & Larsen 2015); "
             f"{len(report.outside_filtered_present)} of them here"
             + (f": {_short(report.outside_filtered_present)}" if report.outside_filtered_present else "")
         )

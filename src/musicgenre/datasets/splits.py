@@ -31,7 +31,7 @@ def load_split(name: SplitName = "filtered", part: SplitPart = "test") -> list[s
     """Clip ids of one part of a published split, in file order (e.g. 290 for ``filtered``/``test``)."""
     if name not in ("filtered", "stratified") or part not in PARTS:
         raise ValueError(f"unknown split {name!r}/{part!r}")
-    text = resources.files("musicgenre.datasets").joinpath("splits", f"{part}_{name}.txt").read_text()
+    text = resources.files("musicgenre.datasets").joinpath("splits").joinpath(f"{part}_{name}.txt").read_text()
     return [clip_id(line.strip()) for line in text.splitlines() if line.strip()]
 
 

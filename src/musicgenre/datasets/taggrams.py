@@ -1,8 +1,8 @@
 """Published musicnn taggrams of GTZAN: read the ``.npz`` files of ``../shared/gtzan/musicnn/``.
 
 Each file holds ``X`` float32 ``(frames, 50)`` (sigmoid probabilities of the 50 MSD tags, one frame per 3 s
-patch), ``Y`` int64 ``(frames,)`` (genre index, 0 = blues ... 9 = rock) and ``IDS`` ``(frames,)`` (``blues/blues.00012.au``),
-the frames of one clip in time order. Read with ``allow_pickle=False`` (no pickles, ever).
+patch), ``Y`` int64 ``(frames,)`` (genre index, 0 = blues ... 9 = rock) and ``IDS`` ``(frames,)``
+(``blues/blues.00012.au``), the frames of one clip in time order. Read with ``allow_pickle=False`` (no pickles, ever).
 
     tg = load_taggram_dir("../shared/gtzan/musicnn")    # train + test files: 733 clips, 20542 frames
     tg.frames.shape, tg.clip.shape, tg.clip_ids.shape    # (20542, 50), (20542,), (733,)
