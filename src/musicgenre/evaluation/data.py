@@ -50,6 +50,10 @@ class View:
             return tracks
         return np.flatnonzero(np.isin(self.track, tracks))
 
+    def row_tracks(self, rows: np.ndarray) -> np.ndarray:
+        """The track index of each of the given rows."""
+        return rows if self.track is None else self.track[rows]
+
 
 @dataclass(frozen=True)
 class StudyData:
@@ -185,9 +189,9 @@ def load_audio(
         )
     for name in ("logmel", "mfcc_frames"):
         blocks = [t[name] for t in per_track]
-        track = np.concatenate([np.full(len(b), i, dtype=np.int64) for i, b in enumerate(blocks)])
+        owner = np.concatenate([np.full(len(b), i, dtype=np.int64) for i, b in enumerate(blocks)])
         x = np.concatenate(blocks)
         names = tuple(f"{name}[{r},{c}]" for r in range(x.shape[-2]) for c in range(x.shape[-1]))
         recipe = f"{name}-{config.segment_seconds:g}s-{config.n_mels if name == 'logmel' else config.n_mfcc_frames}"
-        views[name] = View(name, x, names, recipe, config.segment_seconds, config.sample_rate, track)
+        views[name] = View(name, x, names, recipe, config.segment_seconds, config.sample_rate, owner)
     return StudyData(str(path), "audio", dataset.clip_ids, y, views)

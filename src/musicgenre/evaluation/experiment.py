@@ -171,8 +171,9 @@ def _write_model_files(
         )
         (folder / "best_epoch.txt").write_text(f"{history.best_epoch}\n")
         row["best_epochs"] = [getattr(getattr(r.model, "history_", None), "best_epoch", None) for r in results[:1]]
-    if getattr(first, "params_", None) is not None:
-        row["chosen_params"] = repr(first.params_)
+    params = getattr(first, "params_", None)
+    if params is not None:
+        row["chosen_params"] = repr(params)
 
 
 def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> None:

@@ -32,7 +32,7 @@ def track_probabilities(model, view: View, tracks: np.ndarray) -> np.ndarray:
     proba = model.predict_proba(view.x[rows])
     if not view.per_segment:
         return proba
-    owner = view.track[rows]
+    owner = view.row_tracks(rows)
     out = np.zeros((len(tracks), proba.shape[1]), np.float64)
     position = {int(t): i for i, t in enumerate(tracks)}
     index = np.array([position[int(t)] for t in owner])
@@ -51,10 +51,10 @@ def fit_on(
 ):
     """Fit ``model`` on the rows of ``fit_tracks`` (validation: rows of ``valid_tracks``); return it."""
     rows = view.rows(fit_tracks)
-    y_rows = data.y[view.track[rows]] if view.per_segment else data.y[rows]
+    y_rows = data.y[view.row_tracks(rows)]
     if valid_tracks is not None and len(valid_tracks):
         vrows = view.rows(valid_tracks)
-        yv = data.y[view.track[vrows]] if view.per_segment else data.y[vrows]
+        yv = data.y[view.row_tracks(vrows)]
         return model.fit(view.x[rows], y_rows, view.x[vrows], yv, on_epoch=on_epoch)
     return model.fit(view.x[rows], y_rows, on_epoch=on_epoch)
 
@@ -88,8 +88,9 @@ def clip_numbers(clip_ids) -> np.ndarray:
     import re
 
     found = [re.search(r"(\d+)(?:\.\w+)?$", str(c)) for c in clip_ids]
-    if all(found):
-        return np.array([int(m.group(1)) for m in found], np.int64)
+    matches = [m for m in found if m is not None]
+    if len(matches) == len(found):
+        return np.array([int(m.group(1)) for m in matches], np.int64)
     return np.arange(len(clip_ids), dtype=np.int64)
 
 
@@ -140,6 +141,8 @@ def select_by_cv(
         scores[repr(params)] = correct / len(train)
         if best is None or scores[repr(params)] > best[0]:
             best = (scores[repr(params)], params, oof)
+    if best is None:
+        raise ValueError(f"model {name!r} has no hyper-parameters to try")
     return best[1], scores, best[2]
 
 

@@ -346,7 +346,8 @@ def run_taggram_study(
             "",
             f"`{REFERENCE}` is the zoo's `ensemble` ({', '.join(ens_row.get('members', []))}) on the 57 "
             f"statistics of `{table}`, run under the plain fault-filtered protocol (its members tuned on "
-            f"the 197 valid clips, as in the table study: valid accuracy {100 * ens['valid_accuracy_197']:.1f} %); folder `{REFERENCE}/`. Scored on the same "
+            f"the 197 valid clips, as in the table study: valid accuracy {100 * ens['valid_accuracy_197']:.1f} %); "
+            f"folder `{REFERENCE}/`. Scored on the same "
             f"{len(clips)} test clips: **{100 * ens['accuracy']:.1f} %** "
             f"[{100 * ens['ci_low']:.1f}, {100 * ens['ci_high']:.1f}], macro F1 {ens['macro_f1']:.3f}.",
         ]
