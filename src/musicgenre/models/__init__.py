@@ -1,5 +1,5 @@
-"""The model zoo: PyTorch networks from TOML configs, scikit-learn baselines, heads on musicnn taggrams, a soft-voting ensemble,
-all behind ``fit(X, y, X_val, y_val)`` / ``predict_proba(X) -> (n, 10)``, and ONNX export."""
+"""The model zoo: PyTorch networks from TOML configs, scikit-learn baselines, heads on musicnn taggrams, a soft-voting
+ensemble, all behind ``fit(X, y, X_val, y_val)`` / ``predict_proba(X) -> (n, 10)``, and ONNX export."""
 
 from musicgenre.models.baselines import BASELINES, BaselineClassifier
 from musicgenre.models.config import NetworkConfig

@@ -115,17 +115,25 @@ class BaselineClassifier:
         self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, **_: Any
     ) -> BaselineClassifier:
         x, y = np.asarray(x, np.float64), np.asarray(y)
-        grid = self.grid if (self.tune and x_val is not None and len(x_val)) else self.grid[:1]
-        best, self.val_scores_ = None, {}
+        x_tune = x_val if (self.tune and x_val is not None and len(x_val)) else None
+        grid = self.grid if x_tune is not None else self.grid[:1]
+        best: tuple[float, Pipeline, dict[str, Any]] | None = None
+        self.val_scores_: dict[str, float] = {}
         for params in grid:
             with warnings.catch_warnings():  # sklearn 1.9 deprecates SVC(probability=True); it still works
                 warnings.simplefilter("ignore", FutureWarning)
                 pipeline = self._pipeline(params).fit(x, y)
-            score = float((self._proba(pipeline, x_val).argmax(1) == y_val).mean()) if len(grid) > 1 else 0.0
+            score = (
+                float((self._proba(pipeline, x_tune).argmax(1) == y_val).mean())
+                if x_tune is not None and len(grid) > 1
+                else 0.0
+            )
             self.val_scores_[repr(params)] = score
             if best is None or score > best[0]:
                 best = (score, pipeline, params)
-        _, self.pipeline_, self.params_ = best
+        if best is None:
+            raise ValueError(f"{self.spec.name}: no hyper-parameters to try")
+        self.pipeline_, self.params_ = best[1], best[2]
         return self
 
     @staticmethod

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnx
+
+
+class Member(Protocol):
+    """What an ensemble member has: probabilities of feature rows, and its graph."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+    def onnx_model(self, n_features: int) -> onnx.ModelProto: ...
 
 
 class SoftVotingEnsemble:
@@ -14,7 +26,7 @@ class SoftVotingEnsemble:
     ``fit`` is a no-op that exists for the common interface (members are fitted on train first).
     """
 
-    def __init__(self, members: Sequence[tuple[str, object]]) -> None:
+    def __init__(self, members: Sequence[tuple[str, Member]]) -> None:
         if not members:
             raise ValueError("an ensemble needs at least one member")
         self.members = list(members)
@@ -29,7 +41,7 @@ class SoftVotingEnsemble:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return np.mean([model.predict_proba(x) for _, model in self.members], axis=0).astype(np.float32)
 
-    def onnx_model(self, n_features: int):
+    def onnx_model(self, n_features: int) -> onnx.ModelProto:
         """One graph: every member's subgraph on the shared ``features`` input, then their mean."""
         from musicgenre.models.export import mean_of_graphs
 

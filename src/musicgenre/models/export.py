@@ -9,22 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from musicgenre.genres import GENRES
 
+if TYPE_CHECKING:
+    import onnx
+
 DEFAULT_SAMPLE_RATE = 22050
 DEFAULT_CLIP_SECONDS = 30.0
 
 
-def mean_of_graphs(protos: Sequence) -> object:
+def mean_of_graphs(protos: Sequence[onnx.ModelProto]) -> onnx.ModelProto:
     """Merge ONNX models that share input ``features`` into one whose ``probabilities`` is their mean."""
     import onnx
     from onnx import compose, helper
 
-    merged_nodes, initializers, opsets = [], [], {}
-    outputs = []
+    merged_nodes: list[onnx.NodeProto] = []
+    initializers: list[onnx.TensorProto] = []
+    opsets: dict[str, int] = {}
+    outputs: list[str] = []
     for i, proto in enumerate(protos):
         proto = compose.add_prefix(proto, f"m{i}_")
         graph = proto.graph

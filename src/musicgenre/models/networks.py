@@ -108,7 +108,7 @@ def build_network(config: NetworkConfig, sample_shape: tuple[int, ...]) -> nn.Mo
     if config.kind == "cnn1d":
         if len(sample_shape) != 2:
             raise ValueError(f"{config.name}: cnn1d wants (coefficients, frames), got {sample_shape}")
-        return CNN1D(sample_shape, config)  # type: ignore[arg-type]
+        return CNN1D(sample_shape, config)
     if len(sample_shape) != 3:
         raise ValueError(f"{config.name}: cnn2d wants (1, mels, frames), got {sample_shape}")
-    return CNN2D(sample_shape, config)  # type: ignore[arg-type]
+    return CNN2D(sample_shape, config)

@@ -49,6 +49,11 @@ class YeoJohnson(nn.Module):
     result to ``+-limit`` (:data:`Z_LIMIT`).
     """
 
+    # buffers (registered in __init__)
+    lam: torch.Tensor
+    mean: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, lambdas: np.ndarray, mean: np.ndarray, scale: np.ndarray, limit: float = Z_LIMIT) -> None:
         super().__init__()
         self.limit = float(limit)
@@ -91,7 +96,7 @@ class YeoJohnson(nn.Module):
             torch.onnx.export(
                 self.eval(),
                 (torch.ones(2, n_features),),
-                buffer,
+                buffer,  # type: ignore[arg-type]  # torch annotates a path; its legacy exporter also writes to a file object
                 input_names=["features"],
                 output_names=[output],
                 dynamic_axes={"features": {0: "batch"}, output: {0: "batch"}},
@@ -103,6 +108,10 @@ class YeoJohnson(nn.Module):
 
 class Standardise(nn.Module):
     """``(x - mean) / std`` with statistics fitted on the training samples (see :func:`scaling_stats`)."""
+
+    # buffers (registered in __init__)
+    mean: torch.Tensor
+    std: torch.Tensor
 
     def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
         super().__init__()
@@ -192,7 +201,7 @@ class NeuralClassifier:
             torch.onnx.export(
                 self.module_,
                 (torch.zeros(2, n_features),),
-                buffer,
+                buffer,  # type: ignore[arg-type]  # torch annotates a path; its legacy exporter also writes to a file object
                 input_names=["features"],
                 output_names=["probabilities"],
                 dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},

@@ -97,13 +97,14 @@ def fit_tag_head(
             f"every genre needs at least 2 tracks and there must be 2 genres; too few: {', '.join(short) or classes}"
         )
     folds = int(min(config.folds, counts.min()))
-    rows, owner = [], []
+    rows: list[np.ndarray] = []
+    owners: list[int] = []  # the track of each window
     for i, frames in enumerate(taggrams):
         frames = np.asarray(frames, np.float64)
         for patches in track_windows(len(frames), config.windows):
             rows.append(window_statistics(frames[patches], config.statistics))
-            owner.append(i)
-    x, owner = np.stack(rows), np.asarray(owner)
+            owners.append(i)
+    x, owner = np.stack(rows), np.asarray(owners)
     splits = list(stratified_kfold(y, k=folds, seed=config.seed))
 
     best: tuple[float, float, np.ndarray] | None = None  # accuracy, C, out-of-fold window decision values
@@ -120,6 +121,8 @@ def fit_tag_head(
             scores[c] = float((_track_proba(decision, owner, len(y), 1.0).argmax(1) == y).mean())
             if best is None or scores[c] > best[0]:
                 best = (scores[c], c, decision)
+        if best is None:
+            raise ValueError("the grid of C values is empty")
         _, c, decision = best
         temperature = fit_temperature(decision, y[owner])
         oof = _track_proba(decision, owner, len(y), temperature)
