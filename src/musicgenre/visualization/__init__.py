@@ -9,7 +9,8 @@ module stays light):
 - ``waveforms.plot_waveforms``, ``spectrograms.plot_spectrogram`` / ``plot_spectrograms``,
   ``feature_images.plot_features``
 - ``experiment``: ``load_experiment(folder) -> ExperimentRun`` (tolerates missing files, lists them)
-- ``results``: ``plot_learning_curves``, ``plot_confusion``, ``plot_per_genre``, ``plot_leaderboard``, ``SEED_REFERENCES``
+- ``results``: ``plot_learning_curves``, ``plot_confusion``, ``plot_per_genre``, ``plot_leaderboard``,
+  ``SEED_REFERENCES``
 - ``experiment_figures.experiment_figures(run)``: every figure of a folder, named
 - ``report``: ``report_html`` (pure) and ``write_report``
 - ``timeline``: ``plot_timeline(prediction)``, ``save_figure``

@@ -115,7 +115,8 @@ def clip_features(clip: Clip) -> ClipFeatures:
     check_drawable(clip)
     y, sr = clip.y, clip.sr
     with warnings.catch_warnings():
-        # the CQT's lowest octaves warn on clips under a few seconds, tuning estimation on silence: harmless for a picture
+        # the CQT's lowest octaves warn on clips under a few seconds, tuning estimation on silence: harmless for a
+        # picture
         warnings.filterwarnings("ignore", message="n_fft=.* is too large for input signal", category=UserWarning)
         warnings.filterwarnings(
             "ignore", message="Trying to estimate tuning from empty frequency set", category=UserWarning

@@ -11,6 +11,7 @@ shaded red, and each bar carries its clip count; a strip below shows how many cl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -18,12 +19,18 @@ from matplotlib.ticker import PercentFormatter
 
 from musicgenre.visualization.style import NEUTRAL, new_figure, styled
 
+if TYPE_CHECKING:
+    from musicgenre.evaluation.calibration import ReliabilityCurve
+
 GAP_COLOUR = "#c0392b"
 
 
 @styled
 def plot_reliability(
-    panels: Sequence[tuple[str, object]], *, title: str = "Reliability diagram", threshold: float | None = None
+    panels: Sequence[tuple[str, ReliabilityCurve]],
+    *,
+    title: str = "Reliability diagram",
+    threshold: float | None = None,
 ) -> Figure:
     """One column per ``(label, ReliabilityCurve)``: accuracy against confidence (top) and counts (bottom).
 

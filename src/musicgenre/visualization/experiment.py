@@ -124,7 +124,8 @@ class ExperimentRun:
 
     @property
     def interval(self) -> str:
-        """What ``ci_low``–``ci_high`` are, from experiment.json's notes (``"95 % bootstrap interval"``), else ``"interval"``."""
+        """What ``ci_low``–``ci_high`` are, from experiment.json's notes (``"95 % bootstrap interval"``), else
+        ``"interval"``."""
         notes = self.meta.get("notes")
         text = " ".join(str(v) for v in notes.values()) if isinstance(notes, dict) else ""
         if "bootstrap" in text:

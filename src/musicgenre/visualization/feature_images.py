@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -45,7 +47,8 @@ def plot_features(features: ClipFeatures, title: str | None = None) -> Figure:
     axes = fig.subplots(4, 1, sharex=True, height_ratios=(1.4, 1.1, 0.9, 0.9))
 
     tonnetz_limit = max(0.05, float(np.percentile(np.abs(f.tonnetz), 99.5))) if f.tonnetz.size else 1.0
-    panels = (
+    # (title, image, y label, row labels, pcolormesh colour arguments, colour bar label) per panel
+    panels: tuple[tuple[str, np.ndarray, str, list[str], dict[str, Any], str], ...] = (
         (
             "MFCC (each coefficient standardized over the clip)",
             standardize_rows(f.mfcc),

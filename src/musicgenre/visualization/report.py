@@ -32,8 +32,14 @@ PROTOCOL_NOTES: dict[str, str] = {
         "Folds are random, with no artist filter and GTZAN's faulty and repeated clips kept, so the same artists fall "
         "on both sides: like the seed's random split, numbers run optimistic next to fault-filtered ones."
     ),
-    "holdout": "One random split of all clips (the seed study's kind of split): artists repeat across train and test, so numbers run optimistic.",
-    "stratified": "Random stratified 500 / 250 / 250 split of all 1000 clips: artists repeat across train and test, so numbers run optimistic.",
+    "holdout": (
+        "One random split of all clips (the seed study's kind of split): artists repeat across train and test, "
+        "so numbers run optimistic."
+    ),
+    "stratified": (
+        "Random stratified 500 / 250 / 250 split of all 1000 clips: artists repeat across train and test, "
+        "so numbers run optimistic."
+    ),
 }
 
 #: Why the seed's numbers are drawn but not directly comparable (HTML).
@@ -100,7 +106,8 @@ def leaderboard_table(
         f1 = f"{row.macro_f1:.3f}" if math.isfinite(row.macro_f1) else "–"
         spread = f" ± {row.accuracy_std * 100:.1f}" if row.folds > 1 and math.isfinite(row.accuracy_std) else ""
         body.append(
-            f"<tr><td>{rank}. {_e(row.model)}</td><td>{_pct(row.accuracy)}{spread}</td><td>{_pct(row.ci_low)} – {_pct(row.ci_high)}</td>"
+            f"<tr><td>{rank}. {_e(row.model)}</td><td>{_pct(row.accuracy)}{spread}</td>"
+            f"<td>{_pct(row.ci_low)} – {_pct(row.ci_high)}</td>"
             f"<td>{_pct(row.valid_accuracy)}</td><td>{f1}</td><td>{row.n_test or '–'}</td><td>{seconds}</td></tr>"
         )
     for ref in references:
@@ -155,7 +162,8 @@ def _missing_block(run: ExperimentRun) -> str:
     items = [f"<li>missing: <code>{_e(name)}</code></li>" for name in missing]
     items += [f"<li>unreadable: <code>{_e(problem)}</code></li>" for problem in problems]
     return (
-        '<section class="warning"><strong>Incomplete experiment folder</strong> — the figures of what exists are shown; '
+        '<section class="warning"><strong>Incomplete experiment folder</strong> — '
+        "the figures of what exists are shown; "
         "not shown:<ul>" + "".join(items) + "</ul></section>"
     )
 
@@ -189,7 +197,8 @@ def report_html(
     if run.leaderboard:
         parts.append(leaderboard_table(run.leaderboard, interval=run.interval))
         parts.append(
-            f"<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds), with its {_e(run.interval)} "
+            "<p>Test accuracy on the protocol's test clips (k-fold: ± is the spread over folds), "
+            f"with its {_e(run.interval)} "
             "(the leaderboard's <code>ci_low</code>–<code>ci_high</code>). " + SEED_NOTE + "</p>"
         )
     else:

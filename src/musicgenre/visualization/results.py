@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -122,7 +123,7 @@ def plot_learning_curves(
         if scale == 100.0:
             ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         ax.grid(True, alpha=0.3)
-    legend: dict[str, object] = {}  # one legend for both panels, below them, so it never covers a curve
+    legend: dict[str, Artist] = {}  # one legend for both panels, below them, so it never covers a curve
     for ax in (loss_ax, acc_ax):
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
@@ -241,7 +242,8 @@ def plot_per_genre(
     for i in range(k):
         n, correct = per_genre.n[i], per_genre.correct[i]
         text = f"{int(correct)}/{int(n)}" if np.isfinite(n) and np.isfinite(correct) else f"{accuracy[i]:.0f} %"
-        # inside the bar when it fits below the whisker's lower end (else the whisker line crosses it); otherwise above the whisker
+        # inside the bar when it fits below the whisker's lower end (else the whisker line crosses it); otherwise above
+        # the whisker
         inside = min(accuracy[i], per_genre.ci_low[i] * 100) >= LABEL_ROOM
         ax.text(
             x[i],

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import librosa
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import QuadMesh
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -36,7 +37,9 @@ def hz_mel_axis(ax: Axes, fmax: float, ticks: Sequence[float] = MEL_TICKS_HZ) ->
     ax.yaxis.set_major_formatter(FuncFormatter(_hz_label))
 
 
-def draw_mel(ax: Axes, image: MelImage, vmin: float = -80.0, vmax: float = 0.0, ticks: Sequence[float] = MEL_TICKS_HZ):
+def draw_mel(
+    ax: Axes, image: MelImage, vmin: float = -80.0, vmax: float = 0.0, ticks: Sequence[float] = MEL_TICKS_HZ
+) -> QuadMesh:
     """Draw ``image`` on ``ax`` (x: seconds, y: Hz on a mel scale); returns the mesh for a colour bar."""
     mel_edges = np.linspace(librosa.hz_to_mel(image.fmin), librosa.hz_to_mel(image.fmax), image.db.shape[0] + 1)
     hz_edges = librosa.mel_to_hz(mel_edges)
@@ -82,7 +85,7 @@ def plot_spectrograms(
     rows = math.ceil(len(images) / columns)
     fig = new_figure(7.0 * columns + 1.0, 2.3 * rows + 0.9)
     axes = fig.subplots(rows, columns, squeeze=False)
-    mesh = None
+    mesh: QuadMesh | None = None
     for index, ax in enumerate(axes.flat):
         if index >= len(images):
             ax.set_visible(False)
@@ -95,6 +98,7 @@ def plot_spectrograms(
             ax.set_ylabel("Hz (mel)")
         if index >= len(images) - columns:
             ax.set_xlabel("time (s)")
+    assert mesh is not None, "images is not empty, so the first axes drew one"
     bar = fig.colorbar(mesh, ax=axes[:, -1].tolist(), pad=0.01, fraction=0.04)
     bar.set_label("power (dB re. each clip's peak)")
     fig.suptitle(title)

@@ -10,13 +10,16 @@ import io
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from musicgenre.genres import GENRE_COLOURS
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: Colour of anything that is not a genre (model bars, reference lines use their own).
 NEUTRAL = "#4c72b0"
@@ -26,7 +29,7 @@ UNKNOWN_GENRE_COLOUR = "#555555"
 DPI = 100
 
 #: Font sizes chosen to stay legible at 100 % zoom for figures 10–15 inches wide saved at 100 dpi.
-STYLE: dict[str, object] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.labelsize": 11,
@@ -42,18 +45,18 @@ STYLE: dict[str, object] = {
     "figure.facecolor": "white",
 }
 
-F = TypeVar("F", bound=Callable[..., Figure])
+P = ParamSpec("P")
 
 
-def styled(builder: F) -> F:
+def styled(builder: Callable[P, Figure]) -> Callable[P, Figure]:
     """Decorator: run a figure builder inside :data:`STYLE` (a local ``rc_context``, no global change)."""
 
     @wraps(builder)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
         with matplotlib.rc_context(STYLE):
             return builder(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -70,7 +73,7 @@ def genre_colour(genre: str) -> str:
 
 def figure_title(fig: Figure) -> str:
     """The figure's suptitle text ('' when it has none)."""
-    title = fig._suptitle  # Figure.get_suptitle() exists only from matplotlib 3.8
+    title = getattr(fig, "_suptitle", None)  # private (not in the stubs): Figure.get_suptitle() needs matplotlib 3.8
     return title.get_text() if title is not None else ""
 
 
