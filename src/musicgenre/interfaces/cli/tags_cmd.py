@@ -21,7 +21,8 @@ import click
 @click.option("--timeline", is_flag=True, help="Also show the top tags of every 3 s patch.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (all 50 tags) instead of text.")
 def command(paths, model, top, timeline, as_json):
-    """Music tags of PATHS (audio files, folders searched recursively, glob patterns) from the pretrained musicnn network.
+    """Music tags of PATHS (audio files, folders searched recursively, glob patterns) from the pretrained musicnn
+    network.
 
     A track's tags are the mean over its 3 s patches of each tag's probability (the original musicnn's
     "top tags"); tags are independent (sigmoid) probabilities and need not sum to 1. A clip shorter than a

@@ -23,7 +23,8 @@ _MODELS: dict[str | None, object] = {}
 
 
 class UnreadableAudio(Exception):
-    """The upload is not audio the model can classify (corrupt, not audio, too short, silent); ``str()`` is the reason."""
+    """The upload is not audio the model can classify (corrupt, not audio, too short, silent); ``str()`` is the
+    reason."""
 
 
 class AnalyzerFailed(Exception):

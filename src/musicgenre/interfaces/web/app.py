@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,6 +38,8 @@ from musicgenre.interfaces.web.schemas import (
     Health,
     Limits,
     ModelCard,
+    ModelSummary,
+    RankedGenre,
 )
 from musicgenre.interfaces.web.settings import WebSettings
 from musicgenre.interfaces.web.uploads import UploadError, check_content_length, receive_upload
@@ -64,7 +67,7 @@ CLASSIFY_BODY = {
     },
 }
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     408: {"model": ErrorResponse, "description": "The upload itself took longer than the time limit."},
     413: {"model": ErrorResponse, "description": "The upload is larger than the server's limit."},
     422: {"model": ErrorResponse, "description": "Not a classifiable audio file, or a malformed request."},
@@ -136,7 +139,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
         return FileResponse(
             STATIC_DIR / "index.html",
             headers={
-                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'",
+                "Content-Security-Policy": (
+                    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+                ),
                 "X-Content-Type-Options": "nosniff",
             },
         )
@@ -239,11 +244,11 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             probability=result["probability"],
             probabilities=result["probabilities"],
             uncertain=result.get("uncertain"),
-            top=[{"genre": g, "probability": p} for g, p in ranked],
+            top=[RankedGenre(genre=g, probability=p) for g, p in ranked],
             windows=result.get("windows", len(result.get("timeline", [])) or 1),
             timeline=result.get("timeline", []),
             spectrogram=result.get("spectrogram"),
-            model={key: card[key] for key in ("name", "file", "recipe", "sample_rate", "clip_seconds")},
+            model=ModelSummary(**{key: card[key] for key in ("name", "file", "recipe", "sample_rate", "clip_seconds")}),
             elapsed_s=result.get("elapsed_s", 0.0),
         )
 

@@ -19,12 +19,12 @@ def default_workers() -> int:
 class WebSettings:
     """Configuration of the web app (``musicgenre serve`` options map one to one).
 
-    ``model_path``: a shipped model's name or an ONNX model file (None: the shipped default). ``max_upload_bytes``: largest audio file
-    accepted. ``workers``: size of the analysis pool. ``pool``: ``"process"`` (default: real parallelism,
-    a crashing decoder cannot take the server down) or ``"thread"``. ``time_limit_s``: per request, from
-    the first byte of the upload to the answer. ``max_pending``: analyses running or queued at once;
-    more are refused with 503. ``tmp_dir``: where uploads are spooled (None: a private folder made at
-    start and removed at stop).
+    ``model_path``: a shipped model's name or an ONNX model file (None: the shipped default). ``max_upload_bytes``:
+    largest audio file accepted. ``workers``: size of the analysis pool. ``pool``: ``"process"`` (default: real
+    parallelism, a crashing decoder cannot take the server down) or ``"thread"``. ``time_limit_s``: per request,
+    from the first byte of the upload to the answer. ``max_pending``: analyses running or queued at once; more are
+    refused with 503. ``tmp_dir``: where uploads are spooled (None: a private folder made at start and removed at
+    stop).
     """
 
     host: str = "127.0.0.1"

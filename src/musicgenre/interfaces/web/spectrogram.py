@@ -26,7 +26,8 @@ _CHUNK_FRAMES = int(30 * SAMPLE_RATE / HOP_LENGTH)
 
 @dataclass(frozen=True)
 class MelImage:
-    """``values[band, column]`` uint8 (band 0 = lowest frequency), ``seconds_per_column`` apart, dB in ``[db_max - db_range, db_max]``."""
+    """``values[band, column]`` uint8 (band 0 = lowest frequency), ``seconds_per_column`` apart, dB in
+    ``[db_max - db_range, db_max]``."""
 
     values: np.ndarray
     seconds_per_column: float

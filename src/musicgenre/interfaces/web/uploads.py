@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING, BinaryIO
 
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
@@ -22,6 +23,9 @@ from python_multipart.multipart import parse_options_header
 
 from musicgenre.audio import AUDIO_EXTENSIONS
 from musicgenre.interfaces.web.settings import MULTIPART_OVERHEAD_BYTES
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 #: Longest filename echoed back (characters).
 MAX_DISPLAY_NAME = 120
@@ -130,7 +134,7 @@ class _FormReceiver:
         self.part = _Part()
         self.upload: ReceivedUpload | None = None
         self._writing = False
-        self._handle = None
+        self._handle: BinaryIO | None = None
         self.field_bytes = 0
         self.seen_fields: list[str] = []  # names as the client sent them; files as "file field 'x'"
         self.ended = False
@@ -163,7 +167,7 @@ class _FormReceiver:
         raw_filename = options.get(b"filename")
         self.part.is_file = raw_filename is not None
         self.seen_fields.append(f"{'file field ' if self.part.is_file else ''}{self.part.name[:40]!r}")
-        if self.part.is_file and self.part.name == self.field_name:
+        if raw_filename is not None and self.part.name == self.field_name:  # a file part
             if self.upload is not None:
                 raise UploadError(422, f"send one file per request (the form has more than one {self.field_name!r})")
             self.part.filename = display_name(raw_filename.decode("utf-8", "replace"))
@@ -207,19 +211,16 @@ class _FormReceiver:
         if self.upload is not None:
             self.upload.remove()
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {
-            name: getattr(self, name)
-            for name in (
-                "on_part_begin",
-                "on_header_field",
-                "on_header_value",
-                "on_header_end",
-                "on_headers_finished",
-                "on_part_data",
-                "on_part_end",
-                "on_end",
-            )
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_end": self.on_end,
         }
 
 
