@@ -3,7 +3,8 @@
 Extracting the features of a 30 s clip allocates and frees about 150 MB of numpy arrays. By default glibc's
 malloc hands most of that back to the kernel after every clip (its trim threshold follows the largest freed
 block, ~20 MB here), and the next clip page-faults it all back in, zero-filled: about 8 ms a clip on one core
-(136 -> 128 ms on the predict benchmark). :func:`keep_freed_memory` lets the process keep its freed heap for the next clip instead.
+(136 -> 128 ms on the predict benchmark). :func:`keep_freed_memory` lets the process keep its freed heap for the
+next clip instead.
 It is not applied on import: a library should not change the allocator of a program that imports it, so the
 ``musicgenre`` command and its worker processes call it, and so may any program that classifies many files.
 """

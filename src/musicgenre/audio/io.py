@@ -104,7 +104,8 @@ def _check_not_truncated(path: Path) -> None:
     if declared and declared[0] + declared[1] > size:
         raise AudioError(
             path,
-            f"truncated: the header promises {declared[1]} bytes of samples, the file holds {max(size - declared[0], 0)}",
+            f"truncated: the header promises {declared[1]} bytes of samples, "
+            f"the file holds {max(size - declared[0], 0)}",
         )
 
 
