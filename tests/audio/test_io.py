@@ -147,6 +147,31 @@ def test_pipes_and_broken_links_named_like_audio_are_errors_not_skipped(tmp_path
         load(folder / "gone.flac")
 
 
+def test_a_symlink_loop_is_two_error_rows_not_a_crash(tmp_path):
+    (tmp_path / "a.wav").symlink_to("b.wav")
+    (tmp_path / "b.wav").symlink_to("a.wav")
+    write(tmp_path / "real.wav", tone())
+    found, missing = find_audio_files([tmp_path])
+    assert [p.name for p in found] == ["a.wav", "b.wav", "real.wav"] and missing == []
+    for name in ("a.wav", "b.wav"):
+        with pytest.raises(AudioError, match="symbolic link loop"):
+            load(tmp_path / name)
+
+
+@pytest.mark.parametrize("rate", [1, 999, 10_000_000])
+def test_sample_rates_no_audio_uses_are_refused(tmp_path, rate):
+    import struct
+
+    pcm = (tone(440.0, 1.0) * 32767).astype("<i2").tobytes()  # 1 Hz would be 6 hours resampled 16000-fold
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+    header = b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt " + struct.pack("<I", 16) + fmt
+    path = tmp_path / "odd-rate.wav"
+    path.write_bytes(header + b"data" + struct.pack("<I", len(pcm)) + pcm)
+    for read in (load, info):
+        with pytest.raises(AudioError, match=f"sample rate of {rate} Hz: audio is stored at 1000 to 768000 Hz"):
+            read(path)
+
+
 def test_truncated_wav_and_au_are_errors(tmp_path):
     for extension in ("wav", "au"):
         good = write(tmp_path / f"good.{extension}", noise(3.0), subtype="PCM_16")

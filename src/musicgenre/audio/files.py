@@ -49,8 +49,16 @@ def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tup
             if not found:
                 missing.append((text, NO_AUDIO_IN_FOLDER if matches else NO_SUCH_PATH))
         for f in found:
-            files.setdefault(f.resolve(), f)
+            files.setdefault(_identity(f), f)
     return list(files.values()), missing
+
+
+def _identity(path: Path) -> Path:
+    """The real path a file name stands for (two names of one file are one file); a link loop stands for itself."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # "Symlink loop" is a RuntimeError before Python 3.13, an OSError after
+        return path.absolute()
 
 
 def audio_files_under(folder: Path) -> list[Path]:

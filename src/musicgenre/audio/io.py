@@ -10,6 +10,7 @@ Resampling is soxr's high-quality mode, the same that librosa uses by default.
 
 from __future__ import annotations
 
+import errno
 import re
 import struct
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ FFMPEG_FIRST = frozenset({".mp3", ".m4a", ".aac", ".mp4", ".wma", ".webm"})
 #: Largest sample magnitude accepted (24 dB over full scale); between 1 and this, samples are clipped to [-1, 1].
 MAX_PEAK = 16.0
 
+#: Sample rates (Hz) a file may declare. Below, a header is lying or the "audio" holds nothing audible (1 Hz data
+#: would be resampled 16000-fold); above, no converter or interface records.
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
+
 
 @dataclass(frozen=True)
 class AudioInfo:
@@ -67,13 +72,30 @@ class AudioInfo:
 def _check_file(path: Path) -> None:
     """Refuse what is not a readable regular file before any decoder opens it (a FIFO would block the open)."""
     if not path.exists():
-        raise AudioError(path, "a broken symbolic link" if path.is_symlink() else "no such file")
+        if path.is_symlink():
+            raise AudioError(path, "a symbolic link loop" if _is_link_loop(path) else "a broken symbolic link")
+        raise AudioError(path, "no such file")
     if path.is_dir():
         raise AudioError(path, "is a folder, not an audio file")
     if not path.is_file():
         raise AudioError(path, "not a regular file (a pipe, socket or device): only files are read")
     if path.stat().st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
+
+
+def _is_link_loop(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
+def _check_sample_rate(path: Path, sample_rate: int) -> None:
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise AudioError(
+            path, f"sample rate of {sample_rate} Hz: audio is stored at {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz"
+        )
 
 
 def _check_not_truncated(path: Path) -> None:
@@ -114,7 +136,9 @@ def info(path: str | Path) -> AudioInfo:
     path = Path(path)
     _check_file(path)
     _check_not_truncated(path)
-    return _first_that_reads(path, _sf_info, _av_info)
+    found = _first_that_reads(path, _sf_info, _av_info)
+    _check_sample_rate(path, found.sample_rate)
+    return found
 
 
 def _sf_info(path: Path) -> AudioInfo:
@@ -164,6 +188,7 @@ def load_native(path: str | Path, offset: float = 0.0, duration: float | None = 
     y, native_sr = _first_that_reads(
         path, lambda p: _load_soundfile(p, offset, duration), lambda p: _load_av(p, offset, duration)
     )
+    _check_sample_rate(path, native_sr)
     if y.size == 0:
         if offset > 0:
             raise AudioError(path, f"no audio after {offset:.2f} s")
