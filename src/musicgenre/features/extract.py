@@ -198,6 +198,6 @@ def write_table(frame, path: str | Path) -> None:
     if suffix == ".parquet":
         frame.to_parquet(path, index=False)
     elif suffix in (".csv", ".txt", ""):
-        frame.to_csv(path, index=False)
+        frame.to_csv(path, index=False, errors="surrogateescape")  # a non-UTF-8 file name as its bytes
     else:
         raise ValueError(f"{path}: output must end in .csv or .parquet")

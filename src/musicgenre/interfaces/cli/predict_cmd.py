@@ -5,6 +5,7 @@ Imports only the light inference path (numpy, librosa, onnxruntime): never torch
 
 from __future__ import annotations
 
+import io
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -110,7 +111,10 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
     failures = classified = 0
     plotter = _Plotter(plot_path) if plot_path else None
 
-    with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
+    # a file name that is not UTF-8 is written as the bytes it is (like ls), not a crash after the work is done
+    if not output and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
+    with open(output, "w", encoding="utf-8", errors="surrogateescape") if output else nullcontext(sys.stdout) as stream:
         writer = Writer(stream, out_config)
         if fmt == "table":
             stream.write(table_header(out_config))
