@@ -94,7 +94,17 @@ def test_unreadable_file_names_the_file(rms_model, tmp_path):
 def test_to_dict_is_plain_and_complete(rms_model):
     p = classify(steps([0.1, 0.2, 0.4]), SR, timeline=True, model=rms_model)
     d = p.to_dict()
-    assert set(d) == {"file", "duration_s", "genre", "probability", "probabilities", "uncertain", "windows", "timeline"}
+    assert set(d) == {
+        "file",
+        "duration_s",
+        "genre",
+        "probability",
+        "probabilities",
+        "uncertain",
+        "not_music",
+        "windows",
+        "timeline",
+    }
     assert d["uncertain"] is None  # this model names no threshold
     assert d["probability"] == pytest.approx(p.probabilities[p.genre], abs=1e-6)
     assert list(d["probabilities"]) == list(GENRES) and len(d["timeline"]) == 2

@@ -59,7 +59,8 @@ def classify(
         reader, duration_s = _file_reader(Path(path_or_array), model.sample_rate)
     if duration_s < MIN_SECONDS:
         raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
-    scored, probabilities = model.score_windows(name, reader, plan_windows(duration_s, config))  # (w, n_genres)
+    scores = model.score_windows(name, reader, plan_windows(duration_s, config))
+    scored, probabilities = scores.windows, scores.probabilities  # (w, n_genres)
     if not scored:
         raise AudioError(
             name, "silent: no window rises above -70 dBFS (a constant offset does not count), nothing to classify"
@@ -80,7 +81,8 @@ def classify(
         if timeline
         else [],
         windows=len(scored),
-        uncertain=None if threshold is None else bool(track.max() < threshold),
+        uncertain=True if scores.not_music else None if threshold is None else bool(track.max() < threshold),
+        not_music=scores.not_music,
     )
 
 

@@ -70,6 +70,16 @@ class ModelError(ValueError):
 
 
 @dataclass(frozen=True)
+class WindowScores:
+    """What a model made of a track: the windows scored (silent ones left out), their probabilities
+    ``(w, n_genres)``, and why the track is not music when the model can tell (see :mod:`.non_music`)."""
+
+    windows: list[Window]
+    probabilities: np.ndarray
+    not_music: str | None = None
+
+
+@dataclass(frozen=True)
 class GenreModel:
     """What every loaded model has: its file, genres, rate, window length and onnxruntime session."""
 
@@ -100,8 +110,8 @@ class GenreModel:
         except (OSError, ValueError):
             return None
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
-        """The windows scored (silent ones left out) and their probabilities ``(w, n_genres)``."""
+    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
+        """The windows scored (silent ones left out) and their probabilities."""
         raise NotImplementedError
 
 
@@ -130,7 +140,7 @@ class FeatureModel(GenreModel):
         (probabilities,) = self.session.run(["probabilities"], {"features": rows})
         return np.asarray(probabilities, dtype=np.float32)
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
+    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
         """Each window decoded and analysed on its own (memory: one window), silent or sub-second ones skipped."""
         scored: list[Window] = []
         rows: list[np.ndarray] = []
@@ -141,11 +151,11 @@ class FeatureModel(GenreModel):
             rows.append(self.features(y))
             scored.append(window)
         if not rows:
-            return [], np.zeros((0, len(self.genres)), np.float32)
+            return WindowScores([], np.zeros((0, len(self.genres)), np.float32))
         features = np.stack(rows)
         if not np.all(np.isfinite(features)):
             raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
-        return scored, self.predict_proba(features)
+        return WindowScores(scored, self.predict_proba(features))
 
 
 def model_path(model: str | Path | None) -> Path:

@@ -53,7 +53,7 @@ def to_record(result: FileResult, config: OutputConfig) -> dict:
 
 def csv_columns(config: OutputConfig) -> list[str]:
     extra = [c for k in range(2, config.top + 1) for c in (f"genre_{k}", f"probability_{k}")]
-    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "uncertain", "error"]
+    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "uncertain", "not_music", "error"]
 
 
 class Writer:
@@ -111,7 +111,7 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
     if "_csv_rows" in record:  # rows carried over verbatim by --resume
         return record["_csv_rows"]
     if record["error"] is not None:
-        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), "", record["error"]]]
+        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), "", "", record["error"]]]
     rows = []
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
@@ -124,6 +124,7 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
                 *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top),
                 "",
                 "",
+                "",
             ]
         )
     return rows + [
@@ -134,6 +135,7 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
             record["duration_s"],
             *_top_cells(record["top"], config.top),
             _flag(record.get("uncertain")),
+            record.get("not_music") or "",
             "",
         ]
     ]
@@ -159,7 +161,9 @@ def table_text(record: dict, config: OutputConfig) -> str:
     if record["error"] is not None:
         return f"{shown:<{width}}  ERROR  {record['error']}\n"
     tops = "  ".join(f"{e['genre']:<9} {e['probability']:.2f}" for e in record["top"])
-    lines = [f"{shown:<{width}}  {tops}" + ("  (uncertain)" if record.get("uncertain") else "")]
+    note = f"  (not music: {record['not_music']})" if record.get("not_music") else ""
+    note = note or ("  (uncertain)" if record.get("uncertain") else "")
+    lines = [f"{shown:<{width}}  {tops}{note}"]
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
         cells = "  ".join(f"{g:<9} {p:.2f}" for g, p in top)
@@ -193,7 +197,7 @@ def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
     fmt = config.format
     if fmt == "table":
         raise ResumeError("--resume needs a machine-readable output: --format csv, json or jsonl")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")  # file names as written, bytes and all
     if fmt in ("json", "jsonl"):
         records = []
         for line in text.splitlines():

@@ -34,7 +34,9 @@ class Prediction:
     ``timeline``: one :class:`WindowPrediction` per scored window when asked for (else empty).
     ``windows``: how many windows were scored (silent windows are left out of the average).
     ``uncertain``: the top probability is below the model's "uncertain" threshold (its calibrated
-    probabilities say it is more often wrong than right there); None when the model has no threshold.
+    probabilities say it is more often wrong than right there), or the track is not music; None when the model
+    has no threshold. ``not_music``: why the track is not music (a steady tone, steady noise), else None; the
+    genre is then the nearest the model found, not an answer.
     """
 
     file: str | None
@@ -44,6 +46,7 @@ class Prediction:
     timeline: list[WindowPrediction] = field(default_factory=list)
     windows: int = 1
     uncertain: bool | None = None
+    not_music: str | None = None
 
     @property
     def probability(self) -> float:
@@ -63,6 +66,7 @@ class Prediction:
             "probability": round(self.probability, 6),
             "probabilities": _rounded(self.probabilities),
             "uncertain": self.uncertain,
+            "not_music": self.not_music,
             "windows": self.windows,
             "timeline": [w.to_dict() for w in self.timeline],
         }

@@ -21,7 +21,8 @@ import numpy as np
 from musicgenre import audio
 from musicgenre.backbones.musicnn.config import InputConfig
 from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
-from musicgenre.inference.model import GenreModel, ModelError, WindowReader
+from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores
+from musicgenre.inference.non_music import SteadinessMeter
 from musicgenre.inference.tag_head import RECOMMENDED_BATCH, LinearHead, patch_centres, window_patches
 from musicgenre.inference.windows import MIN_SECONDS, Window
 
@@ -54,10 +55,12 @@ class TagModel(GenreModel):
         """Indices of the patches centred in ``window``; the nearest one when none is (a track under 1.5 s)."""
         return window_patches(centres, window.start_s, window.end_s)
 
-    def track_taggram(self, read: WindowReader, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    def track_taggram(
+        self, read: WindowReader, duration_s: float, meter: SteadinessMeter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Tags ``(n, 50)`` and whether each patch is silent ``(n,)`` bool (:func:`~musicgenre.audio.is_silent` on
         its samples) for every patch of a track of about ``duration_s`` seconds, read block by block (the last
-        block reads to the end, so the header's duration need not be exact)."""
+        block reads to the end, so the header's duration need not be exact). ``meter`` sees every log-mel frame."""
         cfg, sr = self.input, self.sample_rate
         hop, half = cfg.hop_length, cfg.n_fft // 2
         tags, silent = [], []
@@ -81,6 +84,8 @@ class TagModel(GenreModel):
                 break
             frames = log_mel_frames(segment, offset, first_frame, n_frames, total, cfg)
             patches = to_patches(frames, cfg)
+            if meter is not None:
+                meter.add(frames[: len(patches) * cfg.patch_hop])
             tags.append(self.taggram(patches))
             for i in range(len(patches)):  # each patch's own samples, for the silence check
                 a = (first_frame + i * cfg.patch_hop) * hop - offset
@@ -90,10 +95,12 @@ class TagModel(GenreModel):
                 break
         return np.concatenate(tags), np.asarray(silent, bool)
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> tuple[list[Window], np.ndarray]:
+    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
         """The track's tags computed once (:meth:`track_taggram`), then each window's head on its patches; windows
-        under a second or whose patches are all silent are left out."""
-        taggram, silent = self.track_taggram(read, windows[-1].end_s)
+        under a second or whose patches are all silent are left out. The same log-mel frames tell whether the
+        track is music at all (:class:`~musicgenre.inference.non_music.SteadinessMeter`)."""
+        meter = SteadinessMeter(n_mels=self.input.n_mels)
+        taggram, silent = self.track_taggram(read, windows[-1].end_s, meter)
         if not np.all(np.isfinite(taggram)):
             raise audio.AudioError(name, "the network's tags came out NaN or infinite (degenerate signal)")
         centres = self.patch_centres(len(taggram))
@@ -105,8 +112,8 @@ class TagModel(GenreModel):
             scored.append(window)
             groups.append(rows)
         if not scored:
-            return [], np.zeros((0, len(self.genres)), np.float32)
-        return scored, self.head.window_proba(taggram, groups).astype(np.float32)
+            return WindowScores([], np.zeros((0, len(self.genres)), np.float32))
+        return WindowScores(scored, self.head.window_proba(taggram, groups).astype(np.float32), meter.verdict())
 
 
 #: Seconds read beyond a block's samples on either side (the resampler's filter settles well within it).
