@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import signals
 
+import musicgenre
 from musicgenre.genres import GENRE_COLOURS, GENRES
 from musicgenre.inference import classify
 
@@ -391,6 +392,7 @@ def test_genres(client):
 
 def test_model_card(client):
     card = client.get("/api/model").json()
+    assert card["version"] == musicgenre.__version__
     assert card["genres"] == list(GENRES)
     assert card["recipe"] == "musicnn-msd-logmel" and card["n_features"] == len(card["feature_names"]) == 150
     assert card["sample_rate"] == 16000 and card["clip_seconds"] == 30.0

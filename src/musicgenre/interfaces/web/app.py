@@ -162,7 +162,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     @app.get("/api/model", response_model=ModelCard, tags=["model"])
     async def model() -> ModelCard:
         """Facts about the served model (its file's metadata included)."""
-        return ModelCard(**card)
+        return ModelCard(version=__version__, **card)
 
     @app.get("/api/limits", response_model=Limits, tags=["service"])
     async def limits() -> Limits:
@@ -244,6 +244,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             probability=result["probability"],
             probabilities=result["probabilities"],
             uncertain=result.get("uncertain"),
+            not_music=result.get("not_music"),
             top=[RankedGenre(genre=g, probability=p) for g, p in ranked],
             windows=result.get("windows", len(result.get("timeline", [])) or 1),
             timeline=result.get("timeline", []),

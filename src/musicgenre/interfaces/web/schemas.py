@@ -57,6 +57,11 @@ class ClassifyResponse(BaseModel):
     genre: str = Field(description="The most probable genre.")
     probability: float = Field(ge=0, le=1, description="Its probability.")
     probabilities: dict[str, float] = Field(description="All ten genres in model order, summing to 1.")
+    not_music: str | None = Field(
+        default=None,
+        description="Why the track is not music (a steady tone or hum, steady noise), else null; the genre is "
+        "then only the nearest the model found.",
+    )
     uncertain: bool | None = Field(
         None,
         description="The top probability is below the model's calibrated "
@@ -83,6 +88,7 @@ class GenresResponse(BaseModel):
 class ModelCard(BaseModel):
     """Facts about the served model."""
 
+    version: str = Field(description="The musicgenre version serving it (as `musicgenre --version` prints).")
     name: str
     file: str
     recipe: str

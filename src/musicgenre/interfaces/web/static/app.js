@@ -117,7 +117,8 @@
     genre.textContent = result.genre;
     genre.style.color = colour(result.genre);
     $("result-probability").textContent = "(" + percent(result.probability) +
-      (result.uncertain ? ", uncertain: the model is often wrong this unsure" : "") + ")";
+      (result.not_music ? ", but this is not music: " + result.not_music
+        : result.uncertain ? ", uncertain: the model is often wrong this unsure" : "") + ")";
     const runnersUp = result.top.slice(1).map((t) => t.genre + " " + percent(t.probability)).join(", ");
     $("result-meta").textContent = seconds(result.duration_s) + " of audio, " + result.windows +
       (result.windows === 1 ? " window" : " windows") + ", analysed in " + result.elapsed_s.toFixed(2) + " s" +
