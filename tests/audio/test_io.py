@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import tracemalloc
 
 import av
@@ -96,6 +97,19 @@ def test_window_of_long_file_reads_only_that_window(tmp_path):
             "junk.wav",
             bytes(np.random.default_rng(3).integers(0, 256, 20_000, dtype=np.uint8)),
             "not a readable audio file",
+        ),
+        (  # libsndfile's "Error in WAV file. No 'data' chunk marker." in plain words
+            "no-data.wav",
+            b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + struct.pack("<HHIIHH", 1, 1, SR, 2 * SR, 2, 16),
+            "not a readable audio file (no sample data: the WAV file has no 'data' chunk)",
+        ),
+        (
+            "no-channels.wav",
+            b"RIFF\x2c\x01\x00\x00WAVEfmt \x10\x00\x00\x00"
+            + struct.pack("<HHIIHH", 1, 0, SR, 2 * SR, 2, 16)
+            + b"data\x00\x01\x00\x00"
+            + bytes(256),
+            "not a readable audio file (the header declares 0 channels)",
         ),
     ],
 )

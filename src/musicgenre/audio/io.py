@@ -224,6 +224,16 @@ _REASONS = {
     "format not recognised": "not a recognised audio format",
     "invalid data found when processing input": "no valid audio data found: corrupt, or not audio",
     "avcodec_send_packet": "no valid audio data found: corrupt, or not audio",
+    # libsndfile's own words
+    "unimplemented format": "an encoding no decoder here reads, or a damaged header",
+    "malformed": "a damaged header: the format is known, the file is malformed",
+    "no 'data' chunk": "no sample data: the WAV file has no 'data' chunk",
+    "channel count is zero": "the header declares 0 channels",
+    "too many channels": "the header declares more channels than a decoder reads",
+    "lost sync": "corrupt data: the decoder lost sync",
+    "flac decoder": "corrupt FLAC data",
+    "internal error": "corrupt: the decoder could not make sense of it",
+    "psf_fseek": "corrupt: the decoder could not make sense of it",
 }
 
 
