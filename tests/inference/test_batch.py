@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from signals import tone, write
 
 from musicgenre.audio import find_audio_files
@@ -51,3 +52,18 @@ def test_process_pool_gives_the_same_results(tmp_path, rms, rms_model):
         if result.ok:
             a, b = result.prediction.probabilities, serial[result.file].prediction.probabilities
             assert np.allclose(list(a.values()), list(b.values()), atol=1e-7)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_past_the_time_limit_is_an_error_row_and_the_rest_goes_on(tmp_path, jobs):
+    """A 10-minute WAV takes the musicnn model several seconds (200 patches): with a 2 s limit it gets an error
+    row (in this process: the interval timer; in a pool: its worker killed), and the short files are classified
+    (in a pool, on the other worker or a fresh one)."""
+    long_signal = np.tile(tone(220.0, 10.0, sr=16000, amplitude=0.3), 60)
+    long_file = write(tmp_path / "long.wav", long_signal, sr=16000)
+    short = [write(tmp_path / f"short{i}.wav", tone(330.0 + 110 * i, 3.0)) for i in range(3)]
+    config = BatchConfig(jobs=jobs, timeout_s=2.0)
+    results = {Path(r.file).name: r for r in run_batch([short[0], long_file, *short[1:]], config)}
+    assert sorted(results) == ["long.wav", "short0.wav", "short1.wav", "short2.wav"]
+    assert results["long.wav"].error == "took longer than the time limit of 2 s; stopped"
+    assert all(results[f"short{i}.wav"].ok for i in range(3))

@@ -2,17 +2,28 @@
 
 Which files: :func:`musicgenre.audio.find_audio_files` (files, folders, globs).
 
-A file that fails yields a :class:`FileResult` with its one-line reason; the batch goes on.
+A file that fails yields a :class:`FileResult` with its one-line reason; the batch goes on. A time limit per file
+(``BatchConfig.timeout_s``) turns a file that runs past it into an error row: in this process by an interval timer
+(the main thread only; it fires when the running code next returns to Python), in a pool by killing the worker
+holding it (each worker reports when it starts a file); the files the other workers held run again.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from musicgenre.audio import AudioError
 from musicgenre.features.warmup import warm_numba_cache
@@ -25,13 +36,15 @@ from musicgenre.runtime import keep_freed_memory
 
 @dataclass(frozen=True)
 class BatchConfig:
-    """How a batch runs: which model (None: the shipped one), window hop (s), timeline rows, worker processes."""
+    """How a batch runs: which model (None: the shipped one), window hop (s), timeline rows, worker processes,
+    and the most seconds one file may take (None: no limit; with a limit files always run in worker processes)."""
 
     model_path: str | None = None
     recipe: FeatureRecipe | None = None  # overrides the model's recipe (must be picklable for jobs > 1)
     hop_s: float = DEFAULT_HOP_S
     timeline: bool = False
     jobs: int = 1
+    timeout_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,25 +81,87 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
         return
     if config.jobs <= 1 or len(paths) == 1:
         model = load_model(config.model_path, recipe=config.recipe)
+        if config.timeout_s:
+            _warm_up(model)
         for path in paths:
-            yield classify_file(path, model, config)
+            try:
+                with _time_limit(config.timeout_s):
+                    result = classify_file(path, model, config)
+            except _Overtime:
+                result = FileResult(path, error=_overtime_reason(config.timeout_s))
+            yield result
         return
     yield from _run_pool(paths, config)
 
 
+def _warm_up(model: GenreModel) -> None:
+    """Pay the first call's costs (kernels, caches) on a 3 s tone before any file's clock starts."""
+    t = np.arange(3 * model.sample_rate) / model.sample_rate
+    classify((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), model.sample_rate, model=model)
+
+
+class _Overtime(BaseException):
+    """Raised by the interval timer in the middle of a file (a BaseException: no ``except Exception`` eats it)."""
+
+
+def _overtime_reason(limit: float | None) -> str:
+    return f"took longer than the time limit of {limit:g} s; stopped"
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Raise :class:`_Overtime` in this thread after ``seconds`` (None, or not the main thread: no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 _worker_model: GenreModel | None = None
 _worker_config: BatchConfig | None = None
+_worker_starts: multiprocessing.Queue | None = None  # (path, pid, monotonic time) when a file begins
+_TICK_S = 0.25  # how often the parent looks at the clock when files have a time limit
 
 
-def _init_worker(config: BatchConfig) -> None:
-    global _worker_model, _worker_config
+def _init_worker(config: BatchConfig, starts: multiprocessing.Queue | None = None) -> None:
+    global _worker_model, _worker_config, _worker_starts
     keep_freed_memory()
     _worker_model, _worker_config = load_model(config.model_path, recipe=config.recipe), config
+    _worker_starts = starts
+    if starts is not None:
+        _warm_up(_worker_model)
 
 
 def _work(path: str) -> FileResult:
     assert _worker_model is not None and _worker_config is not None, "the pool's initializer loads them first"
+    if _worker_starts is not None:
+        _worker_starts.put((path, os.getpid(), time.monotonic()))
     return classify_file(path, _worker_model, _worker_config)
+
+
+def _overdue(starts: multiprocessing.Queue, begun: dict[str, tuple[int, float]], running: set[str], limit: float):
+    """Record the starts reported so far; the first running file past ``limit`` seconds and its worker's pid."""
+    while True:
+        try:
+            path, pid, at = starts.get_nowait()
+        except queue.Empty:
+            break
+        begun[path] = (pid, at)
+    now = time.monotonic()
+    for path in running:
+        if path in begun and now - begun[path][1] > limit:
+            return path, begun[path][0]
+    return None
 
 
 def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
@@ -107,25 +182,45 @@ def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, job
     """Run files popped from ``pending`` in one pool until done or the pool breaks (then its files go to
     ``suspects``)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process holding onnxruntime threads
+    limit = config.timeout_s
+    starts = context.Queue() if limit else None
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config, starts)
     ) as pool:
         running: dict[Future, str] = {}
+        begun: dict[str, tuple[int, float]] = {}
+        stopped: str | None = None  # the file whose worker was killed for running past the limit
         while pending or running:
             while pending and len(running) < 2 * jobs:  # a short queue: results stream, memory stays flat
                 path = pending.pop()
                 running[pool.submit(_work, path)] = path
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=_TICK_S if limit else None, return_when=FIRST_COMPLETED)
+            if starts is not None and limit is not None and stopped is None:
+                late = _overdue(starts, begun, set(running.values()) - {running[f] for f in done}, limit)
+                if late:
+                    stopped = late[0]
+                    os.kill(late[1], signal.SIGKILL)
             broken = False
             for future in done:
                 path = running.pop(future)
                 try:
                     result = future.result()
                 except BrokenProcessPool:
-                    suspects.append(path)
                     broken = True
+                    if stopped is None:
+                        suspects.append(path)
+                    elif path == stopped:
+                        yield FileResult(path, error=_overtime_reason(limit))
+                    else:
+                        pending.append(path)  # another worker's file: innocent, run again
                     continue
                 yield result
-            if broken:
-                suspects.extend(running.values())
+            if broken or stopped:
+                for path in running.values():
+                    if path == stopped:
+                        yield FileResult(path, error=_overtime_reason(limit))
+                    elif stopped is None:
+                        suspects.append(path)
+                    else:
+                        pending.append(path)
                 return

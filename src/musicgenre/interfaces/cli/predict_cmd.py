@@ -56,6 +56,14 @@ AUTO_POOL_FILES = 16
     show_default=True,
     help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).",
 )
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Most seconds one file may take; a file past it gets an error row and the run goes on (0: no limit).",
+)
 @click.option("--resume", is_flag=True, help="Skip files already classified in the -o output; retry failed ones.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
@@ -67,7 +75,9 @@ AUTO_POOL_FILES = 16
     type=click.Path(dir_okay=False, path_type=Path),
     help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).",
 )
-def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, progress, examples, plot_path):
+def command(
+    paths, top, fmt, output, timeline, model_path, hop_s, jobs, timeout_s, resume, progress, examples, plot_path
+):
     """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres.
 
     Tracks are cut into windows of the model's clip length (30 s) every --hop seconds and the window
@@ -102,7 +112,7 @@ def command(paths, top, fmt, output, timeline, model_path, hop_s, jobs, resume, 
         files = [f for f in files if file_key(f) not in done]
     if jobs == 0:
         jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
-    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, jobs=jobs)
+    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, jobs=jobs, timeout_s=timeout_s or None)
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
