@@ -1,4 +1,5 @@
-"""Process-wide memory setting for the processes that extract features: the CLI and its batch and web workers.
+"""Process-wide settings for the processes that classify: freed memory kept (:func:`keep_freed_memory`) and a
+time limit on the work at hand (:func:`time_limit`), for the CLI and its batch and web workers.
 
 Extracting the features of a 30 s clip allocates and frees about 150 MB of numpy arrays. By default glibc's
 malloc hands most of that back to the kernel after every clip (its trim threshold follows the largest freed
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import ctypes
 import platform
+import signal
+import threading
+from contextlib import contextmanager
 
 #: ``mallopt`` parameter numbers from glibc's ``<malloc.h>``.
 _M_TRIM_THRESHOLD = -1
@@ -36,3 +40,29 @@ def keep_freed_memory(keep_bytes: int = KEEP_BYTES, own_mapping_bytes: int = OWN
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, own_mapping_bytes)) and bool(
         libc.mallopt(_M_TRIM_THRESHOLD, keep_bytes)
     )
+
+
+class Overtime(BaseException):
+    """Raised by :func:`time_limit`'s timer in the middle of the work (a BaseException: no ``except Exception``
+    in the pipeline eats it)."""
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`Overtime` in the block after ``seconds`` of wall time. An interval timer (SIGALRM): it works in
+    the main thread only (elsewhere, or with None, there is no limit) and fires when the running code next returns
+    to Python, so one long C call (a decoder, a resampler) finishes first."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise Overtime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -14,12 +14,10 @@ import multiprocessing
 import os
 import queue
 import signal
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from musicgenre.inference.classify import DEFAULT_HOP_S, classify
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction
 from musicgenre.inference.recipes import FeatureRecipe
-from musicgenre.runtime import keep_freed_memory
+from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 
 
 @dataclass(frozen=True)
@@ -85,9 +83,9 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
             _warm_up(model)
         for path in paths:
             try:
-                with _time_limit(config.timeout_s):
+                with time_limit(config.timeout_s):
                     result = classify_file(path, model, config)
-            except _Overtime:
+            except Overtime:
                 result = FileResult(path, error=_overtime_reason(config.timeout_s))
             yield result
         return
@@ -100,31 +98,8 @@ def _warm_up(model: GenreModel) -> None:
     classify((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), model.sample_rate, model=model)
 
 
-class _Overtime(BaseException):
-    """Raised by the interval timer in the middle of a file (a BaseException: no ``except Exception`` eats it)."""
-
-
 def _overtime_reason(limit: float | None) -> str:
     return f"took longer than the time limit of {limit:g} s; stopped"
-
-
-@contextmanager
-def _time_limit(seconds: float | None):
-    """Raise :class:`_Overtime` in this thread after ``seconds`` (None, or not the main thread: no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise _Overtime
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 _worker_model: GenreModel | None = None

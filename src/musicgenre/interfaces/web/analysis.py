@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.runtime import keep_freed_memory
+from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +31,14 @@ class AnalyzerFailed(Exception):
     """The analysis could not run (a worker died, or a fault in the pipeline); ``str()`` says what happened."""
 
 
+class WorkerLost(AnalyzerFailed):
+    """The worker process died mid-analysis (a decoder crash, the OOM killer); a new one has taken its place."""
+
+
+class AnalysisTimeout(Exception):
+    """The analysis did not finish within the request's time limit."""
+
+
 @dataclass(frozen=True)
 class AnalysisJob:
     """One request's work: ``path`` is our temporary file, ``filename`` the cleaned name shown to the client."""
@@ -40,6 +48,7 @@ class AnalysisJob:
     timeline: bool = False
     spectrogram: bool = False
     model_path: str | None = None
+    time_limit_s: float | None = None  # the worker stops the analysis past it (process pools; see runtime.time_limit)
 
 
 def get_model(model_path: str | None):
@@ -77,12 +86,17 @@ def analyze(job: AnalysisJob) -> dict:
     started = time.perf_counter()
     model = get_model(job.model_path)
     try:
-        prediction = classify(job.path, timeline=job.timeline, model=model)
-        result = prediction.to_dict()
-        if job.spectrogram:
-            from musicgenre.interfaces.web.spectrogram import mel_image
+        with time_limit(job.time_limit_s):  # frees this worker for the next request, not only the client
+            prediction = classify(job.path, timeline=job.timeline, model=model)
+            result = prediction.to_dict()
+            if job.spectrogram:
+                from musicgenre.interfaces.web.spectrogram import mel_image
 
-            result["spectrogram"] = mel_image(job.path, prediction.duration_s).to_dict()
+                result["spectrogram"] = mel_image(job.path, prediction.duration_s).to_dict()
+    except Overtime:
+        raise AnalysisTimeout(
+            f"{job.filename}: analysis took longer than the time limit ({job.time_limit_s:.1f} s left for it)"
+        ) from None
     except AudioError as error:
         raise UnreadableAudio(f"{job.filename}: {_hide_path(error.reason, job)}") from None
     except Exception as error:  # a fault of ours (features, model), not of the file: a server error

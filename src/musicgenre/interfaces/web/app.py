@@ -29,6 +29,7 @@ from musicgenre.interfaces.web.engine import (
     AnalyzerFailed,
     PoolAnalyzer,
     UnreadableAudio,
+    WorkerLost,
 )
 from musicgenre.interfaces.web.schemas import (
     ClassifyResponse,
@@ -71,7 +72,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     408: {"model": ErrorResponse, "description": "The upload itself took longer than the time limit."},
     413: {"model": ErrorResponse, "description": "The upload is larger than the server's limit."},
     422: {"model": ErrorResponse, "description": "Not a classifiable audio file, or a malformed request."},
-    503: {"model": ErrorResponse, "description": "Too many requests in progress; try again shortly."},
+    503: {
+        "model": ErrorResponse,
+        "description": "Too many requests in progress, or the analysis worker died mid-request and was replaced; "
+        "try again shortly.",
+    },
     504: {"model": ErrorResponse, "description": "The analysis ran past the per-request time limit."},
     500: {"model": ErrorResponse, "description": "The analysis worker failed."},
 }
@@ -220,8 +225,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
                 timeline=timeline,
                 spectrogram=spectrogram,
                 model_path=None if settings.model_path is None else str(settings.model_path),
+                time_limit_s=max(deadline - loop.time(), 0.001),
             )
-            result = await analyzer.analyze(job, max(deadline - loop.time(), 0.001))
+            result = await analyzer.analyze(job, job.time_limit_s or 0.001)
         except UploadError as error:
             return _error(error.status_code, error.message)
         except ClientDisconnect:  # the client's doing; answered (to no one) so that it is not logged as a 500
@@ -230,6 +236,8 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             return _error(422, str(error))
         except AnalysisTimeout as error:
             return _error(504, str(error))
+        except WorkerLost as error:  # not the server's end: a fresh worker is ready, the client may retry
+            return _error(503, str(error), headers={"Retry-After": "1"})
         except AnalyzerFailed as error:
             return _error(500, str(error))
         finally:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from musicgenre.features.warmup import warm_numba_cache
-from musicgenre.interfaces.web.analysis import AnalysisJob, AnalyzerFailed, UnreadableAudio, analyze, init_worker
+from musicgenre.interfaces.web.analysis import (
+    AnalysisJob,
+    AnalysisTimeout,
+    AnalyzerFailed,
+    UnreadableAudio,
+    WorkerLost,
+    analyze,
+    init_worker,
+)
 
 __all__ = [
     "AnalysisJob",
@@ -27,12 +35,9 @@ __all__ = [
     "AnalyzerFailed",
     "PoolAnalyzer",
     "UnreadableAudio",
+    "WorkerLost",
     "model_card",
 ]
-
-
-class AnalysisTimeout(Exception):
-    """The analysis did not finish within the request's time limit."""
 
 
 @runtime_checkable
@@ -53,7 +58,8 @@ class Analyzer(Protocol):
     async def analyze(self, job: AnalysisJob, timeout_s: float) -> dict:
         """Run ``job``; return the result dict (see :func:`~musicgenre.interfaces.web.analysis.analyze`).
 
-        Raises :class:`UnreadableAudio`, :class:`AnalysisTimeout` or :class:`AnalyzerFailed`.
+        Raises :class:`UnreadableAudio`, :class:`AnalysisTimeout`, :class:`WorkerLost` (a new worker has taken the
+        dead one's place) or :class:`AnalyzerFailed`.
         """
 
 
@@ -165,6 +171,6 @@ class PoolAnalyzer:
             ) from None
         except BrokenProcessPool:
             self._restart(executor)
-            raise AnalyzerFailed(
-                f"{job.filename}: the analysis worker stopped unexpectedly; it has been restarted"
+            raise WorkerLost(
+                f"{job.filename}: the analysis worker stopped unexpectedly; it has been restarted, try again"
             ) from None
