@@ -15,7 +15,7 @@ Inputs are written ``--chunk`` at a time into a temporary folder and each chunk 
 - ``api``: ``POST /api/classify`` with each regular file's bytes through the ASGI test client (process pool of 2).
 
 Figures: inputs tried, crashes (an exception escaping an entry point, or a batch that died), hangs (a file past
-``HANG_S`` or a child past its limit), HTTP 5xx, inputs without exactly one result or error row, stderr lines in
+``HANG_S`` plus a tenth of its audio's length, or a child past its limit), HTTP 5xx, inputs without exactly one result or error row, stderr lines in
 the child runs, confident answers (not marked uncertain) on non-music, peak resident memory of this process and
 of its children. The exit status is 1 when any of the must-be-zero figures is not.
 """
@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hostile_inputs import NON_MUSIC, HostileInput, expected_rows, hostile_inputs, materialize  # noqa: E402
 
 ENTRIES = ("predict", "predict-j2", "classify", "features", "embed", "api")
-HANG_S = 60.0  # one file taking longer than this in-process counts as a hang
+HANG_S = 60.0  # one file taking longer than this (plus HANG_PER_AUDIO_S of its length) counts as a hang
+HANG_PER_AUDIO_S = 0.1  # the default model runs at about 0.02 s per second of audio on one core
 CHILD_LIMIT_S_PER_FILE = 5.0  # a predict -j 2 child gets this per file (plus a minute to start)
 
 
@@ -67,10 +68,10 @@ class Tally:
     seconds: float = 0.0
     reasons: collections.Counter = field(default_factory=collections.Counter)
 
-    def timed_file(self, seconds: float, name: str) -> None:
+    def timed_file(self, seconds: float, name: str, audio_s: float = 0.0) -> None:
         if seconds > self.slowest[0]:
             self.slowest = (seconds, name)
-        if seconds > HANG_S:
+        if seconds > HANG_S + HANG_PER_AUDIO_S * audio_s:
             self.hangs.append(f"{name}: {seconds:.0f} s")
 
 
@@ -153,8 +154,10 @@ def run_classify(tally: Tally, chunk, folder: Path, work: Path) -> None:
             continue  # classify() takes a file
         for target in targets:
             start = time.perf_counter()
+            audio_s = 0.0
             try:
                 prediction = classify(target)
+                audio_s = prediction.duration_s
                 tally.results += 1
                 _note_prediction(tally, item, target, prediction.genre, prediction.uncertain)
             except AudioError as error:
@@ -164,7 +167,7 @@ def run_classify(tally: Tally, chunk, folder: Path, work: Path) -> None:
                     tally.crashes.append(f"{_name(target)}: the error is not one line naming the file: {error!r}"[:300])
             except Exception as error:  # what the fuzz is here to find
                 tally.crashes.append(f"{_name(target)}: {type(error).__name__}: {error}"[:300])
-            tally.timed_file(time.perf_counter() - start, _name(target))
+            tally.timed_file(time.perf_counter() - start, _name(target), audio_s)
 
 
 def run_features(tally: Tally, chunk, folder: Path, work: Path) -> None:
