@@ -157,3 +157,25 @@ def test_blocks_give_the_whole_track_answer(model, tmp_path):
         np.testing.assert_allclose(
             [a.probabilities[g] for g in GENRES], [b.probabilities[g] for g in GENRES], atol=1e-4
         )
+
+
+@pytest.mark.parametrize("name", ["musicnn", "features"])
+def test_a_header_that_overstates_the_length_is_read_to_the_real_end(name):
+    """A damaged header (a bit flip made one MP3 of 2 s claim 61 hours) must not break reading: the read that
+    comes back short ends the track (musicnn: the last block; features: the last window, no 14,000 more seeks),
+    windows past the decoded end are dropped, and the answer is the honest header's."""
+    from musicgenre.inference.windows import WindowConfig, plan_windows
+
+    model = load_model(name)
+    sr = model.sample_rate
+    y = (clicks(100, 70.0, sr=sr) + tone(330.0, 70.0, sr=sr, amplitude=0.2)).astype(np.float32)
+
+    def read(window: Window, last: bool) -> np.ndarray:  # a file that ends at 70 s whatever its header says
+        return y[int(round(window.start_s * sr)) : len(y) if last else int(round(window.end_s * sr))]
+
+    config = WindowConfig(window_s=30.0, hop_s=15.0)
+    lying = model.score_windows("lying.mp3", read, plan_windows(3600.0, config))
+    honest = model.score_windows("honest.mp3", read, plan_windows(70.0, config))
+    assert lying.decoded_s == pytest.approx(70.0, abs=0.01) and honest.decoded_s is None
+    assert [(w.start_s, w.end_s) for w in lying.windows][:3] == [(w.start_s, w.end_s) for w in honest.windows][:3]
+    np.testing.assert_allclose(lying.probabilities.mean(axis=0), honest.probabilities.mean(axis=0), atol=0.02)

@@ -61,6 +61,7 @@ def classify(
         raise AudioError(name, f"too short to classify: {duration_s:.2f} s (needs at least {MIN_SECONDS:g} s)")
     scores = model.score_windows(name, reader, plan_windows(duration_s, config))
     scored, probabilities = scores.windows, scores.probabilities  # (w, n_genres)
+    duration_s = scores.decoded_s if scores.decoded_s is not None else duration_s  # the header may have lied
     if not scored:
         raise AudioError(
             name, "silent: no window rises above -70 dBFS (a constant offset does not count), nothing to classify"

@@ -72,11 +72,13 @@ class ModelError(ValueError):
 @dataclass(frozen=True)
 class WindowScores:
     """What a model made of a track: the windows scored (silent ones left out), their probabilities
-    ``(w, n_genres)``, and why the track is not music when the model can tell (see :mod:`.non_music`)."""
+    ``(w, n_genres)``, why the track is not music when the model can tell (see :mod:`.non_music`), and the
+    length found by decoding it (s) when that ended before the header's duration (a damaged or lying header)."""
 
     windows: list[Window]
     probabilities: np.ndarray
     not_music: str | None = None
+    decoded_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,22 @@ class FeatureModel(GenreModel):
         """Each window decoded and analysed on its own (memory: one window), silent or sub-second ones skipped."""
         scored: list[Window] = []
         rows: list[np.ndarray] = []
+        decoded_s = None
         for window in windows:
             y = read(window, window is windows[-1])
-            if y.size < MIN_SECONDS * self.sample_rate or audio.is_silent(y):
-                continue
-            rows.append(self.features(y))
-            scored.append(window)
+            if window is not windows[-1] and y.size + 2 < window.duration_s * self.sample_rate:
+                decoded_s = window.start_s + y.size / self.sample_rate  # the file ended early: no more windows
+            if y.size >= MIN_SECONDS * self.sample_rate and not audio.is_silent(y):
+                rows.append(self.features(y))
+                scored.append(window)
+            if decoded_s is not None:
+                break
         if not rows:
-            return WindowScores([], np.zeros((0, len(self.genres)), np.float32))
+            return WindowScores([], np.zeros((0, len(self.genres)), np.float32), decoded_s=decoded_s)
         features = np.stack(rows)
         if not np.all(np.isfinite(features)):
             raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
-        return WindowScores(scored, self.predict_proba(features))
+        return WindowScores(scored, self.predict_proba(features), decoded_s=decoded_s)
 
 
 def model_path(model: str | Path | None) -> Path:

@@ -57,10 +57,11 @@ class TagModel(GenreModel):
 
     def track_taggram(
         self, read: WindowReader, duration_s: float, meter: SteadinessMeter | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Tags ``(n, 50)`` and whether each patch is silent ``(n,)`` bool (:func:`~musicgenre.audio.is_silent` on
-        its samples) for every patch of a track of about ``duration_s`` seconds, read block by block (the last
-        block reads to the end, so the header's duration need not be exact). ``meter`` sees every log-mel frame."""
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """Tags ``(n, 50)``, whether each patch is silent ``(n,)`` bool (:func:`~musicgenre.audio.is_silent` on
+        its samples) and the track's decoded length (s) for every patch of a track of about ``duration_s``
+        seconds, read block by block (the last block reads to the end, and a block that comes back short ends the
+        track, so the header's duration need not be right). ``meter`` sees every log-mel frame."""
         cfg, sr = self.input, self.sample_rate
         hop, half = cfg.hop_length, cfg.n_fft // 2
         tags, silent = [], []
@@ -75,6 +76,8 @@ class TagModel(GenreModel):
             end_s = needed[1] / sr + _MARGIN_S
             last = end_s >= duration_s
             segment = read(Window(start_s, duration_s if last else end_s), last)
+            if not last and segment.size + 2 < (end_s - start_s) * sr:
+                last = True  # the file ends before its header said: this block is the last
             offset = int(round(start_s * sr))
             total = offset + segment.size if last else 1 << 62  # the track's length is known once its end is read
             n_frames = min(last_frame, 1 + total // hop) - first_frame
@@ -93,27 +96,31 @@ class TagModel(GenreModel):
             first_patch += len(patches)
             if last:
                 break
-        return np.concatenate(tags), np.asarray(silent, bool)
+        return np.concatenate(tags), np.asarray(silent, bool), total / sr
 
     def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
         """The track's tags computed once (:meth:`track_taggram`), then each window's head on its patches; windows
         under a second or whose patches are all silent are left out. The same log-mel frames tell whether the
         track is music at all (:class:`~musicgenre.inference.non_music.SteadinessMeter`)."""
         meter = SteadinessMeter(n_mels=self.input.n_mels)
-        taggram, silent = self.track_taggram(read, windows[-1].end_s, meter)
+        taggram, silent, decoded_s = self.track_taggram(read, windows[-1].end_s, meter)
         if not np.all(np.isfinite(taggram)):
             raise audio.AudioError(name, "the network's tags came out NaN or infinite (degenerate signal)")
         centres = self.patch_centres(len(taggram))
         scored, groups = [], []
         for window in windows:
+            if min(window.end_s, decoded_s) - window.start_s < MIN_SECONDS:
+                continue  # under a second of it decoded (or past a lying header's end)
             rows = self.window_patches(centres, window)
-            if window.duration_s < MIN_SECONDS or silent[rows].all():
+            if silent[rows].all():
                 continue
             scored.append(window)
             groups.append(rows)
+        short = decoded_s if decoded_s + 0.5 < windows[-1].end_s else None
         if not scored:
-            return WindowScores([], np.zeros((0, len(self.genres)), np.float32))
-        return WindowScores(scored, self.head.window_proba(taggram, groups).astype(np.float32), meter.verdict())
+            return WindowScores([], np.zeros((0, len(self.genres)), np.float32), decoded_s=short)
+        probabilities = self.head.window_proba(taggram, groups).astype(np.float32)
+        return WindowScores(scored, probabilities, meter.verdict(), decoded_s=short)
 
 
 #: Seconds read beyond a block's samples on either side (the resampler's filter settles well within it).
