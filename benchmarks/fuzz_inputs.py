@@ -16,8 +16,8 @@ Inputs are written ``--chunk`` at a time into a temporary folder and each chunk 
 
 Figures: inputs tried, crashes (an exception escaping an entry point, or a batch that died), hangs (a file past
 ``HANG_S`` plus a tenth of its audio's length, or a child past its limit), HTTP 5xx, inputs without exactly one
-result or error row, stderr lines in the child runs, confident answers (not marked uncertain) on non-music, peak resident memory of this process and
-of its children. The exit status is 1 when any of the must-be-zero figures is not.
+result or error row, stderr lines in the child runs, confident answers (not marked uncertain) on non-music, peak
+resident memory of this process and of its children. The exit status is 1 when any must-be-zero figure is not.
 """
 
 from __future__ import annotations
