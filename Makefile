@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Build the sdist and wheel, install the wheel into fresh venvs (base deps only, then [web]) and use it from outside
+# Build the sdist and wheel, install the wheel into a fresh venv (base deps only, then [web]) and use it from outside
 # the source tree: predict with both models, --version, serve. Prints the wheel's size and make-up.
 dist-check: $(STAMP)
 	$(BIN)/python tools/check_wheel.py
