@@ -149,7 +149,9 @@ class PoolAnalyzer:
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            # wait: the workers are joined (a running analysis ends within its time limit); without it a worker
+            # still starting when the server stops outlives it, orphaned
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def _restart(self, broken: Executor) -> None:
         with self._lock:
