@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")  # the test client's own notice
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hostile_inputs import NON_MUSIC, HostileInput, expected_rows, hostile_inputs, materialize  # noqa: E402
+from hostile_inputs import NON_MUSIC, HostileInput, hostile_inputs, materialize, row_mismatches  # noqa: E402
 
 ENTRIES = ("predict", "predict-j2", "classify", "features", "embed", "api")
 HANG_S = 60.0  # one file taking longer than this (plus HANG_PER_AUDIO_S of its length) counts as a hang
@@ -80,13 +80,7 @@ def _name(path: Path) -> str:
 
 
 def _check_rows(tally: Tally, chunk: list[tuple[HostileInput, Path]], counts: collections.Counter) -> None:
-    for item, path in chunk:
-        expected = expected_rows(item)
-        got = counts.get(str(path), 0) + (
-            counts.get(str(path) + ".loop.wav", 0) if item.special == "symlink-loop" else 0
-        )
-        if got != expected:
-            tally.row_mismatches.append(f"{_name(path)}: {got} rows, expected {expected}")
+    tally.row_mismatches += [f"{name}: {got} rows" for name, got in row_mismatches(chunk, counts).items()]
 
 
 def _note_prediction(tally: Tally, item: HostileInput, path: Path, genre: str, uncertain: bool | None) -> None:
@@ -178,12 +172,7 @@ def run_features(tally: Tally, chunk, folder: Path, work: Path) -> None:
     except Exception as error:
         tally.crashes.append(f"extract: {type(error).__name__}: {error}"[:300])
         return
-    counts = collections.Counter(str(row.path) for row in run.rows)
-    counts.update(str(failure.path) for failure in run.failures)
-    tally.results += len(run.rows)
-    tally.errors += len(run.failures)
-    tally.reasons.update(failure.reason[:70] for failure in run.failures)
-    _check_rows(tally, chunk, counts)
+    _tally_outcomes(tally, chunk, [row.path for row in run.rows], run.failures)
 
 
 def run_embed(tally: Tally, chunk, folder: Path, work: Path) -> None:
@@ -194,11 +183,16 @@ def run_embed(tally: Tally, chunk, folder: Path, work: Path) -> None:
     except Exception as error:
         tally.crashes.append(f"embed_files: {type(error).__name__}: {error}"[:300])
         return
-    counts = collections.Counter(str(track.path) for track in run.tracks)
-    counts.update(str(failure.path) for failure in run.failures)
-    tally.results += len(run.tracks)
-    tally.errors += len(run.failures)
-    tally.reasons.update(failure.reason[:70] for failure in run.failures)
+    _tally_outcomes(tally, chunk, [track.path for track in run.tracks], run.failures)
+
+
+def _tally_outcomes(tally: Tally, chunk, done: list[Path], failures: list) -> None:
+    """Count a library run's results (their paths) and failures (``.path``, ``.reason``), and check the rows."""
+    counts = collections.Counter(str(path) for path in done)
+    counts.update(str(failure.path) for failure in failures)
+    tally.results += len(done)
+    tally.errors += len(failures)
+    tally.reasons.update(failure.reason[:70] for failure in failures)
     _check_rows(tally, chunk, counts)
 
 

@@ -21,6 +21,7 @@ import io
 import os
 import re
 import struct
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,3 +310,14 @@ def materialize(item: HostileInput, folder: Path, index: int) -> Path:
 def expected_rows(item: HostileInput) -> int:
     """Result or error rows a batch must give for ``item``: a folder is searched (and this one is empty)."""
     return {"folder": 0, "symlink-loop": 2}.get(item.special or "", 1)
+
+
+def row_mismatches(items: list[tuple[HostileInput, Path]], counts: Counter) -> dict[str, int]:
+    """Inputs whose row count in ``counts`` (file path -> rows) is not :func:`expected_rows`: name -> rows found
+    (a link loop's rows are those of both its names)."""
+    wrong = {}
+    for item, path in items:
+        got = counts[str(path)] + (counts[str(path) + ".loop.wav"] if item.special == "symlink-loop" else 0)
+        if got != expected_rows(item):
+            wrong[os.fsdecode(path.name)] = got
+    return wrong

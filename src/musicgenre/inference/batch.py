@@ -21,11 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from musicgenre.audio import AudioError
 from musicgenre.features.warmup import warm_numba_cache
-from musicgenre.inference.classify import DEFAULT_HOP_S, classify
+from musicgenre.inference.classify import DEFAULT_HOP_S, classify, warm_up
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction
 from musicgenre.inference.recipes import FeatureRecipe
@@ -80,7 +78,7 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
     if config.jobs <= 1 or len(paths) == 1:
         model = load_model(config.model_path, recipe=config.recipe)
         if config.timeout_s:
-            _warm_up(model)
+            warm_up(model)  # first-call costs do not count against the first file's limit
         for path in paths:
             try:
                 with time_limit(config.timeout_s):
@@ -90,12 +88,6 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
             yield result
         return
     yield from _run_pool(paths, config)
-
-
-def _warm_up(model: GenreModel) -> None:
-    """Pay the first call's costs (kernels, caches) on a 3 s tone before any file's clock starts."""
-    t = np.arange(3 * model.sample_rate) / model.sample_rate
-    classify((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), model.sample_rate, model=model)
 
 
 def _overtime_reason(limit: float | None) -> str:
@@ -114,7 +106,7 @@ def _init_worker(config: BatchConfig, starts: multiprocessing.Queue | None = Non
     _worker_model, _worker_config = load_model(config.model_path, recipe=config.recipe), config
     _worker_starts = starts
     if starts is not None:
-        _warm_up(_worker_model)
+        warm_up(_worker_model)
 
 
 def _work(path: str) -> FileResult:

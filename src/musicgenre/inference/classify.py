@@ -87,6 +87,16 @@ def classify(
     )
 
 
+def warm_up(model: GenreModel) -> None:
+    """Run ``model`` once on 3 s of noise so that first-call costs (JIT compilation, caches) are paid before real
+    work is timed or served; best effort: a failure here is left to the real files to report."""
+    rng = np.random.default_rng(0)
+    try:
+        classify(0.1 * rng.standard_normal(3 * model.sample_rate).astype(np.float32), model.sample_rate, model=model)
+    except Exception:
+        pass
+
+
 def average_probabilities(probabilities: np.ndarray) -> np.ndarray:
     """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1."""
     mean = np.asarray(probabilities, dtype=np.float64).mean(axis=0)

@@ -12,8 +12,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 
 _log = logging.getLogger(__name__)
@@ -63,14 +61,9 @@ def get_model(model_path: str | None):
 def init_worker(model_path: str | None) -> None:
     """Pool initializer: load the model and run it once on a few seconds of noise (JIT compilation, caches)."""
     keep_freed_memory()
-    model = get_model(model_path)
-    from musicgenre.inference import classify
+    from musicgenre.inference.classify import warm_up
 
-    rng = np.random.default_rng(0)
-    try:
-        classify(0.1 * rng.standard_normal(3 * model.sample_rate).astype(np.float32), model.sample_rate, model=model)
-    except Exception:  # warming up is best effort; real requests report their own errors
-        pass
+    warm_up(get_model(model_path))
 
 
 def analyze(job: AnalysisJob) -> dict:
