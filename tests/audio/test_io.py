@@ -217,3 +217,27 @@ def test_shared_clips_decode_alike_in_every_format(shared_audio):
     np.testing.assert_array_equal(wav, au)
     mp3 = load(shared_audio / "blues" / "blues.00099.mp3")
     assert mp3.size == 661794 and np.abs(mp3).max() > 0.05
+
+
+def test_an_aac_whose_frames_do_not_match_their_layout_is_refused_not_a_crash(tmp_path, shared_audio):
+    """Fuzz input 4753 (seed 0): an M4A excerpt of blues.00002 with a byte run over its header decodes to frames
+    claiming 38 channels in 42-59 planes; PyAV's to_ndarray then read freed memory and the process died (SIGSEGV).
+    Run in a child so a regression fails this test instead of killing the test worker."""
+    import itertools
+    import subprocess
+    import sys
+
+    from hostile_inputs import hostile_inputs
+
+    item = next(itertools.islice(hostile_inputs(5000, 0), 4753, None))
+    if item.name != "blues.00002-byterun-header-292427917.m4a":
+        pytest.skip(f"the fuzz corpus no longer has the crashing input at index 4753 (found {item.name!r})")
+    path = tmp_path / str(item.name)
+    path.write_bytes(item.data)
+    code = (
+        "import sys\nfrom musicgenre.audio import AudioError, load\n"
+        "try:\n    load(sys.argv[1], sr=16000)\nexcept AudioError as error:\n    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"the decode crashed (exit {done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.strip().startswith(f"{path}: a damaged stream: the decoder gave 38 channels in ")

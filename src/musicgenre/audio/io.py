@@ -320,6 +320,7 @@ def _load_av(path: Path, offset: float, duration: float | None) -> tuple[np.ndar
         position = None  # index, in native samples, of the next decoded sample
         have = 0
         for frame in container.decode(stream):
+            _check_frame(path, frame)
             data = frame.to_ndarray()
             if not frame.format.is_planar:
                 data = data.reshape(-1, frame.layout.nb_channels).T
@@ -336,6 +337,19 @@ def _load_av(path: Path, offset: float, duration: float | None) -> tuple[np.ndar
                 break
         y = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return (y[:wanted] if wanted is not None else y), native_sr
+
+
+def _check_frame(path: Path, frame) -> None:
+    """Refuse a decoded frame whose planes do not match its channel layout before reading it: a damaged header
+    (an AAC claiming 38 channels, decoded into 42 planes) makes PyAV's ``to_ndarray`` read freed memory and crash."""
+    channels = frame.layout.nb_channels
+    planes = frame.planes
+    expected_planes = channels if frame.format.is_planar else 1
+    per_plane = frame.samples * frame.format.bytes * (1 if frame.format.is_planar else channels)
+    if channels < 1 or len(planes) != expected_planes or any(plane.buffer_size < per_plane for plane in planes):
+        raise AudioError(
+            path, f"a damaged stream: the decoder gave {channels} channels in {len(planes)} planes (corrupt header)"
+        )
 
 
 def _as_float(data: np.ndarray) -> np.ndarray:
