@@ -62,5 +62,37 @@ def warm_numba_cache(timeout_s: float = 600.0) -> bool:
     return done.returncode == 0
 
 
+def warm_numba_cache_once(timeout_s: float = 600.0) -> bool:
+    """:func:`warm_numba_cache` once per machine and installation: processes starting together (cluster
+    workers) take turns under a file lock, and a marker in the temporary folder says it was done (delete it
+    when numba's cache is cleared)."""
+    import hashlib
+    import importlib.metadata
+    import os
+    import tempfile
+    from pathlib import Path
+
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: warm every time
+        return warm_numba_cache(timeout_s)
+    versions = []
+    for package in ("numba", "librosa"):
+        try:
+            versions.append(importlib.metadata.version(package))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("-")
+    tag = "|".join([sys.executable, os.environ.get("NUMBA_CACHE_DIR", ""), *versions])
+    marker = Path(tempfile.gettempdir()) / f"musicgenre-numba-warm-{hashlib.sha256(tag.encode()).hexdigest()[:16]}"
+    with open(marker.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return True
+        ok = warm_numba_cache(timeout_s)
+        if ok:
+            marker.touch()
+        return ok
+
+
 if __name__ == "__main__":
     compile_kernels()

@@ -41,6 +41,7 @@ class BatchConfig:
     timeline: bool = False
     jobs: int = 1
     timeout_s: float | None = None
+    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
     paths = [str(f) for f in files]
     if not paths:
         return
+    if config.cluster:
+        yield from _run_cluster(paths, config)
+        return
     if config.jobs <= 1 or len(paths) == 1:
         model = load_model(config.model_path, recipe=config.recipe)
         if config.timeout_s:
@@ -88,6 +92,60 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
             yield result
         return
     yield from _run_pool(paths, config)
+
+
+#: A file that killed every worker process that read it.
+CRASH_REASON = "the worker process crashed while reading this file"
+
+
+def _run_cluster(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
+    """The files on a Dask cluster (``config.cluster``): the model reaches each worker once (its bytes, when it
+    is a file here), batches of files are the tasks (:func:`musicgenre.cluster.run_on_cluster`)."""
+    from functools import partial
+
+    from musicgenre.cluster import run_on_cluster
+
+    model_bytes = None
+    if config.model_path and Path(config.model_path).is_file():
+        model_bytes = (Path(config.model_path).name, Path(config.model_path).read_bytes())
+    load = partial(_load_on_worker, config, model_bytes)
+    for _, result in run_on_cluster(config.cluster or "", files, _cluster_task, _crashed, load):
+        yield result
+
+
+def _crashed(path: str, _reason: str) -> FileResult:
+    return FileResult(path, error=CRASH_REASON)
+
+
+def _load_on_worker(config: BatchConfig, model_bytes: tuple[str, bytes] | None) -> tuple[GenreModel, BatchConfig]:
+    """Runs once per worker: the model from the bytes the client sent (else by name), and the configuration."""
+    model_path = config.model_path
+    if model_bytes is not None:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="musicgenre-model-"))
+        model_path = str(folder / model_bytes[0])
+        Path(model_path).write_bytes(model_bytes[1])
+    model = load_model(model_path, recipe=config.recipe)
+    return model, config
+
+
+def _cluster_task(paths: list[str], plugin: str) -> list[FileResult]:
+    """A batch of files on a worker, with the model its plugin loaded."""
+    from musicgenre.cluster import worker_host, worker_state
+
+    model, config = worker_state(plugin)
+    results = []
+    for path in paths:
+        result = classify_file(path, model, config)
+        if result.error == "no such file" and not os.path.lexists(path):
+            result = FileResult(
+                path,
+                error=f"no such file on the worker ({worker_host()}): every worker must reach the path "
+                "(a shared folder, or a URL such as s3://…)",
+            )
+        results.append(result)
+    return results
 
 
 def _overtime_reason(limit: float | None) -> str:
@@ -142,7 +200,7 @@ def _run_pool(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
         crashed: list[str] = []
         yield from _pool_pass(retry, crashed, config, 1)
         if crashed:
-            yield FileResult(path, error="the worker process crashed while reading this file")
+            yield FileResult(path, error=CRASH_REASON)
 
 
 def _pool_pass(pending: list[str], suspects: list[str], config: BatchConfig, jobs: int) -> Iterator[FileResult]:

@@ -64,6 +64,15 @@ AUTO_POOL_FILES = 16
     show_default=True,
     help="Most seconds one file may take; a file past it gets an error row and the run goes on (0: no limit).",
 )
+@click.option(
+    "--cluster",
+    "cluster",
+    metavar="ADDRESS|local:N",
+    envvar="MUSICGENRE_CLUSTER",
+    default=None,
+    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
+    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. --jobs and --timeout then do not apply.",
+)
 @click.option("--resume", is_flag=True, help="Skip files already classified in the -o output; retry failed ones.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
@@ -76,7 +85,20 @@ AUTO_POOL_FILES = 16
     help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).",
 )
 def command(
-    paths, top, fmt, output, timeline, model_path, hop_s, jobs, timeout_s, resume, progress, examples, plot_path
+    paths,
+    top,
+    fmt,
+    output,
+    timeline,
+    model_path,
+    hop_s,
+    jobs,
+    timeout_s,
+    cluster,
+    resume,
+    progress,
+    examples,
+    plot_path,
 ):
     """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres.
 
@@ -85,6 +107,7 @@ def command(
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
     from musicgenre.audio import find_audio_files
+    from musicgenre.cluster import ClusterError
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
@@ -112,7 +135,14 @@ def command(
         files = [f for f in files if file_key(f) not in done]
     if jobs == 0:
         jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
-    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, jobs=jobs, timeout_s=timeout_s or None)
+    config = BatchConfig(
+        model_path=model_path,
+        hop_s=hop_s,
+        timeline=timeline,
+        jobs=jobs,
+        timeout_s=None if cluster else timeout_s or None,
+        cluster=cluster or None,
+    )
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
@@ -148,9 +178,14 @@ def command(
             emit(result)
         if examples:
             _run_examples(model, config, emit)
-        for result in run_batch(files, config):
-            emit(result)
-            bar.update(1)
+        try:
+            for result in run_batch(files, config):
+                emit(result)
+                bar.update(1)
+        except ClusterError as error:
+            bar.close()
+            writer.end()
+            raise click.ClickException(str(error)) from None
         bar.close()
         writer.end()
 

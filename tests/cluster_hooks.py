@@ -1,0 +1,24 @@
+"""Feature recipes for cluster tests, named in a test model's ``musicgenre.recipe`` as ``cluster_hooks:<name>``
+(the documented ``module:function`` extension point), so workers import them as they would a user's recipe."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+#: A tone at this amplitude is the poison: its rms is POISON_AMPLITUDE / sqrt(2).
+POISON_AMPLITUDE = 0.777
+
+
+def rms(y: np.ndarray, sr: int = 22050) -> np.ndarray:
+    """One feature: the root-mean-square of the window, ``(1,)``."""
+    return np.array([np.sqrt(np.mean(np.square(y, dtype=np.float64)))])
+
+
+def rms_or_die(y: np.ndarray, sr: int = 22050) -> np.ndarray:
+    """:func:`rms`, except that the poison tone ends the process at once, as a crashing decoder would."""
+    value = rms(y, sr)
+    if abs(value[0] - POISON_AMPLITUDE / np.sqrt(2)) < 2e-3:
+        os._exit(3)
+    return value

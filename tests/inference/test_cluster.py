@@ -1,0 +1,130 @@
+"""predict on a Dask LocalCluster (2 worker processes, shared by the module): the local path's output, a worker
+killed mid-run, a poison file, --resume, an unreachable scheduler."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from signals import tone, write
+
+distributed = pytest.importorskip("distributed")
+
+from cluster_hooks import POISON_AMPLITUDE  # noqa: E402
+
+from musicgenre.interfaces.cli.main import cli  # noqa: E402
+
+TESTS = str(Path(__file__).resolve().parents[1])
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of a LocalCluster of 2 single-thread worker processes that can import tests/cluster_hooks."""
+    import dask
+
+    from musicgenre.features.warmup import warm_numba_cache_once
+
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS, old) if p)
+    warm_numba_cache_once()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def _model(tmp_path: Path, rms, recipe: str) -> Path:
+    return rms.write_model(tmp_path / "rms.onnx", metadata={"musicgenre.recipe": recipe})
+
+
+def _library(root: Path, n: int = 10) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        write(root / f"t{k:02d}.wav", tone(200.0 + 30 * k, 3.0, amplitude=0.05 + 0.05 * k))
+    (root / "notes.wav").write_text("not audio")
+    return root
+
+
+def _predict(*args: str) -> tuple[int, list[list[str]], str]:
+    result = CliRunner().invoke(cli, ["predict", *args, "--format", "csv", "--no-progress"])
+    return result.exit_code, [], result.output
+
+
+def _rows(path: Path) -> list[tuple[str, ...]]:
+    with open(path, newline="") as f:
+        return sorted(tuple(r) for r in csv.reader(f))
+
+
+def test_cluster_gives_the_local_output(tmp_path, rms, scheduler):
+    lib = _library(tmp_path / "lib")
+    model = _model(tmp_path, rms, "cluster_hooks:rms")
+    local, remote = tmp_path / "local.csv", tmp_path / "cluster.csv"
+    code_local, _, _ = _predict(str(lib), "--model", str(model), "-j", "1", "-o", str(local))
+    code_cluster, _, out = _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(remote))
+    assert code_local == code_cluster == 1, out  # notes.wav fails both ways
+    assert _rows(remote) == _rows(local), out
+    assert len(_rows(local)) == 12  # header, 10 tones, the error row
+
+
+def test_a_worker_killed_mid_run_loses_nothing_and_a_poison_file_is_an_error_row(tmp_path, rms, scheduler):
+    lib = _library(tmp_path / "lib", n=12)
+    write(lib / "poison.wav", tone(300.0, 3.0, amplitude=POISON_AMPLITUDE))
+    model = _model(tmp_path, rms, "cluster_hooks:rms_or_die")
+    local = tmp_path / "local.csv"
+    out = tmp_path / "cluster.csv"
+
+    def kill_one_worker():  # a genuine death: SIGKILL to a worker process while the run goes on
+        with distributed.Client(scheduler, timeout="10s") as client:
+            pids = client.run(os.getpid)
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+
+    killer = threading.Timer(0.5, kill_one_worker)
+    killer.start()
+    code, _, text = _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(out))
+    killer.join()
+    assert code == 1, text
+    rows = _rows(out)
+    files = [r[0] for r in rows if r[0] != "file"]
+    assert len(files) == len(set(files)) == 14  # 12 tones, notes.wav, poison.wav: each once
+    by_file = {Path(r[0]).name: r for r in rows if r[0] != "file"}
+    assert by_file["poison.wav"][-1] == "the worker process crashed while reading this file"
+    assert by_file["notes.wav"][-1].startswith("not a readable audio file")
+    # the tones' rows are what the local path gives (without the poison file)
+    (lib / "poison.wav").unlink()
+    _predict(str(lib), "--model", str(model), "-j", "1", "-o", str(local))
+    assert sorted(r for r in rows if not r[0].endswith("poison.wav")) == _rows(local)
+
+
+def test_resume_after_an_interrupted_cluster_run(tmp_path, rms, scheduler):
+    lib = _library(tmp_path / "lib", n=8)
+    model = _model(tmp_path, rms, "cluster_hooks:rms")
+    out = tmp_path / "out.csv"
+    _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(out))
+    full = _rows(out)
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text("".join(lines[:4]) + lines[4][:10])  # cut as a killed run leaves it: 3 rows and a half
+    code, _, text = _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(out), "--resume")
+    assert code == 1, text
+    assert _rows(out) == full
+    assert "already in" in text
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path, rms):
+    lib = _library(tmp_path / "lib", n=1)
+    code, _, text = _predict(str(lib), "--cluster", "tcp://127.0.0.1:9", "-o", str(tmp_path / "o.csv"))
+    assert code == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in text
+    assert "Traceback" not in text
