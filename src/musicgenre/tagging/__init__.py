@@ -1,0 +1,6 @@
+"""Write the genre into music files' own tags (``musicgenre label``, the beets plugin) and take it back out.
+
+``tags``: read and write the genre field (and the probabilities field) of each format, atomically;
+``policy``: whether and how a prediction changes a file's genres (a pure function); ``undo``: the log of
+previous values every write appends to first, and restoring from it.
+"""

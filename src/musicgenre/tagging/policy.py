@@ -1,0 +1,127 @@
+"""Whether and how a prediction changes a file's genres: one pure function, shared by the command and beets.
+
+Policies: ``only-empty`` (the default) tags only files with no genre; ``replace`` sets the new genre in place of
+any; ``append`` adds it after the genres a file has. A prediction below ``min_probability``, or one the model
+marks uncertain or not music, changes nothing and says why. ``mapping`` turns model names into the user's
+(``hiphop`` -> ``Hip-Hop``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+POLICIES = ("only-empty", "replace", "append")
+
+#: actions that change the file
+WRITES = frozenset({"set", "replace", "append"})
+
+
+@dataclass(frozen=True)
+class LabelPolicy:
+    """How ``label`` decides: the policy, the least top probability that is acted on, the genre name map, and
+    whether uncertain predictions are skipped (they are unless the user turns it off)."""
+
+    policy: str = "only-empty"
+    min_probability: float = 0.0
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    skip_uncertain: bool = True
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown policy {self.policy!r}; one of {', '.join(POLICIES)}")
+        if not 0.0 <= self.min_probability <= 1.0:
+            raise ValueError(f"min probability must be in [0, 1], got {self.min_probability}")
+
+    def name_of(self, genre: str) -> str:
+        """The user's name for a model genre (the model's own when unmapped)."""
+        return self.mapping.get(genre, genre)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one file: ``action`` (``set``, ``replace``, ``append``, ``keep``, ``skip``), the genres it
+    ends with, and why (one short phrase)."""
+
+    action: str
+    genres: tuple[str, ...]
+    reason: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.action in WRITES
+
+
+def needs_prediction(current: tuple[str, ...], policy: LabelPolicy) -> bool:
+    """False when ``current`` alone settles it (``only-empty`` and the file has a genre): no need to classify."""
+    return not (policy.policy == "only-empty" and current)
+
+
+def decide(
+    current: tuple[str, ...],
+    genre: str,
+    probability: float,
+    policy: LabelPolicy,
+    *,
+    uncertain: bool | None = None,
+    not_music: str | None = None,
+) -> Decision:
+    """The :class:`Decision` for a file holding genres ``current`` that the model calls ``genre`` (model name)
+    with top probability ``probability``."""
+    if policy.policy == "only-empty" and current:
+        return Decision("skip", current, "has a genre (--replace or --append to change it)")
+    if not_music:
+        return Decision("skip", current, f"not music ({not_music})")
+    if uncertain and policy.skip_uncertain:
+        return Decision("skip", current, "the model is uncertain")
+    if probability < policy.min_probability:
+        return Decision("skip", current, f"probability {probability:.2f} below {policy.min_probability:g}")
+    new = policy.name_of(genre)
+    have = {g.casefold() for g in current}
+    if policy.policy == "append":
+        if new.casefold() in have:
+            return Decision("keep", current, "already has it")
+        return Decision("append", (*current, new))
+    if tuple(current) == (new,):
+        return Decision("keep", current, "already has it")
+    return Decision("replace" if current else "set", (new,))
+
+
+class MapError(ValueError):
+    """A ``--map`` or map file entry that cannot be read."""
+
+
+def parse_map_items(items: tuple[str, ...] | list[str], known: tuple[str, ...]) -> dict[str, str]:
+    """``["hiphop=Hip-Hop", …]`` -> ``{"hiphop": "Hip-Hop"}``; the left side must be one of ``known``."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        model_name, sep, name = item.partition("=")
+        model_name, name = model_name.strip(), name.strip().strip('"').strip("'")
+        if not sep or not model_name or not name:
+            raise MapError(f"--map {item!r}: expected GENRE=NAME, e.g. hiphop=Hip-Hop")
+        mapping[_known(model_name, known, f"--map {item!r}")] = name
+    return mapping
+
+
+def read_map_file(path: str | Path, known: tuple[str, ...]) -> dict[str, str]:
+    """A TOML file of ``genre = "Name"`` lines (optionally under a ``[map]`` table) -> the map."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MapError(f"{path}: cannot read the map file: {' '.join(str(error).split())}") from None
+    table = data.get("map", data)
+    mapping: dict[str, str] = {}
+    for key, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            raise MapError(f"{path}: {key} must map to a non-empty string")
+        mapping[_known(key, known, str(path))] = value.strip()
+    return mapping
+
+
+def _known(name: str, known: tuple[str, ...], where: str) -> str:
+    if name not in known:
+        raise MapError(f"{where}: {name!r} is not a genre of the model ({', '.join(known)})")
+    return name
