@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -231,8 +230,3 @@ def _stream(client, distributed, items, task, lost, plugin: str):
                     yield items[i], outcome
         future.release()
         refill()
-
-
-def default_cluster() -> str | None:
-    """``MUSICGENRE_CLUSTER`` when set and not empty."""
-    return os.environ.get(CLUSTER_ENV) or None
