@@ -170,7 +170,8 @@ def check_without_extras(bin_dir: Path, clip: Path, work: Path) -> None:
         f"p = classify({str(clip)!r}); assert 'torch' not in sys.modules; print(p.genre)"
     )
     run([bin_dir / "python", "-c", code], cwd=work)
-    for command, extra in ((["tags", str(clip)], "backbones"), (["serve", "--port", "0"], "web")):
+    hints = ((["tags", str(clip)], "backbones"), (["serve", "--port", "0"], "web"), (["label", str(clip)], "label"))
+    for command, extra in hints:
         done = run([bin_dir / "musicgenre", *command], cwd=work, ok=False)
         message = done.stderr.strip()
         if done.returncode == 0 or f"musicgenre[{extra}]" not in message or "Traceback" in message:

@@ -3,7 +3,7 @@
 Policies: ``only-empty`` (the default) tags only files with no genre; ``replace`` sets the new genre in place of
 any; ``append`` adds it after the genres a file has. A prediction below ``min_probability``, or one the model
 marks uncertain or not music, changes nothing and says why. ``mapping`` turns model names into the user's
-(``hiphop`` -> ``Hip-Hop``).
+(``hiphop`` -> ``Hip-Hop``); :func:`default_mapping` starts from the names players know (ID3v1's list).
 """
 
 from __future__ import annotations
@@ -18,6 +18,20 @@ POLICIES = ("only-empty", "replace", "append")
 
 #: actions that change the file
 WRITES = frozenset({"set", "replace", "append"})
+
+#: the names players know (ID3v1's genre list) for the model's genres; ``--map`` changes any of them
+TAG_NAMES = {
+    "blues": "Blues",
+    "classical": "Classical",
+    "country": "Country",
+    "disco": "Disco",
+    "hiphop": "Hip-Hop",
+    "jazz": "Jazz",
+    "metal": "Metal",
+    "pop": "Pop",
+    "reggae": "Reggae",
+    "rock": "Rock",
+}
 
 
 @dataclass(frozen=True)
@@ -76,18 +90,25 @@ def decide(
     if not_music:
         return Decision("skip", current, f"not music ({not_music})")
     if uncertain and policy.skip_uncertain:
-        return Decision("skip", current, "the model is uncertain")
+        return Decision("skip", current, f"the model is uncertain ({genre} at best; --include-uncertain tags it)")
     if probability < policy.min_probability:
-        return Decision("skip", current, f"probability {probability:.2f} below {policy.min_probability:g}")
+        return Decision(
+            "skip", current, f"{genre} at {probability:.2f}, below --min-probability {policy.min_probability:g}"
+        )
     new = policy.name_of(genre)
     have = {g.casefold() for g in current}
     if policy.policy == "append":
         if new.casefold() in have:
             return Decision("keep", current, "already has it")
         return Decision("append", (*current, new))
-    if tuple(current) == (new,):
+    if tuple(g.casefold() for g in current) == (new.casefold(),):
         return Decision("keep", current, "already has it")
     return Decision("replace" if current else "set", (new,))
+
+
+def default_mapping(known: tuple[str, ...]) -> dict[str, str]:
+    """The player-friendly name (:data:`TAG_NAMES`) of each of a model's genres that has one."""
+    return {genre: TAG_NAMES[genre] for genre in known if genre in TAG_NAMES}
 
 
 class MapError(ValueError):

@@ -36,23 +36,31 @@ class UndoEntry:
 
 
 class UndoLog:
-    """Appends entries to a JSONL file, each flushed and fsynced before returning (open with ``with``)."""
+    """Appends entries to a JSONL file, each flushed and fsynced before returning (use it with ``with``).
+
+    The file is created by the first entry, so a run that changes nothing leaves no empty log behind."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self.entries = 0
         self._stream: TextIO | None = None
+        self._open = False
 
     def __enter__(self) -> UndoLog:
-        self._stream = open(self.path, "a", encoding="utf-8", errors="surrogateescape")
+        self._open = True
         return self
 
     def __exit__(self, *exc) -> None:
+        self._open = False
         if self._stream is not None:
             self._stream.close()
             self._stream = None
 
     def record(self, file: str, before: GenreTags, genres: tuple[str, ...], probabilities: str | None) -> None:
-        assert self._stream is not None, "use the log inside 'with'"
+        """Append one change (the file's tags ``before`` and the genres/probabilities it gets), durably."""
+        assert self._open, "use the log inside 'with'"
+        if self._stream is None:
+            self._stream = open(self.path, "a", encoding="utf-8", errors="surrogateescape")
         line = {
             "file": os.path.abspath(file),
             "format": before.format,
@@ -63,6 +71,7 @@ class UndoLog:
         self._stream.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())
+        self.entries += 1
 
 
 def read_log(path: str | Path) -> list[UndoEntry]:

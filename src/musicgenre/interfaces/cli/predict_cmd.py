@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from musicgenre.inference.output import FORMATS, OutputConfig
+from musicgenre.interfaces.cli.progress import progress_bar
 
 #: With ``-j 0`` a pool of worker processes starts from this many files on: starting workers (imports, model,
 #: numba warm-up) costs a few seconds, which a handful of 30 s clips (0.14 s each) never wins back.
@@ -163,7 +164,7 @@ def command(
         if fmt == "table":
             stream.write(table_header(out_config))
         writer.begin(kept)
-        bar = _progress_bar(len(files), show_bar)
+        bar = progress_bar(len(files), show_bar)
 
         def emit(result: FileResult) -> None:
             nonlocal failures, classified
@@ -207,12 +208,6 @@ def command(
             err=True,
         )
     sys.exit(1 if failures else 0)
-
-
-def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, disable=not enabled, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False)
 
 
 def _run_examples(model, config, emit) -> None:

@@ -1,0 +1,247 @@
+"""``musicgenre label``: write the predicted genre into music files' own tags (a dry run unless ``--apply``)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import nullcontext
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from musicgenre.interfaces.cli.progress import progress_bar
+from musicgenre.tagging.policy import POLICIES
+from musicgenre.tagging.report import FORMATS
+
+#: From this many files to classify on, ``-j 0`` starts a pool of worker processes (as ``predict`` does).
+AUTO_POOL_FILES = 16
+
+
+@click.command("label")
+@click.argument("paths", nargs=-1)
+@click.option("--apply", "apply", is_flag=True, help="Write the tags (without it: a dry run that only shows them).")
+@click.option(
+    "--only-empty",
+    "policy",
+    flag_value="only-empty",
+    default=True,
+    help="Tag only files with no genre (the default).",
+)
+@click.option("--replace", "policy", flag_value="replace", help="Set the predicted genre in place of any genre.")
+@click.option("--append", "policy", flag_value="append", help="Add the predicted genre after the file's genres.")
+@click.option(
+    "--min-probability",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Leave files whose top genre is less probable than P alone (and say so).",
+)
+@click.option(
+    "--include-uncertain",
+    is_flag=True,
+    help="Also tag files the model marks uncertain (by default they are left alone).",
+)
+@click.option(
+    "--map",
+    "map_items",
+    multiple=True,
+    metavar="GENRE=NAME",
+    help="Write NAME for the model's GENRE, e.g. --map hiphop=Rap (repeatable); by default the names players "
+    "know (Blues, Hip-Hop, ...).",
+)
+@click.option(
+    "--map-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='A TOML file of genre = "Name" lines (optionally under [map]); --map entries win.',
+)
+@click.option(
+    "--probabilities/--no-probabilities",
+    default=True,
+    show_default=True,
+    help="Also store all ten probabilities (JSON) in a musicgenre field of the file, for later runs and tools.",
+)
+@click.option(
+    "--undo-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where --apply records each file's previous tags (default: musicgenre-undo-<date-time>.jsonl here).",
+)
+@click.option(
+    "--undo",
+    "undo_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
+)
+@click.option("--model", "model_path", metavar="NAME|FILE", default=None, help="A shipped model or an ONNX file.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Most seconds one file may take to classify; past it the file gets an error row (0: no limit).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the rows to FILE (streamed)."
+)
+@click.option("--resume", is_flag=True, help="Skip files an earlier run wrote a row for in the -o output.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
+)
+def command(
+    paths,
+    apply,
+    policy,
+    min_probability,
+    include_uncertain,
+    map_items,
+    map_file,
+    probabilities,
+    undo_log,
+    undo_path,
+    model_path,
+    jobs,
+    timeout_s,
+    fmt,
+    output,
+    resume,
+    progress,
+):
+    """Classify PATHS (files, folders searched recursively, glob patterns) and write each one's genre into its
+    tags: ID3 TCON (MP3, AIFF, WAV), Vorbis GENRE (FLAC, Ogg, Opus), ©gen (M4A).
+
+    Without --apply nothing is written: a table shows each file's current genre, the new one and the model's
+    probability. With --apply each change is written atomically (the audio is not touched) and recorded first in
+    an undo log; --undo LOG puts the previous tags back. A file that cannot be read or tagged gets an error row
+    and the run goes on; the exit status is 1 if any failed.
+    """
+    try:
+        import mutagen  # noqa: F401
+    except ImportError:
+        raise click.ClickException("label needs mutagen: pip install 'musicgenre[label]'") from None
+    if undo_path is not None:
+        if paths:
+            raise click.UsageError("--undo restores from its log alone; give it no PATHS")
+        _run_undo(undo_path)
+        return
+    if not paths:
+        raise click.UsageError("give audio files, folders or glob patterns")
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE (the output to continue)")
+
+    from musicgenre.audio import find_audio_files
+    from musicgenre.inference.batch import BatchConfig
+    from musicgenre.inference.model import ModelError, load_model
+    from musicgenre.inference.output import file_key
+    from musicgenre.parallel import default_jobs
+    from musicgenre.tagging.label import LabelConfig, LabelRow, label_files
+    from musicgenre.tagging.policy import LabelPolicy, MapError, default_mapping, parse_map_items, read_map_file
+    from musicgenre.tagging.report import ReportError, ReportWriter, read_settled
+    from musicgenre.tagging.undo import UndoLog
+
+    try:
+        model = load_model(model_path)
+    except ModelError as error:
+        raise click.ClickException(str(error)) from None
+    known = model.genres
+    try:
+        mapping = default_mapping(known)
+        mapping.update(read_map_file(map_file, known) if map_file else {})
+        mapping.update(parse_map_items(map_items, known))
+    except MapError as error:
+        raise click.UsageError(str(error)) from None
+    assert policy in POLICIES, "click offers only the three policy flags"
+    label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain)
+
+    found, nothing = find_audio_files(paths)
+    files = [str(f) for f in found]
+    kept: list[str] = []
+    if resume:
+        try:
+            kept, settled = read_settled(output, fmt, apply)
+        except ReportError as error:
+            raise click.UsageError(str(error)) from None
+        done = {file_key(f) for f in settled}
+        files = [f for f in files if file_key(f) not in done]
+    if jobs == 0:
+        jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
+    config = LabelConfig(
+        label_policy,
+        apply,
+        probabilities,
+        BatchConfig(model_path=model_path, jobs=jobs, timeout_s=timeout_s or None),
+    )
+    log_path = undo_log or Path(f"musicgenre-undo-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
+    widest = max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24])
+    show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
+    counts: dict[str, int] = {}
+
+    if not output and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")  # a file name that is not UTF-8 is written as its bytes
+    out = open(output, "w", encoding="utf-8", errors="surrogateescape") if output else nullcontext(sys.stdout)
+    with out as stream, UndoLog(log_path) as log:
+        writer = ReportWriter(stream, fmt, file_width=min(widest, 60))
+        writer.begin(kept)
+        bar = progress_bar(len(files), show_bar)
+
+        def emit(row: LabelRow) -> None:
+            counts[row.action] = counts.get(row.action, 0) + 1
+            if output is None and show_bar:
+                with bar.external_write_mode(file=sys.stdout):
+                    writer.write(row)
+            else:
+                writer.write(row)
+
+        for item, reason in nothing:
+            emit(LabelRow(item, "error", reason=reason))
+        for row in label_files(files, config, log if apply else None, model.name):
+            emit(row)
+            bar.update(1)
+        bar.close()
+
+    click.echo(_summary(counts, apply, log_path if apply else None, len(kept)), err=True)
+    sys.exit(1 if counts.get("error") else 0)
+
+
+def _summary(counts: dict[str, int], applied: bool, log_path: Path | None, kept: int) -> str:
+    """One line: what changed (or would), what was left alone, what failed; where the undo log is."""
+    changes = {a: counts.get(a, 0) for a in ("set", "replace", "append") if counts.get(a)}
+    n_changes = sum(changes.values())
+    detail = f" ({', '.join(f'{a} {n}' for a, n in changes.items())})" if changes else ""
+    left = counts.get("keep", 0) + counts.get("skip", 0)
+    verb = "changed" if applied else "would change"
+    text = f"{n_changes} {verb}{detail}, {left} left alone, {counts.get('error', 0)} failed"
+    if kept:
+        text += f", {kept} already in the output (skipped)"
+    if not applied:
+        return text + "; dry run, nothing written (--apply writes)"
+    if n_changes and log_path is not None:
+        return text + f"; undo with: musicgenre label --undo {log_path}"
+    return text
+
+
+def _run_undo(log_path: Path) -> None:
+    from musicgenre.tagging.undo import UndoError, undo
+
+    counts: dict[str, int] = {}
+    try:
+        for result in undo(log_path):
+            counts[result.action] = counts.get(result.action, 0) + 1
+            click.echo(f"{result.file}  {result.action}" + (f": {result.detail}" if result.detail else ""))
+    except UndoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{counts.get('restored', 0)} restored, {counts.get('as-was', 0)} already as before, "
+        f"{counts.get('changed', 0)} changed since (left alone), {counts.get('error', 0)} failed",
+        err=True,
+    )
+    sys.exit(1 if counts.get("error") else 0)

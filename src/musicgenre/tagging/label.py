@@ -1,0 +1,152 @@
+"""Label a library: read each file's genre, classify the files the policy needs, decide, and (with ``apply``) write.
+
+The order of work per file: its tags are read first (a file whose tags cannot be read, or that ``only-empty``
+leaves alone, is settled without classifying it); the rest are classified by :func:`run_batch` (the same
+processes, time limit and error rows as ``predict``); each prediction is decided by the policy on the file's tags
+as they are at that moment and, when the decision writes and ``apply`` is on, written atomically with its undo
+entry. One :class:`LabelRow` per file, yielded as each file is settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
+from musicgenre.inference.prediction import Prediction
+from musicgenre.tagging.policy import LabelPolicy, decide, needs_prediction
+from musicgenre.tagging.tags import GenreTags, TagError, probabilities_text, read_genres, write_genres
+from musicgenre.tagging.undo import UndoLog
+
+#: what a row's action can be: the three writes, ``keep`` (already so), ``skip`` (left alone, with why), ``error``
+ACTIONS = ("set", "replace", "append", "keep", "skip", "error")
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """How a library is labelled: the policy, whether to write (else a dry run), whether the probabilities go
+    into the file too (else any already there are kept as they are), and how files are classified."""
+
+    policy: LabelPolicy = field(default_factory=LabelPolicy)
+    apply: bool = False
+    write_probabilities: bool = True
+    batch: BatchConfig = field(default_factory=BatchConfig)
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One file's outcome. ``current``: its genres before; ``new``: the genres it has (``applied``) or would have
+    after; ``genre``/``probability``: the model's answer (None when not classified); ``reason``: why it was
+    skipped, or the one-line error."""
+
+    file: str
+    action: str
+    applied: bool = False
+    current: tuple[str, ...] = ()
+    new: tuple[str, ...] = ()
+    genre: str | None = None
+    probability: float | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.action != "error"
+
+    @property
+    def changes(self) -> bool:
+        """The decision changes the file's genres (whether or not it was written)."""
+        return self.action in ("set", "replace", "append")
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "action": self.action,
+            "applied": self.applied,
+            "current": list(self.current),
+            "new": list(self.new),
+            "genre": self.genre,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "reason": self.reason,
+        }
+
+
+def label_files(
+    files: Sequence[str], config: LabelConfig, undo_log: UndoLog | None = None, model_name: str | None = None
+) -> Iterator[LabelRow]:
+    """Yield a :class:`LabelRow` per file of ``files``: first those settled by their tags alone, then the
+    classified ones as they finish. With ``config.apply`` every write is logged to ``undo_log`` first."""
+    if config.apply and undo_log is None:
+        raise ValueError("applying changes needs an undo log")
+    to_classify: list[str] = []
+    for path in files:
+        try:
+            current = read_genres(path)
+        except TagError as error:
+            yield LabelRow(path, "error", reason=error.reason)
+            continue
+        if needs_prediction(current.genres, config.policy):
+            to_classify.append(path)
+        else:
+            decision = decide(current.genres, "", 0.0, config.policy)
+            yield LabelRow(path, decision.action, current=current.genres, new=current.genres, reason=decision.reason)
+    for result in run_batch(to_classify, config.batch):
+        yield label_result(result, config, undo_log, model_name)
+
+
+def label_result(
+    result: FileResult, config: LabelConfig, undo_log: UndoLog | None, model_name: str | None = None
+) -> LabelRow:
+    """Decide one classified file on its tags as they are now and, with ``config.apply``, write it."""
+    if not result.ok or result.prediction is None:
+        return LabelRow(result.file, "error", reason=result.error or "not classified")
+    prediction = result.prediction
+    try:
+        current = read_genres(result.file)
+    except TagError as error:
+        return LabelRow(result.file, "error", genre=prediction.genre, reason=error.reason)
+    decision = decide(
+        current.genres,
+        prediction.genre,
+        prediction.probability,
+        config.policy,
+        uncertain=prediction.uncertain,
+        not_music=prediction.not_music,
+    )
+    row = LabelRow(
+        result.file,
+        decision.action,
+        False,
+        current.genres,
+        decision.genres,
+        prediction.genre,
+        prediction.probability,
+        decision.reason,
+    )
+    if not (decision.writes and config.apply):
+        return row
+    assert undo_log is not None, "label_files checks that an applying run has its log"
+    try:
+        write_prediction(result.file, decision.genres, prediction, config, undo_log, model_name)
+    except (TagError, OSError) as error:
+        reason = error.reason if isinstance(error, TagError) else f"cannot write: {error.strerror or error}"
+        return replace(row, action="error", new=current.genres, reason=reason)
+    return replace(row, applied=True)
+
+
+def write_prediction(
+    path: str,
+    genres: tuple[str, ...],
+    prediction: Prediction,
+    config: LabelConfig,
+    undo_log: UndoLog,
+    model_name: str | None = None,
+) -> GenreTags:
+    """Write ``genres`` (and the prediction's probabilities, unless turned off) into ``path``, the undo entry
+    flushed to disk before the tagged copy replaces the file; return the tags as they were."""
+    text = probabilities_text(prediction.probabilities, model_name) if config.write_probabilities else None
+
+    def log_it(previous: GenreTags) -> None:
+        after = text if config.write_probabilities else previous.probabilities
+        undo_log.record(path, previous, genres, after)
+
+    return write_genres(path, genres, text, keep_probabilities=not config.write_probabilities, before_replace=log_it)

@@ -1,0 +1,200 @@
+"""``musicgenre label``: dry run, --apply, policies, maps, undo, resume, bad files, SIGKILL, on every tag format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from signals import SR, clicks, tone
+from tag_media import FORMATS, decoded_hash, packet_hash, write_clip
+
+from musicgenre.genres import GENRES
+from musicgenre.inference import classify
+from musicgenre.interfaces.cli.main import cli
+from musicgenre.tagging.policy import TAG_NAMES
+from musicgenre.tagging.tags import parse_probabilities, read_genres, write_genres
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["label", *map(str, args)])
+
+
+def music(seconds: float = 8.0) -> np.ndarray:
+    """A drum loop under two notes, one of them switching every half second: music enough not to be flagged."""
+    n = int(seconds * SR)
+    pulse = (np.arange(n) // (SR // 2) % 2).astype(np.float32)
+    return clicks(bpm=100.0, seconds=seconds) + tone(196.0, seconds, amplitude=0.2) + pulse * tone(247.0, seconds, amplitude=0.1)
+
+
+@pytest.fixture()
+def library(tmp_path) -> Path:
+    """Four untagged files (mp3, ogg, m4a, opus) and a FLAC already tagged Jazz, in ``tmp_path/music``."""
+    root = tmp_path / "music"
+    root.mkdir()
+    y = music()
+    for ext in ("mp3", "ogg", "m4a", "opus"):
+        write_clip(root / f"song.{ext}", signal=y, sr=SR)
+    write_genres(write_clip(root / "tagged.flac", signal=y, sr=SR), ("Jazz",))
+    return root
+
+
+def rows_of(text: str) -> dict[str, dict]:
+    return {Path(row["file"]).name: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_dry_run_shows_each_change_and_writes_nothing(library, tmp_path):
+    before = {f: f.read_bytes() for f in library.iterdir()}
+    result = run(library, "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    assert set(rows) == {f.name for f in library.iterdir()}
+    tagged = rows.pop("tagged.flac")  # only-empty: settled by its tag, not classified
+    assert (tagged["action"], tagged["current"], tagged["genre"], tagged["probability"]) == ("skip", "Jazz", "", "")
+    expected = classify(str(library / "song.mp3")).genre
+    for name, row in rows.items():
+        assert (row["action"], row["applied"], row["current"]) == ("set", "false", ""), name
+        assert row["genre"] == expected and row["new"] == TAG_NAMES[expected], name
+        assert 0.0 < float(row["probability"]) <= 1.0
+    assert {f: f.read_bytes() for f in library.iterdir()} == before
+    assert not (tmp_path / "undo.jsonl").exists()
+    assert "4 would change (set 4), 1 left alone, 0 failed; dry run, nothing written" in result.stderr
+    table = run(library)  # the default table says the same in words
+    assert "would set" in table.stdout and "has a genre (--replace or --append" in table.stdout
+
+
+def test_apply_writes_tags_every_reader_sees_and_undo_restores_them(library, tmp_path, monkeypatch):
+    files = sorted(library.iterdir())
+    audio = {f: (decoded_hash(f), packet_hash(f)) for f in files}
+    monkeypatch.chdir(tmp_path)  # the undo log goes to the current folder by default
+    result = run(library, "--apply", "--replace", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    (log,) = tmp_path.glob("musicgenre-undo-*.jsonl")
+    assert f"undo with: musicgenre label --undo {log.name}" in result.stderr
+    for f in files:
+        row = rows[f.name]
+        assert row["applied"] and row["action"] == ("replace" if f.name == "tagged.flac" else "set")
+        tags = read_genres(f)
+        assert tags.genres == (TAG_NAMES[row["genre"]],)
+        probabilities = parse_probabilities(tags.probabilities)
+        assert probabilities is not None and set(probabilities) == set(GENRES)
+        assert max(probabilities, key=probabilities.__getitem__) == row["genre"]
+        assert (decoded_hash(f), packet_hash(f)) == audio[f], f"{f.name}: the audio changed"
+    undone = run("--undo", log)
+    assert undone.exit_code == 0, undone.output
+    assert "5 restored" in undone.stderr
+    for f in files:
+        tags = read_genres(f)
+        assert tags.genres == (("Jazz",) if f.name == "tagged.flac" else ()) and tags.probabilities is None
+        assert (decoded_hash(f), packet_hash(f)) == audio[f]
+
+
+def test_append_maps_and_thresholds(library, tmp_path):
+    names = tmp_path / "names.toml"
+    names.write_text("[map]\n" + "".join(f'{g} = "My {g}"\n' for g in GENRES))
+    result = run(library, "--append", "--map-file", names, "--map", "jazz=Cool Jazz", "--format", "csv")
+    rows = rows_of(result.stdout)
+    genre = rows["tagged.flac"]["genre"]
+    mine = "Cool Jazz" if genre == "jazz" else f"My {genre}"
+    assert rows["tagged.flac"]["new"] == f"Jazz; {mine}" and rows["tagged.flac"]["action"] == "append"
+    assert rows["song.mp3"]["new"] == mine
+    strict = rows_of(run(library, "--replace", "--min-probability", "1", "--format", "csv").stdout)
+    assert {row["action"] for row in strict.values()} == {"skip"}
+    assert all("below --min-probability 1" in row["reason"] for row in strict.values())
+    bad = run(library, "--map", "bebop=Bebop")
+    assert bad.exit_code == 2 and "'bebop' is not a genre of the model" in bad.output
+
+
+def test_bad_files_get_error_rows_and_the_others_are_tagged(library, tmp_path):
+    sf.write(library / "sun.au", music(3.0), SR)  # a format with no genre field
+    (library / "notes.mp3").write_text("not audio\n")
+    locked = write_clip(library / "locked.wav", signal=music(3.0), sr=SR)
+    os.chmod(locked, 0o444)
+    locked_bytes = locked.read_bytes()
+    result = run(library, "--apply", "-j", "2", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    assert result.exit_code == 1
+    rows = rows_of(result.stdout)
+    assert rows["sun.au"]["action"] == "error" and "no genre tag for this format (au)" in rows["sun.au"]["reason"]
+    assert rows["notes.mp3"]["action"] == "error" and rows["notes.mp3"]["reason"]
+    assert rows["locked.wav"]["action"] == "error" and "read-only" in rows["locked.wav"]["reason"]
+    assert locked.read_bytes() == locked_bytes
+    assert all(rows[f"song.{ext}"]["applied"] == "true" for ext in ("mp3", "ogg", "m4a", "opus"))
+    assert "4 changed (set 4), 1 left alone, 3 failed" in result.stderr
+
+
+def test_resume_goes_on_where_a_run_stopped(library, tmp_path):
+    out = tmp_path / "plan.csv"
+    first = run(library, "--replace", "--format", "csv", "-o", out)
+    assert first.exit_code == 0
+    settled = rows_of(out.read_text())
+    lines = out.read_text().splitlines()
+    out.write_text("\n".join(lines[:3]) + "\n" + lines[3][:10])  # cut off mid-row, as a killed run leaves it
+    again = run(library, "--replace", "--format", "csv", "-o", out, "--resume")
+    assert again.exit_code == 0 and "2 already in the output (skipped)" in again.stderr
+    assert rows_of(out.read_text()) == settled
+    applied = run(
+        library, "--replace", "--apply", "--format", "csv", "-o", out, "--resume", "--undo-log", tmp_path / "u"
+    )
+    assert "5 changed" in applied.stderr  # a dry run's would-be changes were never written: they run again
+    assert {row["applied"] for row in rows_of(out.read_text()).values()} == {"true"}
+    table = run(library, "--format", "table", "-o", out, "--resume")
+    assert table.exit_code == 2 and "machine-readable" in table.output
+
+
+KILL_RUNS = 3
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_leaves_every_file_whole_and_undo_still_works(tmp_path):
+    root = tmp_path / "music"
+    root.mkdir()
+    files = [write_clip(root / f"clip.{ext}", signal=music(4.0), sr=SR) for ext in sorted(FORMATS)]
+    audio = {f: decoded_hash(f) for f in files}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "musicgenre.interfaces.cli.main", "label", str(root), "--replace", "--apply"]
+    start = time.monotonic()
+    subprocess.run([*command, "--undo-log", str(tmp_path / "full.jsonl")], env=env, check=True, capture_output=True)
+    took = time.monotonic() - start
+    subprocess.run([*command[:4], "--undo", str(tmp_path / "full.jsonl")], env=env, check=True, capture_output=True)
+    assert all(read_genres(f).genres == () for f in files)
+    rng = random.Random(14)
+    for attempt in range(KILL_RUNS):
+        log = tmp_path / f"undo{attempt}.jsonl"
+        process = subprocess.Popen([*command, "--undo-log", str(log)], env=env, stdout=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.0) * took)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for f in files:
+            tags = read_genres(f)
+            assert tags.genres == () or (len(tags.genres) == 1 and parse_probabilities(tags.probabilities)), f
+            assert decoded_hash(f) == audio[f], f
+        if log.exists():
+            subprocess.run([*command[:4], "--undo", str(log)], env=env, check=True, capture_output=True)
+        assert all(read_genres(f).genres == () for f in files)
+    assert not list(root.glob(".*.tmp")) or all(".musicgenre-" in p.name for p in root.glob(".*.tmp"))
+
+
+def test_real_clips_get_the_genre_predict_gives(shared_audio, tmp_path):
+    """Real GTZAN clips re-encoded to MP3, FLAC and M4A are tagged with what ``predict`` answers for them."""
+    root = tmp_path / "real"
+    root.mkdir()
+    for name, ext in (("classical/classical.00000", "flac"), ("metal/metal.00000", "mp3"), ("pop/pop.00000", "m4a")):
+        y, sr = sf.read(shared_audio / f"{name}.wav", dtype="float32")
+        write_clip(root / f"{Path(name).name}.{ext}", signal=y, sr=sr)
+    result = run(root, "--apply", "--include-uncertain", "--format", "csv", "--undo-log", tmp_path / "u.jsonl")
+    assert result.exit_code == 0, result.output
+    predicted = CliRunner().invoke(cli, ["predict", str(root), "--format", "csv"])
+    for row in csv.DictReader(io.StringIO(predicted.stdout)):
+        assert read_genres(row["file"]).genres == (TAG_NAMES[row["genre"]],)
