@@ -61,12 +61,16 @@ def timed(label: str, timings: dict[str, float], fn, *args):
 
 
 def tracked_package_files() -> list[str]:
-    """Files under ``src/musicgenre`` that the repository tracks, relative to ``src/`` (a tree walk without git)."""
-    listed = run(["git", "ls-files", "src/musicgenre"], cwd=ROOT, ok=False)
+    """Files under ``src/musicgenre`` and ``src/beetsplug`` (the beets plugin) that the repository tracks, relative
+    to ``src/`` (a tree walk without git)."""
+    listed = run(["git", "ls-files", "src/musicgenre", "src/beetsplug"], cwd=ROOT, ok=False)
     if listed.returncode == 0 and listed.stdout.strip():
         return [line.removeprefix("src/") for line in listed.stdout.splitlines()]
     return [
-        str(p.relative_to(ROOT / "src")) for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        str(p.relative_to(ROOT / "src"))
+        for folder in (PACKAGE, ROOT / "src" / "beetsplug")
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     ]
 
 

@@ -133,12 +133,17 @@ def read_map_file(path: str | Path, known: tuple[str, ...]) -> dict[str, str]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise MapError(f"{path}: cannot read the map file: {' '.join(str(error).split())}") from None
-    table = data.get("map", data)
+    return map_from_table(data.get("map", data), known, str(path))
+
+
+def map_from_table(table: Mapping, known: tuple[str, ...], where: str) -> dict[str, str]:
+    """``{genre: "Name"}`` from a parsed table (a TOML file, beets' config), checked: keys are genres of the
+    model, values non-empty strings; ``where`` names the source in errors."""
     mapping: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str) or not value.strip():
-            raise MapError(f"{path}: {key} must map to a non-empty string")
-        mapping[_known(key, known, str(path))] = value.strip()
+            raise MapError(f"{where}: {key} must map to a non-empty string")
+        mapping[_known(str(key), known, where)] = value.strip()
     return mapping
 
 

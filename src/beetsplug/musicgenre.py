@@ -1,0 +1,246 @@
+"""beets plugin: the genre musicgenre hears in each track, set in beets' genre field.
+
+Enable it with ``plugins: musicgenre`` in beets' config (installed by ``pip install 'musicgenre[beets]'``), then::
+
+    beet musicgenre [QUERY]         # classify the matching items and set their genre
+    beet musicgenre -p QUERY        # pretend: show what would change
+    beet musicgenre -r -m 0.6 QUERY # replace existing genres, only when the top genre reaches 0.6
+
+Configuration (``musicgenre:`` in beets' config), with the same policies as ``musicgenre label``::
+
+    auto: no               # also classify each track on import
+    policy: only-empty     # only-empty | replace | append
+    min_probability: 0.0   # leave less certain tracks alone
+    include_uncertain: no  # also set a genre the model marks uncertain
+    map: {}                # the model's genre -> your name (default: Blues, Hip-Hop, ...)
+    model: null            # a shipped model name or an ONNX file (default: the shipped musicnn model)
+    jobs: 1                # worker processes for classifying
+
+Files are written as beets writes any field: ``beet musicgenre`` writes them when ``import.write`` is on, or with
+``-w`` (``-W`` never); on import, beets writes them with the rest of an autotagged match (an as-is ``-A`` import
+leaves files alone: ``beet write`` puts the genre in later).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from beets import ui
+from beets.plugins import BeetsPlugin
+
+from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
+from musicgenre.inference.model import ModelError, load_model
+from musicgenre.tagging.policy import (
+    POLICIES,
+    Decision,
+    LabelPolicy,
+    MapError,
+    decide,
+    default_mapping,
+    map_from_table,
+    needs_prediction,
+)
+
+#: how several genres are joined where beets has one text genre field (beets before 2.x)
+GENRE_JOIN = ", "
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What the plugin decided for one item, with the model's answer (None when not classified) or the error."""
+
+    decision: Decision | None
+    genre: str | None = None
+    probability: float | None = None
+    error: str | None = None
+
+
+def item_genres(item) -> tuple[str, ...]:
+    """An item's genres: beets 2.x's ``genres`` list, or the older text ``genre`` field split on commas."""
+    if "genres" in item.keys():
+        return tuple(g for g in (item.get("genres") or []) if g)
+    text = item.get("genre") or ""
+    return tuple(g.strip() for g in text.split(GENRE_JOIN.strip()) if g.strip())
+
+
+def set_item_genres(item, genres: tuple[str, ...]) -> None:
+    if "genres" in item.keys():
+        item.genres = list(genres)
+    else:
+        item.genre = GENRE_JOIN.join(genres)
+
+
+class MusicGenrePlugin(BeetsPlugin):
+    """``beet musicgenre``, and classification on import when ``auto`` is on."""
+
+    def __init__(self):
+        super().__init__()
+        self.config.add(
+            {
+                "auto": False,
+                "policy": "only-empty",
+                "min_probability": 0.0,
+                "include_uncertain": False,
+                "map": {},
+                "model": None,
+                "jobs": 1,
+                "timeout": 600.0,
+            }
+        )
+        if self.config["auto"].get(bool):
+            self.import_stages = [self.imported]
+
+    def commands(self):
+        command = ui.Subcommand("musicgenre", help="set the genre musicgenre hears in each matching item")
+        parser = command.parser
+        parser.add_option(
+            "-r",
+            "--replace",
+            dest="policy",
+            action="store_const",
+            const="replace",
+            help="set the predicted genre in place of any genre",
+        )
+        parser.add_option(
+            "-a",
+            "--append",
+            dest="policy",
+            action="store_const",
+            const="append",
+            help="add the predicted genre after the item's genres",
+        )
+        parser.add_option(
+            "-e",
+            "--only-empty",
+            dest="policy",
+            action="store_const",
+            const="only-empty",
+            help="set a genre only where there is none (the default)",
+        )
+        parser.add_option(
+            "-m",
+            "--min-probability",
+            dest="min_probability",
+            type="float",
+            help="leave items whose top genre is less probable alone",
+        )
+        parser.add_option(
+            "-u",
+            "--include-uncertain",
+            dest="include_uncertain",
+            action="store_true",
+            help="also set a genre the model marks uncertain",
+        )
+        parser.add_option("-j", "--jobs", dest="jobs", type="int", help="worker processes for classifying")
+        parser.add_option("-p", "--pretend", dest="pretend", action="store_true", help="show changes; change nothing")
+        parser.add_option(
+            "-w",
+            "--write",
+            dest="write",
+            action="store_true",
+            default=None,
+            help="write the new genre into the files (default: beets' import.write)",
+        )
+        parser.add_option("-W", "--nowrite", dest="write", action="store_false", help="do not write the files")
+
+        def run(lib, opts, args) -> None:
+            for key in ("policy", "min_probability", "include_uncertain", "jobs"):
+                if getattr(opts, key) is not None:
+                    self.config[key].set(getattr(opts, key))
+            items = list(lib.items(args))
+            counts = {"changed": 0, "unchanged": 0, "failed": 0}
+            for item, outcome in self.classify_items(items):
+                changes = outcome.decision is not None and outcome.decision.writes
+                counts["failed" if outcome.error else "changed" if changes else "unchanged"] += 1
+                ui.print_(self.describe(item, outcome, opts.pretend))
+                if changes and not opts.pretend:
+                    assert outcome.decision is not None
+                    set_item_genres(item, outcome.decision.genres)
+                    item.try_sync(write=ui.should_write(opts.write), move=False)
+            verb = "would change" if opts.pretend else "changed"
+            ui.print_(
+                f"musicgenre: {counts['changed']} {verb}, {counts['unchanged']} left alone, {counts['failed']} failed"
+            )
+
+        command.func = run
+        return [command]
+
+    def imported(self, session, task) -> None:
+        """Import stage: set the genre of the task's items; beets writes the files later if ``import.write``."""
+        for item, outcome in self.classify_items(list(task.imported_items())):
+            self._log.info("{0}", self.describe(item, outcome, pretend=False))
+            if outcome.decision is not None and outcome.decision.writes:
+                set_item_genres(item, outcome.decision.genres)
+                item.store()
+
+    def policy(self, known: tuple[str, ...]) -> LabelPolicy:
+        """The :class:`LabelPolicy` of the current configuration (a bad ``map`` or policy is a UserError)."""
+        policy = self.config["policy"].as_str()
+        if policy not in POLICIES:
+            raise ui.UserError(f"musicgenre: policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+        try:
+            mapping = {
+                **default_mapping(known),
+                **map_from_table(self.config["map"].get(dict), known, "musicgenre.map"),
+            }
+            return LabelPolicy(
+                policy,
+                float(self.config["min_probability"].get()),
+                mapping,
+                skip_uncertain=not self.config["include_uncertain"].get(bool),
+            )
+        except (MapError, ValueError) as error:
+            raise ui.UserError(f"musicgenre: {error}") from None
+
+    def classify_items(self, items: list):
+        """Yield ``(item, ItemOutcome)``: items the policy settles by their genre alone first, then the
+        classified ones as they finish (through ``run_batch``: worker processes, time limit, error rows)."""
+        model_name = self.config["model"].get()
+        try:
+            known = load_model(model_name).genres
+        except ModelError as error:
+            raise ui.UserError(f"musicgenre: {error}") from None
+        policy = self.policy(known)
+        by_path: dict[str, list] = {}
+        for item in items:
+            current = item_genres(item)
+            if needs_prediction(current, policy):
+                by_path.setdefault(os.fsdecode(item.path), []).append(item)
+            else:
+                yield item, ItemOutcome(decide(current, "", 0.0, policy))
+        timeout = float(self.config["timeout"].get() or 0) or None
+        config = BatchConfig(model_path=model_name, jobs=max(1, int(self.config["jobs"].get())), timeout_s=timeout)
+        for result in run_batch(list(by_path), config):
+            for item in by_path[result.file]:
+                yield item, self._outcome(item, result, policy)
+
+    @staticmethod
+    def _outcome(item, result: FileResult, policy: LabelPolicy) -> ItemOutcome:
+        if not result.ok or result.prediction is None:
+            return ItemOutcome(None, error=result.error or "not classified")
+        prediction = result.prediction
+        decision = decide(
+            item_genres(item),
+            prediction.genre,
+            prediction.probability,
+            policy,
+            uncertain=prediction.uncertain,
+            not_music=prediction.not_music,
+        )
+        return ItemOutcome(decision, prediction.genre, prediction.probability)
+
+    @staticmethod
+    def describe(item, outcome: ItemOutcome, pretend: bool) -> str:
+        """One line: ``item: old -> new (genre 0.87)``, or why it was left alone, or its error."""
+        name = format(item) if item.get("title") else os.fsdecode(item.path)
+        if outcome.error:
+            return f"{name}: error: {outcome.error}"
+        decision = outcome.decision
+        assert decision is not None
+        answer = "" if outcome.genre is None else f" ({outcome.genre} {outcome.probability:.2f})"
+        if not decision.writes:
+            return f"{name}: {decision.action}{answer}" + (f": {decision.reason}" if decision.reason else "")
+        before = GENRE_JOIN.join(item_genres(item)) or "(none)"
+        prefix = "would set" if pretend else "genre"
+        return f"{name}: {prefix} {before} -> {GENRE_JOIN.join(decision.genres)}{answer}"
