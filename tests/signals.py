@@ -35,3 +35,11 @@ def write(path: Path, y: np.ndarray, sr: int = SR, **kwargs) -> Path:
     """Write ``y`` to ``path`` (format from the extension) and return the path."""
     sf.write(path, y, sr, **kwargs)
     return path
+
+
+def music(seconds: float = 8.0, sr: int = SR) -> np.ndarray:
+    """A drum loop under a low note and a second note switching every half second, shape ``(seconds*sr,)``:
+    enough rhythm and change that the musicnn model does not flag it as a steady tone (it calls it classical)."""
+    pulse = (np.arange(int(seconds * sr)) // (sr // 2) % 2).astype(np.float32)
+    chord = tone(196.0, seconds, sr, amplitude=0.2) + pulse * tone(247.0, seconds, sr, amplitude=0.1)
+    return clicks(bpm=100.0, seconds=seconds, sr=sr) + chord

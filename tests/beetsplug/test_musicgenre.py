@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from signals import SR, clicks, tone
+from signals import SR, music
 from tag_media import write_clip
 
 from musicgenre.inference import classify
@@ -18,11 +18,6 @@ from musicgenre.tagging.tags import read_genres, write_genres
 pytest.importorskip("beets", reason="the beets plugin's tests need beets (pip install 'musicgenre[beets]')")
 
 BEET = Path(sys.executable).with_name("beet")
-
-
-def music(seconds: float = 8.0):
-    pulse = (clicks(bpm=100.0, seconds=seconds) != 0).astype("float32")  # the drum hits, as a gate
-    return clicks(bpm=100.0, seconds=seconds) + tone(196.0, seconds, amplitude=0.2) + 0.1 * pulse
 
 
 def make_library(root: Path, auto: bool = False) -> tuple[Path, dict]:

@@ -13,11 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
-from signals import SR, clicks, tone
+from signals import SR, music
 from tag_media import FORMATS, decoded_hash, packet_hash, write_clip
 
 from musicgenre.genres import GENRES
@@ -29,13 +28,6 @@ from musicgenre.tagging.tags import parse_probabilities, read_genres, write_genr
 
 def run(*args):
     return CliRunner().invoke(cli, ["label", *map(str, args)])
-
-
-def music(seconds: float = 8.0) -> np.ndarray:
-    """A drum loop under two notes, one of them switching every half second: music enough not to be flagged."""
-    n = int(seconds * SR)
-    pulse = (np.arange(n) // (SR // 2) % 2).astype(np.float32)
-    return clicks(bpm=100.0, seconds=seconds) + tone(196.0, seconds, amplitude=0.2) + pulse * tone(247.0, seconds, amplitude=0.1)
 
 
 @pytest.fixture()
