@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +56,32 @@ def pytest_configure(config: pytest.Config) -> None:
         from musicgenre.features.warmup import warm_numba_cache
 
         warm_numba_cache()
+
+
+TESTS = str(Path(__file__).resolve().parent)  # on the workers' import path: they load tests/cluster_hooks
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of a LocalCluster of 2 single-thread worker processes (one per module that asks; skips without
+    the cluster extra)."""
+    dask = pytest.importorskip("dask", reason="the cluster tests need musicgenre[cluster]")
+    distributed = pytest.importorskip("distributed", reason="the cluster tests need musicgenre[cluster]")
+
+    from musicgenre.features.warmup import warm_numba_cache_once
+
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS, old) if p)
+    warm_numba_cache_once()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old

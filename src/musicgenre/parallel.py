@@ -11,3 +11,7 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+#: The error row of a file that killed every worker process that read it (a process pool's or a cluster's).
+CRASH_REASON = "the worker process crashed while reading this file"

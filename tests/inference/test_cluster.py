@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,32 +20,6 @@ distributed = pytest.importorskip("distributed")
 from cluster_hooks import POISON_AMPLITUDE  # noqa: E402
 
 from musicgenre.interfaces.cli.main import cli  # noqa: E402
-
-TESTS = str(Path(__file__).resolve().parents[1])
-
-
-@pytest.fixture(scope="module")
-def scheduler():
-    """The address of a LocalCluster of 2 single-thread worker processes that can import tests/cluster_hooks."""
-    import dask
-
-    from musicgenre.features.warmup import warm_numba_cache_once
-
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (TESTS, old) if p)
-    warm_numba_cache_once()
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-        )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
 
 
 def _model(tmp_path: Path, rms, recipe: str) -> Path:
@@ -81,31 +57,41 @@ def test_cluster_gives_the_local_output(tmp_path, rms, scheduler):
 
 def test_a_worker_killed_mid_run_loses_nothing_and_a_poison_file_is_an_error_row(tmp_path, rms, scheduler):
     lib = _library(tmp_path / "lib", n=12)
-    write(lib / "poison.wav", tone(300.0, 3.0, amplitude=POISON_AMPLITUDE))
+    write(lib / "zz-poison.wav", tone(300.0, 3.0, amplitude=POISON_AMPLITUDE))  # last: deaths spaced apart
     model = _model(tmp_path, rms, "cluster_hooks:rms_or_die")
     local = tmp_path / "local.csv"
     out = tmp_path / "cluster.csv"
 
-    def kill_one_worker():  # a genuine death: SIGKILL to a worker process while the run goes on
-        with distributed.Client(scheduler, timeout="10s") as client:
-            pids = client.run(os.getpid)
-            os.kill(next(iter(pids.values())), signal.SIGKILL)
+    killed: list[float] = []
+
+    def kill_one_worker():  # a genuine death: SIGKILL to one of this process's worker processes mid-run
+        for _ in range(100):
+            found = subprocess.run(
+                ["pgrep", "-P", str(os.getpid()), "-f", "spawn_main"], capture_output=True, text=True
+            )
+            if found.stdout.split():
+                os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+                killed.append(time.monotonic())
+                return
+            time.sleep(0.05)
 
     killer = threading.Timer(0.5, kill_one_worker)
     killer.start()
     code, _, text = _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(out))
+    ended = time.monotonic()
     killer.join()
+    assert killed and killed[0] < ended, "no worker was killed while the run went on"
     assert code == 1, text
     rows = _rows(out)
     files = [r[0] for r in rows if r[0] != "file"]
     assert len(files) == len(set(files)) == 14  # 12 tones, notes.wav, poison.wav: each once
     by_file = {Path(r[0]).name: r for r in rows if r[0] != "file"}
-    assert by_file["poison.wav"][-1] == "the worker process crashed while reading this file"
+    assert by_file["zz-poison.wav"][-1] == "the worker process crashed while reading this file"
     assert by_file["notes.wav"][-1].startswith("not a readable audio file")
     # the tones' rows are what the local path gives (without the poison file)
-    (lib / "poison.wav").unlink()
+    (lib / "zz-poison.wav").unlink()
     _predict(str(lib), "--model", str(model), "-j", "1", "-o", str(local))
-    assert sorted(r for r in rows if not r[0].endswith("poison.wav")) == _rows(local)
+    assert sorted(r for r in rows if not r[0].endswith("zz-poison.wav")) == _rows(local)
 
 
 def test_resume_after_an_interrupted_cluster_run(tmp_path, rms, scheduler):

@@ -8,7 +8,7 @@ and never stops the batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.genres import GENRES
+from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import keep_freed_memory
 
 
@@ -30,6 +31,7 @@ class ExtractConfig:
     recipe: str = "kaggle30"
     jobs: int = 1  # worker processes; 1 computes in this process
     cache_dir: Path | None = None  # None: no cache
+    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,39 @@ def _init_worker() -> None:
         pass
 
 
+_Job = tuple[int, Path, "str | None"]
+
+
+def _run_cluster(spec: str, todo: list[_Job], recipe_name: str) -> Iterator[tuple[_Job, Row | Failure]]:
+    """The files of ``todo`` on a Dask cluster (:func:`musicgenre.cluster.run_on_cluster`), in batches."""
+    from functools import partial
+
+    from musicgenre.cluster import run_on_cluster
+
+    task = partial(_cluster_task, recipe_name)
+    yield from run_on_cluster(spec, todo, task, _crashed, _cluster_worker_setup)
+
+
+def _cluster_worker_setup() -> None:
+    """Once per worker: nothing to load (recipes are found by name); the plugin already limits threads."""
+
+
+def _cluster_task(recipe_name: str, jobs: list[_Job], _plugin: str) -> list[Row | Failure]:
+    """A batch of files on a worker; a path the worker cannot see says so."""
+    from musicgenre.cluster import unseen_path_reason
+
+    outcomes: list[Row | Failure] = []
+    for _, path, _ in jobs:
+        outcome = extract_file(path, recipe_name)
+        unseen = unseen_path_reason(path) if isinstance(outcome, Failure) else None
+        outcomes.append(Failure(path, unseen) if unseen else outcome)
+    return outcomes
+
+
+def _crashed(job: _Job, _reason: str) -> Failure:
+    return Failure(job[1], CRASH_REASON)
+
+
 def extract(
     paths: Iterable[str | Path],
     config: ExtractConfig = ExtractConfig(),
@@ -162,7 +197,13 @@ def extract(
         todo.append((i, path, key))
 
     jobs = max(1, min(config.jobs, len(todo)))
-    if jobs == 1:
+    if config.cluster and todo:
+        for (i, _, key), outcome in _run_cluster(config.cluster, todo, recipe.name):
+            if isinstance(outcome, Row) and cache is not None and key is not None:
+                cache.put(key, outcome.values, outcome.length)  # the client's cache: workers may be elsewhere
+            results[i] = outcome
+            progress and progress(1)
+    elif jobs == 1:
         for i, path, key in todo:
             results[i] = extract_file(path, recipe.name, config.cache_dir, key)
             progress and progress(1)

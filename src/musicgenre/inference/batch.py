@@ -27,6 +27,7 @@ from musicgenre.inference.classify import DEFAULT_HOP_S, classify, warm_up
 from musicgenre.inference.model import GenreModel, load_model
 from musicgenre.inference.prediction import Prediction
 from musicgenre.inference.recipes import FeatureRecipe
+from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 
 
@@ -94,10 +95,6 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
     yield from _run_pool(paths, config)
 
 
-#: A file that killed every worker process that read it.
-CRASH_REASON = "the worker process crashed while reading this file"
-
-
 def _run_cluster(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
     """The files on a Dask cluster (``config.cluster``): the model reaches each worker once (its bytes, when it
     is a file here), batches of files are the tasks (:func:`musicgenre.cluster.run_on_cluster`)."""
@@ -132,19 +129,14 @@ def _load_on_worker(config: BatchConfig, model_bytes: tuple[str, bytes] | None) 
 
 def _cluster_task(paths: list[str], plugin: str) -> list[FileResult]:
     """A batch of files on a worker, with the model its plugin loaded."""
-    from musicgenre.cluster import worker_host, worker_state
+    from musicgenre.cluster import unseen_path_reason, worker_state
 
     model, config = worker_state(plugin)
     results = []
     for path in paths:
         result = classify_file(path, model, config)
-        if result.error == "no such file" and not os.path.lexists(path):
-            result = FileResult(
-                path,
-                error=f"no such file on the worker ({worker_host()}): every worker must reach the path "
-                "(a shared folder, or a URL such as s3://…)",
-            )
-        results.append(result)
+        unseen = None if result.ok else unseen_path_reason(path)
+        results.append(FileResult(path, error=unseen) if unseen else result)
     return results
 
 

@@ -27,6 +27,7 @@ from musicgenre.audio import AudioError, file_hash, find_audio_files
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 from musicgenre.features.warmup import warm_numba_cache
+from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import keep_freed_memory
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
@@ -42,6 +43,7 @@ class EmbedConfig:
     model: str = "msd"
     cache_dir: Path | None = DEFAULT_CACHE_DIR
     jobs: int = 1
+    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
 
 
 @dataclass
@@ -128,10 +130,7 @@ def embed_file(
     except Exception as error:  # keep the run going; say what broke
         return EmbedFailure(path, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}")
     if cache_dir is not None and key is not None:
-        try:
-            _cache_put(cache_dir, name, key, arrays)
-        except OSError as error:  # a full disk or read-only cache costs the cache, not the result
-            return TrackOutputs(path, arrays, cache_error=f"{cache_dir}: {error.strerror or error}")
+        return _cached_here(TrackOutputs(path, arrays), cache_dir, name, key)
     return TrackOutputs(path, arrays)
 
 
@@ -188,6 +187,47 @@ def _run_pool(
             yield job[0], EmbedFailure(job[1], "the worker process died while embedding this file")
 
 
+def _run_cluster(spec: str, todo: list[Job], model: str) -> Iterator[tuple[Job, TrackOutputs | EmbedFailure]]:
+    """The files of ``todo`` on a Dask cluster (:func:`musicgenre.cluster.run_on_cluster`), in batches; each
+    worker runs torch on one thread."""
+    from functools import partial
+
+    from musicgenre.cluster import run_on_cluster
+
+    yield from run_on_cluster(spec, todo, partial(_cluster_task, model), _crashed, _one_torch_thread)
+
+
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _cluster_task(model: str, jobs: list[Job], _plugin: str) -> list[TrackOutputs | EmbedFailure]:
+    """A batch of files on a worker, uncached there; a path the worker cannot see says so."""
+    from musicgenre.cluster import unseen_path_reason
+
+    outcomes: list[TrackOutputs | EmbedFailure] = []
+    for _, path, _ in jobs:
+        outcome = embed_file(path, model)
+        unseen = unseen_path_reason(path) if isinstance(outcome, EmbedFailure) else None
+        outcomes.append(EmbedFailure(path, unseen) if unseen else outcome)
+    return outcomes
+
+
+def _crashed(job: Job, _reason: str) -> EmbedFailure:
+    return EmbedFailure(job[1], CRASH_REASON)
+
+
+def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
+    """Write outputs to this machine's cache; a full disk or read-only cache costs the cache, not the result."""
+    try:
+        _cache_put(cache_dir, model, key, outputs.arrays)
+    except OSError as error:
+        return TrackOutputs(outputs.path, outputs.arrays, cache_error=f"{cache_dir}: {error.strerror or error}")
+    return outputs
+
+
 def embed_files(
     paths: Iterable[str | Path],
     config: EmbedConfig = EmbedConfig(),
@@ -227,7 +267,13 @@ def embed_files(
         todo.append((i, path, key))
 
     jobs = max(1, min(config.jobs, len(todo)))
-    if jobs == 1:
+    if config.cluster and todo:
+        for (i, _, key), outcome in _run_cluster(config.cluster, todo, name):
+            if isinstance(outcome, TrackOutputs) and config.cache_dir is not None and key is not None:
+                outcome = _cached_here(outcome, config.cache_dir, name, key)  # workers may be on other machines
+            results[i] = outcome
+            progress and progress(1)
+    elif jobs == 1:
         for i, path, key in todo:
             results[i] = worker(path, name, config.cache_dir, key)
             progress and progress(1)

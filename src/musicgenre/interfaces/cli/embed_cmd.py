@@ -38,11 +38,20 @@ import click
     default=None,
     help="Cache of per-file outputs, keyed by content hash [default: ~/.cache/musicgenre/musicnn].",
 )
+@click.option(
+    "--cluster",
+    "cluster",
+    metavar="ADDRESS|local:N",
+    envvar="MUSICGENRE_CLUSTER",
+    default=None,
+    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
+    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. The cache stays on this machine.",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
 )
-def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, progress):
+def command(paths, output, layer, model, patches, jobs, cache_dir, cluster, no_cache, progress):
     """musicnn embeddings of PATHS (audio files, folders searched recursively, glob patterns).
 
     Per track (default) a row is the mean over the track's 3 s patches; with --patches, one row per patch.
@@ -54,6 +63,7 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
     from tqdm import tqdm
 
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, embed_files, to_frame
+    from musicgenre.cluster import ClusterError
     from musicgenre.features.extract import write_table
     from musicgenre.parallel import default_jobs
 
@@ -65,7 +75,10 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
         )
     _check_writable(output)  # before the work, so a bad -o never costs a finished run
     config = EmbedConfig(
-        model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR), jobs=jobs or default_jobs()
+        model=model,
+        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+        jobs=jobs or default_jobs(),
+        cluster=cluster or None,
     )
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=0, disable=not show, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False) as bar:
@@ -73,7 +86,10 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, no_cache, pro
         def set_total(n: int) -> None:
             bar.reset(total=n)
 
-        run = embed_files(paths, config, progress=bar.update, total=set_total)
+        try:
+            run = embed_files(paths, config, progress=bar.update, total=set_total)
+        except ClusterError as error:
+            raise click.ClickException(str(error)) from None
     for failure in run.failures:
         click.echo(f"error: {failure}", err=True)
     for reason in run.cache_errors:

@@ -37,6 +37,15 @@ def _recipe_names() -> list[str]:
     default=None,
     help="Per-file feature cache [default: ~/.cache/musicgenre/features].",
 )
+@click.option(
+    "--cluster",
+    "cluster",
+    metavar="ADDRESS|local:N",
+    envvar="MUSICGENRE_CLUSTER",
+    default=None,
+    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
+    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. The cache stays on this machine.",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(
@@ -46,6 +55,7 @@ def command(
     jobs: int | None,
     cache_dir: Path | None,
     no_cache: bool,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Extract features of audio files, folders (searched recursively) and glob patterns into one table.
@@ -56,6 +66,7 @@ def command(
     """
     from tqdm import tqdm
 
+    from musicgenre.cluster import ClusterError
     from musicgenre.features.cache import DEFAULT_CACHE_DIR
     from musicgenre.features.extract import ExtractConfig, extract, write_table
     from musicgenre.parallel import default_jobs
@@ -66,9 +77,13 @@ def command(
         recipe=recipe,
         jobs=jobs or default_jobs(),
         cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+        cluster=cluster or None,
     )
     with tqdm(desc=f"features ({recipe})", unit="file", file=sys.stderr, disable=quiet, dynamic_ncols=True) as bar:
-        result = extract(paths, config, progress=bar.update, total=lambda n: bar.reset(total=n))
+        try:
+            result = extract(paths, config, progress=bar.update, total=lambda n: bar.reset(total=n))
+        except ClusterError as error:
+            raise click.ClickException(str(error)) from None
     frame = result.to_frame()
     if output is None:
         frame.to_csv(sys.stdout, index=False)

@@ -108,6 +108,7 @@ def command(
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
     from musicgenre.audio import find_audio_files
+    from musicgenre.cluster import ClusterError  # light: distributed is imported only when a cluster is used
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
@@ -143,11 +144,6 @@ def command(
         timeout_s=None if cluster else timeout_s or None,
         cluster=cluster or None,
     )
-    cluster_errors: tuple[type[Exception], ...] = ()
-    if cluster:  # importing dask.distributed costs about a second: only when a cluster is asked for
-        from musicgenre.cluster import ClusterError
-
-        cluster_errors = (ClusterError,)
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
@@ -187,7 +183,7 @@ def command(
             for result in run_batch(files, config):
                 emit(result)
                 bar.update(1)
-        except cluster_errors as error:
+        except ClusterError as error:
             bar.close()
             writer.end()
             raise click.ClickException(str(error)) from None

@@ -4,8 +4,10 @@
 N worker processes (one thread each) on this machine; ``MUSICGENRE_CLUSTER`` gives the default. Needs the
 ``cluster`` extra (``dask[distributed]``) here and on every worker.
 
-- What every task needs (a model, a configuration) reaches each worker once, in a :class:`WorkerSetup` plugin
-  that also keeps freed memory, limits BLAS to one thread and warms numba's cache once per machine.
+- What every task needs (a model, a configuration) reaches each worker once, in a worker plugin
+  (:class:`musicgenre.cluster.plugin.WorkerSetup`) that also keeps freed memory, limits BLAS to one thread and
+  warms numba's cache once per machine. Importing this module costs nothing: distributed is imported only when
+  a cluster is used.
 - Tasks are batches of files (``chunk_size``), at most ``2 * workers`` in flight, so results stream and the
   client's memory stays flat.
 - A worker that dies loses nothing: its tasks run again elsewhere; a batch that kills workers more often than
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -29,11 +32,6 @@ CLUSTER_ENV = "MUSICGENRE_CLUSTER"
 CONNECT_TIMEOUT_S = 10.0
 #: Worker deaths a task may see before the scheduler gives up on it (``KilledWorker``), for clusters we start.
 ALLOWED_FAILURES = 1
-
-try:  # the plugin's base class; without distributed, nothing here is used (connect() says what to install)
-    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
-except ImportError:  # pragma: no cover - the cluster extra is missing
-    _PluginBase = object  # type: ignore[misc,assignment]  # a stand-in base when distributed is absent
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,38 +103,11 @@ def connect(spec: str) -> Iterator[Any]:
         client.close()
 
 
-class WorkerSetup(_PluginBase):
-    """A worker plugin: once per worker process, prepares it and keeps ``load()``'s result as ``state``.
-
-    Registered under a name unique to one run; tasks find it with :func:`worker_state`.
-    """
-
-    def __init__(self, load: Callable[[], Any] | None = None):
-        self.name = f"musicgenre-{uuid.uuid4().hex[:12]}"
-        self.load = load
-        self.state: Any = None
-
-    def setup(self, worker=None) -> None:
-        from musicgenre.features.warmup import warm_numba_cache_once
-        from musicgenre.runtime import keep_freed_memory
-
-        keep_freed_memory()
-        try:
-            from threadpoolctl import threadpool_limits
-
-            threadpool_limits(1)
-        except ImportError:
-            pass
-        warm_numba_cache_once()
-        self.state = self.load() if self.load is not None else None
-
-    def teardown(self, worker=None) -> None:
-        self.state = None
-
-
 def worker_state(name: str) -> Any:
     """The ``state`` of the :class:`WorkerSetup` called ``name`` on the worker running this task."""
     from distributed import get_worker
+
+    from musicgenre.cluster.plugin import WorkerSetup
 
     setup = get_worker().plugins[name]
     assert isinstance(setup, WorkerSetup), f"{name} is a musicgenre WorkerSetup"
@@ -148,6 +119,17 @@ def worker_host() -> str:
     import socket
 
     return socket.gethostname()
+
+
+def unseen_path_reason(path: str | os.PathLike) -> str | None:
+    """On a worker: why a file failed when its path does not exist there (it exists only on the client), else
+    None (the file's own error stands)."""
+    if os.path.lexists(path):
+        return None
+    return (
+        f"no such file on the worker ({worker_host()}): every worker must reach the path "
+        "(a shared folder, or a URL such as s3://…)"
+    )
 
 
 def chunk_size(n_files: int, workers: int) -> int:
@@ -171,17 +153,38 @@ def run_on_cluster(
     if not items:
         return
     distributed = _distributed()
+    from musicgenre.cluster.plugin import WorkerSetup
+
     with connect(spec) as client:
         setup = WorkerSetup(load)
-        try:
-            client.register_plugin(setup, name=setup.name)
-        except Exception as error:
-            raise ClusterError(f"the workers could not prepare: {type(error).__name__}: {error}"[:300]) from None
+        _register(client, setup)
         try:
             yield from _stream(client, distributed, items, task, lost, setup.name)
         finally:
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(setup.name)
+
+
+#: Times the worker plugin is sent again when a worker dies while preparing (the others keep it).
+REGISTER_TRIES = 3
+
+
+def _register(client, setup) -> None:
+    """Register the worker plugin; a worker that dies meanwhile (its connection closes) is no reason to give
+    up: send it again once a worker is there. Any other failure (the plugin raising) is a ClusterError."""
+    from distributed.comm.core import CommClosedError
+
+    for attempt in range(1, REGISTER_TRIES + 1):
+        try:
+            client.register_plugin(setup, name=setup.name)
+            return
+        except (CommClosedError, OSError) as error:
+            if attempt == REGISTER_TRIES:
+                raise ClusterError(f"the workers could not prepare: {type(error).__name__}: {error}"[:300]) from None
+            with contextlib.suppress(Exception):
+                client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except Exception as error:
+            raise ClusterError(f"the workers could not prepare: {type(error).__name__}: {error}"[:300]) from None
 
 
 def _stream(client, distributed, items, task, lost, plugin: str):
@@ -191,42 +194,74 @@ def _stream(client, distributed, items, task, lost, plugin: str):
     window = 2 * workers
     running: dict[Any, list[int]] = {}
     done: set[int] = set()
-    finished = distributed.as_completed()
-
-    def submit(batch: list[int]) -> None:
-        future = client.submit(task, [items[i] for i in batch], plugin, pure=False, key=f"{plugin}-{uuid.uuid4().hex}")
-        running[future] = batch
-        finished.add(future)
-
-    while batches and len(running) < window:
-        submit(batches.popleft())
     suspects: deque[int] = deque()  # single files a worker died holding: each runs again alone on the cluster
     alone: int | None = None  # the suspect running with nothing else
+    watch = _WorkerWatch(client)
 
     def refill() -> None:
         nonlocal alone
         while batches and len(running) < window:
-            submit(batches.popleft())
+            batch = batches.popleft()
+            future = client.submit(
+                task, [items[i] for i in batch], plugin, pure=False, key=f"{plugin}-{uuid.uuid4().hex}"
+            )
+            running[future] = batch
         if not running and suspects:
             alone = suspects.popleft()
-            submit([alone])
+            batches.append([alone])
+            refill()
 
-    for future in finished:
-        batch = running.pop(future)
-        try:
-            outcomes = future.result()
-        except Exception as error:  # KilledWorker, or the cluster lost the task
-            if len(batch) > 1:
-                batches.extendleft([i] for i in reversed(batch))  # each alone, so a crash is pinned on its file
-            elif batch[0] == alone and batch[0] not in done:  # it killed workers with nothing else running
-                done.add(batch[0])
-                yield items[batch[0]], lost(items[batch[0]], type(error).__name__)
-            elif batch[0] not in done:
-                suspects.append(batch[0])
-        else:
-            for i, outcome in zip(batch, outcomes, strict=True):
-                if i not in done:  # once per item, whatever ran twice
-                    done.add(i)
-                    yield items[i], outcome
-        future.release()
+    refill()
+    while running:
+        try:  # polled, not waited on for good: a cluster whose workers are all gone must not hang the run
+            distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            watch.check(len(done), len(items))
+            continue
+        for future in [f for f in running if f.done()]:
+            batch = running.pop(future)
+            try:
+                outcomes = future.result()
+            except Exception as error:  # KilledWorker, or the cluster lost the task
+                if len(batch) > 1:
+                    batches.extendleft([i] for i in reversed(batch))  # each alone, so a crash is pinned on its file
+                elif batch[0] == alone and batch[0] not in done:  # it killed workers with nothing else running
+                    done.add(batch[0])
+                    yield items[batch[0]], lost(items[batch[0]], type(error).__name__)
+                elif batch[0] not in done:
+                    suspects.append(batch[0])
+            else:
+                for i, outcome in zip(batch, outcomes, strict=True):
+                    if i not in done:  # once per item, whatever ran twice
+                        done.add(i)
+                        yield items[i], outcome
+            future.release()
         refill()
+
+
+#: Seconds between looks at the cluster while no task finishes.
+POLL_S = 2.0
+#: Seconds a cluster may have no worker at all before the run gives up (what is done is already written).
+NO_WORKER_LIMIT_S = 60.0
+
+
+class _WorkerWatch:
+    """Raises :class:`ClusterError` once the cluster has had no worker for ``NO_WORKER_LIMIT_S`` seconds."""
+
+    def __init__(self, client):
+        self.client = client
+        self.since: float | None = None
+
+    def check(self, n_done: int, n_items: int) -> None:
+        import time
+
+        if self.client.nthreads():
+            self.since = None
+            return
+        now = time.monotonic()
+        self.since = self.since if self.since is not None else now
+        if now - self.since > NO_WORKER_LIMIT_S:
+            raise ClusterError(
+                f"the cluster has had no worker for {NO_WORKER_LIMIT_S:g} s (they stopped and none joined); "
+                f"{n_done} of {n_items} files were done and written: start workers and run again with --resume"
+            )
