@@ -152,3 +152,28 @@ def test_long_real_track_is_windowed(shared_audio, tmp_path):
     assert [round(w.start_s) for w in p.timeline] == [0, 15, 30, 45, 60]
     assert [p.timeline[i].genre for i in (0, 1, 2, 4)] == ["classical", "classical", "classical", "pop"]
     assert p.genre == "classical"  # three windows of five are classical alone (window 4 mixes both clips)
+
+
+def test_a_header_claiming_millions_of_years_is_answered_at_once(tmp_path, shared_audio):
+    """Fuzz input 9462 (seed 0, with the long input): a FLAC excerpt of jazz.00000 whose header, overrun by a
+    byte run, claims 4.2e14 s. classify() planned every window of that length up front and ran for 20 minutes
+    (memory growing) before the fix; now it reads what decodes. In a child, so a regression fails by time."""
+    import itertools
+    import subprocess
+    import sys
+
+    from hostile_inputs import hostile_inputs
+
+    item = next(itertools.islice(hostile_inputs(10000, 0, long_input=True), 9462, None))
+    if item.name != "jazz.00000-byterun-header-78269176.flac":
+        pytest.skip(f"the fuzz corpus no longer has that input at index 9462 (found {item.name!r})")
+    path = tmp_path / str(item.name)
+    path.write_bytes(item.data)
+    code = (
+        "import sys\nfrom musicgenre import classify\nfrom musicgenre.audio import AudioError\n"
+        "try:\n    print(classify(sys.argv[1]).duration_s)\nexcept AudioError as error:\n    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    (line,) = done.stdout.splitlines()
+    assert line.startswith(f"{path}: ") or float(line) < 60.0  # an error naming the file, or the decoded length

@@ -55,6 +55,18 @@ def test_one_hour():
     assert [w.start_s for w in windows[:3]] == [0.0, 15.0, 30.0]
 
 
+def test_a_header_claiming_millions_of_years_plans_nothing_up_front():
+    """A damaged FLAC header claimed 4.2e14 s (fuzz input 9462): the plan is lazy, so it costs nothing to make."""
+    windows = plan_windows(418293516410647.44)
+    assert len(windows) == 27886234427376  # 27886234427375 every 15 s, and one aligned to the end
+    assert windows[-1].end_s == 418293516410647.44 and windows[-1].duration_s == 30.0
+    assert windows[:2] == [Window(0.0, 30.0), Window(15.0, 45.0)] and windows[1] == windows[-len(windows) + 1]
+    assert list(zip(range(3), windows, strict=False))[2][1] == Window(30.0, 60.0)  # iterates lazily
+    assert plan_windows(60.0) == [Window(0.0, 30.0), Window(15.0, 45.0), Window(30.0, 60.0)]
+    with pytest.raises(IndexError):
+        plan_windows(60.0)[3]
+
+
 def test_windows_cover_every_second_of_random_tracks():
     rng = np.random.default_rng(0)
     for duration in rng.uniform(0.5, 600, 300):

@@ -15,7 +15,7 @@ Two models ship in the package (:data:`SHIPPED_MODELS`): ``musicnn`` (the defaul
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -112,7 +112,7 @@ class GenreModel:
         except (OSError, ValueError):
             return None
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
+    def score_windows(self, name: str, read: WindowReader, windows: Sequence[Window]) -> WindowScores:
         """The windows scored (silent ones left out) and their probabilities."""
         raise NotImplementedError
 
@@ -142,14 +142,15 @@ class FeatureModel(GenreModel):
         (probabilities,) = self.session.run(["probabilities"], {"features": rows})
         return np.asarray(probabilities, dtype=np.float32)
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
+    def score_windows(self, name: str, read: WindowReader, windows: Sequence[Window]) -> WindowScores:
         """Each window decoded and analysed on its own (memory: one window), silent or sub-second ones skipped."""
         scored: list[Window] = []
         rows: list[np.ndarray] = []
         decoded_s = None
+        last = windows[-1]
         for window in windows:
-            y = read(window, window is windows[-1])
-            if window is not windows[-1] and y.size + 2 < window.duration_s * self.sample_rate:
+            y = read(window, window == last)
+            if window != last and y.size + 2 < window.duration_s * self.sample_rate:
                 decoded_s = window.start_s + y.size / self.sample_rate  # the file ended early: no more windows
             if y.size >= MIN_SECONDS * self.sample_rate and not audio.is_silent(y):
                 rows.append(self.features(y))

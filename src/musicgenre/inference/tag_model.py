@@ -14,6 +14,7 @@ once, not twice. Numpy, librosa and onnxruntime only: no torch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,7 +99,7 @@ class TagModel(GenreModel):
                 break
         return np.concatenate(tags), np.asarray(silent, bool), total / sr
 
-    def score_windows(self, name: str, read: WindowReader, windows: list[Window]) -> WindowScores:
+    def score_windows(self, name: str, read: WindowReader, windows: Sequence[Window]) -> WindowScores:
         """The track's tags computed once (:meth:`track_taggram`), then each window's head on its patches; windows
         under a second or whose patches are all silent are left out. The same log-mel frames tell whether the
         track is music at all (:class:`~musicgenre.inference.non_music.SteadinessMeter`)."""
@@ -109,8 +110,10 @@ class TagModel(GenreModel):
         centres = self.patch_centres(len(taggram))
         scored, groups = [], []
         for window in windows:
+            if decoded_s - window.start_s < MIN_SECONDS:
+                break  # this window and every later one (starts never decrease) lie past the decoded end
             if min(window.end_s, decoded_s) - window.start_s < MIN_SECONDS:
-                continue  # under a second of it decoded (or past a lying header's end)
+                continue  # under a second of it decoded
             rows = self.window_patches(centres, window)
             if silent[rows].all():
                 continue

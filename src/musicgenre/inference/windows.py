@@ -6,7 +6,9 @@ Pure arithmetic on seconds; nothing here reads audio.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 #: Shorter inputs (and windows) are not classified: too few frames for stable statistics (s).
 MIN_SECONDS = 1.0
@@ -43,28 +45,69 @@ class Window:
         return self.end_s - self.start_s
 
 
-def plan_windows(duration_s: float, config: WindowConfig = WindowConfig()) -> list[Window]:
-    """Windows covering a track of ``duration_s`` seconds.
+class WindowPlan(Sequence[Window]):
+    """The windows of a track, each made when asked for: a header may claim any length (the fuzz found one
+    claiming 13 million years), so nothing is built up front; readers stop at the decoded end."""
+
+    def __init__(self, duration_s: float, config: WindowConfig = WindowConfig()):
+        if not (duration_s > 0 and math.isfinite(duration_s)):
+            raise ValueError(f"duration must be a positive number of seconds, got {duration_s}")
+        self.duration_s = float(duration_s)
+        self._window, self._hop = config.window_s, config.hop_s
+        if duration_s <= config.window_s + config.tail_tolerance_s:
+            self._regular, self._last = 0, Window(0.0, self.duration_s)
+            return
+        count = int(math.floor((duration_s - config.window_s) / config.hop_s + 1e-9)) + 1
+        last = Window((count - 1) * config.hop_s, (count - 1) * config.hop_s + config.window_s)
+        remainder = duration_s - last.end_s
+        if remainder > config.tail_tolerance_s:
+            self._regular, self._last = count, Window(duration_s - config.window_s, self.duration_s)
+        elif remainder > 0:
+            self._regular, self._last = count - 1, Window(last.start_s, self.duration_s)
+        else:
+            self._regular, self._last = count - 1, last
+
+    def __len__(self) -> int:
+        return self._regular + 1
+
+    @overload
+    def __getitem__(self, index: int) -> Window: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Window]: ...
+
+    def __getitem__(self, index: int | slice) -> Window | list[Window]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"window {index} of {len(self)}")
+        if index == self._regular:
+            return self._last
+        return Window(index * self._hop, index * self._hop + self._window)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (WindowPlan, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, like a list: not hashable
+
+    def __repr__(self) -> str:
+        return f"WindowPlan({self.duration_s:g} s: {len(self)} windows, last {self._last})"
+
+
+def plan_windows(duration_s: float, config: WindowConfig = WindowConfig()) -> WindowPlan:
+    """Windows covering a track of ``duration_s`` seconds, as a lazy sequence (:class:`WindowPlan`).
 
     - ``duration_s <= window_s + tail_tolerance_s``: one window, the whole track (shorter tracks are scored as
       they are).
     - longer: windows ``[k*hop, k*hop + window)`` while they fit; if more than ``tail_tolerance_s`` is left after the
       last of them, one more window ``[duration - window, duration)`` aligned to the end, else the last window is
-      stretched to the end. Every second of the track lies in at least one window.
+      stretched to the end. Every second of the track lies in at least one window. Starts never decrease.
 
     Examples (30 s windows, 15 s hop): 20 s -> [0, 20]; 30.01 s -> [0, 30.01]; 40 s -> [0, 30], [10, 40];
     60 s -> [0, 30], [15, 45], [30, 60].
     """
-    if not (duration_s > 0 and math.isfinite(duration_s)):
-        raise ValueError(f"duration must be a positive number of seconds, got {duration_s}")
-    window, hop = config.window_s, config.hop_s
-    if duration_s <= window + config.tail_tolerance_s:
-        return [Window(0.0, float(duration_s))]
-    count = int(math.floor((duration_s - window) / hop + 1e-9)) + 1
-    windows = [Window(k * hop, k * hop + window) for k in range(count)]
-    remainder = duration_s - windows[-1].end_s
-    if remainder > config.tail_tolerance_s:
-        windows.append(Window(duration_s - window, float(duration_s)))
-    elif remainder > 0:
-        windows[-1] = Window(windows[-1].start_s, float(duration_s))
-    return windows
+    return WindowPlan(duration_s, config)
