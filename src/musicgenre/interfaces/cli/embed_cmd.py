@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from musicgenre.interfaces.cli.batch_options import cluster_option
+
 
 @click.command("embed")
 @click.argument("paths", nargs=-1, required=True)
@@ -38,15 +40,7 @@ import click
     default=None,
     help="Cache of per-file outputs, keyed by content hash [default: ~/.cache/musicgenre/musicnn].",
 )
-@click.option(
-    "--cluster",
-    "cluster",
-    metavar="ADDRESS|local:N",
-    envvar="MUSICGENRE_CLUSTER",
-    default=None,
-    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
-    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. The cache stays on this machine.",
-)
+@cluster_option("The cache stays on this machine.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from musicgenre.interfaces.cli.batch_options import cluster_option
+
 
 def _recipe_names() -> list[str]:
     from musicgenre.features.recipes import RECIPES
@@ -37,15 +39,7 @@ def _recipe_names() -> list[str]:
     default=None,
     help="Per-file feature cache [default: ~/.cache/musicgenre/features].",
 )
-@click.option(
-    "--cluster",
-    "cluster",
-    metavar="ADDRESS|local:N",
-    envvar="MUSICGENRE_CLUSTER",
-    default=None,
-    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
-    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. The cache stays on this machine.",
-)
+@cluster_option("The cache stays on this machine.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import click
 
-from musicgenre.interfaces.cli.progress import progress_bar
+from musicgenre.interfaces.cli.batch_options import (
+    jobs_option,
+    pick_jobs,
+    progress_bar,
+    progress_option,
+    timeout_option,
+)
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
-
-#: From this many files to classify on, ``-j 0`` starts a pool of worker processes (as ``predict`` does).
-AUTO_POOL_FILES = 16
 
 
 @click.command("label")
@@ -73,30 +76,14 @@ AUTO_POOL_FILES = 16
     help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
 )
 @click.option("--model", "model_path", metavar="NAME|FILE", default=None, help="A shipped model or an ONNX file.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0),
-    default=600.0,
-    show_default=True,
-    help="Most seconds one file may take to classify; past it the file gets an error row (0: no limit).",
-)
+@jobs_option
+@timeout_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the rows to FILE (streamed)."
 )
 @click.option("--resume", is_flag=True, help="Skip files an earlier run wrote a row for in the -o output.")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
-)
+@progress_option
 def command(
     paths,
     apply,
@@ -142,7 +129,6 @@ def command(
     from musicgenre.inference.batch import BatchConfig
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import file_key
-    from musicgenre.parallel import default_jobs
     from musicgenre.tagging.label import LabelConfig, LabelRow, label_files
     from musicgenre.tagging.policy import LabelPolicy, MapError, default_mapping, parse_map_items, read_map_file
     from musicgenre.tagging.report import ReportError, ReportWriter, read_settled
@@ -172,8 +158,7 @@ def command(
             raise click.UsageError(str(error)) from None
         done = {file_key(f) for f in settled}
         files = [f for f in files if file_key(f) not in done]
-    if jobs == 0:
-        jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
+    jobs = pick_jobs(jobs, len(files))
     config = LabelConfig(
         label_policy,
         apply,

@@ -13,11 +13,14 @@ from pathlib import Path
 import click
 
 from musicgenre.inference.output import FORMATS, OutputConfig
-from musicgenre.interfaces.cli.progress import progress_bar
-
-#: With ``-j 0`` a pool of worker processes starts from this many files on: starting workers (imports, model,
-#: numba warm-up) costs a few seconds, which a handful of 30 s clips (0.14 s each) never wins back.
-AUTO_POOL_FILES = 16
+from musicgenre.interfaces.cli.batch_options import (
+    cluster_option,
+    jobs_option,
+    pick_jobs,
+    progress_bar,
+    progress_option,
+    timeout_option,
+)
 
 
 @click.command("predict")
@@ -49,35 +52,11 @@ AUTO_POOL_FILES = 16
     show_default=True,
     help="Seconds between window starts.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help=f"Worker processes (0: one per core from {AUTO_POOL_FILES} files on, below that this process).",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0),
-    default=600.0,
-    show_default=True,
-    help="Most seconds one file may take; a file past it gets an error row and the run goes on (0: no limit).",
-)
-@click.option(
-    "--cluster",
-    "cluster",
-    metavar="ADDRESS|local:N",
-    envvar="MUSICGENRE_CLUSTER",
-    default=None,
-    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker processes here "
-    "[env MUSICGENRE_CLUSTER]; needs musicgenre[cluster]. --jobs and --timeout then do not apply.",
-)
+@jobs_option
+@timeout_option
+@cluster_option("--jobs and --timeout then do not apply.")
 @click.option("--resume", is_flag=True, help="Skip files already classified in the -o output; retry failed ones.")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
-)
+@progress_option
 @click.option("--examples", is_flag=True, help="Classify a few clips the package synthesizes (a demo, not real music).")
 @click.option(
     "--plot",
@@ -112,7 +91,6 @@ def command(
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
-    from musicgenre.parallel import default_jobs
 
     if not paths and not examples:
         raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
@@ -134,8 +112,7 @@ def command(
             raise click.UsageError(str(error)) from None
         done = {file_key(record["file"]) for record in kept}
         files = [f for f in files if file_key(f) not in done]
-    if jobs == 0:
-        jobs = default_jobs() if len(files) >= AUTO_POOL_FILES else 1
+    jobs = pick_jobs(jobs, len(files))
     config = BatchConfig(
         model_path=model_path,
         hop_s=hop_s,
