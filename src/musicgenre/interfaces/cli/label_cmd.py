@@ -35,6 +35,7 @@ from musicgenre.tagging.report import FORMATS
 @click.option("--append", "policy", flag_value="append", help="Add the predicted genre after the file's genres.")
 @click.option(
     "--min-probability",
+    metavar="P",
     type=click.FloatRange(0.0, 1.0),
     default=0.0,
     show_default=True,
@@ -72,6 +73,7 @@ from musicgenre.tagging.report import FORMATS
 @click.option(
     "--undo",
     "undo_path",
+    metavar="LOG",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
 )
