@@ -1,7 +1,7 @@
 """Audio in: which files to read (files, folders, globs); decoding any of them to mono float32 at a chosen rate."""
 
 from musicgenre.audio.errors import AudioError
-from musicgenre.audio.files import file_hash, find_audio_files
+from musicgenre.audio.files import file_hash, find_audio_files, find_inputs
 from musicgenre.audio.io import (
     AUDIO_EXTENSIONS,
     DEFAULT_SR,
@@ -13,6 +13,7 @@ from musicgenre.audio.io import (
     load_native,
     resample,
 )
+from musicgenre.audio.remote import is_url, local_copy
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -21,10 +22,13 @@ __all__ = [
     "AudioInfo",
     "file_hash",
     "find_audio_files",
+    "find_inputs",
     "info",
     "is_silent",
+    "is_url",
     "limit_range",
     "load",
     "load_native",
+    "local_copy",
     "resample",
 ]

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from musicgenre.audio.io import AUDIO_EXTENSIONS
+from musicgenre.audio.remote import find_remote, is_url
 
 #: Reasons in ``find_audio_files``'s ``missing`` list.
 NO_SUCH_PATH = "no such file or folder, and no glob match"
 NO_AUDIO_IN_FOLDER = "folder holds no audio files"
+URL_NOT_HERE = "a URL: predict and label read URLs (s3://, https://, …); this command reads local files only"
 
 
 def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -37,6 +39,9 @@ def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tup
     for item in inputs:
         text = str(item)
         path = Path(text)
+        if is_url(text):
+            missing.append((text, URL_NOT_HERE))
+            continue
         if path.is_dir():
             found = audio_files_under(path)
             if not found:
@@ -51,6 +56,16 @@ def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tup
         for f in found:
             files.setdefault(_identity(f), f)
     return list(files.values()), missing
+
+
+def find_inputs(inputs: Iterable[str | Path]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Like :func:`find_audio_files`, for commands that also read URLs (``s3://bucket/music/``, …): file names
+    and file URLs as strings (local files first, then URLs, each in input order), and the inputs naming none."""
+    texts = [str(item) for item in inputs]
+    files, missing = find_audio_files([t for t in texts if not is_url(t)])
+    remote = [t for t in texts if is_url(t)]
+    urls, missing_urls = find_remote(remote) if remote else ([], [])
+    return [str(f) for f in files] + urls, missing + missing_urls
 
 
 def _identity(path: Path) -> Path:

@@ -124,7 +124,9 @@ def worker_host() -> str:
 def unseen_path_reason(path: str | os.PathLike) -> str | None:
     """On a worker: why a file failed when its path does not exist there (it exists only on the client), else
     None (the file's own error stands)."""
-    if os.path.lexists(path):
+    from musicgenre.audio.remote import is_url
+
+    if is_url(path) or os.path.lexists(path):
         return None
     return (
         f"no such file on the worker ({worker_host()}): every worker must reach the path "

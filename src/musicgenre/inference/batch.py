@@ -18,10 +18,10 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from musicgenre.audio import AudioError
+from musicgenre.audio import AudioError, is_url, local_copy
 from musicgenre.features.warmup import warm_numba_cache
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify, warm_up
 from musicgenre.inference.model import GenreModel, load_model
@@ -61,6 +61,10 @@ class FileResult:
 def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResult:
     """Classify one file, turning any failure into a :class:`FileResult` with a one-line reason."""
     try:
+        if is_url(path):  # object storage and the like: a local copy for the decoders, named by its URL
+            with local_copy(path) as local:
+                prediction = classify(local, model=model, timeline=config.timeline, hop_s=config.hop_s)
+            return FileResult(path, replace(prediction, file=path))
         return FileResult(path, classify(path, model=model, timeline=config.timeline, hop_s=config.hop_s))
     except AudioError as error:
         return FileResult(path, error=error.reason)

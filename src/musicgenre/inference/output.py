@@ -228,5 +228,7 @@ def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
 
 
 def file_key(name: str) -> str:
-    """How files are matched between runs: absolute, normalised paths."""
-    return os.path.abspath(name)
+    """How files are matched between runs: absolute, normalised paths; URLs as written."""
+    from musicgenre.audio.remote import is_url
+
+    return name if is_url(name) else os.path.abspath(name)

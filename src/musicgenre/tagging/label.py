@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from musicgenre.audio.remote import is_url
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
 from musicgenre.inference.prediction import Prediction
 from musicgenre.tagging.policy import LabelPolicy, decide, needs_prediction
@@ -79,6 +80,9 @@ def label_files(
         raise ValueError("applying changes needs an undo log")
     to_classify: list[str] = []
     for path in files:
+        if is_url(path):
+            yield LabelRow(path, "error", reason="a URL: tags are written only into local files")
+            continue
         try:
             current = read_genres(path)
         except TagError as error:

@@ -127,7 +127,7 @@ def command(
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
 
-    from musicgenre.audio import find_audio_files
+    from musicgenre.audio import find_inputs
     from musicgenre.inference.batch import BatchConfig
     from musicgenre.inference.model import ModelError, load_model
     from musicgenre.inference.output import file_key
@@ -150,8 +150,7 @@ def command(
     assert policy in POLICIES, "click offers only the three policy flags"
     label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain)
 
-    found, nothing = find_audio_files(paths)
-    files = [str(f) for f in found]
+    files, nothing = find_inputs(paths)
     kept: list[str] = []
     if resume:
         try:

@@ -86,7 +86,7 @@ def command(
     probabilities are averaged; tracks shorter than a window are scored as they are (no padding). A file that
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
-    from musicgenre.audio import find_audio_files
+    from musicgenre.audio import find_inputs
     from musicgenre.cluster import ClusterError  # light: distributed is imported only when a cluster is used
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.model import ModelError, load_model
@@ -101,8 +101,7 @@ def command(
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     timeline = timeline or plot_path is not None
-    found, nothing = find_audio_files(paths)
-    files = [str(f) for f in found]
+    files, nothing = find_inputs(paths)
     missing = [FileResult(item, error=reason) for item, reason in nothing]
     kept: list[dict] = []
     if resume:
