@@ -1,4 +1,4 @@
-"""Audio behind URLs: predict and label on an S3 bucket served by a real S3-compatible server (moto, on
+"""Audio behind URLs: predict, label, features and embed on an S3 bucket served by a real S3-compatible server (moto, on
 127.0.0.1, started here), and file:// URLs; the answers equal the local files'."""
 
 from __future__ import annotations
@@ -113,4 +113,33 @@ def test_file_urls_and_commands_that_read_local_files_only(tmp_path):
     assert is_url(f"file://{clip}") and not is_url(str(clip)) and not is_url("C:/music/a.wav")
     assert find_inputs([f"file://{tmp_path}/"])[0] == [f"file://{clip}"]
     files, missing = find_audio_files([f"s3://{BUCKET}/music/"])
-    assert files == [] and "predict and label read URLs" in missing[0][1]
+    assert files == [] and "this command reads local files only" in missing[0][1]
+
+
+def test_features_of_a_bucket_are_the_local_files_features_and_share_their_cache(s3, tmp_path):
+    from musicgenre.features.extract import ExtractConfig, extract
+
+    cache = tmp_path / "cache"
+    remote = extract([f"s3://{BUCKET}/music/"], ExtractConfig(cache_dir=cache))
+    assert [str(row.path) for row in remote.rows] == [f"s3://{BUCKET}/music/clip{k}.wav" for k in range(3)]
+    assert [str(f.path) for f in remote.failures] == [f"s3://{BUCKET}/music/deep/notes.mp3"]
+    local = extract([s3], ExtractConfig(cache_dir=cache))  # the same bytes on disk: every row from the cache
+    assert local.n_cached == 3
+    fresh = extract([s3], ExtractConfig(cache_dir=None))
+    for a, b in zip(remote.rows, fresh.rows, strict=True):
+        assert (a.length, a.values.tolist()) == (b.length, b.values.tolist())
+    assert list(remote.to_frame()["filename"]) == ["clip0.wav", "clip1.wav", "clip2.wav"]
+
+
+def test_embeddings_of_a_bucket_are_cached_by_content(s3, tmp_path):
+    pytest.importorskip("torch", reason="embed needs musicgenre[backbones]")
+    from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_files
+
+    cache = tmp_path / "cache"
+    remote = embed_files([f"s3://{BUCKET}/music/clip0.wav"], EmbedConfig(cache_dir=cache))
+    (track,) = remote.tracks
+    assert str(track.path) == f"s3://{BUCKET}/music/clip0.wav" and not track.cached
+    local = embed_files([s3 / "clip0.wav"], EmbedConfig(cache_dir=cache))  # keyed by content: a hit
+    assert local.n_cached == 1 and (local.tracks[0].arrays["max_pool"] == track.arrays["max_pool"]).all()
+    again = embed_files([f"s3://{BUCKET}/music/clip0.wav"], EmbedConfig(cache_dir=cache))
+    assert again.n_cached == 1

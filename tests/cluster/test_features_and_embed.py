@@ -45,8 +45,8 @@ def test_features_on_the_cluster_are_the_local_table_and_fill_the_local_cache(tm
 def test_a_path_only_the_client_has_is_an_error_row_that_says_so(tmp_path, scheduler, monkeypatch):
     lib = _library(tmp_path / "lib", n=1)
     elsewhere = tmp_path / "on-the-client-only.wav"  # as a path on a disk the workers do not mount
-    listed = ([lib / "t00.wav", elsewhere], [])
-    monkeypatch.setattr("musicgenre.features.extract.find_audio_files", lambda paths: listed)
+    listed = ([str(lib / "t00.wav"), str(elsewhere)], [])
+    monkeypatch.setattr("musicgenre.features.extract.find_inputs", lambda paths: listed)
     result = extract([lib], ExtractConfig(cluster=scheduler))
     assert [row.path.name for row in result.rows] == ["t00.wav"]
     (failure,) = result.failures

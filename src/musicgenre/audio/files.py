@@ -18,7 +18,7 @@ from musicgenre.audio.remote import find_remote, is_url
 #: Reasons in ``find_audio_files``'s ``missing`` list.
 NO_SUCH_PATH = "no such file or folder, and no glob match"
 NO_AUDIO_IN_FOLDER = "folder holds no audio files"
-URL_NOT_HERE = "a URL: predict and label read URLs (s3://, https://, …); this command reads local files only"
+URL_NOT_HERE = "a URL: this command reads local files only (predict, label, features and embed read URLs)"
 
 
 def find_audio_files(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:

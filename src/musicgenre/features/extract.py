@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, find_audio_files, load
+from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, load, local_copy
 from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
 from musicgenre.features.warmup import warm_numba_cache
@@ -36,9 +36,9 @@ class ExtractConfig:
 
 @dataclass(frozen=True)
 class Row:
-    """Features of one file."""
+    """Features of one file (``path``: a local path, or the URL it was read from)."""
 
-    path: Path
+    path: Path | str
     length: int  # samples at the recipe's sample rate
     values: np.ndarray  # (n_features,) float64
     label: str | None  # genre from the parent folder's name, when it is one of GENRES
@@ -47,7 +47,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Failure:
-    path: Path
+    path: Path | str
     reason: str
 
     def __str__(self) -> str:
@@ -74,21 +74,35 @@ class Extraction:
             np.array([r.values for r in self.rows]).reshape(len(self.rows), len(self.columns)),
             columns=list(self.columns),
         )
-        frame.insert(0, "filename", [r.path.name for r in self.rows])
+        frame.insert(0, "filename", [PurePosixPath(r.path).name for r in self.rows])
         frame.insert(1, "length", np.array([r.length for r in self.rows], dtype=np.int64))
         if any(r.label for r in self.rows):
             frame["label"] = [r.label for r in self.rows]
         return frame
 
 
-def label_of(path: Path) -> str | None:
-    """The genre named by the file's parent folder (``…/jazz/x.wav`` -> ``"jazz"``), else ``None``."""
-    name = path.parent.name.lower()
+def label_of(path: Path | str) -> str | None:
+    """The genre named by the file's parent folder (``…/jazz/x.wav``, ``s3://b/jazz/x.wav`` -> ``"jazz"``), else
+    ``None``."""
+    name = PurePosixPath(path).parent.name.lower()
     return name if name in GENRES else None
 
 
-def extract_file(path: Path, recipe_name: str, cache_dir: Path | None = None, key: str | None = None) -> Row | Failure:
-    """Features of one file (from the cache when there); a :class:`Failure` instead of raising."""
+def extract_file(
+    path: Path | str, recipe_name: str, cache_dir: Path | None = None, key: str | None = None
+) -> Row | Failure:
+    """Features of one file (from the cache when there); a :class:`Failure` instead of raising. A URL is read
+    through a temporary local copy (its cache key is that copy's content hash)."""
+    if isinstance(path, str) and is_url(path):
+        try:
+            with local_copy(path) as local:
+                outcome = extract_file(local, recipe_name, cache_dir, key)
+        except AudioError as error:
+            return Failure(path, error.reason)
+        if isinstance(outcome, Row):
+            return replace(outcome, path=path, label=label_of(path))
+        return replace(outcome, path=path)
+    path = Path(path)
     recipe = get_recipe(recipe_name)
     cache = FeatureCache(cache_dir, recipe.name) if cache_dir is not None else None
     try:
@@ -125,7 +139,7 @@ def _init_worker() -> None:
         pass
 
 
-_Job = tuple[int, Path, "str | None"]
+_Job = tuple[int, "Path | str", "str | None"]
 
 
 def _run_cluster(spec: str, todo: list[_Job], recipe_name: str) -> Iterator[tuple[_Job, Row | Failure]]:
@@ -173,16 +187,17 @@ def extract(
     is a failure.
     """
     recipe = get_recipe(config.recipe)
-    files, missing = find_audio_files(paths)
-    failures = [Failure(Path(item), reason) for item, reason in missing]
+    names, missing = find_inputs(paths)
+    files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
+    failures: list[Failure] = [Failure(Path(item), reason) for item, reason in missing]
     if total:
         total(len(files))
     results: dict[int, Row | Failure] = {}
-    todo: list[tuple[int, Path, str | None]] = []
+    todo: list[_Job] = []
     cache = FeatureCache(config.cache_dir, recipe.name) if config.cache_dir is not None else None
     for i, path in enumerate(files):
         key = None
-        if cache is not None:
+        if cache is not None and not isinstance(path, str):  # a URL is hashed where it is read
             try:
                 key = file_hash(path)
             except OSError as error:

@@ -18,12 +18,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, find_audio_files
+from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, local_copy
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 from musicgenre.features.warmup import warm_numba_cache
@@ -48,9 +48,9 @@ class EmbedConfig:
 
 @dataclass
 class TrackOutputs:
-    """Per-patch musicnn outputs of one file."""
+    """Per-patch musicnn outputs of one file (``path``: a local path, or the URL it was read from)."""
 
-    path: Path
+    path: Path | str
     arrays: dict[str, np.ndarray]  # _ARRAYS -> (patches, dim) / (patches,)
     cached: bool = False
     cache_error: str | None = None  # why the outputs could not be written to the cache (the run goes on)
@@ -66,7 +66,7 @@ class TrackOutputs:
 
 @dataclass(frozen=True)
 class EmbedFailure:
-    path: Path
+    path: Path | str
     reason: str
 
     def __str__(self) -> str:
@@ -120,7 +120,20 @@ def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
 def embed_file(
     path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None
 ) -> TrackOutputs | EmbedFailure:
-    """musicnn outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason."""
+    """musicnn outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason. A URL is
+    read through a temporary local copy (its cache key is that copy's content hash)."""
+    if isinstance(path, str) and is_url(path):
+        try:
+            with local_copy(path) as local:
+                if cache_dir is not None and key is None:
+                    key = file_hash(local)
+                    hit = _cache_get(cache_dir, model_config(model).name, key)
+                    if hit is not None:
+                        return TrackOutputs(path, hit, cached=True)
+                outcome = embed_file(local, model, cache_dir, key)
+        except AudioError as error:
+            return EmbedFailure(path, error.reason)
+        return replace(outcome, path=path)
     path = Path(path)
     name = model_config(model).name
     try:
@@ -143,7 +156,7 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-Job = tuple[int, Path, "str | None"]
+Job = tuple[int, "Path | str", "str | None"]
 
 
 def _pool_pass(
@@ -245,14 +258,15 @@ def embed_files(
     """
     worker = worker or embed_file
     name = model_config(config.model).name
-    files, missing = find_audio_files(paths)
+    names, missing = find_inputs(paths)
+    files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
     if total:
         total(len(files))
     results: dict[int, TrackOutputs | EmbedFailure] = {}
     todo: list[Job] = []
     for i, path in enumerate(files):
         key = None
-        if config.cache_dir is not None:
+        if config.cache_dir is not None and not isinstance(path, str):  # a URL is hashed where it is read
             try:
                 key = file_hash(path)
             except OSError as error:
@@ -358,5 +372,5 @@ def embed_dataset(
     if run.failures:
         first = run.failures[0]
         raise AudioError(first.path, first.reason)
-    by_path = {t.path.resolve(): t for t in run.tracks}
+    by_path = {Path(t.path).resolve(): t for t in run.tracks}
     return np.stack([by_path[p.resolve()].track(layer) for p in files]).astype(np.float32)

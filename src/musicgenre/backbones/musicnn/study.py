@@ -206,7 +206,7 @@ def _outputs(dataset, model: str, *, cache_dir: Path | None, jobs: int, progress
     if run.failures:
         shown = "; ".join(str(f) for f in run.failures[:5])
         raise ValueError(f"{len(run.failures)} of {len(dataset)} clips could not be embedded: {shown}")
-    by_path = {t.path.resolve(): t for t in run.tracks}
+    by_path = {Path(t.path).resolve(): t for t in run.tracks}
     return [by_path[p.resolve()] for p in dataset.paths]
 
 
