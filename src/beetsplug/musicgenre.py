@@ -36,7 +36,7 @@ from musicgenre.tagging.policy import (
     Decision,
     LabelPolicy,
     MapError,
-    decide,
+    decide_on,
     default_mapping,
     map_from_table,
     needs_prediction,
@@ -208,7 +208,7 @@ class MusicGenrePlugin(BeetsPlugin):
             if needs_prediction(current, policy):
                 by_path.setdefault(os.fsdecode(item.path), []).append(item)
             else:
-                yield item, ItemOutcome(decide(current, "", 0.0, policy))
+                yield item, ItemOutcome(decide_on(current, None, policy))
         timeout = float(self.config["timeout"].get() or 0) or None
         config = BatchConfig(model_path=model_name, jobs=max(1, int(self.config["jobs"].get())), timeout_s=timeout)
         for result in run_batch(list(by_path), config):
@@ -220,14 +220,7 @@ class MusicGenrePlugin(BeetsPlugin):
         if not result.ok or result.prediction is None:
             return ItemOutcome(None, error=result.error or "not classified")
         prediction = result.prediction
-        decision = decide(
-            item_genres(item),
-            prediction.genre,
-            prediction.probability,
-            policy,
-            uncertain=prediction.uncertain,
-            not_music=prediction.not_music,
-        )
+        decision = decide_on(item_genres(item), prediction, policy)
         return ItemOutcome(decision, prediction.genre, prediction.probability)
 
     @staticmethod

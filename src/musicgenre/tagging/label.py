@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from musicgenre.audio.remote import is_url
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
 from musicgenre.inference.prediction import Prediction
-from musicgenre.tagging.policy import LabelPolicy, decide, needs_prediction
+from musicgenre.tagging.policy import LabelPolicy, decide_on, needs_prediction
 from musicgenre.tagging.tags import GenreTags, TagError, probabilities_text, read_genres, write_genres
 from musicgenre.tagging.undo import UndoLog
 
@@ -91,7 +91,7 @@ def label_files(
         if needs_prediction(current.genres, config.policy):
             to_classify.append(path)
         else:
-            decision = decide(current.genres, "", 0.0, config.policy)
+            decision = decide_on(current.genres, None, config.policy)
             yield LabelRow(path, decision.action, current=current.genres, new=current.genres, reason=decision.reason)
     for result in run_batch(to_classify, config.batch):
         yield label_result(result, config, undo_log, model_name)
@@ -108,14 +108,7 @@ def label_result(
         current = read_genres(result.file)
     except TagError as error:
         return LabelRow(result.file, "error", genre=prediction.genre, reason=error.reason)
-    decision = decide(
-        current.genres,
-        prediction.genre,
-        prediction.probability,
-        config.policy,
-        uncertain=prediction.uncertain,
-        not_music=prediction.not_music,
-    )
+    decision = decide_on(current.genres, prediction, config.policy)
     row = LabelRow(
         result.file,
         decision.action,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import tomllib
 
+from musicgenre.inference.prediction import Prediction
+
 POLICIES = ("only-empty", "replace", "append")
 
 #: actions that change the file
@@ -109,6 +111,21 @@ def decide(
 def default_mapping(known: tuple[str, ...]) -> dict[str, str]:
     """The player-friendly name (:data:`TAG_NAMES`) of each of a model's genres that has one."""
     return {genre: TAG_NAMES[genre] for genre in known if genre in TAG_NAMES}
+
+
+def decide_on(current: tuple[str, ...], prediction: Prediction | None, policy: LabelPolicy) -> Decision:
+    """:func:`decide` for a file holding ``current`` and the model's ``prediction`` of it; ``None`` where
+    :func:`needs_prediction` said no prediction is needed (the file is left as it is, with the policy's reason)."""
+    if prediction is None:
+        return decide(current, "", 0.0, policy)
+    return decide(
+        current,
+        prediction.genre,
+        prediction.probability,
+        policy,
+        uncertain=prediction.uncertain,
+        not_music=prediction.not_music,
+    )
 
 
 class MapError(ValueError):
