@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ ALLOWED_FAILURES = 1
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P", bound="str | os.PathLike")
 
 
 class ClusterError(RuntimeError):
@@ -134,6 +136,19 @@ def unseen_path_reason(path: str | os.PathLike) -> str | None:
     )
 
 
+def each_on_worker(
+    paths: Sequence[P], compute: Callable[[P], R], failed: Callable[[R], bool], failure: Callable[[P, str], R]
+) -> list[R]:
+    """On a worker: ``compute(path)`` for each path of a batch; an outcome that ``failed`` for a path this worker
+    cannot see becomes ``failure(path, reason)`` saying so (:func:`unseen_path_reason`)."""
+    outcomes: list[R] = []
+    for path in paths:
+        outcome = compute(path)
+        unseen = unseen_path_reason(path) if failed(outcome) else None
+        outcomes.append(failure(path, unseen) if unseen else outcome)
+    return outcomes
+
+
 def chunk_size(n_files: int, workers: int) -> int:
     """Files per task: enough tasks to keep every worker busy (4 per worker), never more than 64 files."""
     return max(1, min(64, n_files // (max(workers, 1) * 4)))
@@ -200,24 +215,23 @@ def _stream(client, distributed, items, task, lost, plugin: str):
     alone: int | None = None  # the suspect running with nothing else
     watch = _WorkerWatch(client)
 
+    def submit(batch: list[int]) -> None:
+        future = client.submit(task, [items[i] for i in batch], plugin, pure=False, key=f"{plugin}-{uuid.uuid4().hex}")
+        running[future] = batch
+
     def refill() -> None:
         nonlocal alone
         while batches and len(running) < window:
-            batch = batches.popleft()
-            future = client.submit(
-                task, [items[i] for i in batch], plugin, pure=False, key=f"{plugin}-{uuid.uuid4().hex}"
-            )
-            running[future] = batch
+            submit(batches.popleft())
         if not running and suspects:
             alone = suspects.popleft()
-            batches.append([alone])
-            refill()
+            submit([alone])
 
     refill()
     while running:
         try:  # polled, not waited on for good: a cluster whose workers are all gone must not hang the run
             distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
-        except TimeoutError:
+        except distributed.TimeoutError:  # asyncio's, which before Python 3.11 is not the builtin one
             watch.check(len(done), len(items))
             continue
         for future in [f for f in running if f.done()]:
@@ -255,8 +269,6 @@ class _WorkerWatch:
         self.since: float | None = None
 
     def check(self, n_done: int, n_items: int) -> None:
-        import time
-
         if self.client.nthreads():
             self.since = None
             return

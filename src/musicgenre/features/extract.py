@@ -148,24 +148,17 @@ def _run_cluster(spec: str, todo: list[_Job], recipe_name: str) -> Iterator[tupl
 
     from musicgenre.cluster import run_on_cluster
 
-    task = partial(_cluster_task, recipe_name)
-    yield from run_on_cluster(spec, todo, task, _crashed, _cluster_worker_setup)
-
-
-def _cluster_worker_setup() -> None:
-    """Once per worker: nothing to load (recipes are found by name); the plugin already limits threads."""
+    yield from run_on_cluster(spec, todo, partial(_cluster_task, recipe_name), _crashed)
 
 
 def _cluster_task(recipe_name: str, jobs: list[_Job], _plugin: str) -> list[Row | Failure]:
     """A batch of files on a worker; a path the worker cannot see says so."""
-    from musicgenre.cluster import unseen_path_reason
+    from musicgenre.cluster import each_on_worker
 
-    outcomes: list[Row | Failure] = []
-    for _, path, _ in jobs:
-        outcome = extract_file(path, recipe_name)
-        unseen = unseen_path_reason(path) if isinstance(outcome, Failure) else None
-        outcomes.append(Failure(path, unseen) if unseen else outcome)
-    return outcomes
+    def compute(path: str | Path) -> Row | Failure:
+        return extract_file(path, recipe_name)
+
+    return each_on_worker([job[1] for job in jobs], compute, lambda o: isinstance(o, Failure), Failure)
 
 
 def _crashed(job: _Job, _reason: str) -> Failure:

@@ -133,15 +133,15 @@ def _load_on_worker(config: BatchConfig, model_bytes: tuple[str, bytes] | None) 
 
 def _cluster_task(paths: list[str], plugin: str) -> list[FileResult]:
     """A batch of files on a worker, with the model its plugin loaded."""
-    from musicgenre.cluster import unseen_path_reason, worker_state
+    from musicgenre.cluster import each_on_worker, worker_state
 
     model, config = worker_state(plugin)
-    results = []
-    for path in paths:
-        result = classify_file(path, model, config)
-        unseen = None if result.ok else unseen_path_reason(path)
-        results.append(FileResult(path, error=unseen) if unseen else result)
-    return results
+    return each_on_worker(
+        paths,
+        lambda path: classify_file(path, model, config),
+        lambda r: not r.ok,
+        lambda p, why: FileResult(p, error=why),
+    )
 
 
 def _overtime_reason(limit: float | None) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from musicgenre.audio import is_url
 from musicgenre.inference.batch import FileResult
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -229,6 +230,4 @@ def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
 
 def file_key(name: str) -> str:
     """How files are matched between runs: absolute, normalised paths; URLs as written."""
-    from musicgenre.audio.remote import is_url
-
     return name if is_url(name) else os.path.abspath(name)

@@ -218,14 +218,12 @@ def _one_torch_thread() -> None:
 
 def _cluster_task(model: str, jobs: list[Job], _plugin: str) -> list[TrackOutputs | EmbedFailure]:
     """A batch of files on a worker, uncached there; a path the worker cannot see says so."""
-    from musicgenre.cluster import unseen_path_reason
+    from musicgenre.cluster import each_on_worker
 
-    outcomes: list[TrackOutputs | EmbedFailure] = []
-    for _, path, _ in jobs:
-        outcome = embed_file(path, model)
-        unseen = unseen_path_reason(path) if isinstance(outcome, EmbedFailure) else None
-        outcomes.append(EmbedFailure(path, unseen) if unseen else outcome)
-    return outcomes
+    def compute(path: str | Path) -> TrackOutputs | EmbedFailure:
+        return embed_file(path, model)
+
+    return each_on_worker([job[1] for job in jobs], compute, lambda o: isinstance(o, EmbedFailure), EmbedFailure)
 
 
 def _crashed(job: Job, _reason: str) -> EmbedFailure:
