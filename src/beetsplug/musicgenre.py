@@ -76,6 +76,7 @@ class MusicGenrePlugin(BeetsPlugin):
 
     def __init__(self):
         super().__init__()
+        self._genres: dict[str | None, tuple[str, ...]] = {}
         self.config.add(
             {
                 "auto": False,
@@ -193,15 +194,20 @@ class MusicGenrePlugin(BeetsPlugin):
         except (MapError, ValueError) as error:
             raise ui.UserError(f"musicgenre: {error}") from None
 
+    def genres_of(self, model_name: str | None) -> tuple[str, ...]:
+        """The genres ``model_name`` answers with, loaded once per plugin (an import calls this once per album)."""
+        if model_name not in self._genres:
+            try:
+                self._genres[model_name] = load_model(model_name).genres
+            except ModelError as error:
+                raise ui.UserError(f"musicgenre: {error}") from None
+        return self._genres[model_name]
+
     def classify_items(self, items: list):
         """Yield ``(item, ItemOutcome)``: items the policy settles by their genre alone first, then the
         classified ones as they finish (through ``run_batch``: worker processes, time limit, error rows)."""
         model_name = self.config["model"].get()
-        try:
-            known = load_model(model_name).genres
-        except ModelError as error:
-            raise ui.UserError(f"musicgenre: {error}") from None
-        policy = self.policy(known)
+        policy = self.policy(self.genres_of(model_name))
         by_path: dict[str, list] = {}
         for item in items:
             current = item_genres(item)
