@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from musicgenre.datasets import grouped_kfold, stratified_kfold
+from musicgenre.datasets.kfold import grouped_kfold_covering
 
 
 def test_stratified_kfold_sizes_and_cover():
@@ -77,3 +78,30 @@ def test_blocked_kfold_cuts_each_label_into_contiguous_number_blocks():
     assert sorted(numbers[first][labels[first] == 0].tolist()) == [0, 1, 2, 3]  # array_split: 4, 3, 3
     with pytest.raises(ValueError, match="fewer than 8 folds"):
         list(blocked_kfold(labels, numbers, k=8))
+
+
+def test_grouped_kfold_covering_keeps_artists_on_one_side_and_every_genre_in_training():
+    rng = np.random.default_rng(0)
+    # 3 genres; artists of 1-6 tracks each, one artist with tracks in two genres
+    labels, groups = [], []
+    for genre in range(3):
+        for artist in range(4):
+            n = int(rng.integers(1, 7))
+            labels += [genre] * n
+            groups += [f"g{genre}a{artist}"] * n
+    labels += [0, 1]
+    groups += ["both", "both"]
+    labels, groups = np.array(labels), np.array(groups)
+    folds = grouped_kfold_covering(labels, groups, k=5, seed=0)
+    assert len(folds) == 4  # each genre has 4 or 5 artists: at most 4 folds hold one of each out
+    tested = np.sort(np.concatenate([test for _, test in folds]))
+    assert np.array_equal(tested, np.arange(labels.size))
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])  # no artist on both sides
+        assert set(labels[train]) == {0, 1, 2}
+
+
+def test_grouped_kfold_covering_refuses_a_genre_of_one_artist():
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="one group only: 1"):
+        grouped_kfold_covering(labels, np.array(["a", "b", "c", "d", "d", "d"]), k=3)

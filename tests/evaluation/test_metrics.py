@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score
 
-from musicgenre.evaluation.metrics import bootstrap_interval, confusion, macro_f1, per_genre, summarise
+from musicgenre.evaluation.metrics import (
+    bootstrap_interval,
+    confusion,
+    grouped_bootstrap_interval,
+    macro_f1,
+    per_genre,
+    summarise,
+)
 
 
 def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_clips():
@@ -41,3 +48,18 @@ def test_per_genre_rows_and_summary():
     summary = summarise(y, pred)
     assert summary["n_test"] == 6 and summary["accuracy"] == 4 / 6
     assert summary["ci_low"] <= 4 / 6 <= summary["ci_high"]
+
+
+def test_grouped_bootstrap_resamples_whole_groups():
+    rng = np.random.default_rng(1)
+    correct = rng.random(200) < 0.7
+    # one item per group: the same draws as the plain bootstrap
+    assert grouped_bootstrap_interval(correct, np.arange(200)) == bootstrap_interval(correct)
+    # 10 artists of 20 tracks, each artist all right or all wrong: the interval is as wide as 10 draws allow
+    artists = np.repeat(np.arange(10), 20)
+    together = np.repeat(rng.random(10) < 0.7, 20)
+    low, high = grouped_bootstrap_interval(together, artists)
+    plain_low, plain_high = bootstrap_interval(together)
+    assert low <= together.mean() <= high
+    assert high - low > 2.5 * (plain_high - plain_low)
+    assert np.isnan(grouped_bootstrap_interval(np.array([]), np.array([]))).all()

@@ -49,3 +49,22 @@ def test_too_few_tracks_is_a_clear_error(rng):
         fit_tag_head(taggrams[:5], y[:5], ("drone", "beat", "chirp"))  # chirp has one track
     fit = fit_tag_head(taggrams, y, ("drone", "beat", "chirp"))  # two each: 2 folds, not 5
     assert fit.folds == 2
+
+
+def test_grouped_cv_does_not_let_an_artists_sound_pass_for_the_genre(rng):
+    """Each artist has a sound of its own and the genres none: CV over tracks scores the artists it has heard,
+    CV grouped by artist scores what the genre alone tells (chance here)."""
+    taggrams, y, artists = [], [], []
+    for k in range(3):
+        for a in range(4):
+            sound = rng.random(50) * 0.8
+            for _ in range(4):
+                taggrams.append(np.clip(sound + 0.03 * rng.standard_normal((12, 50)), 0.001, 0.999))
+                y.append(k)
+                artists.append(f"{k}-{a}")
+    y, artists = np.array(y), np.array(artists)
+    by_track = fit_tag_head(taggrams, y, ("a", "b", "c"), TagHeadConfig(folds=4))
+    by_artist = fit_tag_head(taggrams, y, ("a", "b", "c"), TagHeadConfig(folds=4), groups=artists)
+    assert by_track.accuracy > 0.9
+    assert by_artist.accuracy < 0.6 and by_artist.folds == 4
+    assert by_artist.ci_high - by_artist.ci_low > by_track.ci_high - by_track.ci_low  # 12 artists, not 48 tracks

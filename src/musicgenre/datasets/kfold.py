@@ -58,6 +58,29 @@ def grouped_kfold(labels: np.ndarray, groups: np.ndarray, k: int = 10, seed: int
         yield train.astype(np.int64), test.astype(np.int64)
 
 
+def grouped_kfold_covering(
+    labels: np.ndarray, groups: np.ndarray, k: int = 5, seed: int = 0, *, tries: int = 20
+) -> list[Fold]:
+    """:func:`grouped_kfold` whose every training part holds every label, so a model fitted on it has all outputs.
+
+    ``k`` is lowered to the fewest groups any label has (a label held by 3 artists allows 3 folds). Shuffles
+    with ``seed``, ``seed + 1``, … until the folds cover every label (``tries`` at most). Raises ValueError (one
+    line) when a label has a single group, or no shuffle covers every label.
+    """
+    labels, groups = np.asarray(labels), np.asarray(groups)
+    per_label = {label: np.unique(groups[labels == label]).size for label in np.unique(labels)}
+    alone = sorted(str(label) for label, n in per_label.items() if n < 2)
+    if alone:
+        raise ValueError(f"every label needs items of at least 2 groups; one group only: {', '.join(alone)}")
+    k = min(k, *per_label.values())
+    everything = set(per_label)
+    for attempt in range(tries):
+        folds = list(grouped_kfold(labels, groups, k=k, seed=seed + attempt))
+        if all(set(labels[train]) == everything for train, _ in folds):
+            return folds
+    raise ValueError(f"no grouping into {k} folds keeps every label in every training part ({tries} shuffles)")
+
+
 def blocked_kfold(labels: np.ndarray, order: np.ndarray, k: int = 5) -> Iterator[Fold]:
     """Yield ``k`` pairs ``(train_indices, test_indices)`` of contiguous blocks within each label.
 

@@ -27,6 +27,26 @@ def bootstrap_interval(
     return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
+def grouped_bootstrap_interval(
+    correct: np.ndarray, groups: np.ndarray, *, n_boot: int = N_BOOT, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Like :func:`bootstrap_interval`, resampling whole groups (``groups`` ``(n,)``, e.g. each track's artist).
+
+    Tracks of one artist succeed or fail together more than strangers do; resampling them as one keeps the
+    interval from claiming more certainty than the number of artists allows. Empty input: ``(nan, nan)``.
+    """
+    correct = np.asarray(correct, dtype=float)
+    if correct.size == 0:
+        return float("nan"), float("nan")
+    _, member = np.unique(np.asarray(groups), return_inverse=True)
+    hits = np.bincount(member, weights=correct)
+    sizes = np.bincount(member).astype(float)
+    picks = np.random.default_rng(seed).integers(0, hits.size, size=(n_boot, hits.size))
+    means = hits[picks].sum(axis=1) / sizes[picks].sum(axis=1)
+    tail = (1 - level) / 2
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
+
+
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = len(GENRES)) -> np.ndarray:
     """Counts ``(n_classes, n_classes)``: rows true genre, columns predicted genre."""
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)

@@ -2,14 +2,16 @@
 
     taggrams = [...]                                   # per track: MSD tags of its 3 s patches, (patches, 50)
     fit = fit_tag_head(taggrams, y, classes)           # C by stratified k-fold CV over tracks, T, "uncertain"
+    fit = fit_tag_head(taggrams, y, classes, groups=artists)   # the same, no artist on both sides of a fold
     export_onnx("model.onnx", fit.head, "my-genres", extra=fit.metadata())   # backbones.musicnn.genre_graph
 
 Each track is cut into the windows inference uses (30 s every 15 s, :func:`~musicgenre.inference.windows.
 plan_windows`), each window's rows are the patches centred in it, and the head (standardized mean, max and std
 of each tag -> multinomial logistic regression) is fitted on windows; a track's answer is the mean of its
 windows' probabilities, as :func:`~musicgenre.inference.classify` gives it. Cross-validation folds are over
-tracks (all windows of a track on one side), so the CV accuracy is the honest figure for tracks the head has
-not seen; with no separate test set it is the only figure, and it slightly flatters the chosen C.
+tracks (all windows of a track on one side; given each track's artist, all tracks of an artist), so the CV
+accuracy is the honest figure for tracks the head has not seen; with no separate test set it is the only figure,
+and it slightly flatters the chosen C.
 The temperature is fitted on the out-of-fold window decision values, the "uncertain" threshold on the
 out-of-fold track probabilities (:mod:`musicgenre.evaluation.calibration`; with fewer than a few out-of-fold
 mistakes there is no evidence of where the head goes wrong, and the threshold is 0.5, or lower when every
@@ -77,16 +79,22 @@ def track_windows(n_patches: int, config: WindowConfig = WindowConfig()) -> list
 
 
 def fit_tag_head(
-    taggrams: Sequence[np.ndarray], y: np.ndarray, classes: Sequence[str], config: TagHeadConfig = TagHeadConfig()
+    taggrams: Sequence[np.ndarray],
+    y: np.ndarray,
+    classes: Sequence[str],
+    config: TagHeadConfig = TagHeadConfig(),
+    groups: np.ndarray | None = None,
 ) -> TagHeadFit:
-    """Choose C by stratified k-fold CV over tracks, fit on every track, calibrate; ``taggrams[i]`` ``(patches, 50)``
-    of track ``i``, ``y`` ``(n_tracks,)`` indices into ``classes``. Raises ValueError when a genre has fewer
-    than two tracks (no fold could hold it out)."""
+    """Choose C by k-fold CV over tracks, fit on every track, calibrate; ``taggrams[i]`` ``(patches, 50)``
+    of track ``i``, ``y`` ``(n_tracks,)`` indices into ``classes``. With ``groups`` ``(n_tracks,)`` (e.g. each
+    track's artist) no group is on both sides of a fold, and the interval resamples groups; without, folds are
+    stratified over tracks. Raises ValueError when a genre has fewer than two tracks (or groups): no fold
+    could hold it out."""
     from sklearn.exceptions import ConvergenceWarning
 
-    from musicgenre.datasets.kfold import stratified_kfold
+    from musicgenre.datasets.kfold import grouped_kfold_covering, stratified_kfold
     from musicgenre.evaluation.calibration import fit_temperature, uncertainty_threshold
-    from musicgenre.evaluation.metrics import bootstrap_interval
+    from musicgenre.evaluation.metrics import bootstrap_interval, grouped_bootstrap_interval
 
     y = np.asarray(y, np.int64)
     classes = tuple(classes)
@@ -96,7 +104,6 @@ def fit_tag_head(
         raise ValueError(
             f"every genre needs at least 2 tracks and there must be 2 genres; too few: {', '.join(short) or classes}"
         )
-    folds = int(min(config.folds, counts.min()))
     rows: list[np.ndarray] = []
     owners: list[int] = []  # the track of each window
     for i, frames in enumerate(taggrams):
@@ -105,7 +112,11 @@ def fit_tag_head(
             rows.append(window_statistics(frames[patches], config.statistics))
             owners.append(i)
     x, owner = np.stack(rows), np.asarray(owners)
-    splits = list(stratified_kfold(y, k=folds, seed=config.seed))
+    if groups is None:
+        splits = list(stratified_kfold(y, k=int(min(config.folds, counts.min())), seed=config.seed))
+    else:
+        splits = grouped_kfold_covering(y, np.asarray(groups), k=config.folds, seed=config.seed)
+    folds = len(splits)
 
     best: tuple[float, float, np.ndarray] | None = None  # accuracy, C, out-of-fold window decision values
     scores: dict[float, float] = {}
@@ -133,7 +144,10 @@ def fit_tag_head(
             threshold = min(float(oof.max(1).min()), 0.5)
         head = _head(_pipeline(c, config.seed).fit(x, y[owner]), classes, config, temperature)
     right = oof.argmax(1) == y
-    low, high = bootstrap_interval(right, seed=config.seed)
+    if groups is None:
+        low, high = bootstrap_interval(right, seed=config.seed)
+    else:
+        low, high = grouped_bootstrap_interval(right, np.asarray(groups), seed=config.seed)
     per_class = {name: (int(right[y == k].sum()), int((y == k).sum())) for k, name in enumerate(classes)}
     return TagHeadFit(head, c, scores, float(right.mean()), low, high, per_class, oof, threshold, folds, len(x))
 
