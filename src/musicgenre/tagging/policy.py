@@ -132,19 +132,20 @@ class MapError(ValueError):
     """A ``--map`` or map file entry that cannot be read."""
 
 
-def parse_map_items(items: tuple[str, ...] | list[str], known: tuple[str, ...]) -> dict[str, str]:
-    """``["hiphop=Hip-Hop", …]`` -> ``{"hiphop": "Hip-Hop"}``; the left side must be one of ``known``."""
+def parse_map_items(items: tuple[str, ...] | list[str], known: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``["hiphop=Hip-Hop", …]`` -> ``{"hiphop": "Hip-Hop"}``; the left side must be one of ``known`` (any name
+    when ``known`` is None)."""
     mapping: dict[str, str] = {}
     for item in items:
         model_name, sep, name = item.partition("=")
         model_name, name = model_name.strip(), name.strip().strip('"').strip("'")
         if not sep or not model_name or not name:
-            raise MapError(f"--map {item!r}: expected GENRE=NAME, e.g. hiphop=Hip-Hop")
+            raise MapError(f"--map {item!r}: expected NAME=NAME, e.g. hiphop=Hip-Hop")
         mapping[_known(model_name, known, f"--map {item!r}")] = name
     return mapping
 
 
-def read_map_file(path: str | Path, known: tuple[str, ...]) -> dict[str, str]:
+def read_map_file(path: str | Path, known: tuple[str, ...] | None = None) -> dict[str, str]:
     """A TOML file of ``genre = "Name"`` lines (optionally under a ``[map]`` table) -> the map."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -153,9 +154,9 @@ def read_map_file(path: str | Path, known: tuple[str, ...]) -> dict[str, str]:
     return map_from_table(data.get("map", data), known, str(path))
 
 
-def map_from_table(table: Mapping, known: tuple[str, ...], where: str) -> dict[str, str]:
+def map_from_table(table: Mapping, known: tuple[str, ...] | None, where: str) -> dict[str, str]:
     """``{genre: "Name"}`` from a parsed table (a TOML file, beets' config), checked: keys are genres of the
-    model, values non-empty strings; ``where`` names the source in errors."""
+    model (any, when ``known`` is None), values non-empty strings; ``where`` names the source in errors."""
     mapping: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str) or not value.strip():
@@ -164,7 +165,7 @@ def map_from_table(table: Mapping, known: tuple[str, ...], where: str) -> dict[s
     return mapping
 
 
-def _known(name: str, known: tuple[str, ...], where: str) -> str:
-    if name not in known:
+def _known(name: str, known: tuple[str, ...] | None, where: str) -> str:
+    if known is not None and name not in known:
         raise MapError(f"{where}: {name!r} is not a genre of the model ({', '.join(known)})")
     return name

@@ -46,12 +46,14 @@ class TagError(Exception):
 @dataclass(frozen=True)
 class GenreTags:
     """What a file's tags say: its ``kind`` (``id3``, ``vorbis``, ``mp4``), container ``format`` (e.g. ``FLAC``),
-    its genres (all values, in order; empty when none) and the raw probabilities text (None when absent)."""
+    its genres (all values, in order; empty when none), the raw probabilities text and its artist (None when
+    absent). ID3v1 genre numbers such as ``(17)`` come as their names (``Rock``)."""
 
     kind: str
     format: str
     genres: tuple[str, ...]
     probabilities: str | None = None
+    artist: str | None = None  # the first artist (else album artist) named, for grouping a library's tracks
 
 
 def probabilities_text(probabilities: dict[str, float], model: str | None = None) -> str:
@@ -127,7 +129,26 @@ def read_genres(path: str | os.PathLike) -> GenreTags:
             genres = [g for g in tags.get(MP4_GENRE, []) if g]
             values = tags.get(MP4_PROBABILITIES, [])
             probabilities = bytes(values[0]).decode("utf-8", "replace") if values else None
-    return GenreTags(kind, type(audio).__name__, tuple(genres), probabilities)
+    return GenreTags(kind, type(audio).__name__, tuple(genres), probabilities, _artist(tags, kind))
+
+
+#: the artist fields by tag kind, the track's artist before the album's
+ARTIST_FIELDS = {"id3": ("TPE1", "TPE2"), "vorbis": ("ARTIST", "ALBUMARTIST"), "mp4": ("\xa9ART", "aART")}
+
+
+def _artist(tags, kind: str) -> str | None:
+    """The first non-empty artist name in ``tags`` (:data:`ARTIST_FIELDS` order), stripped; None when none."""
+    if tags is None:
+        return None
+    for key in ARTIST_FIELDS[kind]:
+        if kind == "id3":
+            values = tags[key].text if key in tags else []
+        else:
+            values = tags.get(key, [])
+        for value in values:
+            if str(value).strip():
+                return " ".join(str(value).split())
+    return None
 
 
 def _set_fields(audio, kind: str, genres: tuple[str, ...], probabilities: str | None) -> None:
