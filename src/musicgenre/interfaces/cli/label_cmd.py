@@ -17,6 +17,7 @@ from musicgenre.interfaces.cli.batch_options import (
     progress_option,
     timeout_option,
 )
+from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, require_learning_packages
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -78,6 +79,18 @@ from musicgenre.tagging.report import FORMATS
     help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
 )
 @click.option("--model", "model_path", metavar="NAME|FILE", default=None, help="A shipped model or an ONNX file.")
+@click.option(
+    "--learn",
+    is_flag=True,
+    help="First learn the genres the files among PATHS already carry (as `musicgenre learn`), then fill the files "
+    "without a genre with them, in the library's own names; --map then merges spellings (SPELLING=GENRE).",
+)
+@click.option(
+    "--learned-model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --learn: where the learned model goes (default: musicgenre-learned-<date-time>.onnx here).",
+)
+@learn_options
 @jobs_option
 @timeout_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
@@ -98,6 +111,11 @@ def command(
     undo_log,
     undo_path,
     model_path,
+    learn,
+    learned_model,
+    min_tracks,
+    multiple,
+    group_by,
     jobs,
     timeout_s,
     fmt,
@@ -112,6 +130,10 @@ def command(
     probability. With --apply each change is written atomically (the audio is not touched) and recorded first in
     an undo log; --undo LOG puts the previous tags back. A file that cannot be read or tagged gets an error row
     and the run goes on; the exit status is 1 if any failed.
+
+    With --learn the model is learned first from the files among PATHS that carry a genre (their spellings merged,
+    genres with too few tracks or one artist left out; see `musicgenre learn`) and fills only the files without
+    one; a file that fits none of the learned genres well is marked uncertain and left alone.
     """
     try:
         import mutagen  # noqa: F401
@@ -126,6 +148,12 @@ def command(
         raise click.UsageError("give audio files, folders or glob patterns")
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
+    if learn and policy != "only-empty":
+        raise click.UsageError("--learn fills only files without a genre: the files that teach it keep theirs")
+    if learn and model_path:
+        raise click.UsageError("--learn makes its own model; use --model without --learn to label with another")
+    if learned_model and not learn:
+        raise click.UsageError("--learned-model goes with --learn")
 
     from musicgenre.audio import find_inputs
     from musicgenre.inference.batch import BatchConfig
@@ -136,21 +164,44 @@ def command(
     from musicgenre.tagging.report import ReportError, ReportWriter, read_settled
     from musicgenre.tagging.undo import UndoLog
 
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    files, nothing = find_inputs(paths)
+    if learn:
+        require_learning_packages()
+        try:
+            merges = read_map_file(map_file) if map_file else {}
+            merges.update(parse_map_items(map_items))
+        except MapError as error:
+            raise click.UsageError(str(error)) from None
+        learned = learn_from(
+            files,
+            learned_model or Path(f"musicgenre-learned-{stamp}.onnx"),
+            source="tags",
+            min_tracks=min_tracks,
+            multiple=multiple,
+            group_by=group_by,
+            mapping=merges,
+            jobs=pick_jobs(jobs, len(files)),
+            progress=sys.stderr.isatty() if progress is None else progress,
+        )
+        model_path = str(learned.path)
     try:
         model = load_model(model_path)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     known = model.genres
     try:
-        mapping = default_mapping(known)
-        mapping.update(read_map_file(map_file, known) if map_file else {})
-        mapping.update(parse_map_items(map_items, known))
+        if learn:  # the learned genres are the library's own names already
+            mapping = {}
+        else:
+            mapping = default_mapping(known)
+            mapping.update(read_map_file(map_file, known) if map_file else {})
+            mapping.update(parse_map_items(map_items, known))
     except MapError as error:
         raise click.UsageError(str(error)) from None
     assert policy in POLICIES, "click offers only the three policy flags"
     label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain)
 
-    files, nothing = find_inputs(paths)
     kept: list[str] = []
     if resume:
         try:
@@ -166,7 +217,7 @@ def command(
         probabilities,
         BatchConfig(model_path=model_path, jobs=jobs, timeout_s=timeout_s or None),
     )
-    log_path = undo_log or Path(f"musicgenre-undo-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
+    log_path = undo_log or Path(f"musicgenre-undo-{stamp}.jsonl")
     widest = max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24])
     show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
     counts: dict[str, int] = {}

@@ -1,0 +1,138 @@
+"""Learn a library's own genres: embed the tracks that carry a genre, fit the shipped kind of head on them with
+artist-grouped CV, write one Model file, its card and its report.
+
+    files, unreadable = read_library(find_inputs(["~/Music"])[0])
+    learned = learn(files, "my-genres.onnx", LearnConfig())      # my-genres.onnx, .card.json, .report.md
+    musicgenre.classify("song.mp3", model=learned.path)          # or predict/label/serve --model my-genres.onnx
+
+The head is the shipped model's (musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
+temperature, "uncertain" threshold: :func:`~musicgenre.training.tag_head.fit_tag_head`); C, the temperature and
+the threshold come from cross-validation in which no artist is on both sides of a fold, so the figures estimate
+how the model does on artists it has not heard, in this library.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from musicgenre.audio import is_url
+from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_files
+from musicgenre.learning.collect import CollectConfig, LabelledFile, SetAside, TrainingSet, choose_tracks
+from musicgenre.learning.report import card_facts, report_markdown
+from musicgenre.training.tag_head import TagHeadConfig, TagHeadFit, fit_tag_head
+
+
+class LearnError(ValueError):
+    """The library cannot teach a model (too few genres, tracks or artists); ``str()`` is one line saying what
+    was found."""
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    """What is learned and how: the choice of tracks, the head and its CV, the embedding run (musicnn MSD; cache,
+    processes, cluster)."""
+
+    collect: CollectConfig = field(default_factory=CollectConfig)
+    head: TagHeadConfig = field(default_factory=TagHeadConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """A learned model: its file, the card's facts (also in ``<stem>.card.json``), the report's path, the tracks
+    it learned from and the fit."""
+
+    path: Path
+    card: dict
+    report_path: Path
+    training: TrainingSet
+    fit: TagHeadFit
+
+
+def learn(
+    files: Sequence[LabelledFile],
+    out: str | Path,
+    config: LearnConfig = LearnConfig(),
+    *,
+    set_aside: Sequence[SetAside] = (),
+    source: str = "tags",
+    log: Callable[[str], None] | None = None,
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
+) -> Learned:
+    """Learn from ``files`` and write ``out`` (the Model file), ``<stem>.card.json`` and ``<stem>.report.md``.
+
+    ``set_aside``: files already left out while reading (unreadable tags), named in the report. ``total(n)``
+    once with the tracks to embed, ``progress(1)`` after each. Raises :class:`LearnError` when fewer than two
+    genres can be learned.
+    """
+    from musicgenre.backbones.musicnn.genre_graph import export_onnx
+
+    start = time.perf_counter()
+    out = Path(out)
+    chosen = choose_tracks(files, config.collect)
+    chosen = replace(chosen, set_aside=tuple(set_aside) + chosen.set_aside)
+    _check(chosen, len(files))
+    if log:
+        log(_plan_line(chosen))
+    run = embed_files(chosen.paths, replace(config.embed, model="msd"), progress=progress, total=total)
+    failed = {_key(f.path): f"could not be analysed: {f.reason}" for f in run.failures}
+    by_key = {_key(t.path): t.patches("taggram") for t in run.tracks}
+    for path in chosen.paths:  # an input embed_files did not find again (gone since it was read)
+        if _key(path) not in by_key:
+            failed.setdefault(_key(path), "could not be analysed")
+    if failed:
+        lost = {p: failed[_key(p)] for p in chosen.paths if _key(p) in failed}
+        chosen = chosen.without(lost, config.collect.min_tracks)
+        _check(chosen, len(files))
+    taggrams = [by_key[_key(p)] for p in chosen.paths]
+    y = np.array([chosen.genres.index(label) for label in chosen.labels], dtype=np.int64)
+    groups = np.array(chosen.groups) if chosen.group_by == "artist" else None
+    if log:
+        log(f"fitting the head: C by {_cv_words(chosen, config.head)}")
+    fit = fit_tag_head(taggrams, y, chosen.genres, config.head, groups=groups)
+    name = out.stem
+    facts = card_facts(name, chosen, fit, source=source, seconds=time.perf_counter() - start)
+    export_onnx(out, fit.head, name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]})
+    out.with_suffix(".card.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = out.with_suffix(".report.md")
+    report.write_text(report_markdown(facts, out), encoding="utf-8")
+    return Learned(out, facts, report, chosen, fit)
+
+
+def _key(path: str | Path) -> str:
+    """One name per file, however it was written (a URL as it is)."""
+    text = str(path)
+    return text if is_url(text) else str(Path(text).resolve())
+
+
+def _check(chosen: TrainingSet, n_files: int) -> None:
+    """LearnError unless at least two genres are left to learn."""
+    if len(chosen.genres) >= 2:
+        return
+    found = ", ".join(f"{g} ({n} tracks)" for g, n in chosen.counts().items()) or "none"
+    dropped = "; ".join(f"{d.name}: {d.reason}" for d in chosen.dropped[:6])
+    raise LearnError(
+        f"a model needs at least 2 genres to tell apart; of {n_files} files, {len(chosen.unlabelled)} carry no "
+        f"genre; genres kept: {found}" + (f"; dropped: {dropped}" if dropped else "")
+    )
+
+
+def _cv_words(chosen: TrainingSet, head: TagHeadConfig) -> str:
+    if chosen.group_by == "artist":
+        return f"up to {head.folds}-fold CV grouped by artist ({chosen.without_artist} tracks without one, each alone)"
+    return f"{head.folds}-fold CV over tracks (not grouped by artist)"
+
+
+def _plan_line(chosen: TrainingSet) -> str:
+    counts = ", ".join(f"{g} {n}" for g, n in chosen.counts().items())
+    return f"learning {len(chosen.genres)} genres from {len(chosen)} tracks ({counts}); embedding them"
+
+
+__all__ = ["LearnConfig", "LearnError", "Learned", "learn"]

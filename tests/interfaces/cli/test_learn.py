@@ -1,0 +1,203 @@
+"""``musicgenre learn`` and ``label --learn`` on libraries the tests make: MP3, FLAC and M4A files tagged in several
+spellings, artists spread over them; and the shared GTZAN clips as a small real library."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import mutagen
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from signals import SR, clicks, tone
+from tag_media import write_clip
+
+from musicgenre.inference import classify, load_model
+from musicgenre.interfaces.cli.main import cli
+from musicgenre.tagging.tags import read_genres
+
+SECONDS = 6.0
+FORMATS = ("mp3", "flac", "m4a")
+
+
+def beat(variant: int) -> np.ndarray:
+    """Clicks at 84-100 bpm over a low note that changes every half second."""
+    pulse = (np.arange(int(SECONDS * SR)) // (SR // 2) % 2).astype(np.float32)
+    bass = tone(55.0 + 3 * variant, SECONDS, amplitude=0.2) + pulse * tone(82.0 + 2 * variant, SECONDS, amplitude=0.15)
+    return clicks(bpm=84.0 + 2 * variant, seconds=SECONDS) + bass
+
+
+def drone(variant: int) -> np.ndarray:
+    """A high two-note chord with a slow tremolo (it changes, so it is not a steady tone)."""
+    t = np.arange(int(SECONDS * SR)) / SR
+    tremolo = (0.6 + 0.4 * np.sin(2 * np.pi * (1.5 + 0.1 * variant) * t)).astype(np.float32)
+    return tremolo * (
+        tone(880.0 + 20 * variant, SECONDS, amplitude=0.2) + tone(1320.0 + 30 * variant, SECONDS, amplitude=0.1)
+    )
+
+
+def chip(variant: int) -> np.ndarray:
+    """A square-wave arpeggio: four notes in turn, eight a second."""
+    t = np.arange(int(SECONDS * SR)) / SR
+    notes = (262.0 + 8 * variant) * np.array([1.0, 1.25, 1.5, 2.0])
+    phase = 2 * np.pi * np.cumsum(notes[(t * 8).astype(int) % 4]) / SR
+    return (0.2 * np.sign(np.sin(phase))).astype(np.float32)
+
+
+SOUNDS = {"beat": beat, "drone": drone, "chip": chip}
+#: genre -> the spellings its files carry, in turn
+SPELLINGS = {"beat": ("Hip Hop", "Hip-Hop", "hip-hop"), "drone": ("Ambient", "ambient"), "chip": ("Chiptune",)}
+
+
+def tag(path: Path, genre: str | None, artist: str | None) -> Path:
+    """Set the file's genre and artist with mutagen's easy interface (ID3, Vorbis comments, MP4 atoms)."""
+    audio = mutagen.File(path, easy=True)
+    if audio.tags is None:
+        audio.add_tags()
+    if genre:
+        audio["genre"] = genre
+    if artist:
+        audio["artist"] = artist
+    audio.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def made_library(tmp_path_factory) -> Path:
+    """3 genres x 3 artists x 2 tracks (tagged, spellings and formats in turn), 2 tracks of a genre too small to
+    learn, and one untagged track of each genre (its sound's name in its file name)."""
+    root = tmp_path_factory.mktemp("library")
+    n = 0
+    for genre, make in SOUNDS.items():
+        for artist in range(3):
+            for track in range(2):
+                variant = 2 * artist + track
+                path = root / f"{genre}-{artist}-{track}.{FORMATS[n % 3]}"
+                write_clip(path, signal=make(variant), sr=SR)
+                tag(path, SPELLINGS[genre][n % len(SPELLINGS[genre])], f"{genre} artist {artist}")
+                n += 1
+        write_clip(root / f"untagged-{genre}.{FORMATS[n % 3]}", signal=make(7), sr=SR)
+        n += 1
+    for track in range(2):
+        tag(write_clip(root / f"polka-{track}.mp3", signal=beat(track), sr=SR), "Polka", "Yankovic")
+    return root
+
+
+@pytest.fixture(scope="module")
+def module_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture()
+def own_cache(module_cache, monkeypatch):
+    """The embedding cache of this module's tests (not the user's), shared: copies of a file are embedded once."""
+    monkeypatch.setattr("musicgenre.backbones.musicnn.embed.DEFAULT_CACHE_DIR", module_cache)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [*map(str, args)])
+
+
+def test_learn_writes_a_model_predict_runs_with_its_card_and_report(made_library, tmp_path, own_cache):
+    out = tmp_path / "mine.onnx"
+    result = run("learn", made_library, "-o", out, "--min-tracks", "4")
+    assert result.exit_code == 0, result.output
+    assert "read 23 files: 20 with a genre, 3 without, 0 whose tags cannot be read" in result.stderr
+    assert "merged Hip Hop: Hip Hop (2), Hip-Hop (2), hip-hop (2)" in result.stderr
+    assert "merged Ambient: Ambient (3), ambient (3)" in result.stderr
+    assert "left out Polka: 2 tracks, fewer than --min-tracks 4" in result.stderr
+    model = load_model(str(out))
+    assert model.genres == ("Ambient", "Chiptune", "Hip Hop")
+    card = json.loads(out.with_suffix(".card.json").read_text())
+    assert card["protocol"] == "3-fold CV grouped by artist" and card["tracks"] == 18 and card["artists"] == 9
+    assert card["unlabelled"] == 3 and card["tracks_without_artist"] == 0
+    assert {g: (v["tracks"], v["artists"]) for g, v in card["cv"]["per_genre"].items()} == {
+        "Ambient": (6, 3),
+        "Hip Hop": (6, 3),
+        "Chiptune": (6, 3),
+    }
+    assert np.asarray(card["confusion"]).sum() == 18
+    assert card["cv"]["accuracy"] == pytest.approx(np.trace(card["confusion"]) / 18)
+    assert card["cv"]["accuracy"] >= 16 / 18  # three sounds a listener tells apart at once
+    assert 0 <= card["cv"]["ci_low"] <= card["cv"]["accuracy"] <= card["cv"]["ci_high"] <= 1
+    report = out.with_suffix(".report.md").read_text()
+    assert "by artists whose other tracks it was not fitted on either" in report
+    assert "only show" not in report and "Polka: 2 tracks, fewer than --min-tracks 4" in report
+    for genre, name in (("beat", "Hip Hop"), ("drone", "Ambient"), ("chip", "Chiptune")):
+        (untagged,) = made_library.glob(f"untagged-{genre}.*")
+        assert classify(str(untagged), model=model).genre == name
+
+
+def test_label_learn_fills_exactly_the_untagged_files_and_undo_clears_them(
+    made_library, tmp_path, own_cache, monkeypatch
+):
+    library = tmp_path / "library"
+    library.mkdir()
+    for f in made_library.iterdir():
+        (library / f.name).write_bytes(f.read_bytes())
+    before = {f.name: f.read_bytes() for f in library.iterdir()}
+    monkeypatch.chdir(tmp_path)
+    result = run("label", library, "--learn", "--min-tracks", "4", "--apply", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    (learned,) = tmp_path.glob("musicgenre-learned-*.onnx")
+    assert learned.with_suffix(".card.json").exists()
+    rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    changed = {name for name, row in rows.items() if row["applied"]}
+    assert changed == {"untagged-beat.mp3", "untagged-drone.flac", "untagged-chip.m4a"}
+    assert {name: tuple(read_genres(library / name).genres) for name in changed} == {
+        "untagged-beat.mp3": ("Hip Hop",),
+        "untagged-drone.flac": ("Ambient",),
+        "untagged-chip.m4a": ("Chiptune",),
+    }
+    assert all(library.joinpath(n).read_bytes() == b for n, b in before.items() if n not in changed)
+    assert "3 changed (set 3), 20 left alone, 0 failed" in result.stderr
+    (log,) = tmp_path.glob("musicgenre-undo-*.jsonl")
+    undone = run("label", "--undo", log)
+    assert undone.exit_code == 0, undone.output
+    assert all(read_genres(library / name).genres == () for name in changed)
+
+
+def test_label_learn_refuses_what_would_overwrite_its_teachers(made_library):
+    for extra in (("--replace",), ("--append",), ("--model", "musicnn")):
+        result = run("label", made_library, "--learn", *extra)
+        assert result.exit_code == 2 and "--learn" in result.output
+
+
+def test_a_library_with_one_learnable_genre_says_what_it_found(made_library, tmp_path, own_cache):
+    result = run("learn", made_library, "-o", tmp_path / "m.onnx", "--min-tracks", "7")
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "needs at least 2 genres" in line and "Polka: 2 tracks, fewer than --min-tracks 7" in line
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_the_shared_clips_tagged_with_their_genres_are_a_small_real_library(shared_audio, tmp_path, own_cache):
+    """The 17 distinct shared WAV clips as FLAC files tagged with their genre (one per genre kept untagged where
+    there are three): five genres have two clips or more, the other five one."""
+    library = tmp_path / "real"
+    library.mkdir()
+    clips = sorted({p.stem: p for p in shared_audio.glob("*/*.wav")}.values())
+    untagged = set()
+    for i, clip in enumerate(clips):
+        y, sr = sf.read(clip, dtype="float32")
+        path = write_clip(library / f"{clip.stem}.flac", signal=y, sr=sr)
+        genre = clip.parent.name
+        if clip.stem.endswith(".00001"):  # blues.00001, classical.00001
+            untagged.add(path.name)
+            genre = None
+        tag(path, genre, f"{clip.parent.name} artist {i}")
+    learned = tmp_path / "real.onnx"
+    result = run("label", library, "--learn", "--min-tracks", "2", "--learned-model", learned, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    card = json.loads(learned.with_suffix(".card.json").read_text())
+    assert card["genres"] == ["blues", "classical", "hiphop", "jazz", "rock"] and card["tracks"] == 10
+    assert re.search(r"\d+\.\d % \[\d+\.\d %, \d+\.\d %\] agree with your tags on tracks by artists", result.stderr)
+    rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    classified = {name for name, row in rows.items() if row["genre"] is not None}
+    assert classified == untagged  # the tagged files are neither classified nor changed
+    for name in untagged:  # each gets a learned genre, or is left alone as uncertain, saying so
+        assert rows[name]["action"] == "set" or "uncertain" in rows[name]["reason"], rows[name]
+        assert rows[name]["genre"] in card["genres"]
