@@ -132,6 +132,11 @@ def command(
     start = time.perf_counter()
     if backbone == "musicnn-msd" and not _gtzan_labels(data_path):
         return _genre_graph(data_path, output, seed)
+    if data_path and not backbone and not _gtzan_labels(data_path):
+        raise click.UsageError(
+            "the zoo's models have the ten GTZAN genres as outputs and these folders name others; for genres of "
+            f"your own: musicgenre learn {data_path} --from folders -o MODEL.onnx (or --backbone musicnn-msd)"
+        )
     try:
         if backbone:
             from musicgenre.backbones.musicnn.study import load_backbone_data
@@ -163,6 +168,7 @@ def command(
     note = not_gtzan_note(data.clip_ids) if data_path else None
     if note:
         _log(note)
+        protocol, k = _protocol_for_part(protocol, k, data.y)
     config = ExperimentConfig(
         protocol=protocol, models=chosen, seed=seed, k=k, max_epochs=max_epochs, inputs=backbone, note=note
     )
@@ -183,6 +189,23 @@ def command(
         click.echo(note)
     if backbone == "musicnn-msd":
         _genre_graph(data_path, output, seed)
+
+
+def _protocol_for_part(protocol: str, k: int, y) -> tuple[str, int]:
+    """On audio that is not the complete GTZAN, the fault-filtered split cannot apply: unless --protocol was
+    given, take k-fold (k lowered to the smallest genre's tracks unless -k was given) and say so in one line."""
+    import numpy as np
+
+    ctx = click.get_current_context()
+    if protocol != "fault-filtered" or ctx.get_parameter_source("protocol") != click.core.ParameterSource.DEFAULT:
+        return protocol, k
+    if ctx.get_parameter_source("k") == click.core.ParameterSource.DEFAULT:
+        k = max(2, min(k, int(np.bincount(np.asarray(y))[np.unique(y)].min())))
+    _log(
+        f"protocol: kfold with {k} folds, chosen because these clips are not the complete GTZAN that the "
+        f"fault-filtered split needs (--protocol and -k choose otherwise)"
+    )
+    return "kfold", k
 
 
 def _gtzan_labels(data_path) -> bool:
