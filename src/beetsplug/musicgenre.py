@@ -5,6 +5,7 @@ Enable it with ``plugins: musicgenre`` in beets' config (installed by ``pip inst
     beet musicgenre [QUERY]         # classify the matching items and set their genre
     beet musicgenre -p QUERY        # pretend: show what would change
     beet musicgenre -r -m 0.6 QUERY # replace existing genres, only when the top genre reaches 0.6
+    beet musicgenre --learn [QUERY] # learn the genres the matching items carry, then fill those without one
 
 Configuration (``musicgenre:`` in beets' config), with the same policies as ``musicgenre label``::
 
@@ -15,10 +16,16 @@ Configuration (``musicgenre:`` in beets' config), with the same policies as ``mu
     map: {}                # the model's genre -> your name (default: Blues, Hip-Hop, ...)
     model: null            # a shipped model name or an ONNX file (default: the shipped musicnn model)
     jobs: 1                # worker processes for classifying
+    min_tracks: 10         # --learn: genres with fewer tracks are left out
+    learned_model: null    # --learn: where the learned model goes (default: musicgenre-learned.onnx in beets' folder)
 
 Files are written as beets writes any field: ``beet musicgenre`` writes them when ``import.write`` is on, or with
 ``-w`` (``-W`` never); on import, beets writes them with the rest of an autotagged match (an as-is ``-A`` import
 leaves files alone: ``beet write`` puts the genre in later).
+
+With ``--learn`` the model is learned first from the matching items' own genres and artists (as ``musicgenre
+learn``: spellings merged, artist-grouped CV, a card and report beside the model) and then fills only the items
+without a genre, in the library's own genre names.
 """
 
 from __future__ import annotations
@@ -87,6 +94,8 @@ class MusicGenrePlugin(BeetsPlugin):
                 "model": None,
                 "jobs": 1,
                 "timeout": 600.0,
+                "min_tracks": 10,
+                "learned_model": None,
             }
         )
         if self.config["auto"].get(bool):
@@ -144,14 +153,25 @@ class MusicGenrePlugin(BeetsPlugin):
             help="write the new genre into the files (default: beets' import.write)",
         )
         parser.add_option("-W", "--nowrite", dest="write", action="store_false", help="do not write the files")
+        parser.add_option(
+            "-l",
+            "--learn",
+            dest="learn",
+            action="store_true",
+            help="learn the genres the matching items carry, then fill the items without one",
+        )
+        parser.add_option(
+            "--min-tracks", dest="min_tracks", type="int", help="with --learn: fewest tracks a genre needs"
+        )
 
         def run(lib, opts, args) -> None:
-            for key in ("policy", "min_probability", "include_uncertain", "jobs"):
+            for key in ("policy", "min_probability", "include_uncertain", "jobs", "min_tracks"):
                 if getattr(opts, key) is not None:
                     self.config[key].set(getattr(opts, key))
             items = list(lib.items(args))
+            model_name = self.learn_from(items) if opts.learn else self.config["model"].get()
             counts = {"changed": 0, "unchanged": 0, "failed": 0}
-            for item, outcome in self.classify_items(items):
+            for item, outcome in self.classify_items(items, model_name, learned=bool(opts.learn)):
                 changes = outcome.decision is not None and outcome.decision.writes
                 counts["failed" if outcome.error else "changed" if changes else "unchanged"] += 1
                 ui.print_(self.describe(item, outcome, opts.pretend))
@@ -169,22 +189,50 @@ class MusicGenrePlugin(BeetsPlugin):
 
     def imported(self, session, task) -> None:
         """Import stage: set the genre of the task's items; beets writes the files later if ``import.write``."""
-        for item, outcome in self.classify_items(list(task.imported_items())):
+        for item, outcome in self.classify_items(list(task.imported_items()), self.config["model"].get()):
             self._log.info("{0}", self.describe(item, outcome, pretend=False))
             if outcome.decision is not None and outcome.decision.writes:
                 set_item_genres(item, outcome.decision.genres)
                 item.store()
 
-    def policy(self, known: tuple[str, ...]) -> LabelPolicy:
-        """The :class:`LabelPolicy` of the current configuration (a bad ``map`` or policy is a UserError)."""
+    def learn_from(self, items: list) -> str:
+        """Learn the genres ``items`` carry (their genre fields and artists, as ``musicgenre learn``); the model's
+        path. Only the items without a genre are labelled by it, so the policy must be only-empty."""
+        if self.config["policy"].as_str() != "only-empty":
+            raise ui.UserError("musicgenre: --learn fills only items without a genre; it takes no -r or -a")
+        from beets import config as beets_config
+
+        from musicgenre.learning import CollectConfig, LabelledFile, LearnConfig, LearnError, learn
+        from musicgenre.learning.report import summary_line
+
+        files = [
+            LabelledFile(os.fsdecode(item.path), item_genres(item), item.get("artist") or item.get("albumartist"))
+            for item in items
+        ]
+        out = self.config["learned_model"].get() or os.path.join(beets_config.config_dir(), "musicgenre-learned.onnx")
+        try:
+            collect = CollectConfig(min_tracks=int(self.config["min_tracks"].get()))
+            learned = learn(files, out, LearnConfig(collect=collect), log=lambda line: ui.print_(f"musicgenre: {line}"))
+        except (LearnError, ValueError) as error:
+            raise ui.UserError(f"musicgenre: {error}") from None
+        ui.print_(f"musicgenre: {summary_line(learned.card)}; model {out}, report {learned.report_path}")
+        return str(learned.path)
+
+    def policy(self, known: tuple[str, ...], learned: bool = False) -> LabelPolicy:
+        """The :class:`LabelPolicy` of the current configuration (a bad ``map`` or policy is a UserError); a
+        ``learned`` model's genres are the library's own names already, so no map applies."""
         policy = self.config["policy"].as_str()
         if policy not in POLICIES:
             raise ui.UserError(f"musicgenre: policy must be one of {', '.join(POLICIES)}, not {policy!r}")
         try:
-            mapping = {
-                **default_mapping(known),
-                **map_from_table(self.config["map"].get(dict), known, "musicgenre.map"),
-            }
+            mapping = (
+                {}
+                if learned
+                else {
+                    **default_mapping(known),
+                    **map_from_table(self.config["map"].get(dict), known, "musicgenre.map"),
+                }
+            )
             return LabelPolicy(
                 policy,
                 float(self.config["min_probability"].get()),
@@ -203,11 +251,10 @@ class MusicGenrePlugin(BeetsPlugin):
                 raise ui.UserError(f"musicgenre: {error}") from None
         return self._genres[model_name]
 
-    def classify_items(self, items: list):
+    def classify_items(self, items: list, model_name: str | None = None, learned: bool = False):
         """Yield ``(item, ItemOutcome)``: items the policy settles by their genre alone first, then the
         classified ones as they finish (through ``run_batch``: worker processes, time limit, error rows)."""
-        model_name = self.config["model"].get()
-        policy = self.policy(self.genres_of(model_name))
+        policy = self.policy(self.genres_of(model_name), learned)
         by_path: dict[str, list] = {}
         for item in items:
             current = item_genres(item)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from own_library import make_library as make_own_library
 from signals import SR, music
 from tag_media import write_clip
 
@@ -88,3 +89,37 @@ def test_a_bad_map_is_one_line(tmp_path):
     done = subprocess.run([str(BEET), "musicgenre"], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "'bebop' is not a genre of the model" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_beet_musicgenre_learn_fills_the_items_without_a_genre_with_the_librarys_own(tmp_path):
+    folder = make_own_library(tmp_path / "music")
+    (tmp_path / "config.yaml").write_text(
+        f"directory: {folder}\nlibrary: {tmp_path / 'library.db'}\nplugins: musicgenre\n"
+        "import:\n  copy: no\n  write: yes\n  autotag: no\n"
+    )
+    env = {
+        **os.environ,
+        "BEETSDIR": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),  # the embedding cache of this test, not the user's
+    }
+    beet(env, "import", "-A", "-q", str(folder))
+    before = genres_in_beets(env)
+    out = beet(env, "musicgenre", "--learn", "--min-tracks", "4")
+    assert "agree with your tags on tracks by artists it did not learn from" in out
+    assert (tmp_path / "musicgenre-learned.onnx").exists() and (tmp_path / "musicgenre-learned.report.md").exists()
+    after = genres_in_beets(env)
+    assert {name for name in after if after[name] != before[name]} == {
+        "untagged-beat.mp3",
+        "untagged-drone.flac",
+        "untagged-chip.m4a",
+    }
+    assert (after["untagged-beat.mp3"], after["untagged-drone.flac"], after["untagged-chip.m4a"]) == (
+        "Hip Hop",
+        "Ambient",
+        "Chiptune",
+    )
+    assert read_genres(folder / "untagged-drone.flac").genres == ("Ambient",)  # written into the file too
+    assert "3 changed, 20 left alone, 0 failed" in out
+    refused = subprocess.run([str(BEET), "musicgenre", "--learn", "-r"], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "--learn fills only items without a genre" in refused.stderr
