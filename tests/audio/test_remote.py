@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 
 import pytest
@@ -143,3 +144,23 @@ def test_embeddings_of_a_bucket_are_cached_by_content(s3, tmp_path):
     assert local.n_cached == 1 and (local.tracks[0].arrays["max_pool"] == track.arrays["max_pool"]).all()
     again = embed_files([f"s3://{BUCKET}/music/clip0.wav"], EmbedConfig(cache_dir=cache))
     assert again.n_cached == 1
+
+
+def test_learn_reads_genres_and_artists_from_a_bucket(s3, tmp_path, monkeypatch):
+    """A tagged library under a bucket prefix teaches the same genres, from the same tracks, as on disk."""
+    import json
+
+    import boto3
+    from own_library import make_library
+
+    library = make_library(tmp_path / "own")
+    client = boto3.client("s3", endpoint_url=os.environ["FSSPEC_S3_ENDPOINT_URL"], region_name="us-east-1")
+    for path in library.iterdir():
+        client.upload_file(str(path), BUCKET, f"own/{path.name}")
+    monkeypatch.setattr("musicgenre.backbones.musicnn.embed.DEFAULT_CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "bucket.onnx"
+    result = CliRunner().invoke(cli, ["learn", f"s3://{BUCKET}/own/", "-o", str(out), "--min-tracks", "4"])
+    assert result.exit_code == 0, result.output
+    assert "read 23 files: 20 with a genre, 3 without, 0 whose tags cannot be read" in result.stderr
+    card = json.loads(out.with_suffix(".card.json").read_text())
+    assert card["genres"] == ["Ambient", "Chiptune", "Hip Hop"] and (card["tracks"], card["artists"]) == (18, 9)

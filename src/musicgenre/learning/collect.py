@@ -199,15 +199,21 @@ def _names(values: tuple[str, ...], vocabulary: Vocabulary) -> tuple[str, ...]:
 def read_library(
     files: Sequence[str], *, progress: Callable[[int], None] | None = None
 ) -> tuple[list[LabelledFile], list[SetAside]]:
-    """Each file's genres and artist from its tags (:func:`~musicgenre.tagging.tags.read_genres`); files whose tags
-    cannot be read are set aside with the reason. ``progress(n)`` after each file."""
+    """Each file's genres and artist from its tags (:func:`~musicgenre.tagging.tags.read_genres`; a URL's through a
+    temporary local copy); files whose tags cannot be read are set aside with the reason. ``progress(n)`` after
+    each file."""
+    from musicgenre.audio import AudioError, is_url, local_copy
     from musicgenre.tagging.tags import TagError, read_genres
 
     read, aside = [], []
     for path in files:
         try:
-            tags = read_genres(path)
-        except TagError as error:
+            if is_url(path):
+                with local_copy(path) as local:
+                    tags = read_genres(local)
+            else:
+                tags = read_genres(path)
+        except (TagError, AudioError) as error:
             aside.append(SetAside(path, error.reason))
         else:
             read.append(LabelledFile(path, tags.genres, tags.artist))
