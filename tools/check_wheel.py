@@ -174,7 +174,12 @@ def check_without_extras(bin_dir: Path, clip: Path, work: Path) -> None:
         f"p = classify({str(clip)!r}); assert 'torch' not in sys.modules; print(p.genre)"
     )
     run([bin_dir / "python", "-c", code], cwd=work)
-    hints = ((["tags", str(clip)], "backbones"), (["serve", "--port", "0"], "web"), (["label", str(clip)], "label"))
+    hints = (
+        (["tags", str(clip)], "backbones"),
+        (["serve", "--port", "0"], "web"),
+        (["label", str(clip)], "label"),
+        (["learn", str(clip), "-o", "learned.onnx"], "learn"),
+    )
     for command, extra in hints:
         done = run([bin_dir / "musicgenre", *command], cwd=work, ok=False)
         message = done.stderr.strip()

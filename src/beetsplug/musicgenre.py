@@ -202,7 +202,8 @@ class MusicGenrePlugin(BeetsPlugin):
             raise ui.UserError("musicgenre: --learn fills only items without a genre; it takes no -r or -a")
         from beets import config as beets_config
 
-        from musicgenre.learning import CollectConfig, LabelledFile, LearnConfig, LearnError, learn
+        from musicgenre.learning import CollectConfig, LabelledFile
+        from musicgenre.learning.learn import LearnConfig, LearnError, learn
         from musicgenre.learning.report import summary_line
 
         files = [

@@ -32,3 +32,13 @@ def test_classify_and_predict_import_no_torch(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout, result.stdout
     assert '"genre": ' in result.stdout  # the command did classify the file
+
+
+def test_label_offers_learn_without_loading_the_network():
+    code = (
+        "import sys; import musicgenre.interfaces.cli.label_cmd, musicgenre.learning; "
+        "print('HEAVY', sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout, result.stdout

@@ -68,13 +68,14 @@ def learn_from(
     roots: Sequence[str] = (),
 ):
     """Read ``files`` (``source="tags"``) or the genre folders ``roots`` (``"folders"``), learn, write ``out``;
-    echo what happened; return the :class:`~musicgenre.learning.Learned`. A library that cannot teach a
+    echo what happened; return the :class:`~musicgenre.learning.learn.Learned`. A library that cannot teach a
     model is a one-line ClickException. ``cache``: read and write the embedding cache."""
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig
     from musicgenre.datasets import DatasetError
     from musicgenre.interfaces.cli.batch_options import progress_bar
-    from musicgenre.learning import CollectConfig, LearnConfig, LearnError, learn, read_library
+    from musicgenre.learning import CollectConfig, read_library
     from musicgenre.learning.collect import read_folders
+    from musicgenre.learning.learn import LearnConfig, LearnError, learn
     from musicgenre.learning.report import merge_text, summary_line
     from musicgenre.training.tag_head import TagHeadConfig
 
