@@ -92,7 +92,11 @@ def decide(
     if not_music:
         return Decision("skip", current, f"not music ({not_music})")
     if uncertain and policy.skip_uncertain:
-        return Decision("skip", current, f"the model is uncertain ({genre} at best; --include-uncertain tags it)")
+        return Decision(
+            "skip",
+            current,
+            f"uncertain: no genre fits well ({genre} at {probability:.2f} is the best; --include-uncertain tags it)",
+        )
     if probability < policy.min_probability:
         return Decision(
             "skip", current, f"{genre} at {probability:.2f}, below --min-probability {policy.min_probability:g}"
