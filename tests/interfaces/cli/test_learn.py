@@ -67,6 +67,25 @@ def test_learn_writes_a_model_predict_runs_with_its_card_and_report(made_library
     for genre, name in (("beat", "Hip Hop"), ("drone", "Ambient"), ("chip", "Chiptune")):
         (untagged,) = made_library.glob(f"untagged-{genre}.*")
         assert classify(str(untagged), model=model).genre == name
+    served = served_answer(out, made_library / "untagged-drone.flac", tmp_path / "uploads")
+    assert served["card"]["genres"] == ["Ambient", "Chiptune", "Hip Hop"] and served["card"]["card"]["tracks"] == 18
+    assert served["genre"] == "Ambient"
+
+
+def served_answer(model: Path, upload: Path, folder: Path) -> dict:
+    """What the web service says with ``model``: its card (GET /api/model) and its answer for ``upload``."""
+    pytest.importorskip("fastapi", reason="the web service needs musicgenre[web]")
+    from fastapi.testclient import TestClient
+
+    from musicgenre.interfaces.web.app import create_app
+    from musicgenre.interfaces.web.settings import WebSettings
+
+    app = create_app(WebSettings(model_path=model, tmp_dir=folder, workers=1, pool="thread"))
+    with TestClient(app) as client:
+        card = client.get("/api/model").json()
+        answer = client.post("/api/classify", files={"file": (upload.name, upload.read_bytes())})
+        assert answer.status_code == 200, answer.text
+    return {"card": card, "genre": answer.json()["genre"]}
 
 
 def test_label_learn_fills_exactly_the_untagged_files_and_undo_clears_them(
