@@ -57,7 +57,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, max_pending: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, max_pending: int, max_upload_mb: float | None = None) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -73,6 +73,7 @@ def start_server(port: int, workers: int, max_pending: int) -> subprocess.Popen:
         str(max_pending),
         "--log-level",
         "warning",
+        *(["--max-upload-mb", f"{max_upload_mb:g}"] if max_upload_mb else []),
     ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
