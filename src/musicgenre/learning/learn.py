@@ -3,7 +3,7 @@ artist-grouped CV, write one Model file, its card and its report.
 
     files, unreadable = read_library(find_inputs(["~/Music"])[0])
     learned = learn(files, "my-genres.onnx", LearnConfig())      # my-genres.onnx, .card.json, .report.md
-    musicgenre.classify("song.mp3", model=learned.path)          # or predict/label/serve --model my-genres.onnx
+    musicgenre.classify("song.mp3", model=load_model(learned.path))   # or predict/label/serve --model my-genres.onnx
 
 The head is the shipped model's (musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
 temperature, "uncertain" threshold: :func:`~musicgenre.training.tag_head.fit_tag_head`); C, the temperature and

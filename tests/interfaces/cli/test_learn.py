@@ -124,10 +124,11 @@ def test_label_learn_refuses_what_would_overwrite_its_teachers(made_library):
 
 
 def test_a_library_with_one_learnable_genre_says_what_it_found(made_library, tmp_path, own_cache):
-    result = run("learn", made_library, "-o", tmp_path / "m.onnx", "--min-tracks", "7")
+    result = run("learn", made_library, "-o", tmp_path / "m.onnx", "--min-tracks", "7", "--map", "chiptune=ambient")
     assert result.exit_code == 1
     (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
-    assert "needs at least 2 genres" in line and "Polka: 2 tracks, fewer than --min-tracks 7" in line
+    assert "needs at least 2 genres" in line and "genres kept: ambient (12 tracks)" in line  # named as the map says
+    assert "Hip Hop: 6 tracks, fewer than --min-tracks 7" in line and "Polka: 2 tracks" in line
     assert not (tmp_path / "m.onnx").exists()
 
 

@@ -17,7 +17,12 @@ from musicgenre.interfaces.cli.batch_options import (
     progress_option,
     timeout_option,
 )
-from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, require_learning_packages
+from musicgenre.interfaces.cli.learn_options import (
+    learn_from,
+    learn_options,
+    merge_map,
+    require_learning_packages,
+)
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -168,11 +173,6 @@ def command(
     files, nothing = find_inputs(paths)
     if learn:
         require_learning_packages()
-        try:
-            merges = read_map_file(map_file) if map_file else {}
-            merges.update(parse_map_items(map_items))
-        except MapError as error:
-            raise click.UsageError(str(error)) from None
         learned = learn_from(
             files,
             learned_model or Path(f"musicgenre-learned-{stamp}.onnx"),
@@ -180,7 +180,7 @@ def command(
             min_tracks=min_tracks,
             multiple=multiple,
             group_by=group_by,
-            mapping=merges,
+            mapping=merge_map(map_items, map_file),
             jobs=pick_jobs(jobs, len(files)),
             progress=sys.stderr.isatty() if progress is None else progress,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from musicgenre.interfaces.cli.batch_options import cluster_option, jobs_option, pick_jobs, progress_option
-from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, require_learning_packages
+from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, merge_map, require_learning_packages
 
 
 @click.command("learn")
@@ -66,15 +66,10 @@ def command(
     require_learning_packages()
     from musicgenre.audio import find_inputs
     from musicgenre.cluster import ClusterError
-    from musicgenre.tagging.policy import MapError, parse_map_items, read_map_file
 
     if output.suffix.lower() != ".onnx":
         raise click.UsageError("-o must name an .onnx file")
-    try:
-        mapping = read_map_file(map_file) if map_file else {}
-        mapping.update(parse_map_items(map_items))
-    except MapError as error:
-        raise click.UsageError(str(error)) from None
+    mapping = merge_map(map_items, map_file)
     files: list[str] = []
     if source == "tags":
         files, nothing = find_inputs(paths)

@@ -14,8 +14,8 @@ from musicgenre.learning.collect import GroupBy, Multiple
 
 F = TypeVar("F", bound=Callable)
 
-#: what learning needs beyond the base install, by the module that brings it
-NEEDS = {"torch": "torch", "safetensors": "safetensors", "onnx": "onnx", "mutagen": "mutagen"}
+#: the packages learning needs beyond the base install (the ``learn`` extra)
+NEEDS = ("torch", "safetensors", "onnx", "mutagen")
 
 
 def learn_options(f: F) -> F:
@@ -46,9 +46,21 @@ def learn_options(f: F) -> F:
 
 def require_learning_packages() -> None:
     """One line naming the extra when a package learning needs is missing."""
-    missing = [name for module, name in NEEDS.items() if importlib.util.find_spec(module) is None]
+    missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
     if missing:
         raise click.ClickException(f"learning needs {', '.join(missing)}: pip install 'musicgenre[learn]'")
+
+
+def merge_map(map_items: Sequence[str], map_file: Path | None) -> dict[str, str]:
+    """The spellings to merge (``--map SPELLING=GENRE``, ``--map-file``; the items win); a bad one is a UsageError."""
+    from musicgenre.tagging.policy import MapError, parse_map_items, read_map_file
+
+    try:
+        mapping = read_map_file(map_file) if map_file else {}
+        mapping.update(parse_map_items(list(map_items)))
+    except MapError as error:
+        raise click.UsageError(str(error)) from None
+    return mapping
 
 
 def learn_from(
