@@ -37,7 +37,7 @@ from beets import ui
 from beets.plugins import BeetsPlugin
 
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
-from musicgenre.inference.model import ModelError, load_model
+from musicgenre.inference.model import GenreModel, ModelError, load_model
 from musicgenre.tagging.policy import (
     POLICIES,
     Decision,
@@ -83,7 +83,7 @@ class MusicGenrePlugin(BeetsPlugin):
 
     def __init__(self):
         super().__init__()
-        self._genres: dict[str | None, tuple[str, ...]] = {}
+        self._models: dict[str | None, GenreModel] = {}
         self.config.add(
             {
                 "auto": False,
@@ -243,19 +243,20 @@ class MusicGenrePlugin(BeetsPlugin):
         except (MapError, ValueError) as error:
             raise ui.UserError(f"musicgenre: {error}") from None
 
-    def genres_of(self, model_name: str | None) -> tuple[str, ...]:
-        """The genres ``model_name`` answers with, loaded once per plugin (an import calls this once per album)."""
-        if model_name not in self._genres:
+    def model_of(self, model_name: str | None) -> GenreModel:
+        """The model ``model_name`` names, loaded once per plugin (an import asks for it once per album)."""
+        if model_name not in self._models:
             try:
-                self._genres[model_name] = load_model(model_name).genres
+                self._models[model_name] = load_model(model_name)
             except ModelError as error:
                 raise ui.UserError(f"musicgenre: {error}") from None
-        return self._genres[model_name]
+        return self._models[model_name]
 
     def classify_items(self, items: list, model_name: str | None = None, learned: bool = False):
         """Yield ``(item, ItemOutcome)``: items the policy settles by their genre alone first, then the
         classified ones as they finish (through ``run_batch``: worker processes, time limit, error rows)."""
-        policy = self.policy(self.genres_of(model_name), learned)
+        model = self.model_of(model_name)
+        policy = self.policy(model.genres, learned)
         by_path: dict[str, list] = {}
         for item in items:
             current = item_genres(item)
@@ -265,7 +266,7 @@ class MusicGenrePlugin(BeetsPlugin):
                 yield item, ItemOutcome(decide_on(current, None, policy))
         timeout = float(self.config["timeout"].get() or 0) or None
         config = BatchConfig(model_path=model_name, jobs=max(1, int(self.config["jobs"].get())), timeout_s=timeout)
-        for result in run_batch(list(by_path), config):
+        for result in run_batch(list(by_path), config, model):
             for item in by_path[result.file]:
                 yield item, self._outcome(item, result, policy)
 

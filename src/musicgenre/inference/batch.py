@@ -72,11 +72,14 @@ def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResu
         return FileResult(path, error=" ".join(f"{type(error).__name__}: {error}".split())[:300])
 
 
-def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) -> Iterator[FileResult]:
+def run_batch(
+    files: Sequence[str | Path], config: BatchConfig = BatchConfig(), model: GenreModel | None = None
+) -> Iterator[FileResult]:
     """Yield a :class:`FileResult` per file (its ``file`` the path as a string), in the order they finish.
 
-    ``jobs == 1`` runs in this process; more use a pool of worker processes, each loading the model once.
-    A worker that dies (e.g. a crashing decoder) costs the files it held an error row, not the batch.
+    ``jobs == 1`` runs in this process, with ``model`` when the caller has already loaded the one
+    ``config.model_path`` names (else it is loaded here); more use a pool of worker processes, each loading the
+    model once. A worker that dies (e.g. a crashing decoder) costs the files it held an error row, not the batch.
     """
     paths = [str(f) for f in files]
     if not paths:
@@ -85,7 +88,8 @@ def run_batch(files: Sequence[str | Path], config: BatchConfig = BatchConfig()) 
         yield from _run_cluster(paths, config)
         return
     if config.jobs <= 1 or len(paths) == 1:
-        model = load_model(config.model_path, recipe=config.recipe)
+        if model is None or config.recipe is not None:
+            model = load_model(config.model_path, recipe=config.recipe)
         if config.timeout_s:
             warm_up(model)  # first-call costs do not count against the first file's limit
         for path in paths:

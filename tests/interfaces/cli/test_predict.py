@@ -164,3 +164,21 @@ def test_plot_writes_a_timeline_figure(music, tmp_path):
     result = run(music / "long.wav", "--plot", out)
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+
+
+def test_a_run_in_this_process_loads_its_model_once(tmp_path, monkeypatch):
+    import musicgenre.inference.batch
+    import musicgenre.inference.model
+
+    loads = []
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return load_model(*args, **kwargs)
+
+    monkeypatch.setattr(musicgenre.inference.model, "load_model", counted)
+    monkeypatch.setattr(musicgenre.inference.batch, "load_model", counted)
+    files = [write(tmp_path / f"{i}.wav", clicks(bpm=90.0 + 10 * i, seconds=4.0) + tone(220.0, 4.0)) for i in range(3)]
+    result = run(*files, "-j", "1", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 3 and len(loads) == 1

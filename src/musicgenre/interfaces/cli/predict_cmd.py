@@ -156,7 +156,7 @@ def command(
         if examples:
             _run_examples(model, config, emit)
         try:
-            for result in run_batch(files, config):
+            for result in run_batch(files, config, model):
                 emit(result)
                 bar.update(1)
         except ClusterError as error:
