@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve_cmd", "Serve the web page and JSON API."),
     "tags": ("tags_cmd", "Music tags from the pretrained musicnn backbone."),
     "embed": ("embed_cmd", "musicnn embeddings of audio files, per track or per patch."),
+    "playlists": ("playlists_cmd", "One M3U8 playlist per genre from the predictions predict -o wrote."),
     "label": ("label_cmd", "Write the predicted genre into music files' tags (dry run unless --apply; undo log)."),
 }
 
