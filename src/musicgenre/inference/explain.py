@@ -79,7 +79,7 @@ class Explanation:
 
     def summary(self) -> str:
         """One line: ``jazz 0.62: jazz, instrumental, piano; against blues: guitar, male vocalists``."""
-        why = ", ".join(tag for tag, _ in self.pushed_for) or "no tag above its average"
+        why = ", ".join(tag for tag, _ in self.pushed_for) or f"no tag favoured it over {self.rival}"
         text = f"{self.genre} {self.probability:.2f}: {why}"
         if self.pushed_against:
             text += f"; against {self.rival}: " + ", ".join(tag for tag, _ in self.pushed_against)
