@@ -103,6 +103,18 @@ def test_relative_paths_in_predictions_resolve_against_base(library, tmp_path, m
     assert resolves(elsewhere / "lists" / "jazz.m3u8", entries[0][2]) and report.missing == ()
 
 
+def test_names_a_player_would_misread(tmp_path):
+    """A file whose name starts with '#' beside the playlist gets './' (else a comment line); a name with a line
+    break cannot be one M3U line and is left out and reported."""
+    (tmp_path / "#1 hit.mp3").write_bytes(b"x")
+    (tmp_path / "two\nlines.mp3").write_bytes(b"x")
+    rows = [Track(str(tmp_path / n), "pop", 0.9, 10.0, False) for n in ("#1 hit.mp3", "two\nlines.mp3")]
+    report = write_playlists(rows, tmp_path)
+    entries = read_m3u8(tmp_path / "pop.m3u8")
+    assert entries == [(10, "#1 hit.mp3", "./#1 hit.mp3")] and resolves(tmp_path / "pop.m3u8", entries[0][2])
+    assert report.unlistable == (str(tmp_path / "two\nlines.mp3"),)
+
+
 def test_urls_are_kept_as_written(tmp_path):
     rows = [Track("s3://bucket/music/song.mp3", "pop", 0.8, 200.2, False)]
     write_playlists(rows, tmp_path)

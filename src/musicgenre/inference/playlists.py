@@ -68,12 +68,14 @@ class Playlist:
 
 @dataclass(frozen=True)
 class PlaylistReport:
-    """What a run did: the playlists written, tracks read, left out by the filters, and missing files (paths)."""
+    """What a run did: the playlists written, tracks read, left out by the filters, missing files (paths), and
+    files whose name holds a line break, which one line of M3U cannot name (left out)."""
 
     playlists: tuple[Playlist, ...]
     read: int
     filtered: int
     missing: tuple[str, ...]
+    unlistable: tuple[str, ...] = ()
 
 
 def read_predictions(path: str | Path) -> list[Track]:
@@ -137,14 +139,16 @@ def resolve(track: Track, base: Path) -> str:
 
 def entry_path(location: str, folder: Path) -> str:
     """How a playlist in ``folder`` names ``location``: relative to ``folder`` when possible (POSIX separators
-    on every system; players accept them), else absolute; URLs unchanged."""
+    on every system; players accept them; ``./`` before a name starting with ``#``), else absolute; URLs
+    unchanged."""
     if is_url(location):
         return location
     try:
         relative = os.path.relpath(location, os.path.abspath(folder))
     except ValueError:  # another drive (Windows)
         return location
-    return Path(relative).as_posix()
+    relative = Path(relative).as_posix()
+    return f"./{relative}" if relative.startswith("#") else relative  # "#…" would read as a comment line
 
 
 def playlist_name(genre: str) -> str:
@@ -168,13 +172,15 @@ def write_playlists(
 ) -> PlaylistReport:
     """Write ``<genre>.m3u8`` into ``folder`` (created) for every genre with a track that passes ``keep``, tracks
     in the predictions' order, each file once; paths in the predictions are relative to ``base``. Files that no
-    longer exist are left out and listed in the report (a playlist never names a path that does not resolve)."""
+    longer exist (or whose name holds a line break) are left out and listed in the report: a playlist never names
+    a path that does not resolve."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_genre: dict[str, list[tuple[Track, str]]] = {}
     seen: set[str] = set()
     read = filtered = 0
     missing: list[str] = []
+    unlistable: list[str] = []
     for track in tracks:
         read += 1
         if not keep.keeps(track):
@@ -182,6 +188,9 @@ def write_playlists(
             continue
         location = resolve(track, Path(base))
         if location in seen:
+            continue
+        if "\n" in location or "\r" in location:
+            unlistable.append(track.file)
             continue
         if not is_url(location) and not os.path.isfile(location):
             missing.append(track.file)
@@ -196,4 +205,4 @@ def write_playlists(
         temporary.write_text(text, encoding="utf-8", errors="surrogateescape")
         os.replace(temporary, target)
         playlists.append(Playlist(genre, target, tuple(t for t, _ in entries)))
-    return PlaylistReport(tuple(playlists), read, filtered, tuple(missing))
+    return PlaylistReport(tuple(playlists), read, filtered, tuple(missing), tuple(unlistable))

@@ -56,6 +56,8 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
         f"{report.filtered} left out by the filters, {len(report.missing)} no longer found",
         err=True,
     )
+    for name in report.unlistable:
+        click.echo(f"left out (a line break in its name, which M3U cannot hold): {name!r}", err=True)
     for name in report.missing[:5]:
         click.echo(f"not found: {name}", err=True)
     if len(report.missing) > 5:
