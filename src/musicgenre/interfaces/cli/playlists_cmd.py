@@ -49,7 +49,8 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
     except OSError as error:
         raise click.ClickException(f"{folder}: cannot write playlists ({error.strerror or error})") from None
     for playlist in sorted(report.playlists, key=lambda p: p.genre):
-        click.echo(f"{playlist.path}  {len(playlist.tracks)} tracks")
+        n = len(playlist.tracks)
+        click.echo(f"{playlist.path}  {n} track{'' if n == 1 else 's'}")
     listed = sum(len(p.tracks) for p in report.playlists)
     click.echo(
         f"{len(report.playlists)} playlists, {listed} tracks of {report.read} classified; "
