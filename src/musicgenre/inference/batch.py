@@ -34,7 +34,8 @@ from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 @dataclass(frozen=True)
 class BatchConfig:
     """How a batch runs: which model (None: the shipped one), window hop (s), timeline rows, worker processes,
-    and the most seconds one file may take (None: no limit; with a limit files always run in worker processes)."""
+    and the most seconds one file may take (None: no limit; with a limit files always run in worker processes);
+    ``explain``: each prediction says which tags pushed its answer (tag models only)."""
 
     model_path: str | None = None
     recipe: FeatureRecipe | None = None  # overrides the model's recipe (must be picklable for jobs > 1)
@@ -43,6 +44,7 @@ class BatchConfig:
     jobs: int = 1
     timeout_s: float | None = None
     cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
+    explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,17 @@ def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResu
     try:
         if is_url(path):  # object storage and the like: a local copy for the decoders, named by its URL
             with local_copy(path) as local:
-                prediction = classify(local, model=model, timeline=config.timeline, hop_s=config.hop_s)
+                prediction = _classify(local, model, config)
             return FileResult(path, replace(prediction, file=path))
-        return FileResult(path, classify(path, model=model, timeline=config.timeline, hop_s=config.hop_s))
+        return FileResult(path, _classify(path, model, config))
     except AudioError as error:
         return FileResult(path, error=error.reason)
     except Exception as error:  # a bug or a library failure on one file must not stop the batch
         return FileResult(path, error=" ".join(f"{type(error).__name__}: {error}".split())[:300])
+
+
+def _classify(path: str | Path, model: GenreModel, config: BatchConfig) -> Prediction:
+    return classify(path, model=model, timeline=config.timeline, hop_s=config.hop_s, explain=config.explain)
 
 
 def run_batch(

@@ -39,13 +39,15 @@ def classify(
     timeline: bool = False,
     model: GenreModel | None = None,
     hop_s: float = DEFAULT_HOP_S,
+    explain: bool = False,
 ) -> Prediction:
     """Genre of a track: a file path, or a mono signal ``(n_samples,)`` at ``sr`` Hz (default: the model's rate).
 
     The track is cut into windows of ``model.clip_seconds`` (30 s) every ``hop_s`` seconds (see
     :func:`~musicgenre.inference.windows.plan_windows`); tracks up to one window long are scored as they are,
     without padding. Window probabilities are averaged (silent windows are left out). ``timeline=True`` keeps
-    one :class:`WindowPrediction` per scored window.
+    one :class:`WindowPrediction` per scored window. ``explain=True`` adds which tags pushed the answer
+    (``Prediction.explanation``, from what the model computed anyway; None for a model without tags).
 
     Raises :class:`~musicgenre.audio.AudioError` (one line naming the file) for unreadable, too short or
     silent input.
@@ -84,6 +86,7 @@ def classify(
         windows=len(scored),
         uncertain=True if scores.not_music else None if threshold is None else bool(track.max() < threshold),
         not_music=scores.not_music,
+        explanation=model.explain(scores, track) if explain else None,
     )
 
 

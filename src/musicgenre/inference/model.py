@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from musicgenre import audio
 from musicgenre.audio import AudioError
 from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
 from musicgenre.inference.windows import MIN_SECONDS, Window
+
+if TYPE_CHECKING:
+    from musicgenre.inference.explain import Explanation
 
 _SHIPPED = Path(__file__).with_name("shipped_models")
 #: Models inside the package, by the name ``--model`` accepts.
@@ -73,12 +76,18 @@ class ModelError(ValueError):
 class WindowScores:
     """What a model made of a track: the windows scored (silent ones left out), their probabilities
     ``(w, n_genres)``, why the track is not music when the model can tell (see :mod:`.non_music`), and the
-    length found by decoding it (s) when that ended before the header's duration (a damaged or lying header)."""
+    length found by decoding it (s) when that ended before the header's duration (a damaged or lying header).
+
+    A tag model also keeps what its head read, for :meth:`GenreModel.explain` (no second pass over the audio):
+    ``statistics`` ``(w, d)`` float64, each scored window's tag statistics, and ``tags`` ``(n_tags,)``, the
+    track's tag probabilities (mean over the scored windows' patches). None for models without tags."""
 
     windows: list[Window]
     probabilities: np.ndarray
     not_music: str | None = None
     decoded_s: float | None = None
+    statistics: np.ndarray | None = None
+    tags: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,17 @@ class GenreModel:
     def score_windows(self, name: str, read: WindowReader, windows: Sequence[Window]) -> WindowScores:
         """The windows scored (silent ones left out) and their probabilities."""
         raise NotImplementedError
+
+    @property
+    def explain_unavailable(self) -> str | None:
+        """Why this model cannot say which tags made its answer (one line), or None when it can."""
+        recipe = self.recipe_name or "features"
+        return f"model {self.name} reads a feature vector ({recipe}), not tags: it has no tag contributions to show"
+
+    def explain(self, scores: WindowScores, probabilities: np.ndarray) -> Explanation | None:
+        """Why the track scored ``scores`` got the track ``probabilities`` ``(n_genres,)``; None when the model has no
+        tags (see :attr:`explain_unavailable`)."""
+        return None
 
 
 @dataclass(frozen=True)

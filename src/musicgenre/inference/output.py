@@ -22,12 +22,19 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """What a row shows: ``top`` genres per file (>= 1), per-window ``timeline`` rows, ``file_width`` for tables."""
+    """What a row shows: ``top`` genres per file (>= 1), per-window ``timeline`` rows, ``file_width`` for tables,
+    and ``explain``: which tags pushed each answer (``Prediction.explanation``)."""
 
     format: str = "table"
     top: int = 1
     timeline: bool = False
     file_width: int = 40
+    explain: bool = False
+
+
+#: CSV columns ``--explain`` adds (track rows only): the one-line summary, the rival genre, ``tag=term;…`` for and
+#: against (logit units), and the track's ``tag=probability;…``.
+EXPLAIN_COLUMNS = ("explanation", "explain_rival", "explain_for", "explain_against", "top_tags")
 
 
 def to_record(result: FileResult, config: OutputConfig) -> dict:
@@ -48,13 +55,30 @@ def to_record(result: FileResult, config: OutputConfig) -> dict:
     record["top"] = [{"genre": g, "probability": round(p, 6)} for g, p in prediction.top(config.top)]
     if not config.timeline:
         record.pop("timeline")
+    if config.explain:
+        record.setdefault("explanation", None)  # null: the model has no tags (GenreModel.explain_unavailable)
+    else:
+        record.pop("explanation", None)
     record["error"] = None
     return record
 
 
 def csv_columns(config: OutputConfig) -> list[str]:
     extra = [c for k in range(2, config.top + 1) for c in (f"genre_{k}", f"probability_{k}")]
-    return ["file", "scope", "start_s", "end_s", "genre", "probability", *extra, "uncertain", "not_music", "error"]
+    explain = list(EXPLAIN_COLUMNS) if config.explain else []
+    return [
+        "file",
+        "scope",
+        "start_s",
+        "end_s",
+        "genre",
+        "probability",
+        *extra,
+        "uncertain",
+        "not_music",
+        *explain,
+        "error",
+    ]
 
 
 class Writer:
@@ -111,8 +135,10 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
     """
     if "_csv_rows" in record:  # rows carried over verbatim by --resume
         return record["_csv_rows"]
+    blank_explain = [""] * len(EXPLAIN_COLUMNS) if config.explain else []
     if record["error"] is not None:
-        return [[record["file"], "track", "", "", "", "", *([""] * 2 * (config.top - 1)), "", "", record["error"]]]
+        top_blanks = [""] * 2 * (config.top - 1)
+        return [[record["file"], "track", "", "", "", "", *top_blanks, "", "", *blank_explain, record["error"]]]
     rows = []
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
@@ -125,6 +151,7 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
                 *_top_cells([{"genre": g, "probability": p} for g, p in top], config.top),
                 "",
                 "",
+                *blank_explain,
                 "",
             ]
         )
@@ -137,8 +164,26 @@ def csv_rows(record: dict, config: OutputConfig) -> list[list]:
             *_top_cells(record["top"], config.top),
             _flag(record.get("uncertain")),
             record.get("not_music") or "",
+            *(_explain_cells(record.get("explanation")) if config.explain else []),
             "",
         ]
+    ]
+
+
+def _explain_cells(explanation: dict | None) -> list[str]:
+    """The :data:`EXPLAIN_COLUMNS` cells of a track row (all empty when the model has no tags)."""
+    if explanation is None:
+        return [""] * len(EXPLAIN_COLUMNS)
+
+    def pairs(entries: list[dict], key: str) -> str:
+        return ";".join(f"{e['tag']}={e[key]:.4f}" for e in entries)
+
+    return [
+        explanation["summary"],
+        explanation["rival"],
+        pairs(explanation["for"], "contribution"),
+        pairs(explanation["against"], "contribution"),
+        pairs(explanation["top_tags"], "probability"),
     ]
 
 
@@ -165,11 +210,24 @@ def table_text(record: dict, config: OutputConfig) -> str:
     note = f"  (not music: {record['not_music']})" if record.get("not_music") else ""
     note = note or ("  (uncertain)" if record.get("uncertain") else "")
     lines = [f"{shown:<{width}}  {tops}{note}"]
+    if config.explain:
+        lines += explain_lines(record.get("explanation"))
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
         cells = "  ".join(f"{g:<9} {p:.2f}" for g, p in top)
         lines.append(f"{'':<4}{_clock(window['start_s'])}-{_clock(window['end_s']):<{width - 9}}  {cells}")
     return "\n".join(lines) + "\n"
+
+
+def explain_lines(explanation: dict | None) -> list[str]:
+    """Indented ``why:`` and ``tags:`` lines under a file's table row (nothing when the model has no tags: the
+    command says so once)."""
+    if explanation is None:
+        return []
+    lines = [f"    why:  {explanation['summary']}"]
+    if explanation["top_tags"]:
+        lines.append("    tags: " + ", ".join(f"{t['tag']} {t['probability']:.2f}" for t in explanation["top_tags"]))
+    return lines
 
 
 def table_header(config: OutputConfig) -> str:
@@ -216,7 +274,9 @@ def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
     if not rows:
         return []
     if rows[0] != csv_columns(config):
-        raise ResumeError(f"{path} was written with other columns ({','.join(rows[0])}); use the same --top/--timeline")
+        raise ResumeError(
+            f"{path} was written with other columns ({','.join(rows[0])}); use the same --top/--timeline/--explain"
+        )
     by_file: dict[str, list[list[str]]] = {}
     finished: set[str] = set()
     for row in rows[1:]:

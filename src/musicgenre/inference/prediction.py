@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from musicgenre.inference.explain import Explanation
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class Prediction:
     ``uncertain``: the top probability is below the model's "uncertain" threshold (its calibrated
     probabilities say it is more often wrong than right there), or the track is not music; None when the model
     has no threshold. ``not_music``: why the track is not music (a steady tone, steady noise), else None; the
-    genre is then the nearest the model found, not an answer.
+    genre is then the nearest the model found, not an answer. ``explanation``: which tags pushed the answer
+    (:class:`~musicgenre.inference.explain.Explanation`) when asked for and the model has tags, else None.
     """
 
     file: str | None
@@ -47,6 +52,7 @@ class Prediction:
     windows: int = 1
     uncertain: bool | None = None
     not_music: str | None = None
+    explanation: Explanation | None = None
 
     @property
     def probability(self) -> float:
@@ -58,8 +64,8 @@ class Prediction:
         return sorted(self.probabilities.items(), key=lambda item: -item[1])[:k]
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready dict (probabilities rounded to 6 decimals)."""
-        return {
+        """Plain JSON-ready dict (probabilities rounded to 6 decimals); ``explanation`` only when there is one."""
+        record = {
             "file": self.file,
             "duration_s": round(self.duration_s, 3),
             "genre": self.genre,
@@ -70,6 +76,9 @@ class Prediction:
             "windows": self.windows,
             "timeline": [w.to_dict() for w in self.timeline],
         }
+        if self.explanation is not None:
+            record["explanation"] = self.explanation.to_dict()
+        return record
 
 
 def probabilities_by_genre(row: np.ndarray, genres: tuple[str, ...]) -> dict[str, float]:

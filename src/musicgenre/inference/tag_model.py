@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from musicgenre import audio
-from musicgenre.backbones.musicnn.config import InputConfig
+from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
+from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores
 from musicgenre.inference.non_music import SteadinessMeter
 from musicgenre.inference.tag_head import RECOMMENDED_BATCH, LinearHead, patch_centres, window_patches
@@ -122,8 +123,29 @@ class TagModel(GenreModel):
         short = decoded_s if decoded_s + 0.5 < windows[-1].end_s else None
         if not scored:
             return WindowScores([], np.zeros((0, len(self.genres)), np.float32), decoded_s=short)
-        probabilities = self.head.window_proba(taggram, groups).astype(np.float32)
-        return WindowScores(scored, probabilities, meter.verdict(), decoded_s=short)
+        statistics = np.stack([self.head.window_statistics(taggram[rows]) for rows in groups])
+        probabilities = self.head.predict_proba(statistics).astype(np.float32)
+        track_tags = taggram[np.unique(np.concatenate(groups))].astype(np.float64).mean(axis=0)
+        return WindowScores(scored, probabilities, meter.verdict(), short, statistics, track_tags)
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        """The head's tag names in column order: the file's ``musicgenre.tags``, else MSD_musicnn's 50."""
+        names = tuple(t.strip() for t in self.metadata.get("musicgenre.tags", "").split(",") if t.strip())
+        if len(names) == self.head.n_tags:
+            return names
+        return MSD_TAGS if len(MSD_TAGS) == self.head.n_tags else tuple(f"tag{i}" for i in range(self.head.n_tags))
+
+    @property
+    def explain_unavailable(self) -> str | None:
+        return None
+
+    def explain(self, scores: WindowScores, probabilities: np.ndarray) -> Explanation | None:
+        """The tags that pushed the answer (:func:`~musicgenre.inference.explain.explain`), from the statistics
+        and tags :meth:`score_windows` kept: the network does not run again."""
+        if scores.statistics is None or scores.tags is None or not len(scores.statistics):
+            return None
+        return explain(self.head, self.tag_names, scores.statistics, scores.tags, probabilities)
 
 
 #: Seconds read beyond a block's samples on either side (the resampler's filter settles well within it).

@@ -90,6 +90,31 @@ def test_all_formats_parse(music):
     assert text[1].split()[1] == by_name["long.wav"]["genre"]
 
 
+def test_explain_in_every_format(music):
+    """--explain: a why/tags line pair under each table row, an ``explanation`` object in JSON and JSONL, its
+    columns on CSV track rows; the feature model says in one line that it has none."""
+    args = [music, "--explain"]
+    rows = {Path(r["file"]).name: r for r in json.loads(run(*args, "--format", "json").stdout)}
+    for row in rows.values():
+        e = row["explanation"]
+        assert e["genre"] == row["genre"] and e["summary"].startswith(f"{row['genre']} {row['probability']:.2f}: ")
+        assert len(e["logit"]["contributions"]) == 50 and e["rival"] != row["genre"]
+    lines = [json.loads(line) for line in run(*args, "--format", "jsonl").stdout.splitlines()]
+    assert [r["explanation"]["summary"] for r in lines] == [
+        rows[Path(r["file"]).name]["explanation"]["summary"] for r in lines
+    ]
+    table = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
+    assert {r["explanation"] for r in table} == {r["explanation"]["summary"] for r in rows.values()}
+    text = run(*args).stdout.splitlines()
+    assert len(text) == 1 + 2 * 3  # header, then per file its row, why and tags
+    assert [line[:10] for line in text[2:4] + text[5:7]] == ["    why:  ", "    tags: "] * 2
+    features = run(*args, "--model", "features", "--format", "jsonl")
+    assert features.exit_code == 0
+    assert [json.loads(line)["explanation"] for line in features.stdout.splitlines()] == [None, None]
+    notes = [line for line in features.stderr.splitlines() if line.startswith("--explain:")]
+    assert len(notes) == 1 and "not tags" in notes[0]
+
+
 def test_output_file_and_resume(music, tmp_path):
     out = tmp_path / "out.jsonl"
     first = run(music / "long.wav", "--format", "jsonl", "-o", out)

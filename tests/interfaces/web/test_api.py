@@ -110,6 +110,40 @@ def test_synthesized_clip_with_timeline_and_spectrogram(client):
     assert values.max() == 255
 
 
+def test_explain_gives_the_tags_that_pushed_the_answer(client):
+    y = signals.clicks(120, 20.0) + signals.tone(440.0, 20.0, amplitude=0.3)
+    plain = post(client, wav_bytes(y), query="?top=2").json()
+    assert plain["explanation"] is None and plain["explanation_unavailable"] is None
+    body = post(client, wav_bytes(y), query="?top=2&explain=true").json()
+    e = body["explanation"]
+    assert e["genre"] == body["genre"] and e["rival"] == body["top"][1]["genre"]
+    assert e["summary"].startswith(f"{body['genre']} ") and all(t["contribution"] > 0 for t in e["for"])
+    assert all(t["contribution"] < 0 for t in e["against"]) and len(e["top_tags"]) == 5
+    for key in ("logit", "rival_logit"):  # rounded to 6 decimals: 50 terms sum within 50 * 5e-7
+        parts = e[key]
+        assert parts["bias"] + sum(parts["contributions"].values()) == pytest.approx(parts["logit"], abs=3e-5)
+    # one window: the logits' difference over T is the log ratio of the answer's probabilities
+    log_ratio = np.log(body["probabilities"][e["genre"]] / body["probabilities"][e["rival"]])
+    assert (e["logit"]["logit"] - e["rival_logit"]["logit"]) / e["temperature"] == pytest.approx(log_ratio, abs=1e-3)
+    schema = client.get("/openapi.json").json()
+    assert "explain" in [p["name"] for p in schema["paths"]["/api/classify"]["post"]["parameters"]]
+
+
+def test_explain_with_a_model_without_tags_says_why(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from musicgenre.interfaces.web.app import create_app
+    from musicgenre.interfaces.web.engine import PoolAnalyzer
+    from musicgenre.interfaces.web.settings import WebSettings
+
+    analyzer = PoolAnalyzer(workers=1, pool="thread", model_path="features")
+    app = create_app(WebSettings(tmp_dir=tmp_path, workers=1, pool="thread", model_path="features"), analyzer=analyzer)
+    y = signals.clicks(120, 10.0) + signals.tone(440.0, 10.0, amplitude=0.3)
+    with TestClient(app) as features_client:
+        body = post(features_client, wav_bytes(y), query="?explain=true").json()
+    assert body["explanation"] is None and "not tags" in body["explanation_unavailable"]
+
+
 def test_client_path_is_only_echoed(client, upload_dir):
     y = signals.clicks(100, 4.0) + signals.noise(4.0, amplitude=0.05)
     response = post(client, wav_bytes(y), name="../../../etc/x/../evil.wav")

@@ -164,7 +164,7 @@ def wait_for_result(page, timeout_ms: int = 90_000) -> str:
 def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, shared_audio: Path, shots: Path):
     clip = shared_audio / "classical" / "classical.00000.wav"
     expected = httpx.post(
-        f"{server}/api/classify?timeline=true", files={"file": (clip.name, clip.read_bytes())}, timeout=60
+        f"{server}/api/classify?timeline=true&explain=true", files={"file": (clip.name, clip.read_bytes())}, timeout=60
     ).json()
     page, outside, errors = open_page(browser, server)
     page.set_input_files("#file-input", str(clip))
@@ -172,6 +172,9 @@ def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, s
 
     assert page.text_content("#result-genre") == expected["genre"]
     assert page.text_content("#result-file") == clip.name
+    assert page.is_visible("#explanation")  # why this genre, under the result
+    assert page.text_content("#explanation-summary") == expected["explanation"]["summary"]
+    assert expected["explanation"]["top_tags"][0]["tag"] in page.text_content("#explanation-tags")
     rows = page.query_selector_all("#bars .bar-row")
     assert [r.get_attribute("data-genre") for r in rows] == sorted(GENRES, key=lambda g: -expected["probabilities"][g])
     widths = page.eval_on_selector_all("#bars .bar", "bars => bars.map(b => b.getBoundingClientRect().width)")

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tags": ("tags_cmd", "Music tags from the pretrained musicnn backbone."),
     "embed": ("embed_cmd", "musicnn embeddings of audio files, per track or per patch."),
     "learn": ("learn_cmd", "Learn your library's own genres from the files that carry one; write a model file."),
+    "playlists": ("playlists_cmd", "One M3U8 playlist per genre from the predictions predict -o wrote."),
     "label": ("label_cmd", "Write the predicted genre into music files' tags (dry run unless --apply; undo log)."),
 }
 

@@ -37,6 +37,12 @@ from musicgenre.interfaces.cli.batch_options import (
 )
 @click.option("--timeline", is_flag=True, help="Also give one row per window (start, end, genre, probabilities).")
 @click.option(
+    "--explain",
+    is_flag=True,
+    help="Say which tags pushed each answer (and against the runner-up), and the track's top tags: the terms of "
+    "the model's linear head, not causes (tag models only).",
+)
+@click.option(
     "--model",
     "model_path",
     metavar="NAME|FILE",
@@ -70,6 +76,7 @@ def command(
     fmt,
     output,
     timeline,
+    explain,
     model_path,
     hop_s,
     jobs,
@@ -101,12 +108,14 @@ def command(
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     timeline = timeline or plot_path is not None
+    if explain and model.explain_unavailable:
+        click.echo(f"--explain: {model.explain_unavailable}", err=True)
     files, nothing = find_inputs(paths)
     missing = [FileResult(item, error=reason) for item, reason in nothing]
     kept: list[dict] = []
     if resume:
         try:
-            kept = read_finished(output, OutputConfig(fmt, top, timeline))
+            kept = read_finished(output, OutputConfig(fmt, top, timeline, explain=explain))
         except ResumeError as error:
             raise click.UsageError(str(error)) from None
         done = {file_key(record["file"]) for record in kept}
@@ -119,10 +128,11 @@ def command(
         jobs=jobs,
         timeout_s=None if cluster else timeout_s or None,
         cluster=cluster or None,
+        explain=explain,
     )
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
-    out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70))
+    out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70), explain=explain)
     to_stdout = output is None
     show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
     failures = classified = 0
@@ -189,7 +199,9 @@ def _run_examples(model, config, emit) -> None:
     from musicgenre.inference.examples import SR, example_clips
 
     for clip in example_clips():
-        prediction = classify(clip.signal, SR, model=model, timeline=config.timeline, hop_s=config.hop_s)
+        prediction = classify(
+            clip.signal, SR, model=model, timeline=config.timeline, hop_s=config.hop_s, explain=config.explain
+        )
         emit(FileResult(clip.name, prediction.__class__(**{**prediction.__dict__, "file": clip.name})))
 
 

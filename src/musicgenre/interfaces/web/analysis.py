@@ -45,6 +45,7 @@ class AnalysisJob:
     filename: str
     timeline: bool = False
     spectrogram: bool = False
+    explain: bool = False
     model_path: str | None = None
     time_limit_s: float | None = None  # the worker stops the analysis past it (process pools; see runtime.time_limit)
 
@@ -68,7 +69,8 @@ def init_worker(model_path: str | None) -> None:
 
 def analyze(job: AnalysisJob) -> dict:
     """Classify ``job.path``; return ``Prediction.to_dict()`` with ``file`` set to the display name, plus
-    ``spectrogram`` (see :class:`~musicgenre.interfaces.web.spectrogram.MelImage`) when asked and ``elapsed_s``.
+    ``spectrogram`` (see :class:`~musicgenre.interfaces.web.spectrogram.MelImage`) when asked and ``elapsed_s``;
+    with ``explain``, ``explanation`` (or ``explanation_unavailable``: why this model has none).
 
     Raises :class:`UnreadableAudio` (the file's fault) or :class:`AnalyzerFailed` (ours), each with a
     one-line reason that names only ``job.filename``.
@@ -80,8 +82,10 @@ def analyze(job: AnalysisJob) -> dict:
     model = get_model(job.model_path)
     try:
         with time_limit(job.time_limit_s):  # frees this worker for the next request, not only the client
-            prediction = classify(job.path, timeline=job.timeline, model=model)
+            prediction = classify(job.path, timeline=job.timeline, model=model, explain=job.explain)
             result = prediction.to_dict()
+            if job.explain and prediction.explanation is None:
+                result["explanation_unavailable"] = model.explain_unavailable
             if job.spectrogram:
                 from musicgenre.interfaces.web.spectrogram import mel_image
 

@@ -191,6 +191,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
         timeline: bool = Query(False, description="Add one prediction per window of the track."),
         top: int = Query(3, ge=1, le=len(GENRES), description="How many ranked genres to list in `top`."),
         spectrogram: bool = Query(False, description="Add a log-mel picture of the track."),
+        explain: bool = Query(False, description="Add which tags pushed the answer (models with tags)."),
     ) -> ClassifyResponse | JSONResponse:
         """Classify an uploaded audio file (multipart field `file`).
 
@@ -224,6 +225,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
                 upload.filename,
                 timeline=timeline,
                 spectrogram=spectrogram,
+                explain=explain,
                 model_path=None if settings.model_path is None else str(settings.model_path),
                 time_limit_s=max(deadline - loop.time(), 0.001),
             )
@@ -257,6 +259,8 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             windows=result.get("windows", len(result.get("timeline", [])) or 1),
             timeline=result.get("timeline", []),
             spectrogram=result.get("spectrogram"),
+            explanation=result.get("explanation"),
+            explanation_unavailable=result.get("explanation_unavailable"),
             model=ModelSummary(**{key: card[key] for key in ("name", "file", "recipe", "sample_rate", "clip_seconds")}),
             elapsed_s=result.get("elapsed_s", 0.0),
         )

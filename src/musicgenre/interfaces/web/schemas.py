@@ -41,6 +41,45 @@ class Spectrogram(BaseModel):
     data: str
 
 
+class TagTerm(BaseModel):
+    tag: str
+    contribution: float = Field(description="The tag's term in logit(genre) - logit(rival), logit units.")
+
+
+class TagProbability(BaseModel):
+    tag: str
+    probability: float = Field(ge=0, le=1)
+
+
+class LogitParts(BaseModel):
+    """A genre's mean window logit (before the temperature) = ``bias`` + the sum of ``contributions``."""
+
+    genre: str
+    logit: float
+    bias: float = Field(description="The head's intercept: the logit of a clip whose tag statistics are all average.")
+    contributions: dict[str, float] = Field(description="Tag -> the summed terms of its mean, max and std.")
+
+
+class Explanation(BaseModel):
+    """Which tags pushed the answer: terms of the model's linear head on the track's tag statistics, not causes."""
+
+    summary: str = Field(description="One line: `jazz 0.62: jazz, piano, mellow; against blues: guitar`.")
+    genre: str
+    probability: float = Field(ge=0, le=1)
+    rival: str = Field(description="The runner-up genre the answer is explained against.")
+    rival_probability: float = Field(ge=0, le=1)
+    for_: list[TagTerm] = Field(alias="for", description="Tags that pushed toward `genre`, strongest first.")
+    against: list[TagTerm] = Field(description="Tags that pushed toward `rival`, strongest first.")
+    top_tags: list[TagProbability] = Field(description="The track's most probable MSD tags.")
+    logit: LogitParts
+    rival_logit: LogitParts
+    windows: int = Field(ge=1, description="Windows whose logits are averaged.")
+    temperature: float = Field(gt=0)
+    units: str
+
+    model_config = {"populate_by_name": True}
+
+
 class ModelSummary(BaseModel):
     name: str
     file: str
@@ -72,6 +111,12 @@ class ClassifyResponse(BaseModel):
     windows: int = Field(ge=0, description="Windows of the track that were scored (silent ones are left out).")
     timeline: list[TimelineEntry] = Field(description="One entry per window (only with `timeline=true`).")
     spectrogram: Spectrogram | None = Field(None, description="Only with `spectrogram=true`.")
+    explanation: Explanation | None = Field(
+        None, description="Only with `explain=true`, for a model with tags: which tags pushed the answer."
+    )
+    explanation_unavailable: str | None = Field(
+        None, description="With `explain=true` for a model without tags: why there is no explanation."
+    )
     model: ModelSummary
     elapsed_s: float = Field(ge=0, description="Seconds spent decoding and classifying.")
 

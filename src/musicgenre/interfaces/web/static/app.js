@@ -82,7 +82,7 @@
     const form = new FormData();
     form.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "api/classify?timeline=true&spectrogram=true&top=3");
+    xhr.open("POST", "api/classify?timeline=true&spectrogram=true&explain=true&top=3");
     xhr.responseType = "json";
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) progress.value = (100 * event.loaded) / event.total;
@@ -123,12 +123,26 @@
     $("result-meta").textContent = seconds(result.duration_s) + " of audio, " + result.windows +
       (result.windows === 1 ? " window" : " windows") + ", analysed in " + result.elapsed_s.toFixed(2) + " s" +
       (runnersUp ? ". Next: " + runnersUp + "." : ".");
+    renderExplanation(result.explanation, result.explanation_unavailable);
     renderBars(result.probabilities);
     renderTimeline(result.timeline, result.duration_s);
     renderSpectrogram(result.spectrogram, result.duration_s);
     $("result").hidden = false;
     fitTimelineLabels(); // needs the laid-out section
     setStatus("Done: " + result.file + " sounds like " + result.genre + ".");
+  }
+
+  function renderExplanation(explanation, unavailable) {
+    const box = $("explanation");
+    box.hidden = !explanation && !unavailable;
+    if (!explanation) {
+      $("explanation-summary").textContent = unavailable || "";
+      $("explanation-tags").textContent = "";
+      return;
+    }
+    $("explanation-summary").textContent = explanation.summary;
+    $("explanation-tags").textContent = "Top tags: " +
+      explanation.top_tags.map((t) => t.tag + " " + percent(t.probability)).join(", ");
   }
 
   function renderBars(probabilities) {

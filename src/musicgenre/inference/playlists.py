@@ -1,0 +1,208 @@
+"""One playlist per genre from the predictions ``musicgenre predict -o`` wrote: extended M3U8 a player can open.
+
+Reads the CSV (track rows), JSONL or JSON output of :mod:`musicgenre.inference.output`, keeps the classified
+tracks that pass the filters, and writes ``<genre>.m3u8`` per genre into a folder::
+
+    #EXTM3U
+    #EXTINF:30,blues.00012.wav
+    ../music/blues/blues.00012.wav
+
+Entries are paths relative to the playlist's folder where possible (a player resolves them against it, so the
+folder of music and playlists can move together), absolute otherwise (another drive), URLs as written. The
+``#EXTINF`` duration is whole seconds (-1 when unknown), the title the file's name. UTF-8; a file name that is
+not UTF-8 is written as its bytes, like the predictions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from musicgenre.audio import is_url
+
+
+class PredictionsError(ValueError):
+    """A predictions file cannot be read; ``str()`` is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class Track:
+    """One classified track of a predictions file: its path as written, genre, top probability, length (s, None if
+    not known), the uncertain mark (None: the model has no threshold)."""
+
+    file: str
+    genre: str
+    probability: float
+    duration_s: float | None
+    uncertain: bool | None
+
+
+@dataclass(frozen=True)
+class PlaylistFilter:
+    """Which tracks go into playlists: top probability at least ``min_probability``; none marked uncertain (or not
+    music, which is marked uncertain too) when ``exclude_uncertain``; files that exist (URLs are kept)."""
+
+    min_probability: float = 0.0
+    exclude_uncertain: bool = False
+
+    def keeps(self, track: Track) -> bool:
+        if track.probability < self.min_probability:
+            return False
+        return not (self.exclude_uncertain and track.uncertain)
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """A genre's playlist: the file written and its tracks in the order written."""
+
+    genre: str
+    path: Path
+    tracks: tuple[Track, ...]
+
+
+@dataclass(frozen=True)
+class PlaylistReport:
+    """What a run did: the playlists written, tracks read, left out by the filters, missing files (paths), and
+    files whose name holds a line break, which one line of M3U cannot name (left out)."""
+
+    playlists: tuple[Playlist, ...]
+    read: int
+    filtered: int
+    missing: tuple[str, ...]
+    unlistable: tuple[str, ...] = ()
+
+
+def read_predictions(path: str | Path) -> list[Track]:
+    """The classified tracks of a ``predict -o`` output (CSV track rows, JSONL, or a JSON array); error rows and
+    window rows are skipped, a line cut off by an interrupted run is ignored."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as error:
+        raise PredictionsError(f"{path}: cannot read ({error.strerror or error})") from None
+    first = text.lstrip()[:1]
+    if first in ("[", "{"):
+        return [t for t in (_track_from_record(r) for r in _json_records(text)) if t is not None]
+    if not text.startswith("file,"):
+        raise PredictionsError(f"{path}: not a predictions file (expected CSV, JSONL or JSON from predict -o)")
+    return [t for t in (_track_from_row(row) for row in csv.DictReader(io.StringIO(text))) if t is not None]
+
+
+def _json_records(text: str) -> Iterable[dict]:
+    """Records of a JSON array written one per line, or of JSON lines; cut-off lines skipped."""
+    for line in text.splitlines():
+        line = line.strip().rstrip(",")
+        if line in ("", "[", "]"):
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            yield record
+
+
+def _track_from_record(record: dict) -> Track | None:
+    if record.get("error") is not None or not record.get("file") or not record.get("genre"):
+        return None
+    duration = record.get("duration_s")
+    return Track(
+        str(record["file"]),
+        str(record["genre"]),
+        float(record.get("probability") or 0.0),
+        float(duration) if duration is not None else None,
+        record.get("uncertain"),
+    )
+
+
+def _track_from_row(row: dict) -> Track | None:
+    if row.get("scope") != "track" or row.get("error") or not row.get("genre") or not row.get("file"):
+        return None
+    uncertain = {"true": True, "false": False}.get((row.get("uncertain") or "").lower())
+    end = row.get("end_s") or ""
+    probability = float(row.get("probability") or 0.0)
+    return Track(row["file"], row["genre"], probability, float(end) if end else None, uncertain)
+
+
+def resolve(track: Track, base: Path) -> str:
+    """The track's location: a URL as written, a path made absolute against ``base`` (where predict ran)."""
+    if is_url(track.file):
+        return track.file
+    return os.path.abspath(os.path.join(base, os.path.expanduser(track.file)))
+
+
+def entry_path(location: str, folder: Path) -> str:
+    """How a playlist in ``folder`` names ``location``: relative to ``folder`` when possible (POSIX separators
+    on every system; players accept them; ``./`` before a name starting with ``#``), else absolute; URLs
+    unchanged."""
+    if is_url(location):
+        return location
+    try:
+        relative = os.path.relpath(location, os.path.abspath(folder))
+    except ValueError:  # another drive (Windows)
+        return location
+    relative = Path(relative).as_posix()
+    return f"./{relative}" if relative.startswith("#") else relative  # "#…" would read as a comment line
+
+
+def playlist_name(genre: str) -> str:
+    """A safe file name for a genre's playlist: ``hip hop/rap`` -> ``hip hop_rap.m3u8``."""
+    name = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", genre).strip(" .") or "genre"
+    return f"{name}.m3u8"
+
+
+def m3u8_text(tracks: Sequence[Track], locations: Sequence[str], folder: Path) -> str:
+    """Extended M3U: ``#EXTM3U``, then per track ``#EXTINF:<seconds>,<file name>`` and its path."""
+    lines = ["#EXTM3U"]
+    for track, location in zip(tracks, locations, strict=True):
+        seconds = -1 if track.duration_s is None else int(round(track.duration_s))
+        title = location.rstrip("/").rsplit("/", 1)[-1] if is_url(location) else Path(location).name
+        lines += [f"#EXTINF:{seconds},{title}", entry_path(location, folder)]
+    return "\n".join(lines) + "\n"
+
+
+def write_playlists(
+    tracks: Iterable[Track], folder: str | Path, keep: PlaylistFilter = PlaylistFilter(), base: str | Path = "."
+) -> PlaylistReport:
+    """Write ``<genre>.m3u8`` into ``folder`` (created) for every genre with a track that passes ``keep``, tracks
+    in the predictions' order, each file once; paths in the predictions are relative to ``base``. Files that no
+    longer exist (or whose name holds a line break) are left out and listed in the report: a playlist never names
+    a path that does not resolve."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_genre: dict[str, list[tuple[Track, str]]] = {}
+    seen: set[str] = set()
+    read = filtered = 0
+    missing: list[str] = []
+    unlistable: list[str] = []
+    for track in tracks:
+        read += 1
+        if not keep.keeps(track):
+            filtered += 1
+            continue
+        location = resolve(track, Path(base))
+        if location in seen:
+            continue
+        if "\n" in location or "\r" in location:
+            unlistable.append(track.file)
+            continue
+        if not is_url(location) and not os.path.isfile(location):
+            missing.append(track.file)
+            continue
+        seen.add(location)
+        by_genre.setdefault(track.genre, []).append((track, location))
+    playlists = []
+    for genre, entries in by_genre.items():
+        target = folder / playlist_name(genre)
+        text = m3u8_text([t for t, _ in entries], [loc for _, loc in entries], folder)
+        temporary = target.with_name(target.name + ".part")
+        temporary.write_text(text, encoding="utf-8", errors="surrogateescape")
+        os.replace(temporary, target)
+        playlists.append(Playlist(genre, target, tuple(t for t, _ in entries)))
+    return PlaylistReport(tuple(playlists), read, filtered, tuple(missing), tuple(unlistable))
