@@ -234,10 +234,20 @@ BUSY = "busy: another musicgenre run is writing this file; left alone"
 
 @dataclass(frozen=True)
 class FileLock:
-    """An advisory lock (``flock``) held on the file now at ``path`` (see :func:`lock_file`)."""
+    """An advisory lock (``flock``) held on the file now at ``path`` (see :func:`lock_file`): on the file it was
+    taken on and on each file a write put in its place (``descriptors``), all released together."""
 
     path: str
-    descriptor: int
+    descriptors: list[int]
+
+    def cover(self, replacement: str) -> None:
+        """Lock ``replacement`` too, before it is renamed over ``path``: a process that opens the path after the
+        rename waits for this lock instead of finding the new file free while this write is still under way."""
+        import fcntl
+
+        descriptor = os.open(replacement, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self.descriptors.append(descriptor)
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a fresh hidden file: nobody else holds it
 
 
 @contextmanager
@@ -272,10 +282,12 @@ def lock_file(path: str | os.PathLike, wait_s: float = LOCK_WAIT_S) -> Iterator[
             os.close(descriptor)  # replaced while this process waited: lock the file there now
             continue
         break
+    lock = FileLock(os.path.abspath(path), [descriptor])
     try:
-        yield FileLock(os.path.abspath(path), descriptor)
+        yield lock
     finally:
-        os.close(descriptor)  # closing releases the lock
+        for held in lock.descriptors:
+            os.close(held)  # closing releases the lock
 
 
 @dataclass(frozen=True)
@@ -348,7 +360,7 @@ def write_genres(
                 raise TagError(path, f"cannot read the tagged copy: {write_reason(error)}") from None
             before_replace(previous, rewrite)
 
-        _replace(path, temp, log_first)
+        _replace(path, temp, held, log_first)
     return previous
 
 
@@ -383,13 +395,14 @@ def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities
     return temp, FileState(info.st_size, info.st_mtime_ns, digest.hexdigest())
 
 
-def _replace(path: str | os.PathLike, temp: str, before: Callable[[], None] | None = None) -> None:
-    """Run ``before`` (its errors raised as they are) then put ``temp`` in place of ``path`` and flush the
-    folder; ``temp`` is removed on any failure."""
+def _replace(path: str | os.PathLike, temp: str, lock: FileLock, before: Callable[[], None] | None = None) -> None:
+    """Run ``before`` (its errors raised as they are) then put ``temp`` in place of ``path`` (``lock`` held on
+    it too) and flush the folder; ``temp`` is removed on any failure."""
     try:
         if before is not None:
             before()
         try:
+            lock.cover(temp)
             os.replace(temp, path)
         except OSError as error:
             raise TagError(path, f"cannot replace the file: {write_reason(error)}") from None
@@ -425,7 +438,7 @@ def replace_bytes(path: str | os.PathLike, blocks: Iterable[bytes], sha256: str,
         if isinstance(error, OSError):
             raise TagError(path, f"cannot write the restored copy: {write_reason(error)}") from None
         raise
-    _replace(path, temp)
+    _replace(path, temp, lock)
 
 
 def _fsync_file(path: str) -> None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -275,4 +276,47 @@ def test_a_file_size_limit_fails_the_large_file_only(library, tmp_path):
     assert len(read_log(log)) == 5
     undone = run("--undo", log)
     assert undone.exit_code == 0 and "5 restored" in undone.stderr
+    assert {f: f.read_bytes() for f in library.iterdir()} == originals
+
+
+HOLD_LOCK = (
+    "import sys\nfrom musicgenre.tagging.tags import lock_file\n"
+    "with lock_file(sys.argv[1]):\n    print('locked', flush=True)\n    sys.stdin.read()\n"
+)
+
+
+@contextmanager
+def held_by_another_process(path: Path):
+    """Another process holds ``path``'s lock (as a second label run writing it would) for the ``with`` block."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"locked"
+    try:
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
+    originals = {f: f.read_bytes() for f in library.iterdir()}
+    log = tmp_path / "undo.jsonl"
+    with held_by_another_process(library / "song.mp3"):
+        result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", log)
+    assert result.exit_code == 1
+    rows = rows_of(result.stdout)
+    assert rows["song.mp3"]["action"] == "error" and rows["song.mp3"]["applied"] == "false"
+    assert rows["song.mp3"]["reason"] == "busy: another musicgenre run is writing this file; left alone"
+    assert (library / "song.mp3").read_bytes() == originals[library / "song.mp3"]
+    assert sum(row["applied"] == "true" for row in rows.values()) == 4
+    with held_by_another_process(library / "song.ogg"):
+        undone = run("--undo", log)
+    assert undone.exit_code == 1 and "3 restored" in undone.stderr and "1 failed" in undone.stderr
+    assert f"{library / 'song.ogg'}  error: busy: another musicgenre run" in undone.stdout
+    again = run("--undo", log)
+    assert again.exit_code == 0 and "1 restored, 3 already as before" in again.stderr
     assert {f: f.read_bytes() for f in library.iterdir()} == originals
