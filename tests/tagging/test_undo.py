@@ -15,6 +15,7 @@ from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TIT2
 from tag_media import write_clip
 
+from musicgenre.tagging import patch
 from musicgenre.tagging.tags import probabilities_text, read_genres, write_genres
 from musicgenre.tagging.undo import UndoLog, read_log, undo
 
@@ -246,3 +247,17 @@ def test_undo_of_a_missing_file_is_an_error_row(tmp_path):
     shutil.move(path, tmp_path / "moved.wav")
     (result,) = undo(tmp_path / "undo.jsonl")
     assert result.action == "error" and "no such file" in result.detail.lower()
+
+
+def test_a_write_too_large_to_keep_undoes_the_fields_and_says_why(tmp_path, monkeypatch):
+    """Past ``MAX_LITERAL`` changed bytes no patch is kept (the log never holds audio): undo restores the fields."""
+    monkeypatch.setattr(patch, "MAX_LITERAL", 10)
+    path = _mp3_v24(tmp_path / "clip.mp3")
+    _apply([path], tmp_path / "undo.jsonl")
+    (entry,) = read_log(tmp_path / "undo.jsonl")
+    assert entry.rewrite is not None and entry.rewrite.patch is None
+    (result,) = undo(tmp_path / "undo.jsonl")
+    assert result.action == "restored"
+    assert result.detail.startswith("Rock -> (none); tags only (the write changed ")
+    assert result.detail.endswith(" bytes, too many to keep in the log)")
+    assert read_genres(path).genres == () and str(ID3(path)["TIT2"]) == "Title"

@@ -319,7 +319,7 @@ def describe_rewrite(original: str | os.PathLike, written: str | os.PathLike, st
     pieces = patch.diff(original, written)
     kept = patch.literal_bytes(pieces)
     if kept > patch.MAX_LITERAL:
-        return Rewrite(state, after, None, f"the write changed {kept} bytes beyond the tags; not kept")
+        return Rewrite(state, after, None, f"the write changed {kept} bytes, too many to keep in the log")
     if patch.rebuilt_sha256(pieces, written) != state.sha256:
         return Rewrite(state, after, None, "the file changed while it was being tagged")
     return Rewrite(state, after, patch.encode(pieces))

@@ -220,7 +220,7 @@ def _undo_entry(entry: UndoEntry, lock: FileLock, dry_run: bool) -> UndoResult:
             raise TagError(entry.file, write_reason(error)) from None
         if now == rewrite.original.sha256:
             return UndoResult(entry.file, "as-was", f"{_show(entry.before_genres)}; the original bytes")
-        why = rewrite.note or "the file changed since the run"
+        why = "the file changed since the run" if now != rewrite.written.sha256 else rewrite.note or "no patch"
         if now == rewrite.written.sha256 and rewrite.patch is not None:
             if dry_run:
                 return UndoResult(entry.file, "would restore", f"{change}; the original bytes")
