@@ -101,7 +101,9 @@ def test_undo_restores_previous_values(tmp_path):
     log_path = tmp_path / "undo.jsonl"
     with UndoLog(log_path) as log:
         for f in files:
-            write_genres(f, ("Rock",), before_replace=lambda before, f=f: log.record(str(f), before, ("Rock",), None))
+            write_genres(
+                f, ("Rock",), before_replace=lambda b, rewrite, f=f: log.record(str(f), b, ("Rock",), None, rewrite)
+            )
     assert [e.before_genres for e in read_log(log_path)] == [("Blues",), (), ()]
     write_genres(files[2], ("Changed by hand",))
     results = {Path(r.file).name: r.action for r in undo(log_path)}
@@ -137,7 +139,7 @@ KILL_SCRIPT = textwrap.dedent(
         for n in itertools.count():
             f = files[n % len(files)]
             genres = ("Rock", "x" * (1 + n % 7 * 300))  # the tag grows and shrinks: blocks move, pages renumber
-            write_genres(f, genres, before_replace=lambda b, f=f, g=genres: log.record(f, b, g, None))
+            write_genres(f, genres, before_replace=lambda b, rw, f=f, g=genres: log.record(f, b, g, None, rw))
     """
 )
 

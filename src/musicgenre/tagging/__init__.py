@@ -2,5 +2,6 @@
 
 ``tags``: read and write the genre field (and the probabilities field) of each format, atomically;
 ``policy``: whether and how a prediction changes a file's genres (a pure function); ``undo``: the log of
-previous values every write appends to first, and restoring from it.
+previous values every write appends to first, and restoring from it (the original bytes where the file is still
+as written); ``patch``: the compact record of the bytes a write changed that makes that possible.
 """

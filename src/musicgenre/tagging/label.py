@@ -4,19 +4,34 @@ The order of work per file: its tags are read first (a file whose tags cannot be
 leaves alone, is settled without classifying it); the rest are classified by :func:`run_batch` (the same
 processes, time limit and error rows as ``predict``); each prediction is decided by the policy on the file's tags
 as they are at that moment and, when the decision writes and ``apply`` is on, written atomically with its undo
-entry. One :class:`LabelRow` per file, yielded as each file is settled.
+entry; with ``apply`` the reading, deciding and writing hold the file's lock (another run at the same file waits,
+or its row says ``busy``). One :class:`LabelRow` per file, yielded as each file is settled. A file that cannot be
+written (a full disk: ``no space left on the device``) gets an error row and the run goes on; an undo log that
+cannot be written raises :class:`~musicgenre.tagging.undo.UndoLogError` and stops the run (nothing more can be
+undone safely).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 from musicgenre.audio.remote import is_url
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
 from musicgenre.inference.prediction import Prediction
 from musicgenre.tagging.policy import LabelPolicy, decide_on, needs_prediction
-from musicgenre.tagging.tags import GenreTags, TagError, probabilities_text, read_genres, write_genres
+from musicgenre.tagging.tags import (
+    LOCK_WAIT_S,
+    FileLock,
+    GenreTags,
+    Rewrite,
+    TagError,
+    lock_file,
+    probabilities_text,
+    read_genres,
+    write_genres,
+)
 from musicgenre.tagging.undo import UndoLog
 
 #: what a row's action can be: the three writes, ``keep`` (already so), ``skip`` (left alone, with why), ``error``
@@ -26,12 +41,14 @@ ACTIONS = ("set", "replace", "append", "keep", "skip", "error")
 @dataclass(frozen=True)
 class LabelConfig:
     """How a library is labelled: the policy, whether to write (else a dry run), whether the probabilities go
-    into the file too (else any already there are kept as they are), and how files are classified."""
+    into the file too (else any already there are kept as they are), how files are classified, and how long a
+    write waits for another run holding the same file before its row says busy."""
 
     policy: LabelPolicy = field(default_factory=LabelPolicy)
     apply: bool = False
     write_probabilities: bool = True
     batch: BatchConfig = field(default_factory=BatchConfig)
+    lock_wait_s: float = LOCK_WAIT_S
 
 
 @dataclass(frozen=True)
@@ -105,12 +122,26 @@ def label_result(
         return LabelRow(result.file, "error", reason=result.error or "not classified")
     prediction = result.prediction
     try:
-        current = read_genres(result.file)
-    except TagError as error:
+        with lock_file(result.file, config.lock_wait_s) if config.apply else nullcontext(None) as lock:
+            return _decide_and_write(result.file, prediction, config, undo_log, model_name, lock)
+    except TagError as error:  # busy, or the file cannot be read or written: it is left as it was
         return LabelRow(result.file, "error", genre=prediction.genre, reason=error.reason)
+
+
+def _decide_and_write(
+    path: str,
+    prediction: Prediction,
+    config: LabelConfig,
+    undo_log: UndoLog | None,
+    model_name: str | None,
+    lock: FileLock | None,
+) -> LabelRow:
+    """The decision on the tags ``path`` has now and, when it writes and ``config.apply``, the write (under
+    ``lock``, so no other run changes the file between the reading and the writing)."""
+    current = read_genres(path)
     decision = decide_on(current.genres, prediction, config.policy)
     row = LabelRow(
-        result.file,
+        path,
         decision.action,
         False,
         current.genres,
@@ -121,12 +152,11 @@ def label_result(
     )
     if not (decision.writes and config.apply):
         return row
-    assert undo_log is not None, "label_files checks that an applying run has its log"
+    assert undo_log is not None and lock is not None, "label_files checks that an applying run has its log"
     try:
-        write_prediction(result.file, decision.genres, prediction, config, undo_log, model_name)
-    except (TagError, OSError) as error:
-        reason = error.reason if isinstance(error, TagError) else f"cannot write: {error.strerror or error}"
-        return replace(row, action="error", new=current.genres, reason=reason)
+        write_prediction(path, decision.genres, prediction, config, undo_log, model_name, lock)
+    except TagError as error:
+        return replace(row, action="error", new=current.genres, reason=error.reason)
     return replace(row, applied=True)
 
 
@@ -137,13 +167,17 @@ def write_prediction(
     config: LabelConfig,
     undo_log: UndoLog,
     model_name: str | None = None,
+    lock: FileLock | None = None,
 ) -> GenreTags:
     """Write ``genres`` (and the prediction's probabilities, unless turned off) into ``path``, the undo entry
-    flushed to disk before the tagged copy replaces the file; return the tags as they were."""
+    flushed to disk before the tagged copy replaces the file; return the tags as they were. Raises
+    :class:`TagError` for this file, :class:`UndoLogError` when the log cannot be written (the file untouched)."""
     text = probabilities_text(prediction.probabilities, model_name) if config.write_probabilities else None
 
-    def log_it(previous: GenreTags) -> None:
+    def log_it(previous: GenreTags, rewrite: Rewrite) -> None:
         after = text if config.write_probabilities else previous.probabilities
-        undo_log.record(path, previous, genres, after)
+        undo_log.record(path, previous, genres, after, rewrite)
 
-    return write_genres(path, genres, text, keep_probabilities=not config.write_probabilities, before_replace=log_it)
+    return write_genres(
+        path, genres, text, keep_probabilities=not config.write_probabilities, before_replace=log_it, lock=lock
+    )

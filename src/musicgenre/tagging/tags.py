@@ -11,20 +11,32 @@ Where the genre goes, by container:
 A write never edits the file in place: it copies the file to a hidden temporary file in the same folder (same
 permission bits), writes the tags to the copy, flushes it to disk, calls ``before_replace`` (where the undo log
 entry is written and flushed), then ``os.replace``-s the copy over the original and flushes the folder. A process
-killed at any moment leaves the original as it was or the fully tagged copy in its place (at worst a stray
-``.<name>.musicgenre-*.tmp`` beside it). Only the tag blocks change; the audio packets stay byte for byte.
+killed at any moment, or a write failing (a full disk: ``no space left on the device``; a file-size limit),
+leaves the original as it was or the fully tagged copy in its place (at worst a stray
+``.<name>.musicgenre-*.tmp`` beside it after a kill). Only the tag blocks change; the audio packets stay byte for
+byte. ``before_replace`` also gets the :class:`Rewrite`: the original's size, modification time and hash and the
+byte patch (:mod:`musicgenre.tagging.patch`) that rebuilds it, which undo uses to give the original file back.
+
+Every write holds an advisory lock on the file (:func:`lock_file`, ``flock``) from reading its tags to the rename,
+so two runs never write one file at once: the second waits up to ``LOCK_WAIT_S`` seconds, then calls it busy.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+
+from musicgenre.tagging import patch
 
 #: the ID3 user text frame, Vorbis comment and MP4 freeform atom holding the probabilities (JSON)
 ID3_PROBABILITIES = "MUSICGENRE"
@@ -201,50 +213,266 @@ def check_writable(path: str | os.PathLike) -> None:
         raise TagError(path, "its folder is not writable (a tagged copy is made beside the file); left alone")
 
 
+#: what a failed write says for the errors a full or limited disk gives
+ERRNO_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EFBIG: "file too large for the file system limit",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EIO: "input/output error",
+}
+
+
+def os_error_in(error: BaseException) -> OSError | None:
+    """The OSError behind ``error`` (itself, its cause or context, or the one mutagen wrapped), if any."""
+    seen: set[int] = set()
+    queue: list[BaseException | None] = [error]
+    while queue:
+        item = queue.pop(0)
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError):
+            return item
+        queue += [item.__cause__, item.__context__, *(a for a in item.args if isinstance(a, BaseException))]
+    return None
+
+
+def write_reason(error: BaseException) -> str:
+    """One lower-case phrase for why a write failed: ``no space left on the device`` for ENOSPC, and so on."""
+    found = os_error_in(error)
+    if found is not None and found.errno in ERRNO_REASONS:
+        return ERRNO_REASONS[found.errno]
+    if found is not None and found.strerror:
+        return found.strerror[:1].lower() + found.strerror[1:]
+    return _reason(error)
+
+
+#: how long a write waits for another run's lock on the same file before it calls the file busy
+LOCK_WAIT_S = 5.0
+BUSY = "busy: another musicgenre run is writing this file; left alone"
+
+
+@dataclass(frozen=True)
+class FileLock:
+    """An advisory lock (``flock``) held on the file now at ``path`` (see :func:`lock_file`): on the file it was
+    taken on and on each file a write put in its place (``descriptors``), all released together."""
+
+    path: str
+    descriptors: list[int]
+
+    def cover(self, replacement: str) -> None:
+        """Lock ``replacement`` too, before it is renamed over ``path``: a process that opens the path after the
+        rename waits for this lock instead of finding the new file free while this write is still under way."""
+        import fcntl
+
+        descriptor = os.open(replacement, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self.descriptors.append(descriptor)
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a fresh hidden file: nobody else holds it
+
+
+@contextmanager
+def lock_file(path: str | os.PathLike, wait_s: float = LOCK_WAIT_S) -> Iterator[FileLock]:
+    """Hold an exclusive advisory lock on the file at ``path`` for the ``with`` block; TagError ``busy`` after
+    ``wait_s`` seconds of another process holding it.
+
+    The lock is on the file itself (no lock files left behind). A write replaces the file by a new one, so once
+    the lock is taken the path is checked to still name the locked file, else the new one is locked instead."""
+    import fcntl
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as error:
+            raise TagError(path, write_reason(error)) from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            if time.monotonic() >= deadline:
+                raise TagError(path, BUSY) from None
+            time.sleep(0.05)
+            continue
+        try:
+            now, locked = os.stat(path), os.fstat(descriptor)
+        except OSError as error:
+            os.close(descriptor)
+            raise TagError(path, write_reason(error)) from None
+        if (now.st_dev, now.st_ino) != (locked.st_dev, locked.st_ino):
+            os.close(descriptor)  # replaced while this process waited: lock the file there now
+            continue
+        break
+    lock = FileLock(os.path.abspath(path), [descriptor])
+    try:
+        yield lock
+    finally:
+        for held in lock.descriptors:
+            os.close(held)  # closing releases the lock
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A file's bytes as a whole: size, modification time (ns) and SHA-256 (hex)."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What one write did to a file's bytes: the ``original`` and ``written`` states and the ``patch``
+    (:func:`musicgenre.tagging.patch.encode`) that rebuilds the original from the written file; ``patch`` is
+    None, with ``note`` saying why, when it is not kept."""
+
+    original: FileState
+    written: FileState
+    patch: bytes | None
+    note: str = ""
+
+
+def describe_rewrite(original: str | os.PathLike, written: str | os.PathLike, state: FileState) -> Rewrite:
+    """The :class:`Rewrite` from ``original`` (whose ``state`` was taken as it was copied) to ``written``; the
+    patch is kept only when it rebuilds the original exactly and holds at most ``patch.MAX_LITERAL`` bytes."""
+    info = os.stat(written)
+    after = FileState(info.st_size, info.st_mtime_ns, patch.sha256_of(written))
+    pieces = patch.diff(original, written)
+    kept = patch.literal_bytes(pieces)
+    if kept > patch.MAX_LITERAL:
+        return Rewrite(state, after, None, f"the write changed {kept} bytes, too many to keep in the log")
+    if patch.rebuilt_sha256(pieces, written) != state.sha256:
+        return Rewrite(state, after, None, "the file changed while it was being tagged")
+    return Rewrite(state, after, patch.encode(pieces))
+
+
 def write_genres(
     path: str | os.PathLike,
     genres: tuple[str, ...],
     probabilities: str | None = None,
     *,
     keep_probabilities: bool = False,
-    before_replace: Callable[[GenreTags], None] | None = None,
+    before_replace: Callable[[GenreTags, Rewrite], None] | None = None,
+    lock: FileLock | None = None,
 ) -> GenreTags:
     """Set ``path``'s genres (and probabilities text, or remove it when None unless ``keep_probabilities``)
     atomically; return the tags as they were.
 
-    ``before_replace(previous)`` runs after the tagged copy is on disk and before it replaces the original (the
-    undo log is written there). Raises :class:`TagError` (the original untouched) for a read-only file, tags
-    mutagen cannot parse or write, or a format without a genre field.
+    ``before_replace(previous, rewrite)`` runs after the tagged copy is on disk and before it replaces the
+    original (the undo log is written there; what it raises is raised, the original untouched). The write holds
+    ``lock`` (taken here when None). Raises :class:`TagError` (the original untouched) for a read-only or busy
+    file, tags mutagen cannot parse or write, a format without a genre field, or a failed write (a full disk:
+    ``no space left on the device``).
     """
-    check_writable(path)
-    previous = read_genres(path)
-    if keep_probabilities:
-        probabilities = previous.probabilities
+    with nullcontext(lock) if lock is not None else lock_file(path) as held:
+        assert held.path == os.path.abspath(path), "the lock is another file's"
+        check_writable(path)
+        previous = read_genres(path)
+        if keep_probabilities:
+            probabilities = previous.probabilities
+        temp, state = _tagged_copy(path, genres, probabilities)
+
+        def log_first() -> None:
+            if before_replace is None:
+                return
+            try:
+                rewrite = describe_rewrite(path, temp, state)
+            except OSError as error:
+                raise TagError(path, f"cannot read the tagged copy: {write_reason(error)}") from None
+            before_replace(previous, rewrite)
+
+        _replace(path, temp, held, log_first)
+    return previous
+
+
+def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities: str | None) -> tuple[str, FileState]:
+    """A hidden copy of ``path`` beside it with the fields set, flushed to disk, and the original's state."""
     folder, name = os.path.split(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as error:
+        raise TagError(path, f"cannot make the tagged copy: {write_reason(error)}") from None
     try:
         with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
-            shutil.copyfileobj(source, out, 1 << 20)
+            info = os.fstat(source.fileno())
+            digest = hashlib.sha256()
+            while block := source.read(1 << 20):
+                digest.update(block)
+                out.write(block)
         shutil.copymode(path, temp)
-        try:
-            audio, kind = _open(temp)
-            _set_fields(audio, kind, genres, probabilities)
-            _save(audio, kind)
-        except TagError as error:
+        audio, kind = _open(temp)
+        _set_fields(audio, kind, genres, probabilities)
+        _save(audio, kind)
+        _fsync_file(temp)
+    except BaseException as error:
+        _discard(temp)
+        if isinstance(error, TagError):
             raise TagError(path, error.reason) from None
-        except Exception as error:  # mutagen raises several kinds on damaged files; the original is untouched
+        if os_error_in(error) is not None:
+            raise TagError(path, f"cannot write the tagged copy: {write_reason(error)}") from None
+        if isinstance(error, Exception):  # mutagen raises several kinds on damaged files
             raise TagError(path, f"tags cannot be written: {_reason(error)}") from None
-        with open(temp, "rb+") as written:
-            os.fsync(written.fileno())
-        if before_replace is not None:
-            before_replace(previous)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
         raise
-    _fsync_folder(folder)
-    return previous
+    return temp, FileState(info.st_size, info.st_mtime_ns, digest.hexdigest())
+
+
+def _replace(path: str | os.PathLike, temp: str, lock: FileLock, before: Callable[[], None] | None = None) -> None:
+    """Run ``before`` (its errors raised as they are) then put ``temp`` in place of ``path`` (``lock`` held on
+    it too) and flush the folder; ``temp`` is removed on any failure."""
+    try:
+        if before is not None:
+            before()
+        try:
+            lock.cover(temp)
+            os.replace(temp, path)
+        except OSError as error:
+            raise TagError(path, f"cannot replace the file: {write_reason(error)}") from None
+    except BaseException:
+        _discard(temp)
+        raise
+    _fsync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def replace_bytes(path: str | os.PathLike, blocks: Iterable[bytes], sha256: str, mtime_ns: int, lock: FileLock) -> None:
+    """Put a file of ``blocks`` in place of ``path`` atomically (same permission bits, modification time
+    ``mtime_ns``) when its SHA-256 is ``sha256``; TagError (the file untouched) otherwise or on a failed write."""
+    assert lock.path == os.path.abspath(path), "the lock is another file's"
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as error:
+        raise TagError(path, f"cannot make the restored copy: {write_reason(error)}") from None
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as out:
+            for block in blocks:
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise TagError(path, "the rebuilt file is not the original (its hash differs); left alone")
+        shutil.copymode(path, temp)
+        os.utime(temp, ns=(time.time_ns(), mtime_ns))  # before the rename: after it the path may be another's
+    except BaseException as error:
+        _discard(temp)
+        if isinstance(error, OSError):
+            raise TagError(path, f"cannot write the restored copy: {write_reason(error)}") from None
+        raise
+    _replace(path, temp, lock)
+
+
+def _fsync_file(path: str) -> None:
+    with open(path, "rb+") as written:
+        os.fsync(written.fileno())
+
+
+def _discard(temp: str) -> None:
+    """Remove a temporary copy (already gone is fine)."""
+    try:
+        os.unlink(temp)
+    except FileNotFoundError:
+        pass
 
 
 def _fsync_folder(folder: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from musicgenre.inference import classify
 from musicgenre.interfaces.cli.main import cli
 from musicgenre.tagging.policy import TAG_NAMES
 from musicgenre.tagging.tags import parse_probabilities, read_genres, write_genres
+from musicgenre.tagging.undo import read_log
 
 
 def run(*args):
@@ -190,3 +193,130 @@ def test_real_clips_get_the_genre_predict_gives(shared_audio, tmp_path):
     predicted = CliRunner().invoke(cli, ["predict", str(root), "--format", "csv"])
     for row in csv.DictReader(io.StringIO(predicted.stdout)):
         assert read_genres(row["file"]).genres == (TAG_NAMES[row["genre"]],)
+
+
+def _fail_with_no_space(monkeypatch, name: str, match) -> None:
+    """``os.<name>`` raises ENOSPC for the calls ``match`` accepts (a full disk at that step)."""
+    real = getattr(os, name)
+
+    def failing(*args, **kwargs):
+        if match(*args):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+def test_a_full_disk_fails_one_file_and_the_run_goes_on(library, tmp_path, monkeypatch):
+    originals = {f: f.read_bytes() for f in library.iterdir()}
+    _fail_with_no_space(monkeypatch, "replace", lambda source, target, *rest: str(target).endswith("song.ogg"))
+    result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    rows = rows_of(result.stdout)
+    ogg = library / "song.ogg"
+    assert rows["song.ogg"]["action"] == "error" and rows["song.ogg"]["applied"] == "false"
+    assert rows["song.ogg"]["reason"] == "cannot replace the file: no space left on the device"
+    assert ogg.read_bytes() == originals[ogg] and not list(library.glob(".*.tmp"))
+    assert {name: row["applied"] for name, row in rows.items() if name != "song.ogg"} == dict.fromkeys(
+        ["song.mp3", "song.m4a", "song.opus", "tagged.flac"], "true"
+    )
+    assert "4 changed (replace 1, set 3)" in result.stderr or "4 changed (set 3, replace 1)" in result.stderr
+    undone = run("--undo", tmp_path / "undo.jsonl")
+    assert undone.exit_code == 0 and "4 restored, 1 already as before" in undone.stderr
+    assert {f: f.read_bytes() for f in library.iterdir()} == originals
+
+
+def test_an_undo_log_that_cannot_be_written_stops_the_run_with_one_line(library, tmp_path, monkeypatch):
+    originals = {f: f.read_bytes() for f in library.iterdir()}
+    log = tmp_path / "undo.jsonl"
+    _fail_with_no_space(monkeypatch, "write", lambda fd, *rest: os.readlink(f"/proc/self/fd/{fd}") == str(log))
+    result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", log)
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    (line,) = [s for s in result.stderr.splitlines() if s.startswith("stopped:")]
+    assert (
+        line
+        == f"stopped: {log}: cannot write the undo log: no space left on the device (the file it was for is untouched)"
+    )
+    assert "0 changed" in result.stderr
+    assert {f: f.read_bytes() for f in library.iterdir()} == originals  # nothing written without its entry
+    assert not log.exists() or log.read_bytes() == b""
+
+
+LIMITED_RUN = (
+    "import resource, signal, sys; from musicgenre.interfaces.cli.main import cli; "
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), resource.RLIM_INFINITY)); "
+    "cli(sys.argv[2:], prog_name='musicgenre')"
+)
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_fails_the_large_file_only(library, tmp_path):
+    """A real limit (RLIMIT_FSIZE in the child: writes past it fail with EFBIG): the WAV larger than it gets its
+    error row, the smaller files are tagged, and undo gives every file back byte for byte."""
+    big = write_clip(library / "big.wav", signal=music(10.0), sr=SR)
+    originals = {f: f.read_bytes() for f in library.iterdir()}
+    small = max(len(b) for f, b in originals.items() if f != big)
+    assert small * 1.2 < len(originals[big])
+    limit = (small + len(originals[big])) // 2
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    log = tmp_path / "undo.jsonl"
+    command = [sys.executable, "-c", LIMITED_RUN, str(limit), "label", str(library), "--apply", "--replace"]
+    done = subprocess.run(
+        [*command, "--format", "csv", "--undo-log", str(log)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    rows = rows_of(done.stdout)
+    assert rows["big.wav"]["action"] == "error"
+    assert rows["big.wav"]["reason"] == "cannot write the tagged copy: file too large for the file system limit"
+    assert {name for name, row in rows.items() if row["applied"] == "true"} == {f.name for f in originals} - {"big.wav"}
+    assert big.read_bytes() == originals[big] and not list(library.glob(".*.tmp"))
+    assert len(read_log(log)) == 5
+    undone = run("--undo", log)
+    assert undone.exit_code == 0 and "5 restored" in undone.stderr
+    assert {f: f.read_bytes() for f in library.iterdir()} == originals
+
+
+HOLD_LOCK = (
+    "import sys\nfrom musicgenre.tagging.tags import lock_file\n"
+    "with lock_file(sys.argv[1]):\n    print('locked', flush=True)\n    sys.stdin.read()\n"
+)
+
+
+@contextmanager
+def held_by_another_process(path: Path):
+    """Another process holds ``path``'s lock (as a second label run writing it would) for the ``with`` block."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"locked"
+    try:
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
+    originals = {f: f.read_bytes() for f in library.iterdir()}
+    log = tmp_path / "undo.jsonl"
+    with held_by_another_process(library / "song.mp3"):
+        result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", log)
+    assert result.exit_code == 1
+    rows = rows_of(result.stdout)
+    assert rows["song.mp3"]["action"] == "error" and rows["song.mp3"]["applied"] == "false"
+    assert rows["song.mp3"]["reason"] == "busy: another musicgenre run is writing this file; left alone"
+    assert (library / "song.mp3").read_bytes() == originals[library / "song.mp3"]
+    assert sum(row["applied"] == "true" for row in rows.values()) == 4
+    with held_by_another_process(library / "song.ogg"):
+        undone = run("--undo", log)
+    assert undone.exit_code == 1 and "3 restored" in undone.stderr and "1 failed" in undone.stderr
+    assert f"{library / 'song.ogg'}  error: busy: another musicgenre run" in undone.stdout
+    again = run("--undo", log)
+    assert again.exit_code == 0 and "1 restored, 3 already as before" in again.stderr
+    assert {f: f.read_bytes() for f in library.iterdir()} == originals

@@ -133,8 +133,9 @@ def command(
 
     Without --apply nothing is written: a table shows each file's current genre, the new one and the model's
     probability. With --apply each change is written atomically (the audio is not touched) and recorded first in
-    an undo log; --undo LOG puts the previous tags back. A file that cannot be read or tagged gets an error row
-    and the run goes on; the exit status is 1 if any failed.
+    an undo log; --undo LOG gives back each file's original bytes (or, for a file changed since, its previous
+    genre fields). A file that cannot be read or tagged (or is busy: another run is writing it) gets an error row
+    and the run goes on; an undo log that cannot be written stops the run. The exit status is 1 if any failed.
 
     With --learn the model is learned first from the files among PATHS that carry a genre (their spellings merged,
     genres with too few tracks or one artist left out; see `musicgenre learn`) and fills only the files without
@@ -167,7 +168,7 @@ def command(
     from musicgenre.tagging.label import LabelConfig, LabelRow, label_files
     from musicgenre.tagging.policy import LabelPolicy, MapError, default_mapping, parse_map_items, read_map_file
     from musicgenre.tagging.report import ReportError, ReportWriter, read_settled
-    from musicgenre.tagging.undo import UndoLog
+    from musicgenre.tagging.undo import UndoLog, UndoLogError
 
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
     files, nothing = find_inputs(paths)
@@ -225,6 +226,7 @@ def command(
     if not output and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")  # a file name that is not UTF-8 is written as its bytes
     out = open(output, "w", encoding="utf-8", errors="surrogateescape") if output else nullcontext(sys.stdout)
+    stopped: UndoLogError | None = None
     with out as stream, UndoLog(log_path) as log:
         writer = ReportWriter(stream, fmt, file_width=min(widest, 60))
         writer.begin(kept)
@@ -240,13 +242,18 @@ def command(
 
         for item, reason in nothing:
             emit(LabelRow(item, "error", reason=reason))
-        for row in label_files(files, config, log if apply else None, model.name):
-            emit(row)
-            bar.update(1)
+        try:
+            for row in label_files(files, config, log if apply else None, model.name):
+                emit(row)
+                bar.update(1)
+        except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable
+            stopped = error
         bar.close()
 
+    if stopped is not None:
+        click.echo(f"stopped: {stopped} (the file it was for is untouched)", err=True)
     click.echo(_summary(counts, apply, log_path if apply else None, len(kept)), err=True)
-    sys.exit(1 if counts.get("error") else 0)
+    sys.exit(1 if counts.get("error") or stopped is not None else 0)
 
 
 def _summary(counts: dict[str, int], applied: bool, log_path: Path | None, kept: int) -> str:
