@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from musicgenre.audio.remote import is_url
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
+from musicgenre.inference.model import GenreModel
 from musicgenre.inference.prediction import Prediction
 from musicgenre.tagging.policy import LabelPolicy, decide_on, needs_prediction
 from musicgenre.tagging.tags import (
@@ -89,10 +90,12 @@ class LabelRow:
 
 
 def label_files(
-    files: Sequence[str], config: LabelConfig, undo_log: UndoLog | None = None, model_name: str | None = None
+    files: Sequence[str], config: LabelConfig, undo_log: UndoLog | None = None, model: GenreModel | None = None
 ) -> Iterator[LabelRow]:
     """Yield a :class:`LabelRow` per file of ``files``: first those settled by their tags alone, then the
-    classified ones as they finish. With ``config.apply`` every write is logged to ``undo_log`` first."""
+    classified ones as they finish. With ``config.apply`` every write is logged to ``undo_log`` first. ``model``:
+    the one ``config.batch`` names, when the caller has loaded it already (a run in this process reuses it)."""
+    model_name = model.name if model is not None else None
     if config.apply and undo_log is None:
         raise ValueError("applying changes needs an undo log")
     to_classify: list[str] = []
@@ -110,7 +113,7 @@ def label_files(
         else:
             decision = decide_on(current.genres, None, config.policy)
             yield LabelRow(path, decision.action, current=current.genres, new=current.genres, reason=decision.reason)
-    for result in run_batch(to_classify, config.batch):
+    for result in run_batch(to_classify, config.batch, model):
         yield label_result(result, config, undo_log, model_name)
 
 

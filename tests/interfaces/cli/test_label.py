@@ -320,3 +320,21 @@ def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
     again = run("--undo", log)
     assert again.exit_code == 0 and "1 restored, 3 already as before" in again.stderr
     assert {f: f.read_bytes() for f in library.iterdir()} == originals
+
+
+def test_a_run_in_this_process_loads_its_model_once(library, tmp_path, monkeypatch):
+    import musicgenre.inference.batch
+    import musicgenre.inference.model
+    from musicgenre.inference import load_model
+
+    loads = []
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return load_model(*args, **kwargs)
+
+    monkeypatch.setattr(musicgenre.inference.model, "load_model", counted)
+    monkeypatch.setattr(musicgenre.inference.batch, "load_model", counted)
+    result = run(library, "-j", "1", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(rows_of(result.stdout)) == 5 and len(loads) == 1

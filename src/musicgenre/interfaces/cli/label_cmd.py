@@ -243,7 +243,7 @@ def command(
         for item, reason in nothing:
             emit(LabelRow(item, "error", reason=reason))
         try:
-            for row in label_files(files, config, log if apply else None, model.name):
+            for row in label_files(files, config, log if apply else None, model):
                 emit(row)
                 bar.update(1)
         except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable
