@@ -135,7 +135,7 @@ def _tracks_from_csv(text: str) -> tuple[tuple[LibraryTrack, ...], bool]:
     has_timeline = False
     width = len(reader.fieldnames or [])
     for row in reader:
-        if None in row or len(row) != width:  # a cut-off last line
+        if None in row or None in row.values() or len(row) != width:  # a cut-off last line
             continue
         file = row["file"]
         if row["scope"] == "window":
