@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from visualization.fake_predictions import write_fake_predictions
@@ -88,3 +92,32 @@ def test_tags_from_the_embedding_cache(tmp_path):
     assert list(found) == [0]
     np.testing.assert_allclose(found[0], taggram.mean(axis=0))
     assert tags_from_cache(["music/a.wav"], tmp_path / "no-cache", tmp_path) == {}
+
+
+def test_the_default_cache_is_the_embed_commands():
+    pytest.importorskip("torch", reason="the embed module needs musicgenre[backbones]")
+    from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR
+    from musicgenre.inference.library import EMBED_CACHE_DIR
+
+    assert EMBED_CACHE_DIR == DEFAULT_CACHE_DIR
+
+
+def test_explain_without_tags_counts_as_no_tags(tmp_path):
+    """The feature model writes ``--explain`` columns (or ``explanation: null``) but no tags: the map must look
+    elsewhere."""
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"file": "a.wav", "genre": "jazz", "probability": 0.7, "explanation": null, "error": null}\n')
+    assert not read_library(path).has_tags
+
+
+def test_a_report_without_tags_or_cache_imports_no_torch(tmp_path):
+    fake = write_fake_predictions(tmp_path / "p.csv", 10, "csv", explain=False)
+    code = (
+        "import sys; from musicgenre.visualization.library_report import write_library_report; "
+        f"r = write_library_report({str(fake.path)!r}, {str(tmp_path / 'r.html')!r}); "
+        "print(r.map_source, sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None []"

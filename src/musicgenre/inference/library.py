@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from musicgenre.inference.playlists import PredictionsError, _json_records
+
+#: ``musicgenre embed``'s cache folder (``backbones.musicnn.embed.DEFAULT_CACHE_DIR``, a test checks they agree),
+#: named here too so that a report finding no cache never imports torch.
+EMBED_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
 
 __all__ = ["Library", "LibraryTrack", "LibraryWindow", "PredictionsError", "read_library", "tags_from_cache"]
 
@@ -58,7 +63,8 @@ class LibraryTrack:
 @dataclass(frozen=True)
 class Library:
     """The tracks of a predictions file in the order written, and what the file carries: ``format`` (csv, jsonl
-    or json), ``has_timeline`` (window rows), ``has_tags`` (``--explain`` top tags)."""
+    or json), ``has_timeline`` (window rows), ``has_tags`` (some track has ``--explain`` top tags: a model without
+    tags writes empty ones)."""
 
     path: Path
     format: str
@@ -81,14 +87,12 @@ def read_library(path: str | Path) -> Library:
         records = list(_json_records(text))
         tracks = tuple(t for t in map(_track_from_record, records) if t is not None)
         has_timeline = any("timeline" in r for r in records)
-        has_tags = any("explanation" in r for r in records)
     elif text.startswith("file,scope,"):
         fmt = "csv"
         tracks, has_timeline = _tracks_from_csv(text)
-        has_tags = text.partition("\n")[0].split(",").count("top_tags") == 1
     else:
         raise PredictionsError(f"{path}: not a predictions file (expected CSV, JSONL or JSON from predict -o)")
-    return Library(path, fmt, tracks, has_timeline, has_tags)
+    return Library(path, fmt, tracks, has_timeline, any(t.top_tags for t in tracks))
 
 
 def _float(value: object) -> float | None:
@@ -190,13 +194,13 @@ def tags_from_cache(
     from musicgenre.audio import file_hash, is_url
     from musicgenre.backbones.musicnn.config import model_config
 
-    try:
-        from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, _cache_get
-    except ImportError:  # the backbones extra (torch) is not installed: the cache cannot be read here
-        return {}
     name = model_config(model).name
-    cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
-    if not any(cache.glob(f"{name}-v*")):  # no cache (or no folder): no file worth hashing
+    cache = Path(cache_dir) if cache_dir is not None else EMBED_CACHE_DIR
+    if not any(cache.glob(f"{name}-v*")):  # no cache (or no folder): no file worth hashing, no torch to import
+        return {}
+    try:
+        from musicgenre.backbones.musicnn.embed import _cache_get
+    except ImportError:  # the backbones extra (torch) is not installed: the cache cannot be read here
         return {}
     found: dict[int, np.ndarray] = {}
     for index, file in enumerate(files):
