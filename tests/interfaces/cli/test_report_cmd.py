@@ -128,3 +128,28 @@ def test_the_library_report_of_real_clips(shared_predictions, tmp_path):
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S)[1])
     assert sorted(Path(f).name for f in data["files"]) == sorted(classified)
     assert data["genres"][data["points"][data["files"].index("classical.00000.wav")][2]] == "classical"
+
+
+def test_without_explain_the_map_comes_from_the_embedding_cache(shared_audio, tmp_path):
+    """``musicgenre embed`` fills the cache; a report of predictions without tags places those files by it."""
+    import json
+    import re
+
+    pytest.importorskip("torch", reason="musicgenre embed needs musicgenre[backbones]")
+    clips = [str(shared_audio / g / f"{g}.00000.wav") for g in ("classical", "metal", "jazz")]
+    cache, predictions = tmp_path / "cache", tmp_path / "genres.jsonl"
+    run = CliRunner().invoke(cli, ["predict", *clips, "--format", "jsonl", "-o", str(predictions), "-j", "1"])
+    assert run.exit_code == 0, run.output
+    out = tmp_path / "library.html"
+    result = CliRunner().invoke(cli, ["report", str(predictions), "-o", str(out), "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "map: no tags" in result.output  # nothing cached yet
+    assert 'id="no-map"' in out.read_text(encoding="utf-8")
+
+    embed = CliRunner().invoke(cli, ["embed", *clips[:2], "-o", str(tmp_path / "e.csv"), "--cache-dir", str(cache)])
+    assert embed.exit_code == 0, embed.output
+    result = CliRunner().invoke(cli, ["report", str(predictions), "-o", str(out), "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "map: no tags" not in result.output
+    page = out.read_text(encoding="utf-8")
+    assert "mean musicnn taggram, read from the embedding cache" in page
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S)[1])
+    assert sorted(Path(data["prefix"] + f).name for f in data["files"]) == ["classical.00000.wav", "metal.00000.wav"]
