@@ -87,8 +87,9 @@ MAP_SCRIPT = """
     if (best < 0) { tip.style.display = 'none'; return; }
     var p = data.points[best];
     tip.textContent = data.prefix + data.files[best] + ' \\u2014 ' + data.genres[p[2]] + ' ' + p[3].toFixed(2);
-    tip.style.left = (event.clientX - box.left + 12) + 'px'; tip.style.top = (event.clientY - box.top + 12) + 'px';
-    tip.style.display = 'block';
+    var x = event.clientX - box.left;
+    tip.style.display = 'block'; tip.style.top = (event.clientY - box.top + 12) + 'px';
+    tip.style.left = (x + 12 + tip.offsetWidth > box.width ? Math.max(0, x - 12 - tip.offsetWidth) : x + 12) + 'px';
   });
   canvas.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
 })();
