@@ -36,7 +36,8 @@ SHARES = np.array([0.08, 0.05, 0.06, 0.05, 0.12, 0.09, 0.1, 0.2, 0.05, 0.2])
 
 @dataclass(frozen=True)
 class FakeLibrary:
-    """A written file and what went into it (counts to check a report against)."""
+    """A written file and what went into it (counts to check a report against): ``genres`` counts the music per
+    genre (not the not-music rows)."""
 
     path: Path
     genres: dict[str, int]
@@ -138,7 +139,7 @@ def write_fake_predictions(
         writer.write(record)
         for kind in kinds:
             counts[kind] += 1
-        if record["genre"]:
+        if record["genre"] and not record.get("not_music"):
             genres[record["genre"]] = genres.get(record["genre"], 0) + 1
     writer.end()
     path.write_text(buffer.getvalue(), encoding="utf-8")

@@ -57,7 +57,7 @@ def test_summaries_count_what_went_in(fake):
     assert [t.probability for t in found.uncertain] == sorted(t.probability for t in found.uncertain)
     histogram = confidence_histogram(tracks)
     assert sum(histogram.sure) + sum(histogram.uncertain) == sum(fake.genres.values())
-    assert sum(histogram.uncertain) == fake.uncertain + fake.not_music  # not music is marked uncertain too
+    assert sum(histogram.uncertain) == fake.uncertain  # not music (marked uncertain too) is left out
     changing = disagreements(tracks)
     assert len(changing) == fake.changing
     assert [d.agreement for d in changing] == sorted(d.agreement for d in changing)
@@ -125,6 +125,8 @@ def test_page_has_every_section_and_links_nothing(fake, tmp_path):
     data = map_json(page)
     assert len(data["points"]) == len(data["files"]) == sum(fake.genres.values())
     assert data["prefix"] == "/music/" and all(not f.startswith("/") for f in data["files"])
+    assert '<p class="note" id="folder">Files under <code>/music/</code></p>' in page
+    assert '<td class="file">/music/' not in page  # lists name files after the common folder
     assert all(0 <= x <= 1000 and 0 <= y <= 1000 for x, y, _, _ in data["points"])
     assert_self_contained(page)
 

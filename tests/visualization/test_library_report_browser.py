@@ -57,3 +57,24 @@ def test_ten_thousand_tracks_load_offline_and_hover_names_a_file(browser, shots:
     assert errors == []
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []  # nothing outside the page
     page.close()
+
+
+def test_the_real_clips_page_shows_its_sections(browser, shots: Path, shared_audio: Path, tmp_path: Path):  # noqa: F811
+    from visualization.shared_library import predict_shared_library
+
+    predictions = predict_shared_library(shared_audio, tmp_path, fmt="jsonl")
+    report = write_library_report(predictions, tmp_path / "library.html", read_cache=False)
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(report.path.as_uri())
+    page.wait_for_selector("body[data-map-points='12']")  # the music: not the tone, not the broken file
+    for section in ("#shares", "#confidence", "#not-music", "#failed", "tr.disagreement svg.strip", "#map"):
+        assert page.is_visible(section), section
+    strip = page.query_selector("tr.disagreement:has-text('classical then metal.flac')")
+    assert strip is not None
+    runs = [r.get_attribute("data-genre") for r in strip.query_selector_all("rect.run")]
+    assert runs[0] == "classical" and runs[-1] == "metal"
+    page.screenshot(path=str(shots / "library-report-shared-clips.png"), full_page=True)
+    assert errors == []
+    page.close()

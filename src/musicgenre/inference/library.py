@@ -57,7 +57,13 @@ class LibraryTrack:
 
     @property
     def ok(self) -> bool:
+        """Classified (not failed)."""
         return self.error is None and self.genre is not None
+
+    @property
+    def music(self) -> bool:
+        """Classified and music: a not-music track's genre is only the nearest the model found, not an answer."""
+        return self.ok and not self.not_music
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ def tag_matrix(
     tracks: Sequence[LibraryTrack], tags: Sequence[str] | None = None
 ) -> tuple[np.ndarray, tuple[str, ...], tuple[int, ...]]:
     """Tracks' ``--explain`` top tags as rows ``(n, n_tags)`` float32 over ``tags`` (default: every tag any
-    track names, in the order first seen); only classified tracks with tags are rows (``indices``)."""
-    rows = [(i, t.top_tags) for i, t in enumerate(tracks) if t.ok and t.top_tags]
+    track names, in the order first seen); only classified music with tags is a row (``indices``)."""
+    rows = [(i, t.top_tags) for i, t in enumerate(tracks) if t.music and t.top_tags]
     names = tuple(tags) if tags is not None else tuple(dict.fromkeys(tag for _, pairs in rows for tag, _ in pairs))
     column = {tag: j for j, tag in enumerate(names)}
     matrix = np.zeros((len(rows), len(names)), np.float32)
@@ -86,7 +86,7 @@ def library_map(
     matrix, _, indices = tag_matrix(tracks)
     source = "the top tags predict --explain wrote for each track (tags not written count as 0)"
     if len(indices) < 2 and cached:
-        indices = tuple(i for i in sorted(cached) if tracks[i].ok)
+        indices = tuple(i for i in sorted(cached) if tracks[i].music)
         matrix = np.stack([cached[i] for i in indices]) if indices else np.zeros((0, 0), np.float32)
         source = "each track's mean musicnn taggram, read from the embedding cache"
     if len(indices) < 2:

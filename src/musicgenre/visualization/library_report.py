@@ -74,7 +74,7 @@ MAP_SCRIPT = """
   for (var i = 0; i < data.points.length; i++) {
     var p = data.points[i], c = xy(p);
     ctx.fillStyle = data.colours[p[2]]; ctx.globalAlpha = 0.75;
-    ctx.beginPath(); ctx.arc(c[0], c[1], 3, 0, 6.2832); ctx.fill();
+    ctx.beginPath(); ctx.arc(c[0], c[1], data.radius, 0, 6.2832); ctx.fill();
   }
   document.body.setAttribute('data-map-points', String(data.points.length));
   canvas.addEventListener('mousemove', function (event) {
@@ -193,45 +193,50 @@ def strip_svg(item: Disagreement, colours: dict[str, str], width: int = 420, hei
     return "".join(parts) + "</svg>"
 
 
-def _track_rows(tracks: Sequence[LibraryTrack], reason: str) -> tuple[str, str]:
+def _track_rows(tracks: Sequence[LibraryTrack], reason: str, prefix: str) -> tuple[str, str]:
+    """Table rows of the first :data:`MAX_LISTED` tracks (names after ``prefix``), and a line counting the rest."""
     rows = []
     for t in tracks[:MAX_LISTED]:
+        name = _e(t.file[len(prefix) :])
         if reason == "error":
             error = str(t.error).removeprefix(f"{t.file}: ")  # AudioError names the file: once is enough
-            cells = f'<td class="file">{_e(t.file)}</td><td>{_e(error)}</td>'
+            cells = f'<td class="file">{name}</td><td>{_e(error)}</td>'
         else:
-            why = t.not_music if reason == "not_music" else ""
             probability = "–" if t.probability is None else f"{t.probability:.2f}"
-            cells = f'<td class="file">{_e(t.file)}</td><td>{_e(t.genre)}</td><td class="num">{probability}</td>' + (
-                f"<td>{_e(why)}</td>" if reason == "not_music" else ""
-            )
+            cells = f'<td class="file">{name}</td><td>{_e(t.genre)}</td><td class="num">{probability}</td>'
+            if reason == "not_music":
+                cells += f"<td>{_e(t.not_music)}</td>"
         rows.append(f"<tr>{cells}</tr>")
     more = len(tracks) - MAX_LISTED
     tail = f'<p class="note">… and {more} more (all are in the predictions file).</p>' if more > 0 else ""
     return "".join(rows), tail
 
 
-def _review_list(key: str, title: str, tracks: Sequence[LibraryTrack], head: str, kind: str) -> str:
+def _review_list(key: str, title: str, tracks: Sequence[LibraryTrack], head: str, kind: str, prefix: str) -> str:
     if not tracks:
         return f'<p id="{key}">{_e(title)}: none.</p>'
-    rows, tail = _track_rows(tracks, kind)
+    rows, tail = _track_rows(tracks, kind, prefix)
     return (
         f'<details id="{key}" open><summary>{_e(title)}: {len(tracks)}</summary>'
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>{tail}</details>'
     )
 
 
-def review_html(found: Review) -> str:
+def review_html(found: Review, prefix: str = "") -> str:
+    """The three lists of files to look at, names after the library's common folder ``prefix``."""
     head = "<th>file</th><th>genre</th><th>probability</th>"
     return (
         f'<p class="note">Uncertain: {_e(found.rule)}; shakiest first.</p>'
-        + _review_list("uncertain", "Uncertain", found.uncertain, head, "uncertain")
-        + _review_list("not-music", "Not music", found.not_music, head + "<th>why</th>", "not_music")
-        + _review_list("failed", "Failed", found.failed, "<th>file</th><th>error</th>", "error")
+        + _review_list("uncertain", "Uncertain", found.uncertain, head, "uncertain", prefix)
+        + _review_list("not-music", "Not music", found.not_music, head + "<th>why</th>", "not_music", prefix)
+        + _review_list("failed", "Failed", found.failed, "<th>file</th><th>error</th>", "error", prefix)
     )
 
 
-def disagreements_html(library: Library, found: Sequence[Disagreement], colours: dict[str, str]) -> str:
+def disagreements_html(
+    library: Library, found: Sequence[Disagreement], colours: dict[str, str], prefix: str = ""
+) -> str:
+    """The tracks whose windows disagree, a strip each (the first :data:`MAX_STRIPS`), or why there are none."""
     if not library.has_timeline:
         return (
             '<p id="no-timeline">No windows in this file: run <code>musicgenre predict --timeline -o FILE</code> '
@@ -240,13 +245,14 @@ def disagreements_html(library: Library, found: Sequence[Disagreement], colours:
     if not found:
         return '<p id="no-disagreement">Every track\'s windows agree on one genre.</p>'
     rows = [
-        f'<tr class="disagreement"><td class="file">{_e(d.track.file)}</td><td>{_e(d.track.genre)}</td>'
+        f'<tr class="disagreement"><td class="file">{_e(d.track.file[len(prefix) :])}</td>'
+        f"<td>{_e(d.track.genre)}</td>"
         f'<td class="num">{_pct(d.agreement)}</td><td>{strip_svg(d, colours)}</td></tr>'
         for d in found[:MAX_STRIPS]
     ]
     more = len(found) - MAX_STRIPS
     tail = f'<p class="note">… and {more} more.</p>' if more > 0 else ""
-    windowed = sum(1 for t in library.tracks if t.ok and t.windows)
+    windowed = sum(1 for t in library.tracks if t.music and t.windows)
     return (
         f'<p class="note">{len(found)} of {windowed} tracks with windows change genre along the way; least '
         "agreement first (windows agreeing with the track's genre). Hover a block for its time.</p>"
@@ -270,6 +276,7 @@ def map_data(tracks: Sequence[LibraryTrack], placed: LibraryMap, genres: Sequenc
         "genres": list(genres),
         "colours": [colours[g] for g in genres],
         "prefix": prefix,
+        "radius": 5 if len(points) <= 300 else 4 if len(points) <= 2000 else 3,
         "points": points,
         "files": [f[len(prefix) :] for f in files],
     }
@@ -311,6 +318,7 @@ def library_report_html(
 ) -> str:
     """The whole page as a string. Pure: everything it shows comes from ``library`` and ``placed``."""
     tracks = library.tracks
+    prefix = common_prefix([t.file for t in tracks])
     title = title or f"Library report — {library.path.name}"
     generated = generated or datetime.now(timezone.utc)
     genres = ordered_genres(tracks)
@@ -340,16 +348,18 @@ def library_report_html(
         "<body>",
         f"<h1>{_e(title)}</h1>",
         '<div class="totals">' + "".join(f"<div><b>{_e(v)}</b>{_e(k)}</div>" for k, v in totals) + "</div>",
+        (f'<p class="note" id="folder">Files under <code>{_e(prefix)}</code></p>' if prefix else ""),
         '<h2 id="shares-title">Genres</h2>',
         (shares_svg(shares, colours) if shares else "<p>No classified tracks.</p>"),
-        '<p class="note">Tracks per genre; the pale part of each bar is marked uncertain.</p>',
+        '<p class="note">Tracks per genre (music only: not-music files are listed below); the pale part of each bar '
+        "is marked uncertain.</p>",
         '<h2 id="confidence-title">Confidence</h2>',
         histogram_svg(histogram),
         f'<p class="note">Tracks by the probability of their genre; orange: marked uncertain. Median {median}.</p>',
         '<h2 id="review-title">To review</h2>',
-        review_html(found),
+        review_html(found, prefix),
         '<h2 id="timelines-title">Tracks that change genre</h2>',
-        disagreements_html(library, disagreements(tracks), colours),
+        disagreements_html(library, disagreements(tracks), colours, prefix),
         '<h2 id="map-title">Map of the library</h2>',
         map_html(tracks, placed, genres),
         f"<footer>Made by musicgenre {_e(__version__)} from <code>{_e(library.path)}</code> "

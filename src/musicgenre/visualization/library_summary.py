@@ -23,7 +23,7 @@ FALLBACK_UNCERTAIN_BELOW = 0.5
 
 @dataclass(frozen=True)
 class GenreShare:
-    """A genre's tracks: how many, of which marked uncertain, and their part of the classified tracks."""
+    """A genre's tracks: how many, of which marked uncertain, and their part of the classified music."""
 
     genre: str
     count: int
@@ -81,8 +81,9 @@ def ordered_genres(tracks: Sequence[LibraryTrack]) -> list[str]:
 
 
 def genre_shares(tracks: Sequence[LibraryTrack]) -> list[GenreShare]:
-    """One entry per genre of the classified tracks, most tracks first (ties in genre order)."""
-    classified = [t for t in tracks if t.ok]
+    """One entry per genre of the classified music (not-music tracks have no genre to count), most tracks first
+    (ties in genre order)."""
+    classified = [t for t in tracks if t.music]
     counts = Counter(t.genre for t in classified if t.genre is not None)
     shaky = Counter(t.genre for t in classified if t.uncertain)
     order = {g: i for i, g in enumerate(ordered_genres(classified))}
@@ -93,11 +94,12 @@ def genre_shares(tracks: Sequence[LibraryTrack]) -> list[GenreShare]:
 
 
 def confidence_histogram(tracks: Sequence[LibraryTrack], bins: int = CONFIDENCE_BINS) -> ConfidenceHistogram:
-    """Top probabilities of the classified tracks in ``bins`` equal bins over [0, 1] (1.0 in the last)."""
+    """Top probabilities of the classified music (not the not-music tracks) in ``bins`` equal bins over [0, 1]
+    (1.0 in the last)."""
     sure, shaky = [0] * bins, [0] * bins
-    values = sorted(t.probability for t in tracks if t.ok and t.probability is not None)
+    values = sorted(t.probability for t in tracks if t.music and t.probability is not None)
     for track in tracks:
-        if not track.ok or track.probability is None:
+        if not track.music or track.probability is None:
             continue
         index = min(max(int(track.probability * bins), 0), bins - 1)
         (shaky if track.uncertain else sure)[index] += 1
@@ -147,10 +149,10 @@ def runs(track: LibraryTrack) -> tuple[Run, ...]:
 
 
 def disagreements(tracks: Sequence[LibraryTrack]) -> list[Disagreement]:
-    """Classified tracks whose windows name more than one genre, least agreement first (then most runs)."""
+    """Classified music whose windows name more than one genre, least agreement first (then most runs)."""
     found = []
     for track in tracks:
-        if not track.ok or len({w.genre for w in track.windows}) < 2:
+        if not track.music or len({w.genre for w in track.windows}) < 2:
             continue
         agree = sum(w.genre == track.genre for w in track.windows) / len(track.windows)
         found.append(Disagreement(track, agree, runs(track)))

@@ -68,29 +68,10 @@ def test_help_names_both_kinds():
 
 @pytest.fixture(scope="module")
 def shared_predictions(shared_audio, tmp_path_factory):
-    """``predict --timeline --explain`` (CSV) on one real clip per genre, an uncertain mp3, classical then metal
-    in one 60 s track, a steady tone and a broken file."""
-    import numpy as np
-    import signals
+    """``predict --timeline --explain`` (CSV) of the real clips of ``visualization.shared_library``."""
+    from visualization.shared_library import predict_shared_library
 
-    from musicgenre import audio
-
-    root = tmp_path_factory.mktemp("shared-library")
-    music = root / "music"
-    music.mkdir()
-    clips = [shared_audio / g / f"{g}.00000.wav" for g in GENRES] + [shared_audio / "blues" / "blues.00099.mp3"]
-    for clip in clips:
-        (music / clip.name).symlink_to(clip)
-    both = [audio.load(shared_audio / g / f"{g}.00000.wav", duration=30.0) for g in ("classical", "metal")]
-    signals.write(music / "classical then metal.flac", np.concatenate(both))
-    signals.write(music / "tone.wav", signals.tone(440.0, 20.0, amplitude=0.3))
-    (music / "broken.wav").write_text("not audio\n")
-    out = root / "genres.csv"
-    result = CliRunner().invoke(
-        cli, ["predict", str(music), "--timeline", "--explain", "--format", "csv", "-o", str(out), "-j", "1"]
-    )
-    assert result.exit_code == 1, result.output  # the broken file
-    return out
+    return predict_shared_library(shared_audio, tmp_path_factory.mktemp("shared-library"))
 
 
 def test_the_library_report_of_real_clips(shared_predictions, tmp_path):
@@ -105,11 +86,13 @@ def test_the_library_report_of_real_clips(shared_predictions, tmp_path):
     rows = list(csv.DictReader(shared_predictions.open(encoding="utf-8")))
     tracks = {Path(r["file"]).name: r for r in rows if r["scope"] == "track"}
     classified = {name: r for name, r in tracks.items() if r["genre"]}
-    assert len(tracks) == 14 and len(classified) == 13
+    music = {name: r for name, r in classified.items() if not r["not_music"]}
+    assert len(tracks) == 14 and len(classified) == 13 and len(music) == 12
+    assert f'id="folder">Files under <code>{shared_predictions.parent / "music"}/</code>' in page
 
     # genre shares: one bar per genre found, counted as predict wrote them
     bars = dict(re.findall(r'<g class="bar" data-genre="(\w+)" data-count="(\d+)">', page))
-    expected = {g: str(sum(r["genre"] == g for r in classified.values())) for g in GENRES}
+    expected = {g: str(sum(r["genre"] == g for r in music.values())) for g in GENRES}  # the tone not counted
     assert bars == {g: n for g, n in expected.items() if n != "0"}
     # to review: what the model marked, the tone as not music, the broken file with its reason
     shaky = [n for n, r in classified.items() if r["uncertain"] == "true" and not r["not_music"]]
@@ -124,9 +107,9 @@ def test_the_library_report_of_real_clips(shared_predictions, tmp_path):
     assert strip, "the classical-then-metal track is listed among the tracks that change genre"
     genres = re.findall(r'<rect class="run" data-genre="(\w+)"', strip[0])
     assert genres[0] == "classical" and genres[-1] == "metal"
-    # the map places every classified track by its --explain tags
+    # the map places every music track by its --explain tags
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S)[1])
-    assert sorted(Path(f).name for f in data["files"]) == sorted(classified)
+    assert sorted(Path(f).name for f in data["files"]) == sorted(music)
     assert data["genres"][data["points"][data["files"].index("classical.00000.wav")][2]] == "classical"
 
 
