@@ -176,3 +176,18 @@ def test_an_empty_file_makes_a_page(tmp_path):
 def test_common_prefix_is_a_folder():
     assert common_prefix(["/m/a/x.mp3", "/m/ab/y.mp3"]) == "/m/"
     assert common_prefix(["x.mp3", "y.mp3"]) == "" and common_prefix(["/m/x.mp3"]) == ""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_name_that_is_not_utf8_is_shown_not_fatal(tmp_path, fmt):
+    """predict writes such a name escaped in JSON and as its bytes in CSV; the page shows a replacement."""
+    name = "/m/caf\udce9.mp3"
+    if fmt == "jsonl":
+        text = f'{{"file": {json.dumps(name)}, "genre": "jazz", "probability": 0.9, "error": null}}\n'
+    else:
+        text = f"file,scope,start_s,end_s,genre,probability,uncertain,not_music,error\n{name},track,0,30,jazz,0.9,,,\n"
+    predictions = tmp_path / f"p.{fmt}"
+    predictions.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    report = write_library_report(predictions, tmp_path / "r.html", read_cache=False)
+    page = report.path.read_bytes().decode("utf-8")  # valid UTF-8
+    assert report.tracks == 1 and "<b>1</b>classified" in page

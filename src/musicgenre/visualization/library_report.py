@@ -121,7 +121,7 @@ def _clock(seconds: float) -> str:
 
 
 def common_prefix(files: Sequence[str]) -> str:
-    """The folder all ``files`` share, with its trailing ``/`` (empty when none): written once on the map."""
+    """The folder all ``files`` share, with its trailing ``/`` (empty when none): written once, not per file."""
     if len(files) < 2:
         return ""
     prefix = os.path.commonprefix(list(files))
