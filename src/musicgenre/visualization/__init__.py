@@ -13,6 +13,8 @@ module stays light):
   ``SEED_REFERENCES``
 - ``experiment_figures.experiment_figures(run)``: every figure of a folder, named
 - ``report``: ``report_html`` (pure) and ``write_report``
+- ``library_report``: ``library_report_html`` (pure) and ``write_library_report``: the page of a predictions file;
+  ``library_summary`` (shares, confidence, review, disagreeing windows) and ``library_map`` (PCA of tags) feed it
 - ``timeline``: ``plot_timeline(prediction)``, ``save_figure``
 - ``style``: genre colours, font sizes, ``new_figure``, ``save_figure``, ``figure_png``
 """

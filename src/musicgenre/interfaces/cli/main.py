@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("data_cmd", "Inspect datasets: find GTZAN, check its integrity."),
     "experiment": ("experiment_cmd", "Train and evaluate the model zoo under an honest protocol; write a leaderboard."),
     "plot": ("plot_cmd", "Draw waveforms, spectrograms and feature images."),
-    "report": ("report_cmd", "Build a self-contained HTML report from an experiment folder."),
+    "report": ("report_cmd", "Build a self-contained HTML report of an experiment folder or a predictions file."),
     "serve": ("serve_cmd", "Serve the web page and JSON API."),
     "tags": ("tags_cmd", "Music tags from the pretrained musicnn backbone."),
     "embed": ("embed_cmd", "musicnn embeddings of audio files, per track or per patch."),
