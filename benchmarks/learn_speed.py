@@ -7,6 +7,9 @@ tagged (an ID3 chunk) with its clip's genre and one of 20 artists per genre, so 
 hash and is embedded anew (no cache hit: a fresh cache folder per run). The accuracy such a library reports is
 meaningless (copies of 17 clips fall on both sides of every fold) and is not printed; this measures cost only.
 
+``--fit-only`` times just what follows the embedding (the head's CV and fit, writing the model) at each size,
+on the distinct clips' real taggrams repeated as the copies would repeat them.
+
 Phases are timed from learn()'s own log lines: reading tags, embedding (musicnn on ``--jobs`` processes, one
 thread each), fitting the head (C grid x artist-grouped folds) and writing the model. Peak memory is the largest
 resident set of this process and of any one child (``ru_maxrss``).
@@ -87,16 +90,59 @@ def run(n: int, source: Path, work: Path, jobs: int) -> dict:
     }
 
 
+def fit_only(n: int, source: Path, work: Path) -> dict:
+    """The part after embedding at ``n`` tracks: the real taggrams of the distinct clips (embedded once), repeated
+    as ``n`` copies would be (identical audio, identical tags), grouped by the same artists; the head fitted with
+    artist-grouped CV and written. Seconds and peak MiB of this process."""
+    import numpy as np
+
+    from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_files
+    from musicgenre.backbones.musicnn.genre_graph import export_onnx
+    from musicgenre.training.tag_head import fit_tag_head
+
+    clips = sorted({p.stem: p for p in source.glob("*/*.wav")}.values())
+    run = embed_files(clips, EmbedConfig(cache_dir=work / "cache-fit-only", jobs=2))
+    taggrams = [t.patches("taggram") for t in run.tracks]
+    genres = sorted({c.parent.name for c in clips})
+    labels = [clips[i % len(clips)].parent.name for i in range(n)]
+    y = np.array([genres.index(g) for g in labels])
+    groups = np.array([f"{g} artist {i % ARTISTS_PER_GENRE}" for i, g in enumerate(labels)])
+    start = time.perf_counter()
+    fit = fit_tag_head([taggrams[i % len(clips)] for i in range(n)], y, genres, groups=groups)
+    export_onnx(work / f"fit-only-{n}.onnx", fit.head, "fit-only", extra=fit.metadata())
+    return {
+        "tracks": n,
+        "windows": fit.n_windows,
+        "fit_and_write_s": time.perf_counter() - start,
+        "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument(
+        "--fit-only", action="store_true", help="time only what follows embedding, at each --tracks (see fit_only)"
+    )
     args = parser.parse_args()
     if not args.audio.is_dir():
         raise SystemExit(f"{args.audio}: no shared clips here (the benchmark copies real clips)")
     work = Path(tempfile.mkdtemp(prefix="learn-speed-", dir=args.work))
+    if args.fit_only:
+        try:
+            for n in args.tracks:
+                r = fit_only(n, args.audio, work)
+                print(
+                    f"{r['tracks']} tracks, {r['windows']} windows: fit + write {r['fit_and_write_s']:.1f} s, "
+                    f"peak {r['self_mib']:.0f} MiB",
+                    flush=True,
+                )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     print("| tracks | windows | read tags s | embed s | fit + write s | learn s | tracks/s | peak MiB (self, child) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     try:
