@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from musicgenre.inference.library import PredictionsError
 from musicgenre.inference.playlists import (
     PlaylistFilter,
-    PredictionsError,
     Track,
     entry_path,
     playlist_name,

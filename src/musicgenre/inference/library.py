@@ -1,8 +1,8 @@
 """Read back everything a ``musicgenre predict -o`` output holds about a library, failures included.
 
-:func:`~musicgenre.inference.playlists.read_predictions` keeps only the classified tracks a playlist needs; the
-library report needs every row: failed files (to review), the ``uncertain`` and ``not_music`` marks, the windows
-of ``--timeline`` and the track's top tags of ``--explain``. Formats are those of
+Both the library report and the playlists (:func:`~musicgenre.inference.playlists.read_predictions`, the
+classified tracks) read it here. The report needs every row: failed files (to review), the ``uncertain`` and
+``not_music`` marks, the windows of ``--timeline`` and the track's top tags of ``--explain``. Formats are those of
 :mod:`musicgenre.inference.output`: CSV (window rows before their track row), JSON lines, or a JSON array written
 one record per line. A line cut off by an interrupted run is skipped, as ``--resume`` does.
 """
@@ -11,20 +11,37 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from musicgenre.inference.playlists import PredictionsError, _json_records
 
 #: ``musicgenre embed``'s cache folder (``backbones.musicnn.embed.DEFAULT_CACHE_DIR``, a test checks they agree),
 #: named here too so that a report finding no cache never imports torch.
 EMBED_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
 
 __all__ = ["Library", "LibraryTrack", "LibraryWindow", "PredictionsError", "read_library", "tags_from_cache"]
+
+
+class PredictionsError(ValueError):
+    """A predictions file cannot be read; ``str()`` is one line naming the file."""
+
+
+def json_records(text: str) -> Iterable[dict]:
+    """Records of a JSON array written one per line, or of JSON lines; cut-off lines skipped."""
+    for line in text.splitlines():
+        line = line.strip().rstrip(",")
+        if line in ("", "[", "]"):
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            yield record
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,7 @@ def read_library(path: str | Path) -> Library:
     head = text.lstrip()[:1]
     if head in ("[", "{"):
         fmt = "json" if head == "[" else "jsonl"
-        records = list(_json_records(text))
+        records = list(json_records(text))
         tracks = tuple(t for t in map(_track_from_record, records) if t is not None)
         has_timeline = any("timeline" in r for r in records)
     elif text.startswith("file,scope,"):

@@ -15,9 +15,6 @@ not UTF-8 is written as its bytes, like the predictions.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -25,10 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from musicgenre.audio import is_url
-
-
-class PredictionsError(ValueError):
-    """A predictions file cannot be read; ``str()`` is one line naming the file."""
+from musicgenre.inference.library import read_library
 
 
 @dataclass(frozen=True)
@@ -79,55 +73,14 @@ class PlaylistReport:
 
 
 def read_predictions(path: str | Path) -> list[Track]:
-    """The classified tracks of a ``predict -o`` output (CSV track rows, JSONL, or a JSON array); error rows and
-    window rows are skipped, a line cut off by an interrupted run is ignored."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as error:
-        raise PredictionsError(f"{path}: cannot read ({error.strerror or error})") from None
-    first = text.lstrip()[:1]
-    if first in ("[", "{"):
-        return [t for t in (_track_from_record(r) for r in _json_records(text)) if t is not None]
-    if not text.startswith("file,"):
-        raise PredictionsError(f"{path}: not a predictions file (expected CSV, JSONL or JSON from predict -o)")
-    return [t for t in (_track_from_row(row) for row in csv.DictReader(io.StringIO(text))) if t is not None]
-
-
-def _json_records(text: str) -> Iterable[dict]:
-    """Records of a JSON array written one per line, or of JSON lines; cut-off lines skipped."""
-    for line in text.splitlines():
-        line = line.strip().rstrip(",")
-        if line in ("", "[", "]"):
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict):
-            yield record
-
-
-def _track_from_record(record: dict) -> Track | None:
-    if record.get("error") is not None or not record.get("file") or not record.get("genre"):
-        return None
-    duration = record.get("duration_s")
-    return Track(
-        str(record["file"]),
-        str(record["genre"]),
-        float(record.get("probability") or 0.0),
-        float(duration) if duration is not None else None,
-        record.get("uncertain"),
-    )
-
-
-def _track_from_row(row: dict) -> Track | None:
-    if row.get("scope") != "track" or row.get("error") or not row.get("genre") or not row.get("file"):
-        return None
-    uncertain = {"true": True, "false": False}.get((row.get("uncertain") or "").lower())
-    end = row.get("end_s") or ""
-    probability = float(row.get("probability") or 0.0)
-    return Track(row["file"], row["genre"], probability, float(end) if end else None, uncertain)
+    """The classified tracks of a ``predict -o`` output (CSV, JSONL, or a JSON array, read by
+    :func:`~musicgenre.inference.library.read_library`); failed files are skipped. Raises
+    :class:`~musicgenre.inference.library.PredictionsError` (one line naming the file)."""
+    return [
+        Track(t.file, t.genre, t.probability or 0.0, t.duration_s, t.uncertain)
+        for t in read_library(path).tracks
+        if t.ok and t.genre is not None
+    ]
 
 
 def resolve(track: Track, base: Path) -> str:

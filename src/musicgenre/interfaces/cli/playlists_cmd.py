@@ -38,7 +38,8 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
     Each DIR/<genre>.m3u8 lists that genre's tracks as paths relative to DIR where possible, with #EXTINF
     duration and file name; files that no longer exist are left out and counted. Failed rows are skipped.
     """
-    from musicgenre.inference.playlists import PlaylistFilter, PredictionsError, read_predictions, write_playlists
+    from musicgenre.inference.library import PredictionsError
+    from musicgenre.inference.playlists import PlaylistFilter, read_predictions, write_playlists
 
     try:
         tracks = read_predictions(predictions)
