@@ -57,7 +57,7 @@ def make_library(source: Path, folder: Path, n: int) -> list[str]:
 def run(n: int, source: Path, work: Path, jobs: int) -> dict:
     """Learn from ``n`` tracks; the phase times (s) and peak memory (MiB)."""
     from musicgenre.backbones.musicnn.embed import EmbedConfig
-    from musicgenre.learning import CollectConfig, read_library
+    from musicgenre.learning import CollectConfig, read_labels
     from musicgenre.learning.learn import LearnConfig, learn
 
     folder = work / f"library-{n}"
@@ -65,7 +65,7 @@ def run(n: int, source: Path, work: Path, jobs: int) -> dict:
     start = time.perf_counter()
     paths = make_library(source, folder, n)
     made = time.perf_counter()
-    files, aside = read_library(paths)
+    files, aside = read_labels(paths)
     read = time.perf_counter()
     marks: dict[str, float] = {}
 

@@ -8,7 +8,7 @@ It sits above ``tagging`` (it reads tags) and uses ``training`` and ``backbones`
 import is light (no torch), so ``label`` can offer ``--learn`` without loading the network.
 """
 
-from musicgenre.learning.collect import CollectConfig, LabelledFile, TrainingSet, choose_tracks, read_library
+from musicgenre.learning.collect import CollectConfig, LabelledFile, TrainingSet, choose_tracks, read_labels
 from musicgenre.learning.vocabulary import build_vocabulary, genre_key
 
 __all__ = [
@@ -18,5 +18,5 @@ __all__ = [
     "build_vocabulary",
     "choose_tracks",
     "genre_key",
-    "read_library",
+    "read_labels",
 ]

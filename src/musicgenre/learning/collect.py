@@ -1,7 +1,7 @@
 """Which tracks of a library teach which genre: read genres and artists, merge spellings, keep the genres with
 enough tracks and artists, and say what was left out and why.
 
-    files = read_library(paths)                          # each file's genres and artist from its tags
+    files, unreadable = read_labels(paths)              # each file's genres and artist from its tags
     chosen = choose_tracks(files, CollectConfig())       # one genre per track, its artist group, what was dropped
 
 Pure after reading: :func:`choose_tracks` and :func:`select_genres` decide on names alone, so they are tested
@@ -196,7 +196,7 @@ def _names(values: tuple[str, ...], vocabulary: Vocabulary) -> tuple[str, ...]:
     return tuple(dict.fromkeys(vocabulary.name_of(g) for g in split_genres(values)))
 
 
-def read_library(
+def read_labels(
     files: Sequence[str], *, progress: Callable[[int], None] | None = None
 ) -> tuple[list[LabelledFile], list[SetAside]]:
     """Each file's genres and artist from its tags (:func:`~musicgenre.tagging.tags.read_genres`; a URL's through a
@@ -248,6 +248,6 @@ __all__ = [
     "artist_key",
     "choose_tracks",
     "read_folders",
-    "read_library",
+    "read_labels",
     "select_genres",
 ]

@@ -1,7 +1,7 @@
 """Learn a library's own genres: embed the tracks that carry a genre, fit the shipped kind of head on them with
 artist-grouped CV, write one Model file, its card and its report.
 
-    files, unreadable = read_library(find_inputs(["~/Music"])[0])
+    files, unreadable = read_labels(find_inputs(["~/Music"])[0])
     learned = learn(files, "my-genres.onnx", LearnConfig())      # my-genres.onnx, .card.json, .report.md
     musicgenre.classify("song.mp3", model=load_model(learned.path))   # or predict/label/serve --model my-genres.onnx
 

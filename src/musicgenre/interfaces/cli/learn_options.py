@@ -85,7 +85,7 @@ def learn_from(
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig
     from musicgenre.datasets import DatasetError
     from musicgenre.interfaces.cli.batch_options import progress_bar
-    from musicgenre.learning import CollectConfig, read_library
+    from musicgenre.learning import CollectConfig, read_labels
     from musicgenre.learning.collect import read_folders
     from musicgenre.learning.learn import LearnConfig, LearnError, learn
     from musicgenre.learning.report import merge_text, summary_line
@@ -99,7 +99,7 @@ def learn_from(
             raise click.ClickException(str(error)) from None
         aside: list = []
     else:
-        read, aside = read_library(files)
+        read, aside = read_labels(files)
     with_genre = sum(bool(f.genres) for f in read)
     say(
         f"read {len(read) + len(aside)} files: {with_genre} with a genre, {len(read) - with_genre} without, "
