@@ -3,16 +3,17 @@
     .venv/bin/python benchmarks/learn_speed.py [--tracks 1000 10000] [--jobs 2] [--work DIR]
 
 The library is N copies of the distinct shared GTZAN WAV clips (30 s each, ``../shared/gtzan/audio``), each copy
-tagged (an ID3 chunk) with its clip's genre and one of 20 artists per genre, so every file has its own content
-hash and is embedded anew (no cache hit: a fresh cache folder per run). The accuracy such a library reports is
-meaningless (copies of 17 clips fall on both sides of every fold) and is not printed; this measures cost only.
+tagged (an ID3 chunk) with its clip's genre and one of 20 artists per genre; every file is analysed (learning
+keeps no cache). The accuracy such a library reports is meaningless (copies of 17 clips fall on both sides of
+every fold) and is not printed; this measures cost only.
 
 ``--fit-only`` times just what follows the embedding (the head's CV and fit, writing the model) at each size,
 on the distinct clips' real taggrams repeated as the copies would repeat them.
 
-Phases are timed from learn()'s own log lines: reading tags, embedding (musicnn on ``--jobs`` processes, one
-thread each), fitting the head (C grid x artist-grouped folds) and writing the model. Peak memory is the largest
-resident set of this process and of any one child (``ru_maxrss``).
+Phases are timed from learn()'s own log lines: reading tags, analysing (the shipped musicnn model's inference
+path on ``--jobs`` processes, one thread each; the column says "embed"), fitting the head (C grid x
+artist-grouped folds) and writing the model. Peak memory is the largest resident set of this process and of any
+one child (``ru_maxrss``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def make_library(source: Path, folder: Path, n: int) -> list[str]:
 
 def run(n: int, source: Path, work: Path, jobs: int) -> dict:
     """Learn from ``n`` tracks; the phase times (s) and peak memory (MiB)."""
-    from musicgenre.backbones.musicnn.embed import EmbedConfig
+    from musicgenre.inference.batch import BatchConfig
     from musicgenre.learning import CollectConfig, read_labels
     from musicgenre.learning.learn import LearnConfig, learn
 
@@ -72,7 +73,7 @@ def run(n: int, source: Path, work: Path, jobs: int) -> dict:
     def log(line: str) -> None:
         marks["embed" if line.startswith("learning") else "fit"] = time.perf_counter()
 
-    config = LearnConfig(CollectConfig(min_tracks=2), embed=EmbedConfig(cache_dir=work / f"cache-{n}", jobs=jobs))
+    config = LearnConfig(CollectConfig(min_tracks=2), analysis=BatchConfig(jobs=jobs))
     learned = learn(files, work / f"model-{n}.onnx", config, set_aside=aside, log=log)
     end = time.perf_counter()
     shutil.rmtree(folder)

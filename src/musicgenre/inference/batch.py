@@ -35,7 +35,8 @@ from musicgenre.runtime import Overtime, keep_freed_memory, time_limit
 class BatchConfig:
     """How a batch runs: which model (None: the shipped one), window hop (s), timeline rows, worker processes,
     and the most seconds one file may take (None: no limit; with a limit files always run in worker processes);
-    ``explain``: each prediction says which tags pushed its answer (tag models only)."""
+    ``explain``: each prediction says which tags pushed its answer (tag models only); ``keep_statistics``: each
+    keeps its windows' tag statistics (what ``musicgenre learn`` fits a head on)."""
 
     model_path: str | None = None
     recipe: FeatureRecipe | None = None  # overrides the model's recipe (must be picklable for jobs > 1)
@@ -45,6 +46,7 @@ class BatchConfig:
     timeout_s: float | None = None
     cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
     explain: bool = False
+    keep_statistics: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,14 @@ def classify_file(path: str, model: GenreModel, config: BatchConfig) -> FileResu
 
 
 def _classify(path: str | Path, model: GenreModel, config: BatchConfig) -> Prediction:
-    return classify(path, model=model, timeline=config.timeline, hop_s=config.hop_s, explain=config.explain)
+    return classify(
+        path,
+        model=model,
+        timeline=config.timeline,
+        hop_s=config.hop_s,
+        explain=config.explain,
+        keep_statistics=config.keep_statistics,
+    )
 
 
 def run_batch(

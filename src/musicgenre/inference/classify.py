@@ -40,6 +40,7 @@ def classify(
     model: GenreModel | None = None,
     hop_s: float = DEFAULT_HOP_S,
     explain: bool = False,
+    keep_statistics: bool = False,
 ) -> Prediction:
     """Genre of a track: a file path, or a mono signal ``(n_samples,)`` at ``sr`` Hz (default: the model's rate).
 
@@ -48,6 +49,8 @@ def classify(
     without padding. Window probabilities are averaged (silent windows are left out). ``timeline=True`` keeps
     one :class:`WindowPrediction` per scored window. ``explain=True`` adds which tags pushed the answer
     (``Prediction.explanation``, from what the model computed anyway; None for a model without tags).
+    ``keep_statistics=True`` keeps each scored window's tag statistics (``Prediction.window_statistics``), what
+    a head on this model's tags learns from (None for a model without tags).
 
     Raises :class:`~musicgenre.audio.AudioError` (one line naming the file) for unreadable, too short or
     silent input.
@@ -87,6 +90,7 @@ def classify(
         uncertain=True if scores.not_music else None if threshold is None else bool(track.max() < threshold),
         not_music=scores.not_music,
         explanation=model.explain(scores, track) if explain else None,
+        window_statistics=scores.statistics if keep_statistics else None,
     )
 
 

@@ -42,6 +42,8 @@ class Prediction:
     has no threshold. ``not_music``: why the track is not music (a steady tone, steady noise), else None; the
     genre is then the nearest the model found, not an answer. ``explanation``: which tags pushed the answer
     (:class:`~musicgenre.inference.explain.Explanation`) when asked for and the model has tags, else None.
+    ``window_statistics``: ``(windows, d)`` the tag statistics the model's head read for each scored window,
+    when asked for (what a head learns from; not part of :meth:`to_dict`), else None.
     """
 
     file: str | None
@@ -53,6 +55,7 @@ class Prediction:
     uncertain: bool | None = None
     not_music: str | None = None
     explanation: Explanation | None = None
+    window_statistics: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def probability(self) -> float:

@@ -1,12 +1,13 @@
-"""Learn a library's own genres: embed the tracks that carry a genre, fit the shipped kind of head on them with
-artist-grouped CV, write one Model file, its card and its report.
+"""Learn a library's own genres: analyse the tracks that carry a genre as the shipped musicnn model does at
+inference, fit the shipped kind of head on their window statistics with artist-grouped CV, write one Model file,
+its card and its report.
 
     files, unreadable = read_labels(find_inputs(["~/Music"])[0])
     learned = learn(files, "my-genres.onnx", LearnConfig())      # my-genres.onnx, .card.json, .report.md
     musicgenre.classify("song.mp3", model=load_model(learned.path))   # or predict/label/serve --model my-genres.onnx
 
 The head is the shipped model's (musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
-temperature, "uncertain" threshold: :func:`~musicgenre.training.tag_head.fit_tag_head`); C, the temperature and
+temperature, "uncertain" threshold: :func:`~musicgenre.training.tag_head.fit_window_head`); C, the temperature and
 the threshold come from cross-validation in which no artist is on both sides of a fold, so the figures estimate
 how the model does on artists it has not heard, in this library.
 """
@@ -22,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from musicgenre.audio import is_url
-from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_files
+from musicgenre.inference.batch import BatchConfig, run_batch
 from musicgenre.learning.collect import CollectConfig, LabelledFile, SetAside, TrainingSet, choose_tracks
 from musicgenre.learning.report import card_facts, report_markdown
-from musicgenre.training.tag_head import TagHeadConfig, TagHeadFit, fit_tag_head
+from musicgenre.training.tag_head import TagHeadConfig, TagHeadFit, fit_window_head
 
 
 class LearnError(ValueError):
@@ -35,12 +36,12 @@ class LearnError(ValueError):
 
 @dataclass(frozen=True)
 class LearnConfig:
-    """What is learned and how: the choice of tracks, the head and its CV, the embedding run (musicnn MSD; cache,
-    processes, cluster)."""
+    """What is learned and how: the choice of tracks, the head and its CV, and how the tracks are analysed (the
+    shipped musicnn model's run: processes, time limit per file, cluster)."""
 
     collect: CollectConfig = field(default_factory=CollectConfig)
     head: TagHeadConfig = field(default_factory=TagHeadConfig)
-    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    analysis: BatchConfig = field(default_factory=BatchConfig)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def learn(
     """Learn from ``files`` and write ``out`` (the Model file), ``<stem>.card.json`` and ``<stem>.report.md``.
 
     ``set_aside``: files already left out while reading (unreadable tags), named in the report. ``total(n)``
-    once with the tracks to embed, ``progress(1)`` after each. Raises :class:`LearnError` when fewer than two
+    once with the tracks to analyse, ``progress(1)`` after each. Raises :class:`LearnError` when fewer than two
     genres can be learned.
     """
     from musicgenre.backbones.musicnn.genre_graph import export_onnx
@@ -81,22 +82,15 @@ def learn(
     _check(chosen, len(files))
     if log:
         log(_plan_line(chosen))
-    run = embed_files(chosen.paths, replace(config.embed, model="msd"), progress=progress, total=total)
-    failed = {_key(f.path): f"could not be analysed: {f.reason}" for f in run.failures}
-    by_key = {_key(t.path): t.patches("taggram") for t in run.tracks}
-    for path in chosen.paths:  # an input embed_files did not find again (gone since it was read)
-        if _key(path) not in by_key:
-            failed.setdefault(_key(path), "could not be analysed")
+    statistics, failed = _analyse(chosen.paths, config, progress, total)
     if failed:
-        lost = {p: failed[_key(p)] for p in chosen.paths if _key(p) in failed}
-        chosen = chosen.without(lost, config.collect.min_tracks)
+        chosen = chosen.without(failed, config.collect.min_tracks)
         _check(chosen, len(files))
-    taggrams = [by_key[_key(p)] for p in chosen.paths]
     y = np.array([chosen.genres.index(label) for label in chosen.labels], dtype=np.int64)
     groups = np.array(chosen.groups) if chosen.group_by == "artist" else None
     if log:
         log(f"fitting the head: C by {_cv_words(chosen, config.head)}")
-    fit = fit_tag_head(taggrams, y, chosen.genres, config.head, groups=groups)
+    fit = fit_window_head([statistics[p] for p in chosen.paths], y, chosen.genres, config.head, groups=groups)
     name = out.stem
     facts = card_facts(name, chosen, fit, source=source, seconds=time.perf_counter() - start)
     export_onnx(out, fit.head, name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]})
@@ -104,6 +98,33 @@ def learn(
     report = out.with_suffix(".report.md")
     report.write_text(report_markdown(facts, out), encoding="utf-8")
     return Learned(out, facts, report, chosen, fit)
+
+
+def _analyse(
+    paths: Sequence[str],
+    config: LearnConfig,
+    progress: Callable[[int], object] | None,
+    total: Callable[[int], object] | None,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Each track's window statistics ``(windows, d)`` as the shipped musicnn model computes them at inference
+    (its graph, its windows, silent windows left out), and the tracks that could not be analysed (path ->
+    reason). The head then learns from exactly what it will read when it classifies."""
+    analysis = replace(config.analysis, model_path=None, recipe=None, keep_statistics=True)
+    by_key = {_key(p): p for p in paths}
+    statistics: dict[str, np.ndarray] = {}
+    failed: dict[str, str] = {}
+    if total:
+        total(len(paths))
+    for result in run_batch(paths, analysis):
+        path = by_key.get(_key(result.file), result.file)
+        found = result.prediction.window_statistics if result.prediction is not None else None
+        if found is None or not len(found):
+            failed[path] = f"could not be analysed: {result.error or 'no window to learn from'}"
+        else:
+            statistics[path] = found
+        if progress:
+            progress(1)
+    return statistics, failed
 
 
 def _key(path: str | Path) -> str:
@@ -132,7 +153,7 @@ def _cv_words(chosen: TrainingSet, head: TagHeadConfig) -> str:
 
 def _plan_line(chosen: TrainingSet) -> str:
     counts = ", ".join(f"{g} {n}" for g, n in chosen.counts().items())
-    return f"learning {len(chosen.genres)} genres from {len(chosen)} tracks ({counts}); embedding them"
+    return f"learning {len(chosen.genres)} genres from {len(chosen)} tracks ({counts}); analysing them"
 
 
 __all__ = ["LearnConfig", "LearnError", "Learned", "learn"]

@@ -86,10 +86,28 @@ def fit_tag_head(
     groups: np.ndarray | None = None,
 ) -> TagHeadFit:
     """Choose C by k-fold CV over tracks, fit on every track, calibrate; ``taggrams[i]`` ``(patches, 50)``
-    of track ``i``, ``y`` ``(n_tracks,)`` indices into ``classes``. With ``groups`` ``(n_tracks,)`` (e.g. each
-    track's artist) no group is on both sides of a fold, and the interval resamples groups; without, folds are
-    stratified over tracks. Raises ValueError when a genre has fewer than two tracks (or groups): no fold
-    could hold it out."""
+    of track ``i``, cut into the inference windows here (:func:`track_windows`), then :func:`fit_window_head`."""
+    statistics = []
+    for frames in taggrams:
+        frames = np.asarray(frames, np.float64)
+        windows = track_windows(len(frames), config.windows)
+        statistics.append(np.stack([window_statistics(frames[patches], config.statistics) for patches in windows]))
+    return fit_window_head(statistics, y, classes, config, groups)
+
+
+def fit_window_head(
+    statistics: Sequence[np.ndarray],
+    y: np.ndarray,
+    classes: Sequence[str],
+    config: TagHeadConfig = TagHeadConfig(),
+    groups: np.ndarray | None = None,
+) -> TagHeadFit:
+    """Choose C by k-fold CV over tracks, fit on every track, calibrate; ``statistics[i]`` ``(windows, d)`` the
+    tag statistics (``config.statistics``) of track ``i``'s windows, as a tag model's head reads them
+    (``Prediction.window_statistics``), ``y`` ``(n_tracks,)`` indices into ``classes``. With ``groups``
+    ``(n_tracks,)`` (e.g. each track's artist) no group is on both sides of a fold, and the interval resamples
+    groups; without, folds are stratified over tracks. Raises ValueError when a genre has fewer than two tracks
+    (or groups): no fold could hold it out."""
     from sklearn.exceptions import ConvergenceWarning
 
     from musicgenre.datasets.kfold import grouped_kfold_covering, stratified_kfold
@@ -104,14 +122,8 @@ def fit_tag_head(
         raise ValueError(
             f"every genre needs at least 2 tracks and there must be 2 genres; too few: {', '.join(short) or classes}"
         )
-    rows: list[np.ndarray] = []
-    owners: list[int] = []  # the track of each window
-    for i, frames in enumerate(taggrams):
-        frames = np.asarray(frames, np.float64)
-        for patches in track_windows(len(frames), config.windows):
-            rows.append(window_statistics(frames[patches], config.statistics))
-            owners.append(i)
-    x, owner = np.stack(rows), np.asarray(owners)
+    x = np.concatenate([np.asarray(s, np.float64) for s in statistics])
+    owner = np.repeat(np.arange(len(statistics)), [len(s) for s in statistics])  # the track of each window
     if groups is None:
         splits = list(stratified_kfold(y, k=int(min(config.folds, counts.min())), seed=config.seed))
     else:
@@ -173,4 +185,4 @@ def _track_proba(decision: np.ndarray, owner: np.ndarray, n_tracks: int, tempera
     return out / out.sum(axis=1, keepdims=True)
 
 
-__all__ = ["TagHeadConfig", "TagHeadFit", "fit_tag_head", "track_windows"]
+__all__ = ["TagHeadConfig", "TagHeadFit", "fit_tag_head", "fit_window_head", "track_windows"]

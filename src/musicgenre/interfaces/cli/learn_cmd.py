@@ -42,13 +42,10 @@ from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, m
     help='A TOML file of "Spelling" = "Genre" lines (optionally under [map]); --map entries win.',
 )
 @jobs_option
-@cluster_option("The embedding cache stays on this machine.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the embedding cache.")
+@cluster_option("Each track is analysed where it runs.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cross-validation folds.")
 @progress_option
-def command(
-    paths, output, source, min_tracks, multiple, group_by, map_items, map_file, jobs, cluster, no_cache, seed, progress
-):
+def command(paths, output, source, min_tracks, multiple, group_by, map_items, map_file, jobs, cluster, seed, progress):
     """Learn the genres PATHS already carry (files, folders searched recursively, glob patterns) and write a
     model that predict, label, serve and classify() use with --model MODEL.onnx.
 
@@ -87,7 +84,6 @@ def command(
             mapping=mapping,
             jobs=pick_jobs(jobs, len(files) or 100),
             cluster=cluster,
-            cache=not no_cache,
             seed=seed,
             progress=sys.stderr.isatty() if progress is None else progress,
         )

@@ -74,16 +74,15 @@ def learn_from(
     mapping: dict[str, str],
     jobs: int,
     cluster: str | None = None,
-    cache: bool = True,
     seed: int = 0,
     progress: bool = False,
     roots: Sequence[str] = (),
 ):
     """Read ``files`` (``source="tags"``) or the genre folders ``roots`` (``"folders"``), learn, write ``out``;
     echo what happened; return the :class:`~musicgenre.learning.learn.Learned`. A library that cannot teach a
-    model is a one-line ClickException. ``cache``: read and write the embedding cache."""
-    from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig
+    model is a one-line ClickException."""
     from musicgenre.datasets import DatasetError
+    from musicgenre.inference.batch import BatchConfig
     from musicgenre.interfaces.cli.batch_options import progress_bar
     from musicgenre.learning import CollectConfig, read_labels
     from musicgenre.learning.collect import read_folders
@@ -108,7 +107,7 @@ def learn_from(
     config = LearnConfig(
         CollectConfig(min_tracks, multiple, group_by, mapping),
         TagHeadConfig(seed=seed),
-        EmbedConfig(cache_dir=DEFAULT_CACHE_DIR if cache else None, jobs=jobs, cluster=cluster),
+        BatchConfig(jobs=jobs, cluster=cluster),
     )
     bar = progress_bar(0, progress)
     try:
