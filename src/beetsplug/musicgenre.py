@@ -239,6 +239,7 @@ class MusicGenrePlugin(BeetsPlugin):
                 float(self.config["min_probability"].get()),
                 mapping,
                 skip_uncertain=not self.config["include_uncertain"].get(bool),
+                learned=learned,
             )
         except (MapError, ValueError) as error:
             raise ui.UserError(f"musicgenre: {error}") from None

@@ -38,13 +38,15 @@ TAG_NAMES = {
 
 @dataclass(frozen=True)
 class LabelPolicy:
-    """How ``label`` decides: the policy, the least top probability that is acted on, the genre name map, and
-    whether uncertain predictions are skipped (they are unless the user turns it off)."""
+    """How ``label`` decides: the policy, the least top probability that is acted on, the genre name map,
+    whether uncertain predictions are skipped (they are unless the user turns it off), and whether the model was
+    learned from these files (``label --learn``: the policy is fixed, and the rows say so)."""
 
     policy: str = "only-empty"
     min_probability: float = 0.0
     mapping: Mapping[str, str] = field(default_factory=dict)
     skip_uncertain: bool = True
+    learned: bool = False
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -88,7 +90,8 @@ def decide(
     """The :class:`Decision` for a file holding genres ``current`` that the model calls ``genre`` (model name)
     with top probability ``probability``."""
     if policy.policy == "only-empty" and current:
-        return Decision("skip", current, "has a genre (--replace or --append to change it)")
+        hint = "--learn fills only files without one" if policy.learned else "--replace or --append to change it"
+        return Decision("skip", current, f"has a genre ({hint})")
     if not_music:
         return Decision("skip", current, f"not music ({not_music})")
     if uncertain and policy.skip_uncertain:

@@ -111,6 +111,7 @@ def test_label_learn_fills_exactly_the_untagged_files_and_undo_clears_them(
     }
     assert all(library.joinpath(n).read_bytes() == b for n, b in before.items() if n not in changed)
     assert "3 changed (set 3), 20 left alone, 0 failed" in result.stderr
+    assert rows["polka-0.mp3"]["reason"] == "has a genre (--learn fills only files without one)"
     (log,) = tmp_path.glob("musicgenre-undo-*.jsonl")
     undone = run("label", "--undo", log)
     assert undone.exit_code == 0, undone.output

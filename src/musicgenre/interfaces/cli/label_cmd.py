@@ -201,7 +201,7 @@ def command(
     except MapError as error:
         raise click.UsageError(str(error)) from None
     assert policy in POLICIES, "click offers only the three policy flags"
-    label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain)
+    label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain, learned=learn)
 
     kept: list[str] = []
     if resume:
