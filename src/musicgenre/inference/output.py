@@ -16,6 +16,7 @@ from typing import TextIO
 
 from musicgenre.audio import is_url
 from musicgenre.inference.batch import FileResult
+from musicgenre.inference.library import json_records
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -258,18 +259,11 @@ def read_finished(path: str | Path, config: OutputConfig) -> list[dict]:
         raise ResumeError("--resume needs a machine-readable output: --format csv, json or jsonl")
     text = path.read_text(encoding="utf-8", errors="surrogateescape")  # file names as written, bytes and all
     if fmt in ("json", "jsonl"):
-        records = []
-        for line in text.splitlines():
-            line = line.strip().rstrip(",")
-            if line in ("", "[", "]"):
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut off by an interrupted run
-            if isinstance(record, dict) and record.get("file") and record.get("error") is None and record.get("genre"):
-                records.append(record)
-        return records
+        return [  # a line cut off by an interrupted run is skipped by json_records
+            record
+            for record in json_records(text)
+            if record.get("file") and record.get("error") is None and record.get("genre")
+        ]
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []
