@@ -10,7 +10,6 @@ entries (the predictions file holds them all) so the page stays light.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from musicgenre import __version__
 from musicgenre.genres import genre_colours
 from musicgenre.inference.library import Library, LibraryTrack, read_library, tags_from_cache
+from musicgenre.visualization.html_page import escape, page_start
 from musicgenre.visualization.library_map import LibraryMap, library_map
 from musicgenre.visualization.library_summary import (
     ConfidenceHistogram,
@@ -107,8 +107,7 @@ class LibraryReport:
     map_source: str | None
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_e = escape  # the short name the page builders use
 
 
 def _pct(share: float) -> str:
@@ -337,16 +336,7 @@ def library_report_html(
         ("median probability", median),
     ]
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
+        *page_start(title, CSS),
         '<div class="totals">' + "".join(f"<div><b>{_e(v)}</b>{_e(k)}</div>" for k, v in totals) + "</div>",
         (f'<p class="note" id="folder">Files under <code>{_e(prefix)}</code></p>' if prefix else ""),
         '<h2 id="shares-title">Genres</h2>',

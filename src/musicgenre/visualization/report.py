@@ -7,7 +7,6 @@ itself, so it opens from disk in any browser with no server and no network.
 from __future__ import annotations
 
 import base64
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from musicgenre import __version__
 from musicgenre.visualization.experiment import ExperimentRun, LeaderboardRow
 from musicgenre.visualization.experiment_figures import NamedFigure, experiment_figures
+from musicgenre.visualization.html_page import escape, page_start
 from musicgenre.visualization.results import SEED_REFERENCES, Reference, ranked
 from musicgenre.visualization.style import figure_png
 
@@ -83,8 +83,7 @@ class ReportImage:
     model: str | None = None
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_e = escape  # the short name the page builders use
 
 
 def _pct(value: float) -> str:
@@ -180,16 +179,7 @@ def report_html(
     title = title or f"Experiment report — {run.path.name or run.path}"
     generated = generated or datetime.now(timezone.utc)
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
+        *page_start(title, CSS),
         _protocol_block(run),
         _missing_block(run),
         "<h2>Leaderboard</h2>",
