@@ -146,7 +146,7 @@ def test_embeddings_of_a_bucket_are_cached_by_content(s3, tmp_path):
     assert again.n_cached == 1
 
 
-def test_learn_reads_genres_and_artists_from_a_bucket(s3, tmp_path, monkeypatch):
+def test_learn_reads_genres_and_artists_from_a_bucket(s3, tmp_path):
     """A tagged library under a bucket prefix teaches the same genres, from the same tracks, as on disk."""
     import json
 
@@ -157,7 +157,6 @@ def test_learn_reads_genres_and_artists_from_a_bucket(s3, tmp_path, monkeypatch)
     client = boto3.client("s3", endpoint_url=os.environ["FSSPEC_S3_ENDPOINT_URL"], region_name="us-east-1")
     for path in library.iterdir():
         client.upload_file(str(path), BUCKET, f"own/{path.name}")
-    monkeypatch.setattr("musicgenre.backbones.musicnn.embed.DEFAULT_CACHE_DIR", tmp_path / "cache")
     out = tmp_path / "bucket.onnx"
     result = CliRunner().invoke(cli, ["learn", f"s3://{BUCKET}/own/", "-o", str(out), "--min-tracks", "4"])
     assert result.exit_code == 0, result.output

@@ -101,7 +101,6 @@ def test_beet_musicgenre_learn_fills_the_items_without_a_genre_with_the_librarys
         **os.environ,
         "BEETSDIR": str(tmp_path),
         "PYTHONPATH": os.pathsep.join(sys.path),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),  # the embedding cache of this test, not the user's
     }
     beet(env, "import", "-A", "-q", str(folder))
     before = genres_in_beets(env)

@@ -24,22 +24,11 @@ def made_library(tmp_path_factory) -> Path:
     return make_library(tmp_path_factory.mktemp("library"))
 
 
-@pytest.fixture(scope="module")
-def module_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture()
-def own_cache(module_cache, monkeypatch):
-    """The embedding cache of this module's tests (not the user's), shared: copies of a file are embedded once."""
-    monkeypatch.setattr("musicgenre.backbones.musicnn.embed.DEFAULT_CACHE_DIR", module_cache)
-
-
 def run(*args):
     return CliRunner().invoke(cli, [*map(str, args)])
 
 
-def test_learn_writes_a_model_predict_runs_with_its_card_and_report(made_library, tmp_path, own_cache):
+def test_learn_writes_a_model_predict_runs_with_its_card_and_report(made_library, tmp_path):
     out = tmp_path / "mine.onnx"
     result = run("learn", made_library, "-o", out, "--min-tracks", "4")
     assert result.exit_code == 0, result.output
@@ -88,9 +77,7 @@ def served_answer(model: Path, upload: Path, folder: Path) -> dict:
     return {"card": card, "genre": answer.json()["genre"]}
 
 
-def test_label_learn_fills_exactly_the_untagged_files_and_undo_clears_them(
-    made_library, tmp_path, own_cache, monkeypatch
-):
+def test_label_learn_fills_exactly_the_untagged_files_and_undo_clears_them(made_library, tmp_path, monkeypatch):
     library = tmp_path / "library"
     library.mkdir()
     for f in made_library.iterdir():
@@ -124,7 +111,7 @@ def test_label_learn_refuses_what_would_overwrite_its_teachers(made_library):
         assert result.exit_code == 2 and "--learn" in result.output
 
 
-def test_a_library_with_one_learnable_genre_says_what_it_found(made_library, tmp_path, own_cache):
+def test_a_library_with_one_learnable_genre_says_what_it_found(made_library, tmp_path):
     result = run("learn", made_library, "-o", tmp_path / "m.onnx", "--min-tracks", "7", "--map", "chiptune=ambient")
     assert result.exit_code == 1
     (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
@@ -133,7 +120,7 @@ def test_a_library_with_one_learnable_genre_says_what_it_found(made_library, tmp
     assert not (tmp_path / "m.onnx").exists()
 
 
-def test_the_shared_clips_tagged_with_their_genres_are_a_small_real_library(shared_audio, tmp_path, own_cache):
+def test_the_shared_clips_tagged_with_their_genres_are_a_small_real_library(shared_audio, tmp_path):
     """The 17 distinct shared WAV clips as FLAC files tagged with their genre (one per genre kept untagged where
     there are three): five genres have two clips or more, the other five one."""
     library = tmp_path / "real"
