@@ -40,11 +40,13 @@ test: $(STAMP) browser-deps lint
 	$(BIN)/python -m pytest -n 2 -q
 	$(MAKE) --no-print-directory dist-check
 
-# The gates a change must pass: ruff's lint rules and formatting, mypy over src/ (config in pyproject.toml).
+# The gates a change must pass: ruff's lint rules and formatting, mypy over src/, and the layer contracts
+# (import-linter: no import runs upward, no cycles; DEVELOPING.md, "Layers"). Config in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Build the sdist and wheel, install the wheel into a fresh venv (base deps only, then [web]) and use it from outside
 # the source tree: predict with both models, --version, serve. Prints the wheel's size and make-up.

@@ -119,7 +119,7 @@ def main() -> int:
 
     from musicgenre.inference.batch import BatchConfig
     from musicgenre.inference.classify import warm_up
-    from musicgenre.inference.model import load_model
+    from musicgenre.inference.loading import load_model
     from musicgenre.runtime import keep_freed_memory
 
     keep_freed_memory()

@@ -37,8 +37,8 @@ HOPS = (187, 61)
 
 def _head():
     """A head of the shipped shape (mean, max of 50 tags -> 10 genres); its values do not change the speed."""
-    from musicgenre.backbones.musicnn.genre_graph import LinearHead
     from musicgenre.genres import GENRES
+    from musicgenre.models.tag_head import LinearHead
 
     rng = np.random.default_rng(0)
     return LinearHead(
@@ -65,7 +65,8 @@ def speed(args: argparse.Namespace) -> None:
 
     from musicgenre.audio import load
     from musicgenre.backbones.musicnn import InputConfig, load_model, patches_from_signal, run_patches, to_patches
-    from musicgenre.backbones.musicnn.genre_graph import export_onnx, ort_session, run_onnx
+    from musicgenre.backbones.musicnn.genre_graph import export_onnx, run_onnx
+    from musicgenre.models.sessions import ort_session
     from musicgenre.runtime import keep_freed_memory
 
     keep_freed_memory()

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from musicgenre.evaluation import ExperimentConfig, export_all, load_table, run_experiment
-from musicgenre.models import ENSEMBLE, ENSEMBLE_MEMBERS, available_models, onnx_predict
+from musicgenre.models.export import onnx_predict
+from musicgenre.training.zoo import ENSEMBLE, ENSEMBLE_MEMBERS, available_models
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT.parent / "shared" / "gtzan" / "features_30_sec.csv"

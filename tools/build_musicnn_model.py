@@ -175,14 +175,16 @@ def main() -> None:
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
-    from musicgenre.backbones.musicnn.genre_graph import LinearHead, export_onnx
-    from musicgenre.evaluation.calibration import apply_temperature, fit_temperature, uncertainty_threshold
+    from musicgenre.backbones.musicnn.genre_graph import export_onnx
     from musicgenre.evaluation.runner import fit_on, select_by_cv
     from musicgenre.evaluation.taggram_study import load_taggram_study, run_taggram_study
     from musicgenre.features.taggram_stats import clip_statistics
     from musicgenre.genres import GENRES
     from musicgenre.inference import classify, load_model
-    from musicgenre.models import make_model
+    from musicgenre.metrics.calibration import apply_temperature, fit_temperature, uncertainty_threshold
+    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.training.zoo import make_model
+    from musicgenre.visualization.calibration import save_reliability
 
     torch.set_num_threads(1)
     data = load_taggram_study(args.taggrams)
@@ -190,7 +192,15 @@ def main() -> None:
     shutil.rmtree(args.runs, ignore_errors=True)  # a rebuild never resumes from older results
 
     print(f"1. study of {HEAD}: {CV}-fold blocked CV in the 443 training clips, scored once on the 290 test clips")
-    run_taggram_study(data, args.runs, models=(HEAD,), cv=CV, seed=SEED, log=lambda line: print(f"   {line}"))
+    run_taggram_study(
+        data,
+        args.runs,
+        models=(HEAD,),
+        cv=CV,
+        seed=SEED,
+        log=lambda line: print(f"   {line}"),
+        draw_reliability=save_reliability,
+    )
     row = json.loads((args.runs / HEAD / "result.json").read_text())
     meta = json.loads((args.runs / "experiment.json").read_text())
     confusion = pd.read_csv(args.runs / HEAD / "confusion.csv", index_col=0)

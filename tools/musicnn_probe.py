@@ -42,8 +42,8 @@ def main() -> None:
     import librosa
 
     from musicgenre.audio import load
-    from musicgenre.backbones.musicnn.study import backbone_view
     from musicgenre.datasets import find_dataset
+    from musicgenre.evaluation.musicnn_study import backbone_view
 
     dataset = find_dataset(args.audio_dir)
     y = dataset.label_indices

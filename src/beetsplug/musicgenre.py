@@ -37,7 +37,8 @@ from beets import ui
 from beets.plugins import BeetsPlugin
 
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
-from musicgenre.inference.model import GenreModel, ModelError, load_model
+from musicgenre.inference.loading import load_model
+from musicgenre.inference.model import GenreModel, ModelError
 from musicgenre.tagging.policy import (
     POLICIES,
     Decision,

@@ -8,8 +8,8 @@ Quick use::
 """
 
 from musicgenre.genres import GENRES
+from musicgenre.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["GENRES", "classify", "load_model", "__version__"]
 
 

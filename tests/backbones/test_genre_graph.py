@@ -19,17 +19,12 @@ from signals import tone
 from musicgenre.audio import load
 from musicgenre.backbones import musicnn
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
-from musicgenre.backbones.musicnn.genre_graph import (
-    RECIPE,
-    LinearHead,
-    MusicnnGenreGraph,
-    export_onnx,
-    ort_session,
-    run_onnx,
-    window_matrix,
-)
+from musicgenre.backbones.musicnn.genre_graph import MusicnnGenreGraph, export_onnx, run_onnx
 from musicgenre.features.taggram_stats import clip_statistics
 from musicgenre.genres import GENRES
+from musicgenre.models.sessions import ort_session
+from musicgenre.models.tag_head import RECIPE, LinearHead
+from musicgenre.models.windows import window_matrix
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -266,7 +261,7 @@ def test_the_head_and_session_import_without_torch():
     import sys
 
     code = (
-        "import sys; import numpy as np; import musicgenre.inference.tag_head as t; "
+        "import sys; import numpy as np; import musicgenre.models.tag_head as t; "
         "from musicgenre.backbones.musicnn import InputConfig, patches_from_signal; "
         "p = patches_from_signal(np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32)); "
         "assert p.shape == (1, 187, 96), p.shape; "

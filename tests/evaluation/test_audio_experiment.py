@@ -14,7 +14,8 @@ from signals import clicks, noise, tone, write
 
 from musicgenre.evaluation import AudioConfig, ExperimentConfig, load_audio, run_experiment
 from musicgenre.genres import GENRES
-from musicgenre.models import ENSEMBLE_MEMBERS, onnx_predict
+from musicgenre.models.export import onnx_predict
+from musicgenre.training.zoo import ENSEMBLE_MEMBERS
 
 torch.set_num_threads(1)
 SECONDS = 6.0  # two 3-s segments per clip

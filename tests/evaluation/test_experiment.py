@@ -14,7 +14,8 @@ from musicgenre.evaluation import ExperimentConfig, export_all, load_table, run_
 from musicgenre.evaluation.data import mfcc40_table_columns
 from musicgenre.genres import GENRES
 from musicgenre.interfaces.cli.main import cli
-from musicgenre.models import ENSEMBLE_MEMBERS, onnx_predict
+from musicgenre.models.export import onnx_predict
+from musicgenre.training.zoo import ENSEMBLE_MEMBERS
 
 torch.set_num_threads(1)
 

@@ -16,7 +16,8 @@ from musicgenre.evaluation.runner import select_by_cv
 from musicgenre.evaluation.taggram_study import fusion_verdict, load_taggram_study, run_taggram_study
 from musicgenre.genres import GENRES
 from musicgenre.interfaces.cli.main import cli
-from musicgenre.models import TAGGRAM_HEADS, available_models
+from musicgenre.models.taggram_heads import TAGGRAM_HEADS
+from musicgenre.training.zoo import available_models
 
 
 @pytest.fixture(scope="module")

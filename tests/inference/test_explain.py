@@ -20,8 +20,8 @@ from musicgenre.inference import classify, load_model
 from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import WindowScores
 from musicgenre.inference.output import EXPLAIN_COLUMNS, OutputConfig, Writer, csv_columns, to_record
-from musicgenre.inference.tag_head import LinearHead
 from musicgenre.inference.tag_model import TagModel
+from musicgenre.models.tag_head import LinearHead
 
 
 @dataclasses.dataclass(frozen=True)

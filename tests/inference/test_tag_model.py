@@ -17,7 +17,7 @@ from signals import SR, clicks, tone, write
 from musicgenre.genres import GENRES
 from musicgenre.inference import DEFAULT_MODEL_PATH, SHIPPED_MODELS, classify, load_model
 from musicgenre.inference.tag_model import TagModel
-from musicgenre.inference.windows import Window
+from musicgenre.models.windows import Window
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_a_header_that_overstates_the_length_is_read_to_the_real_end(name):
     """A damaged header (a bit flip made one MP3 of 2 s claim 61 hours) must not break reading: the read that
     comes back short ends the track (musicnn: the last block; features: the last window, no 14,000 more seeks),
     windows past the decoded end are dropped, and the answer is the honest header's."""
-    from musicgenre.inference.windows import WindowConfig, plan_windows
+    from musicgenre.models.windows import WindowConfig, plan_windows
 
     model = load_model(name)
     sr = model.sample_rate

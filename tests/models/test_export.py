@@ -8,7 +8,10 @@ import pytest
 import torch
 
 from musicgenre.genres import GENRES
-from musicgenre.models import BASELINES, SoftVotingEnsemble, make_model, onnx_predict, save_onnx, to_onnx
+from musicgenre.models.baselines import BASELINES
+from musicgenre.models.ensemble import SoftVotingEnsemble
+from musicgenre.models.export import onnx_predict, save_onnx, to_onnx
+from musicgenre.training.zoo import make_model
 
 torch.set_num_threads(1)
 
@@ -46,7 +49,7 @@ def test_round_trip_equals_predict_proba(name, table, tmp_path):
 @pytest.mark.parametrize("name", ["logreg", "svm", "mlp-kaggle57"])
 def test_far_out_features_are_clipped_alike_in_python_and_onnx(name, table, tmp_path):
     """Like the table's harmony_mean (about 0 +- 1e-5, one clip at 0.01): a z of 1000 is clipped to the +-5 limit."""
-    from musicgenre.models.neural import YeoJohnson
+    from musicgenre.models.scaling import YeoJohnson
 
     x, y, xv, yv = (a.copy() for a in table)
     rng = np.random.default_rng(3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from visualization.pngcheck import assert_png, texts
 
-from musicgenre.evaluation.calibration import apply_temperature, reliability_curve, softmax
+from musicgenre.metrics.calibration import apply_temperature, reliability_curve, softmax
 from musicgenre.visualization.calibration import plot_reliability
 from musicgenre.visualization.style import save_figure
 

@@ -6,8 +6,8 @@ N worker processes (one thread each) on this machine; ``MUSICGENRE_CLUSTER`` giv
 
 - What every task needs (a model, a configuration) reaches each worker once, in a worker plugin
   (:class:`musicgenre.cluster.plugin.WorkerSetup`) that also keeps freed memory, limits BLAS to one thread and
-  warms numba's cache once per machine. Importing this module costs nothing: distributed is imported only when
-  a cluster is used.
+  runs the caller's ``prepare`` (the batch runners pass numba's cache warm-up, once per machine). Importing this
+  module costs nothing: distributed is imported only when a cluster is used.
 - Tasks are batches of files (``chunk_size``), at most ``2 * workers`` in flight, so results stream and the
   client's memory stays flat.
 - A worker that dies loses nothing: its tasks run again elsewhere; a batch that kills workers more often than
@@ -52,9 +52,10 @@ def _distributed():
 
 
 @contextlib.contextmanager
-def connect(spec: str) -> Iterator[Any]:
+def connect(spec: str, prepare: Callable[[], object] | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``spec`` (``local:N`` or a scheduler address), closed (and a local cluster
-    stopped) on exit. Raises :class:`ClusterError` with one line when it cannot connect."""
+    stopped) on exit; ``prepare()`` runs here before a local cluster's workers start. Raises :class:`ClusterError`
+    with one line when it cannot connect."""
     distributed = _distributed()
     import dask
 
@@ -66,9 +67,8 @@ def connect(spec: str) -> Iterator[Any]:
                 raise ValueError
         except ValueError:
             raise ClusterError(f"--cluster {spec}: local:N needs a worker count N >= 1") from None
-        from musicgenre.features.warmup import warm_numba_cache_once
-
-        warm_numba_cache_once()  # before the workers: their first concurrent compiles could corrupt numba's cache
+        if prepare is not None:
+            prepare()  # before the workers: e.g. their first concurrent numba compiles could corrupt its cache
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
             cluster = distributed.LocalCluster(
                 n_workers=n,
@@ -160,11 +160,13 @@ def run_on_cluster(
     task: Callable[[list[T], str], list[R]],
     lost: Callable[[T, str], R],
     load: Callable[[], Any] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> Iterator[tuple[T, R]]:
     """Yield ``(item, result)`` for every item, in the order they finish, computed on the cluster ``spec``.
 
     ``task(batch, plugin_name)`` runs on a worker and returns one result per item of ``batch`` (it must turn a
-    failing item into a result, not raise); ``load()`` runs once per worker (its result: ``worker_state``);
+    failing item into a result, not raise); ``prepare()`` then ``load()`` run once per worker (``load``'s result:
+    ``worker_state``), ``prepare()`` also here before a local cluster starts;
     ``lost(item, reason)`` is the result of an item that killed every worker that tried it alone.
     """
     if not items:
@@ -172,8 +174,8 @@ def run_on_cluster(
     distributed = _distributed()
     from musicgenre.cluster.plugin import WorkerSetup
 
-    with connect(spec) as client:
-        setup = WorkerSetup(load)
+    with connect(spec, prepare) as client:
+        setup = WorkerSetup(load, prepare)
         _register(client, setup)
         try:
             yield from _stream(client, distributed, items, task, lost, setup.name)

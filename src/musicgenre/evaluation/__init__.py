@@ -6,9 +6,9 @@ writes an Experiment folder; ``fit_all(data, model)`` + ``save_onnx`` build a sh
 
 from musicgenre.evaluation.data import AudioConfig, StudyData, View, load_audio, load_table
 from musicgenre.evaluation.experiment import ExperimentConfig, applicable_models, run_experiment
-from musicgenre.evaluation.metrics import bootstrap_interval, confusion, macro_f1, per_genre, summarise
 from musicgenre.evaluation.protocols import PROTOCOLS, Fold, fault_filtered, holdout, kfold, make_folds
 from musicgenre.evaluation.shipping import export_all, fit_all
+from musicgenre.metrics.classification import bootstrap_interval, confusion, macro_f1, per_genre, summarise
 
 __all__ = [
     "PROTOCOLS",

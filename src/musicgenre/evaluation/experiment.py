@@ -21,12 +21,14 @@ import pandas as pd
 
 from musicgenre.evaluation import leaderboard as board
 from musicgenre.evaluation.data import StudyData
-from musicgenre.evaluation.metrics import confusion, per_genre, summarise
 from musicgenre.evaluation.protocols import Fold, make_folds
 from musicgenre.evaluation.runner import FoldResult, fit_on, run_folds
 from musicgenre.genres import GENRES
-from musicgenre.models import ENSEMBLE, ENSEMBLE_MEMBERS, SoftVotingEnsemble, available_models, make_model, save_onnx
+from musicgenre.metrics.classification import confusion, per_genre, summarise
+from musicgenre.models.ensemble import SoftVotingEnsemble
+from musicgenre.models.export import save_onnx
 from musicgenre.training import HISTORY_COLUMNS
+from musicgenre.training.zoo import ENSEMBLE, ENSEMBLE_MEMBERS, available_models, make_model
 
 PROBA_COLUMNS = [f"p_{g}" for g in GENRES]
 

@@ -20,7 +20,7 @@ import numpy as np
 from musicgenre.evaluation.data import StudyData, View
 from musicgenre.evaluation.protocols import Fold
 from musicgenre.genres import GENRES
-from musicgenre.models import make_model, model_grid
+from musicgenre.training.zoo import make_model, model_grid
 
 
 def track_probabilities(model, view: View, tracks: np.ndarray) -> np.ndarray:

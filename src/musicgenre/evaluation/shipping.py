@@ -17,18 +17,11 @@ import numpy as np
 from musicgenre.evaluation.data import StudyData
 from musicgenre.evaluation.protocols import _inner_valid
 from musicgenre.evaluation.runner import fit_on, track_probabilities
-from musicgenre.models import (
-    BASELINES,
-    ENSEMBLE,
-    ENSEMBLE_MEMBERS,
-    BaselineClassifier,
-    NeuralClassifier,
-    SoftVotingEnsemble,
-    available_models,
-    make_model,
-    network_configs,
-    save_onnx,
-)
+from musicgenre.models.baselines import BASELINES, BaselineClassifier
+from musicgenre.models.ensemble import SoftVotingEnsemble
+from musicgenre.models.export import save_onnx
+from musicgenre.training.neural import NeuralClassifier
+from musicgenre.training.zoo import ENSEMBLE, ENSEMBLE_MEMBERS, available_models, make_model, network_configs
 
 
 def _frozen(name: str, chosen, seed: int):

@@ -14,7 +14,7 @@ mean of its probabilities and the best probabilistic head's (best by CV, equal w
 ``fusion`` row, with a verdict on whether the fusion beats the better of the two by more than its interval's
 half-width.
 
-Calibration (:mod:`musicgenre.evaluation.calibration`): every head's temperature is fitted on its out-of-fold
+Calibration (:mod:`musicgenre.metrics.calibration`): every head's temperature is fitted on its out-of-fold
 probabilities of the training clips from the inner CV (the chosen hyper-parameters'; no test clip involved), and
 its test NLL and ECE are reported before and after. For the selected head (best CV accuracy) an "uncertain"
 threshold on the calibrated top probability is chosen on the same out-of-fold predictions, and ``reliability.png``
@@ -27,6 +27,7 @@ import json
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,22 @@ from threadpoolctl import threadpool_limits
 from musicgenre.evaluation import leaderboard as board
 from musicgenre.evaluation.data import StudyData, View, load_table
 from musicgenre.evaluation.experiment import PROBA_COLUMNS, ExperimentConfig, run_experiment
-from musicgenre.evaluation.metrics import confusion, per_genre, summarise
 from musicgenre.evaluation.protocols import fault_filtered
 from musicgenre.genres import GENRES
+from musicgenre.metrics.classification import confusion, per_genre, summarise
+
+if TYPE_CHECKING:
+    from musicgenre.metrics.calibration import ReliabilityCurve
+
+
+class ReliabilityDrawer(Protocol):
+    """Writes a reliability diagram of ``(label, curve)`` panels to ``path`` (e.g.
+    :func:`musicgenre.visualization.calibration.save_reliability`)."""
+
+    def __call__(
+        self, panels: Sequence[tuple[str, ReliabilityCurve]], path: Path, *, title: str, threshold: float | None
+    ) -> object: ...
+
 
 PROTOCOL = "fault-filtered-cv"
 REFERENCE = "table-ensemble"
@@ -157,7 +171,7 @@ def fusion_verdict(fusion: dict, singles: Sequence[dict]) -> tuple[bool, str]:
 
 def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray, n_bins: int = 15) -> dict:
     """Temperature from the out-of-fold training probabilities; test NLL and ECE before and after."""
-    from musicgenre.evaluation.calibration import (
+    from musicgenre.metrics.calibration import (
         apply_temperature,
         expected_calibration_error,
         fit_temperature,
@@ -179,12 +193,17 @@ def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np
 
 
 def _calibration_section(
-    out: Path, data: StudyData, rows: list[dict], selected: dict, clips_test: list[str], y_test: np.ndarray, seed: int
+    out: Path,
+    data: StudyData,
+    rows: list[dict],
+    selected: dict,
+    clips_test: list[str],
+    y_test: np.ndarray,
+    draw_reliability: ReliabilityDrawer | None,
 ) -> tuple[list[str], dict]:
-    """Temperature scaling of every head with out-of-fold probabilities; threshold and figure for ``selected``."""
-    from musicgenre.evaluation.calibration import apply_temperature, reliability_curve, uncertainty_threshold
-    from musicgenre.visualization.calibration import plot_reliability
-    from musicgenre.visualization.style import save_figure
+    """Temperature scaling of every head with out-of-fold probabilities; threshold (and figure, when
+    ``draw_reliability`` is given) for ``selected``."""
+    from musicgenre.metrics.calibration import apply_temperature, reliability_curve, uncertainty_threshold
 
     train = fault_filtered(data.clip_ids.tolist(), valid=False)[0].train
     clips_train, y_train = data.clip_ids[train].tolist(), data.y[train]
@@ -249,24 +268,29 @@ def _calibration_section(
     }
     meta["selected"] = {**c, "model": name}
     meta["uncertain"] = unc
-    fig = plot_reliability(
-        [
-            ("before: T = 1", reliability_curve(test_before, y_test)),
-            (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test)),
-        ],
-        title=f"{name}: reliability on the {len(clips_test)} fault-filtered test clips",
-        threshold=threshold,
-    )
-    save_figure(fig, out / "reliability.png")
-    meta["figure"] = "reliability.png"
+    if draw_reliability is not None:
+        draw_reliability(
+            [
+                ("before: T = 1", reliability_curve(test_before, y_test)),
+                (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test)),
+            ],
+            out / "reliability.png",
+            title=f"{name}: reliability on the {len(clips_test)} fault-filtered test clips",
+            threshold=threshold,
+        )
+        meta["figure"] = "reliability.png"
     pct = lambda v: "–" if v != v else f"{100 * v:.1f} %"  # noqa: E731
     lines += [
         "",
         f'### The selected head `{name}`: calibration and an "uncertain" mark',
         "",
         f"T = {t:.2f}. On the {len(clips_test)} test clips: NLL {c['test_nll_before']:.3f} → "
-        f"{c['test_nll_after']:.3f}, ECE {pct(c['test_ece_before'])} → {pct(c['test_ece_after'])} "
-        "(`reliability.png`: confidence against accuracy per bin with counts, before and after).",
+        f"{c['test_nll_after']:.3f}, ECE {pct(c['test_ece_before'])} → {pct(c['test_ece_after'])}"
+        + (
+            " (`reliability.png`: confidence against accuracy per bin with counts, before and after)."
+            if "figure" in meta
+            else "."
+        ),
         "",
         f"Uncertain when the calibrated top probability is below **{threshold:.3f}**, chosen on the training "
         f"clips' out-of-fold predictions: {how}. On the test clips it flags {unc['test_n_flagged']} of "
@@ -287,10 +311,15 @@ def run_taggram_study(
     seed: int = 0,
     inner_cv: str = "blocked",
     log: Callable[[str], None] = print,
+    draw_reliability: ReliabilityDrawer | None = None,
 ) -> pd.DataFrame:
     """Run the taggram heads into ``out`` (plus the table ensemble reference and fusion when ``table`` is
-    given); rewrite the leaderboard with every row and return it (best first)."""
-    from musicgenre.models import PROBABILISTIC_HEADS, TAGGRAM_HEADS
+    given); rewrite the leaderboard with every row and return it (best first).
+
+    ``draw_reliability`` writes the selected head's reliability diagram to ``out/reliability.png``
+    (:func:`musicgenre.visualization.calibration.save_reliability`; the caller passes it, as figures are drawn a
+    layer above the studies); None: no figure."""
+    from musicgenre.models.taggram_heads import PROBABILISTIC_HEADS, TAGGRAM_HEADS
 
     out = Path(out)
     names = tuple(models) if models else tuple(TAGGRAM_HEADS)
@@ -449,7 +478,7 @@ def run_taggram_study(
             "chosen_params": best.get("chosen_params"),
         }
         meta_extra["best_on_test"] = top["model"]
-        calib_lines, calib_meta = _calibration_section(out, data, rows, best, clips, y, seed)
+        calib_lines, calib_meta = _calibration_section(out, data, rows, best, clips, y, draw_reliability)
         section += calib_lines
         if calib_meta.get("per_model"):
             meta_extra["calibration"] = calib_meta

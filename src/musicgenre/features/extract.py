@@ -18,7 +18,7 @@ import numpy as np
 from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, load, local_copy
 from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
-from musicgenre.features.warmup import warm_numba_cache
+from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
 from musicgenre.genres import GENRES
 from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import keep_freed_memory
@@ -148,7 +148,7 @@ def _run_cluster(spec: str, todo: list[_Job], recipe_name: str) -> Iterator[tupl
 
     from musicgenre.cluster import run_on_cluster
 
-    yield from run_on_cluster(spec, todo, partial(_cluster_task, recipe_name), _crashed)
+    yield from run_on_cluster(spec, todo, partial(_cluster_task, recipe_name), _crashed, prepare=warm_numba_cache_once)
 
 
 def _cluster_task(recipe_name: str, jobs: list[_Job], _plugin: str) -> list[Row | Failure]:

@@ -4,17 +4,10 @@ Light on imports: numpy, librosa-based features and onnxruntime; never torch or 
 """
 
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
-from musicgenre.inference.model import (
-    DEFAULT_MODEL,
-    DEFAULT_MODEL_PATH,
-    SHIPPED_MODELS,
-    FeatureModel,
-    GenreModel,
-    ModelError,
-    load_model,
-)
+from musicgenre.inference.loading import DEFAULT_MODEL, DEFAULT_MODEL_PATH, SHIPPED_MODELS, load_model
+from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
 from musicgenre.inference.prediction import Prediction, WindowPrediction
-from musicgenre.inference.windows import Window, WindowConfig, plan_windows
+from musicgenre.models.windows import Window, WindowConfig, plan_windows
 
 __all__ = [
     "DEFAULT_HOP_S",

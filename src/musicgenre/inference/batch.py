@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from musicgenre.audio import AudioError, is_url, local_copy
-from musicgenre.features.warmup import warm_numba_cache
+from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify, warm_up
-from musicgenre.inference.model import GenreModel, load_model
+from musicgenre.inference.loading import load_model
+from musicgenre.inference.model import GenreModel
 from musicgenre.inference.prediction import Prediction
 from musicgenre.inference.recipes import FeatureRecipe
 from musicgenre.parallel import CRASH_REASON
@@ -129,7 +130,9 @@ def _run_cluster(files: list[str], config: BatchConfig) -> Iterator[FileResult]:
     if config.model_path and Path(config.model_path).is_file():
         model_bytes = (Path(config.model_path).name, Path(config.model_path).read_bytes())
     load = partial(_load_on_worker, config, model_bytes)
-    for _, result in run_on_cluster(config.cluster or "", files, _cluster_task, _crashed, load):
+    for _, result in run_on_cluster(
+        config.cluster or "", files, _cluster_task, _crashed, load, prepare=warm_numba_cache_once
+    ):
         yield result
 
 

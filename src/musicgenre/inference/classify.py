@@ -14,9 +14,10 @@ import numpy as np
 
 from musicgenre import audio
 from musicgenre.audio import AudioError
-from musicgenre.inference.model import GenreModel, load_model
+from musicgenre.inference.loading import load_model
+from musicgenre.inference.model import GenreModel
 from musicgenre.inference.prediction import Prediction, WindowPrediction, probabilities_by_genre
-from musicgenre.inference.windows import MIN_SECONDS, Window, WindowConfig, plan_windows
+from musicgenre.models.windows import MIN_SECONDS, Window, WindowConfig, plan_windows
 
 #: Default distance between window starts (s); windows are the model's clip length.
 DEFAULT_HOP_S = 15.0
@@ -45,7 +46,7 @@ def classify(
     """Genre of a track: a file path, or a mono signal ``(n_samples,)`` at ``sr`` Hz (default: the model's rate).
 
     The track is cut into windows of ``model.clip_seconds`` (30 s) every ``hop_s`` seconds (see
-    :func:`~musicgenre.inference.windows.plan_windows`); tracks up to one window long are scored as they are,
+    :func:`~musicgenre.models.windows.plan_windows`); tracks up to one window long are scored as they are,
     without padding. Window probabilities are averaged (silent windows are left out). ``timeline=True`` keeps
     one :class:`WindowPrediction` per scored window. ``explain=True`` adds which tags pushed the answer
     (``Prediction.explanation``, from what the model computed anyway; None for a model without tags).

@@ -9,7 +9,8 @@ Two kinds, told apart by the file's ``musicgenre.recipe``:
   window reads its patches' tags.
 
 Both score a track's windows with ``score_windows`` (what :func:`~musicgenre.inference.classify` calls).
-Two models ship in the package (:data:`SHIPPED_MODELS`): ``musicnn`` (the default) and ``features``.
+Two models ship in the package (:data:`~musicgenre.inference.loading.SHIPPED_MODELS`; files are read by
+:func:`~musicgenre.inference.loading.load_model`): ``musicnn`` (the default) and ``features``.
 """
 
 from __future__ import annotations
@@ -18,50 +19,21 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from musicgenre import audio
 from musicgenre.audio import AudioError
-from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
-from musicgenre.inference.windows import MIN_SECONDS, Window
+from musicgenre.inference.recipes import FeatureRecipe
+from musicgenre.models.sessions import OnnxSession
+from musicgenre.models.windows import MIN_SECONDS, Window
 
 if TYPE_CHECKING:
     from musicgenre.inference.explain import Explanation
 
-_SHIPPED = Path(__file__).with_name("shipped_models")
-#: Models inside the package, by the name ``--model`` accepts.
-SHIPPED_MODELS: dict[str, Path] = {
-    "musicnn": _SHIPPED / "musicnn" / "model.onnx",
-    "features": _SHIPPED / "features" / "model.onnx",
-}
-DEFAULT_MODEL = "musicnn"
-#: The model used when none is given.
-DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
-
 #: ``read(window, last) -> mono float32 signal`` of one window at the model's rate (``last``: read to the end).
 WindowReader = Callable[[Window, bool], np.ndarray]
-
-_REQUIRED_METADATA = (
-    "musicgenre.recipe",
-    "musicgenre.feature_names",
-    "musicgenre.genres",
-    "musicgenre.sample_rate",
-    "musicgenre.clip_seconds",
-)
-
-
-class OnnxSession(Protocol):
-    """What the models use of an ``onnxruntime.InferenceSession`` (onnxruntime ships no type hints)."""
-
-    def run(self, output_names: list[str] | None, input_feed: dict[str, np.ndarray]) -> list[Any]: ...
-
-    def get_inputs(self) -> list[Any]: ...
-
-    def get_outputs(self) -> list[Any]: ...
-
-    def get_modelmeta(self) -> Any: ...
 
 
 class ModelError(ValueError):
@@ -183,88 +155,3 @@ class FeatureModel(GenreModel):
         if not np.all(np.isfinite(features)):
             raise AudioError(name, "the features came out NaN or infinite (degenerate signal)")
         return WindowScores(scored, self.predict_proba(features), decoded_s=decoded_s)
-
-
-def model_path(model: str | Path | None) -> Path:
-    """The file of ``model``: a shipped model's name (:data:`SHIPPED_MODELS`), a path, or None (the default)."""
-    if model is None:
-        return DEFAULT_MODEL_PATH
-    if isinstance(model, str) and model in SHIPPED_MODELS:
-        return SHIPPED_MODELS[model]
-    return Path(model)
-
-
-def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None = None) -> GenreModel:
-    """Load a model (default: the shipped ``musicnn``; or a name of :data:`SHIPPED_MODELS`, or a file) and check
-    it against the contract; returns a :class:`FeatureModel` or a :class:`~musicgenre.inference.tag_model.TagModel`.
-
-    ``recipe`` overrides the feature recipe named in a feature model's file (tests, custom pipelines).
-    Raises :class:`ModelError` naming the file and what is wrong.
-    """
-    import onnxruntime as ort
-
-    path = model_path(path)
-    if not path.is_file():
-        shipped = path in SHIPPED_MODELS.values()
-        raise ModelError(
-            path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else "")
-        )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # batches run one file per process; threads cost more than they save
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    except Exception as error:
-        raise ModelError(path, f"not a readable ONNX model ({str(error).splitlines()[0][:200]})") from None
-    metadata = dict(session.get_modelmeta().custom_metadata_map)
-    missing = [key for key in _REQUIRED_METADATA if key not in metadata]
-    if missing:
-        raise ModelError(path, f"metadata lacks {', '.join(missing)} (see DEVELOPING.md, Model file)")
-    genres = tuple(name.strip() for name in metadata["musicgenre.genres"].split(","))
-    if len(genres) < 2 or len(set(genres)) != len(genres) or not all(genres):
-        raise ModelError(path, f"genres must be two or more distinct names, got {genres}")
-    common = dict(
-        path=str(path),
-        name=metadata.get("musicgenre.name", path.stem),
-        genres=genres,
-        sample_rate=int(float(metadata["musicgenre.sample_rate"])),
-        clip_seconds=float(metadata["musicgenre.clip_seconds"]),
-        feature_names=tuple(name.strip() for name in metadata["musicgenre.feature_names"].split(",")),
-        session=session,
-        metadata=metadata,
-    )
-    from musicgenre.inference.tag_head import RECIPE as TAG_RECIPE
-
-    if metadata["musicgenre.recipe"] == TAG_RECIPE:
-        from musicgenre.inference.tag_model import tag_model
-
-        return tag_model(**common)
-    return _feature_model(recipe, **common)
-
-
-def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
-    """Check a feature model's session and recipe against its metadata."""
-    path, session, metadata = common["path"], common["session"], common["metadata"]
-    feature_names = common["feature_names"]
-    inputs = {i.name: i for i in session.get_inputs()}
-    outputs = {o.name for o in session.get_outputs()}
-    if "features" not in inputs or "probabilities" not in outputs:
-        raise ModelError(
-            path, f"needs input 'features' and output 'probabilities', has {sorted(inputs)} -> {sorted(outputs)}"
-        )
-    width = inputs["features"].shape[-1]
-    if isinstance(width, int) and width != len(feature_names):
-        raise ModelError(path, f"input takes {width} features, metadata names {len(feature_names)}")
-    try:
-        recipe = recipe or resolve_recipe(metadata["musicgenre.recipe"])
-    except RecipeError as error:
-        raise ModelError(path, str(error)) from None
-    if recipe.columns is not None and tuple(recipe.columns) != feature_names:
-        raise ModelError(path, f"feature names differ from the columns of recipe {recipe.name!r}")
-    sample_rate = common["sample_rate"]
-    if recipe.sample_rate is not None and int(recipe.sample_rate) != sample_rate:
-        raise ModelError(
-            path, f"model expects {sample_rate} Hz, recipe {recipe.name!r} computes at {recipe.sample_rate} Hz"
-        )
-    return FeatureModel(**common, recipe=recipe)

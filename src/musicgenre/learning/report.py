@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.evaluation.metrics import bootstrap_interval, confusion, grouped_bootstrap_interval
 from musicgenre.learning.collect import TrainingSet
+from musicgenre.metrics.classification import bootstrap_interval, confusion, grouped_bootstrap_interval
 from musicgenre.training.tag_head import TagHeadFit
 
 #: the files named in the card and report when many were set aside (the count is always given)

@@ -1,38 +1,8 @@
-"""The model zoo: PyTorch networks from TOML configs, scikit-learn baselines, heads on musicnn taggrams, a soft-voting
-ensemble, all behind ``fit(X, y, X_val, y_val)`` / ``predict_proba(X) -> (n, 10)``, and ONNX export."""
+"""What a model is, untrained: PyTorch networks (``networks``) and their input scaling (``scaling``),
+scikit-learn baselines and heads on musicnn taggrams (``baselines``, ``taggram_heads``), the soft-voting ensemble,
+the linear head of the musicnn genre graph (``tag_head``), how a track is cut into windows (``windows``), onnxruntime
+sessions (``sessions``) and the ONNX Model file a fitted model becomes (``export``).
 
-from musicgenre.models.baselines import BASELINES, BaselineClassifier
-from musicgenre.models.config import NetworkConfig
-from musicgenre.models.ensemble import SoftVotingEnsemble
-from musicgenre.models.export import onnx_predict, save_onnx, to_onnx
-from musicgenre.models.neural import NeuralClassifier
-from musicgenre.models.taggram_heads import PROBABILISTIC_HEADS, TAGGRAM_HEADS
-from musicgenre.models.zoo import (
-    ENSEMBLE,
-    ENSEMBLE_MEMBERS,
-    ModelInfo,
-    available_models,
-    make_model,
-    model_grid,
-    network_configs,
-)
-
-__all__ = [
-    "BASELINES",
-    "ENSEMBLE",
-    "ENSEMBLE_MEMBERS",
-    "BaselineClassifier",
-    "ModelInfo",
-    "NetworkConfig",
-    "NeuralClassifier",
-    "PROBABILISTIC_HEADS",
-    "SoftVotingEnsemble",
-    "TAGGRAM_HEADS",
-    "available_models",
-    "make_model",
-    "model_grid",
-    "network_configs",
-    "onnx_predict",
-    "save_onnx",
-    "to_onnx",
-]
+Nothing here trains (that is ``musicgenre.training``, one layer up), and nothing is imported eagerly: the inference
+engine reads ``tag_head``, ``windows`` and ``sessions`` without torch or scikit-learn.
+"""

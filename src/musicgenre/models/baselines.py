@@ -22,8 +22,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PowerTransformer, StandardScaler
 from sklearn.svm import SVC
 
+from musicgenre.models.export import ONNX_OPSET
 from musicgenre.models.networks import N_CLASSES
-from musicgenre.models.neural import ONNX_OPSET, YeoJohnson
+from musicgenre.models.scaling import YeoJohnson
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ BASELINES: dict[str, BaselineSpec] = {
 
 class ClippedYeoJohnson(TransformerMixin, BaseEstimator):
     """Yeo-Johnson + z-score fitted as scikit-learn's ``PowerTransformer`` does, applied by the torch layer
-    :class:`~musicgenre.models.neural.YeoJohnson` (float64, clipped to +-5): the very numbers of the exported graph,
+    :class:`~musicgenre.models.scaling.YeoJohnson` (float64, clipped to +-5): the very numbers of the exported graph,
     and finite for any finite input (scikit-learn's own transform overflows to inf on far-out values and refuses)."""
 
     def fit(self, x, y=None) -> ClippedYeoJohnson:

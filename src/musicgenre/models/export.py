@@ -15,6 +15,9 @@ import numpy as np
 
 from musicgenre.genres import GENRES
 
+#: The ONNX opset of every graph the package writes from PyTorch or scikit-learn.
+ONNX_OPSET = 17
+
 if TYPE_CHECKING:
     import onnx
 

@@ -1,4 +1,5 @@
-"""PyTorch networks of the zoo, built from a :class:`NetworkConfig` and a sample shape.
+"""PyTorch networks of the zoo, built from an :class:`Architecture` (a zoo entry's
+:class:`~musicgenre.training.network_config.NetworkConfig`) and a sample shape.
 
 Every network maps a batch of samples to logits ``(batch, 10)``; softmax is applied outside
 (the loss wants logits, the exported graph appends a Softmax).
@@ -7,14 +8,35 @@ Every network maps a batch of samples to logits ``(batch, 10)``; softmax is appl
 from __future__ import annotations
 
 import math
+from typing import Literal, Protocol
 
 import torch
 from torch import nn
 
 from musicgenre.genres import GENRES
-from musicgenre.models.config import NetworkConfig
 
 N_CLASSES = len(GENRES)
+
+
+class Architecture(Protocol):
+    """What a network is built from: the layer fields of a zoo entry (the training knobs stay with the trainer)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> Literal["mlp", "cnn1d", "cnn2d"]: ...
+    @property
+    def hidden(self) -> tuple[int, ...]: ...
+    @property
+    def dense(self) -> tuple[int, ...]: ...
+    @property
+    def batchnorm(self) -> bool: ...
+    @property
+    def dropout(self) -> float: ...
+    @property
+    def pooling(self) -> Literal["flatten", "gap"]: ...
+    @property
+    def kernel_size(self) -> int: ...
 
 
 def _dense_stack(n_in: int, widths: tuple[int, ...], batchnorm: bool, dropout: float) -> tuple[nn.Sequential, int]:
@@ -33,7 +55,7 @@ def _dense_stack(n_in: int, widths: tuple[int, ...], batchnorm: bool, dropout: f
 class MLP(nn.Module):
     """Dense -> [BatchNorm] -> ReLU -> [Dropout] per hidden width, then Dense 10. Input ``(batch, n_features)``."""
 
-    def __init__(self, n_features: int, config: NetworkConfig) -> None:
+    def __init__(self, n_features: int, config: Architecture) -> None:
         super().__init__()
         self.body, n_out = _dense_stack(n_features, config.hidden, config.batchnorm, config.dropout)
         self.head = nn.Linear(n_out, N_CLASSES)
@@ -45,7 +67,7 @@ class MLP(nn.Module):
 class CNN1D(nn.Module):
     """Temporal convolutions over MFCC frames. Input ``(batch, n_coefficients, n_frames)``."""
 
-    def __init__(self, sample_shape: tuple[int, int], config: NetworkConfig) -> None:
+    def __init__(self, sample_shape: tuple[int, int], config: Architecture) -> None:
         super().__init__()
         channels, length = sample_shape
         blocks: list[nn.Module] = []
@@ -69,7 +91,7 @@ class CNN1D(nn.Module):
 class CNN2D(nn.Module):
     """2-D convolutions over a log-mel spectrogram. Input ``(batch, 1, n_mels, n_frames)``."""
 
-    def __init__(self, sample_shape: tuple[int, int, int], config: NetworkConfig) -> None:
+    def __init__(self, sample_shape: tuple[int, int, int], config: Architecture) -> None:
         super().__init__()
         channels, height, width_ = sample_shape
         blocks: list[nn.Module] = []
@@ -101,7 +123,7 @@ class _GlobalAverage(nn.Module):
         return x.mean(dim=self.axes)
 
 
-def build_network(config: NetworkConfig, sample_shape: tuple[int, ...]) -> nn.Module:
+def build_network(config: Architecture, sample_shape: tuple[int, ...]) -> nn.Module:
     """The network for ``config`` over samples of ``sample_shape`` (without the batch axis)."""
     if config.kind == "mlp":
         return MLP(math.prod(sample_shape), config)

@@ -5,7 +5,7 @@
     fit = fit_tag_head(taggrams, y, classes, groups=artists)   # the same, no artist on both sides of a fold
     export_onnx("model.onnx", fit.head, "my-genres", extra=fit.metadata())   # backbones.musicnn.genre_graph
 
-Each track is cut into the windows inference uses (30 s every 15 s, :func:`~musicgenre.inference.windows.
+Each track is cut into the windows inference uses (30 s every 15 s, :func:`~musicgenre.models.windows.
 plan_windows`), each window's rows are the patches centred in it, and the head (standardized mean, max and std
 of each tag -> multinomial logistic regression) is fitted on windows; a track's answer is the mean of its
 windows' probabilities, as :func:`~musicgenre.inference.classify` gives it. Cross-validation folds are over
@@ -13,7 +13,7 @@ tracks (all windows of a track on one side; given each track's artist, all track
 accuracy is the honest figure for tracks the head has not seen; with no separate test set it is the only figure,
 and it slightly flatters the chosen C.
 The temperature is fitted on the out-of-fold window decision values, the "uncertain" threshold on the
-out-of-fold track probabilities (:mod:`musicgenre.evaluation.calibration`; with fewer than a few out-of-fold
+out-of-fold track probabilities (:mod:`musicgenre.metrics.calibration`; with fewer than a few out-of-fold
 mistakes there is no evidence of where the head goes wrong, and the threshold is 0.5, or lower when every
 out-of-fold answer was less sure than that).
 """
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import softmax
 
-from musicgenre.inference.tag_head import LinearHead, patch_centres, window_patches, window_statistics
-from musicgenre.inference.windows import WindowConfig, plan_windows
+from musicgenre.models.tag_head import LinearHead, window_statistics
+from musicgenre.models.windows import WindowConfig, patch_centres, plan_windows, window_patches
 
 #: Seconds between patch starts at musicnn's default input (187 frames of 256 samples at 16 kHz).
 PATCH_SECONDS = 187 * 256 / 16000
@@ -111,8 +111,8 @@ def fit_window_head(
     from sklearn.exceptions import ConvergenceWarning
 
     from musicgenre.datasets.kfold import grouped_kfold_covering, stratified_kfold
-    from musicgenre.evaluation.calibration import fit_temperature, uncertainty_threshold
-    from musicgenre.evaluation.metrics import bootstrap_interval, grouped_bootstrap_interval
+    from musicgenre.metrics.calibration import fit_temperature, uncertainty_threshold
+    from musicgenre.metrics.classification import bootstrap_interval, grouped_bootstrap_interval
 
     y = np.asarray(y, np.int64)
     classes = tuple(classes)

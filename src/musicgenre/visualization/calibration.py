@@ -2,8 +2,9 @@
 
     fig = plot_reliability([("before (T = 1)", before), (f"after (T = {t:.2f})", after)], title=...)
     save_figure(fig, "runs/tag/reliability.png")
+    save_reliability(panels, "runs/tag/reliability.png", title=..., threshold=t)   # both: what studies are given
 
-Each panel takes a :class:`musicgenre.evaluation.calibration.ReliabilityCurve` (bins, counts, mean confidence,
+Each panel takes a :class:`musicgenre.metrics.calibration.ReliabilityCurve` (bins, counts, mean confidence,
 accuracy): bars are each bin's accuracy at its mean confidence, the diagonal is perfect calibration, the gap is
 shaded red, and each bar carries its clip count; a strip below shows how many clips fall in each bin.
 """
@@ -11,16 +12,17 @@ shaded red, and each bar carries its clip count; a strip below shows how many cl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from musicgenre.visualization.style import NEUTRAL, new_figure, styled
+from musicgenre.visualization.style import NEUTRAL, new_figure, save_figure, styled
 
 if TYPE_CHECKING:
-    from musicgenre.evaluation.calibration import ReliabilityCurve
+    from musicgenre.metrics.calibration import ReliabilityCurve
 
 GAP_COLOUR = "#c0392b"
 
@@ -90,3 +92,10 @@ def plot_reliability(
 
 
 __all__ = ["plot_reliability"]
+
+
+def save_reliability(
+    panels: Sequence[tuple[str, ReliabilityCurve]], path: str | Path, *, title: str, threshold: float | None = None
+) -> Path:
+    """:func:`plot_reliability` written to ``path`` (PNG): what a study that draws its reliability is given."""
+    return save_figure(plot_reliability(panels, title=title, threshold=threshold), path)

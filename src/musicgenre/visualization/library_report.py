@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from musicgenre import __version__
 from musicgenre.genres import genre_colours
 from musicgenre.inference.library import Library, LibraryTrack, read_library, tags_from_cache
+from musicgenre.version import __version__
 from musicgenre.visualization.html_page import escape, page_start
 from musicgenre.visualization.library_map import LibraryMap, library_map
 from musicgenre.visualization.library_summary import (

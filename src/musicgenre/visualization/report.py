@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from musicgenre import __version__
+from musicgenre.version import __version__
 from musicgenre.visualization.experiment import ExperimentRun, LeaderboardRow
 from musicgenre.visualization.experiment_figures import NamedFigure, experiment_figures
 from musicgenre.visualization.html_page import escape, page_start

@@ -324,7 +324,7 @@ def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
 
 def test_a_run_in_this_process_loads_its_model_once(library, tmp_path, monkeypatch):
     import musicgenre.inference.batch
-    import musicgenre.inference.model
+    import musicgenre.inference.loading
     from musicgenre.inference import load_model
 
     loads = []
@@ -333,7 +333,7 @@ def test_a_run_in_this_process_loads_its_model_once(library, tmp_path, monkeypat
         loads.append(args)
         return load_model(*args, **kwargs)
 
-    monkeypatch.setattr(musicgenre.inference.model, "load_model", counted)
+    monkeypatch.setattr(musicgenre.inference.loading, "load_model", counted)
     monkeypatch.setattr(musicgenre.inference.batch, "load_model", counted)
     result = run(library, "-j", "1", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
     assert result.exit_code == 0, result.output

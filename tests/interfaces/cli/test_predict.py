@@ -193,7 +193,7 @@ def test_plot_writes_a_timeline_figure(music, tmp_path):
 
 def test_a_run_in_this_process_loads_its_model_once(tmp_path, monkeypatch):
     import musicgenre.inference.batch
-    import musicgenre.inference.model
+    import musicgenre.inference.loading
 
     loads = []
 
@@ -201,7 +201,7 @@ def test_a_run_in_this_process_loads_its_model_once(tmp_path, monkeypatch):
         loads.append(args)
         return load_model(*args, **kwargs)
 
-    monkeypatch.setattr(musicgenre.inference.model, "load_model", counted)
+    monkeypatch.setattr(musicgenre.inference.loading, "load_model", counted)
     monkeypatch.setattr(musicgenre.inference.batch, "load_model", counted)
     files = [write(tmp_path / f"{i}.wav", clicks(bpm=90.0 + 10 * i, seconds=4.0) + tone(220.0, 4.0)) for i in range(3)]
     result = run(*files, "-j", "1", "--format", "jsonl")

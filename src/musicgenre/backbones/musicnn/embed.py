@@ -26,7 +26,7 @@ import numpy as np
 from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, local_copy
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
-from musicgenre.features.warmup import warm_numba_cache
+from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
 from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import keep_freed_memory
 
@@ -207,7 +207,9 @@ def _run_cluster(spec: str, todo: list[Job], model: str) -> Iterator[tuple[Job, 
 
     from musicgenre.cluster import run_on_cluster
 
-    yield from run_on_cluster(spec, todo, partial(_cluster_task, model), _crashed, _one_torch_thread)
+    yield from run_on_cluster(
+        spec, todo, partial(_cluster_task, model), _crashed, _one_torch_thread, prepare=warm_numba_cache_once
+    )
 
 
 def _one_torch_thread() -> None:

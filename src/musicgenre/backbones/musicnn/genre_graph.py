@@ -4,7 +4,8 @@
     graph = MusicnnGenreGraph(head)                                         # the shipped MSD musicnn + the head
     probabilities, taggram = graph(patches, windows)                        # (w, k), (n, 50)
     export_onnx("model.onnx", head, name="musicnn-msd-logreg")
-    session = ort_session("model.onnx")                                     # ORT_ENABLE_ALL, one thread
+    session = ort_session("model.onnx")                      # musicgenre.models.sessions: ORT_ENABLE_ALL, one thread
+    probabilities, taggram = run_onnx(session, patches, windows)
 
 Inputs: ``patches`` ``(n, 187, 96)`` float32 log-mel patches (:func:`~musicgenre.backbones.musicnn.patches_from_signal`)
 and ``windows`` ``(w, n)`` float32 0/1, row ``i`` marking the patches of window ``i`` (every row needs at least one
@@ -39,8 +40,9 @@ matrix works; only the ``taggram`` output is kept), then apply :meth:`LinearHead
 window's rows of the concatenated taggram. The head is tiny (a 100 x 10 matrix product), so this costs
 nothing, it keeps memory bounded by the batch, not the track, and it gives the same numbers as the graph's own
 ``probabilities`` output (equal within 1e-6 in the tests). The in-graph head (``windows`` input) serves a
-30 s clip in one call and makes the ONNX file self-contained for other callers. The head, its JSON in the
-file's ``musicgenre.head`` and the onnxruntime session live in :mod:`musicgenre.inference.tag_head` (no torch).
+30 s clip in one call and makes the ONNX file self-contained for other callers. The head and its JSON in the
+file's ``musicgenre.head`` live in :mod:`musicgenre.models.tag_head`, the onnxruntime session in
+:mod:`musicgenre.models.sessions` (no torch).
 
 Measured (``benchmarks/musicnn_speed.py --memory``, ORT_ENABLE_ALL, 1 thread, fresh process): growth of peak RSS
 for one call on n = 10 / 28 / 100 patches: 143 / 381 / 1817 MB with onnxruntime's CPU arena (default), 51 / 235 /
@@ -58,21 +60,15 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
-from musicgenre.inference.tag_head import (  # noqa: F401  (re-exported: the graph's head and session)
-    GRAPH_STATISTICS,
-    RECIPE,
-    RECOMMENDED_BATCH,
-    LinearHead,
-    ort_session,
-    run_onnx,
-    window_matrix,
-)
+from musicgenre.models.sessions import OnnxSession
+from musicgenre.models.tag_head import RECIPE, LinearHead
 
 OPSET = 17
 #: Front-end filters are padded with zero filters to a multiple of this (onnxruntime's NCHWc layout blocks
@@ -273,16 +269,14 @@ def export_onnx(
     return path
 
 
-__all__ = [
-    "GRAPH_STATISTICS",
-    "LinearHead",
-    "MusicnnGenreGraph",
-    "RECIPE",
-    "RECOMMENDED_BATCH",
-    "export_onnx",
-    "metadata",
-    "ort_session",
-    "run_onnx",
-    "to_onnx",
-    "window_matrix",
-]
+def run_onnx(
+    session: OnnxSession, patches: np.ndarray, windows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(probabilities (w, k), taggram (n, 50))`` from a session; ``windows`` defaults to one over all patches."""
+    patches = np.ascontiguousarray(patches, dtype=np.float32)
+    if windows is None:
+        windows = np.ones((1, patches.shape[0]), np.float32)
+    probabilities, taggram = session.run(
+        ["probabilities", "taggram"], {"patches": patches, "windows": np.asarray(windows, np.float32)}
+    )
+    return probabilities, taggram

@@ -108,7 +108,7 @@ def command(
     Every number names its protocol and carries a 95 % bootstrap interval. Running again into the
     same folder resumes: finished models are skipped.
     """
-    from musicgenre.models import available_models
+    from musicgenre.training.zoo import available_models
 
     if list_models:
         for name, info in available_models().items():
@@ -139,7 +139,7 @@ def command(
         )
     try:
         if backbone:
-            from musicgenre.backbones.musicnn.study import load_backbone_data
+            from musicgenre.evaluation.musicnn_study import load_backbone_data
 
             data = load_backbone_data(data_path, backbone, log=_log)
         elif table:
@@ -160,7 +160,7 @@ def command(
 
     chosen = tuple(m.strip() for m in models.split(",") if m.strip()) if models else None
     if backbone:
-        from musicgenre.backbones.musicnn.study import HEADS
+        from musicgenre.evaluation.musicnn_study import HEADS
 
         chosen = chosen or HEADS
         view = data.views[backbone]
@@ -224,7 +224,7 @@ def _genre_graph(data_path, output, seed) -> None:
     """Fit the one-graph musicnn genre model on the folders' own genres into ``output/genre-graph/``."""
     from pathlib import Path
 
-    from musicgenre.backbones.musicnn.study import fit_genre_graph
+    from musicgenre.evaluation.musicnn_study import fit_genre_graph
     from musicgenre.training.tag_head import TagHeadConfig
 
     try:
@@ -236,6 +236,16 @@ def _genre_graph(data_path, output, seed) -> None:
         f"genre graph: {path} (report: {path.with_name('report.md')}); "
         f"use it with: musicgenre predict FILES --model {path}"
     )
+
+
+def _reliability_drawer():
+    """The study's reliability figure: drawn here, a layer above the study, when matplotlib is installed."""
+    try:
+        from musicgenre.visualization.calibration import save_reliability
+    except ImportError:
+        _log("no reliability.png: drawing it needs the plotting extra (pip install 'musicgenre[plot]')")
+        return None
+    return save_reliability
 
 
 def _taggram_study(
@@ -255,7 +265,7 @@ def _taggram_study(
     import torch
 
     from musicgenre.evaluation.taggram_study import PROTOCOL, load_taggram_study, note_text, run_taggram_study
-    from musicgenre.models import TAGGRAM_HEADS
+    from musicgenre.models.taggram_heads import TAGGRAM_HEADS
 
     torch.set_num_threads(1)
     chosen = tuple(m.strip() for m in models.split(",") if m.strip()) if models else None
@@ -271,7 +281,15 @@ def _taggram_study(
         )
         _log(note_text(cv, inner_cv))
         board = run_taggram_study(
-            data, output, table=table, models=chosen, cv=cv, seed=seed, inner_cv=inner_cv, log=_log
+            data,
+            output,
+            table=table,
+            models=chosen,
+            cv=cv,
+            seed=seed,
+            inner_cv=inner_cv,
+            log=_log,
+            draw_reliability=_reliability_drawer(),
         )
     except (ValueError, OSError) as error:
         click.echo(f"musicgenre experiment: {error}", err=True)

@@ -163,7 +163,8 @@ def command(
 
     from musicgenre.audio import find_inputs
     from musicgenre.inference.batch import BatchConfig
-    from musicgenre.inference.model import ModelError, load_model
+    from musicgenre.inference.loading import load_model
+    from musicgenre.inference.model import ModelError
     from musicgenre.inference.output import file_key
     from musicgenre.tagging.label import LabelConfig, LabelRow, label_files
     from musicgenre.tagging.policy import LabelPolicy, MapError, default_mapping, parse_map_items, read_map_file

@@ -11,8 +11,8 @@ import importlib.util
 
 import click
 
-from musicgenre import __version__
 from musicgenre.runtime import keep_freed_memory
+from musicgenre.version import __version__
 
 #: sub-command name -> module (in this package) that defines ``command``; one-line help for the listing.
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -96,7 +96,8 @@ def command(
     from musicgenre.audio import find_inputs
     from musicgenre.cluster import ClusterError  # light: distributed is imported only when a cluster is used
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
-    from musicgenre.inference.model import ModelError, load_model
+    from musicgenre.inference.loading import load_model
+    from musicgenre.inference.model import ModelError
     from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
 
     if not paths and not examples:

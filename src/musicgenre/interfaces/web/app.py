@@ -20,7 +20,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from musicgenre import __version__
 from musicgenre.genres import GENRES, genre_colours
 from musicgenre.interfaces.web.engine import (
     AnalysisJob,
@@ -44,6 +43,7 @@ from musicgenre.interfaces.web.schemas import (
 )
 from musicgenre.interfaces.web.settings import WebSettings
 from musicgenre.interfaces.web.uploads import UploadError, check_content_length, receive_upload
+from musicgenre.version import __version__
 
 STATIC_DIR = Path(__file__).with_name("static")
 

@@ -1,4 +1,5 @@
-"""Where the windows of a track lie: fixed-length windows with a hop, the last one aligned to the end.
+"""Where the windows of a track lie: fixed-length windows with a hop, the last one aligned to the end; and which
+of a network's patches each window reads.
 
 Pure arithmetic on seconds; nothing here reads audio.
 """
@@ -9,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
+
+import numpy as np
 
 #: Shorter inputs (and windows) are not classified: too few frames for stable statistics (s).
 MIN_SECONDS = 1.0
@@ -111,3 +114,29 @@ def plan_windows(duration_s: float, config: WindowConfig = WindowConfig()) -> Wi
     60 s -> [0, 30], [15, 45], [30, 60].
     """
     return WindowPlan(duration_s, config)
+
+
+def patch_centres(
+    n_patches: int, patch_hop: int = 187, patch_frames: int = 187, hop_length: int = 256, sample_rate: int = 16000
+) -> np.ndarray:
+    """Centre of each patch in seconds from the track's start ``(n_patches,)`` (patch ``i`` starts at frame
+    ``i * patch_hop``, as :func:`~musicgenre.backbones.musicnn.preprocess.patch_starts`)."""
+    return (np.arange(n_patches) * patch_hop + patch_frames / 2) * hop_length / sample_rate
+
+
+def window_patches(centres: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    """Indices of the patches centred in ``[start_s, end_s)``; the nearest one when none is (a track under 1.5 s)."""
+    inside = np.flatnonzero((centres >= start_s) & (centres < end_s))
+    if inside.size:
+        return inside
+    return np.array([int(np.argmin(np.abs(centres - (start_s + end_s) / 2)))])
+
+
+def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
+    """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
+    out = np.zeros((len(windows), n_patches), np.float32)
+    for i, w in enumerate(windows):
+        out[i, w] = 1.0
+    if (out.sum(axis=1) == 0).any():
+        raise ValueError("every window needs at least one patch")
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score
 
-from musicgenre.evaluation.metrics import (
+from musicgenre.metrics.classification import (
     bootstrap_interval,
     confusion,
     grouped_bootstrap_interval,

@@ -1,4 +1,4 @@
-"""Declarative network configs: one TOML file per zoo entry in ``models/zoo/``.
+"""Declarative network configs: one TOML file per zoo entry in ``training/zoo/``.
 
 A config names the architecture (``kind``), the input view it consumes (``inputs``), its layers and
 regularisation, and a ``[train]`` table for :class:`musicgenre.training.TrainConfig`.
@@ -77,8 +77,8 @@ class NetworkConfig:
 
 
 def load_zoo_configs() -> dict[str, NetworkConfig]:
-    """Every ``models/zoo/*.toml`` shipped in the package, by name (file order is alphabetical)."""
-    folder = resources.files("musicgenre.models").joinpath("zoo")
+    """Every ``training/zoo/*.toml`` shipped in the package, by name (file order is alphabetical)."""
+    folder = resources.files("musicgenre.training").joinpath("zoo")
     configs: dict[str, NetworkConfig] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

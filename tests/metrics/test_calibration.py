@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicgenre.evaluation.calibration import (
+from musicgenre.metrics.calibration import (
     apply_temperature,
     as_logits,
     expected_calibration_error,

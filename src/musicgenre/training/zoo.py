@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from musicgenre.models.baselines import BASELINES, BaselineClassifier
-from musicgenre.models.config import NetworkConfig, load_zoo_configs
-from musicgenre.models.neural import NeuralClassifier
 from musicgenre.models.taggram_heads import TAGGRAM_HEADS
+from musicgenre.training.network_config import NetworkConfig, load_zoo_configs
+from musicgenre.training.neural import NeuralClassifier
 
 Family = Literal["network", "baseline", "head", "ensemble"]
 ENSEMBLE = "ensemble"

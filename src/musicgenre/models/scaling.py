@@ -1,25 +1,17 @@
-"""A zoo network behind scikit-learn's ``fit``/``predict_proba``, with its input scaling.
-
-Scaling statistics are fitted on the training samples only and travel with the model (and into
-its ONNX graph), so a caller always passes raw features.
-"""
+"""Input scaling that travels inside a network and its ONNX graph: statistics fitted on the training samples
+(z-score, or Yeo-Johnson then z-score), so a caller always passes raw features."""
 
 from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from musicgenre.models.config import NetworkConfig
-from musicgenre.models.networks import N_CLASSES, build_network
-from musicgenre.training import History, TrainConfig, train
+from musicgenre.models.export import ONNX_OPSET
 
-ONNX_OPSET = 17
 #: Yeo-Johnson-scaled features are clipped to +-this many standard deviations. The table's near-zero
 #: ``harmony_mean`` / ``perceptr_mean`` reach z-scores of 380 and 2000 on a few clips; unclipped, one such clip
 #: gets an absurdly confident answer and dominates a network's validation loss (one 10-fold fold of
@@ -126,7 +118,7 @@ class Standardise(nn.Module):
         return (x - self.mean) / self.std
 
 
-class _Scaled(nn.Module):
+class ScaledNetwork(nn.Module):
     """Raw flat features ``(batch, n_features)`` -> reshape -> scaler -> network -> softmax."""
 
     def __init__(self, network: nn.Module, scaler: nn.Module, sample_shape: tuple[int, ...]) -> None:
@@ -137,75 +129,3 @@ class _Scaled(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape((-1,) + self.sample_shape)
         return torch.softmax(self.network(self.scaler(x)), dim=-1)
-
-
-class NeuralClassifier:
-    """Fit a zoo network like a scikit-learn classifier.
-
-    ``fit(X, y, X_val, y_val)``: ``X`` float ``(n, *sample_shape)``, ``y`` int genre indices ``(n,)``;
-    the validation set drives early stopping / reduce-LR (selection on valid, never on test).
-    ``predict_proba(X) -> (n, 10)``. After fitting: ``history_``, ``network_``, ``scaler_``, ``sample_shape_``.
-    """
-
-    def __init__(self, config: NetworkConfig, *, seed: int = 0, train_config: TrainConfig | None = None) -> None:
-        self.config = config
-        self.train_config = replace(train_config or config.train, seed=seed)
-        self.seed = seed
-
-    def fit(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        x_val: np.ndarray | None = None,
-        y_val: np.ndarray | None = None,
-        on_epoch: Callable[[dict[str, float]], None] | None = None,
-    ) -> NeuralClassifier:
-        x = np.asarray(x, np.float32)
-        self.sample_shape_ = tuple(x.shape[1:])
-        self.scaler_ = (YeoJohnson.fit(x) if self.config.scaler == "power" else Standardise.fit(x)).eval()
-        torch.manual_seed(self.seed)
-        self.network_ = build_network(self.config, self.sample_shape_)
-
-        def scale(a: np.ndarray) -> np.ndarray:
-            with torch.no_grad():
-                return self.scaler_(torch.as_tensor(np.asarray(a, np.float32))).numpy()
-
-        self.history_: History = train(
-            self.network_,
-            scale(x),
-            np.asarray(y),
-            None if x_val is None else scale(x_val),
-            None if y_val is None else np.asarray(y_val),
-            self.train_config,
-            l2=self.config.l2,
-            on_epoch=on_epoch,
-        )
-        self.module_ = _Scaled(self.network_, self.scaler_, self.sample_shape_).eval()
-        return self
-
-    def predict_proba(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
-        x = np.asarray(x, np.float32).reshape(len(x), -1)
-        with torch.no_grad():
-            out = [self.module_(torch.from_numpy(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
-        return np.concatenate(out) if out else np.zeros((0, N_CLASSES), np.float32)
-
-    def onnx_model(self, n_features: int):
-        """The fitted model as ONNX: input ``features`` ``(batch, n_features)`` raw, output ``probabilities``."""
-        import onnx
-
-        if int(np.prod(self.sample_shape_)) != n_features:
-            raise ValueError(f"model takes {int(np.prod(self.sample_shape_))} features, not {n_features}")
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                self.module_,
-                (torch.zeros(2, n_features),),
-                buffer,  # type: ignore[arg-type]  # torch annotates a path; its legacy exporter also writes to a file object
-                input_names=["features"],
-                output_names=["probabilities"],
-                dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
-                opset_version=ONNX_OPSET,
-                dynamo=False,
-            )
-        return onnx.load_from_string(buffer.getvalue())

@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from musicgenre.inference.windows import Window, WindowConfig, plan_windows
+from musicgenre.models.windows import Window, WindowConfig, plan_windows
 
 
 def spans(duration, **config):

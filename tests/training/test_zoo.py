@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from musicgenre.models import BASELINES, ENSEMBLE, NetworkConfig, available_models, make_model, network_configs
+from musicgenre.models.baselines import BASELINES
 from musicgenre.models.networks import build_network
+from musicgenre.training.network_config import NetworkConfig
+from musicgenre.training.zoo import ENSEMBLE, available_models, make_model, network_configs
 
 torch.set_num_threads(1)
 

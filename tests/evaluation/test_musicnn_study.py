@@ -8,7 +8,7 @@ import soundfile as sf
 from backbones.rounding import assert_float32_close, float32_tolerance
 
 from musicgenre.backbones import musicnn
-from musicgenre.backbones.musicnn.study import add_backbone_view
+from musicgenre.evaluation.musicnn_study import add_backbone_view
 
 
 def _write(path, freq, seed, sr=16000, seconds=3.2):
@@ -46,7 +46,7 @@ def _labelled_folders(root, per_genre=4, gtzan_names=True):
 
 
 def test_load_backbone_data_one_view_in_clip_order(tmp_path):
-    from musicgenre.backbones.musicnn.study import load_backbone_data
+    from musicgenre.evaluation.musicnn_study import load_backbone_data
     from musicgenre.genres import GENRES
 
     root = _labelled_folders(tmp_path / "data", per_genre=2)

@@ -1,6 +1,6 @@
-"""A musicnn genre model's linear head on window statistics of tag probabilities, and its onnxruntime session.
+"""A musicnn genre model's linear head on window statistics of tag probabilities.
 
-Numpy and onnxruntime only (no torch), so the inference engine can use a model file of
+Numpy only (no torch), so the inference engine can use a model file of
 :mod:`musicgenre.backbones.musicnn.genre_graph` without the training stack: feed a track's log-mel patches to the
 graph in batches of :data:`RECOMMENDED_BATCH` (memory grows with the patches fed at once), keep its ``taggram``
 output ``(n, 50)``, and score each window's rows with :meth:`LinearHead.window_proba` (the same numbers as the
@@ -12,16 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.special import softmax
 
 from musicgenre.features.taggram_stats import STATISTICS, statistic_names
-
-if TYPE_CHECKING:
-    from musicgenre.inference.model import OnnxSession
 
 RECIPE = "musicnn-msd-logmel"
 #: Statistics the graph can compute per window (the taggram study's others, quantiles, are not graph ops here).
@@ -178,66 +174,3 @@ class LinearHead:
             float(d["temperature"]),
             int(d["n_tags"]),
         )
-
-
-def ort_session(
-    path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all", optimized_path: str | Path | None = None
-) -> OnnxSession:
-    """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
-    ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
-    import onnxruntime as ort
-
-    levels = {
-        "none": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    }
-    options = ort.SessionOptions()
-    options.graph_optimization_level = levels[level]
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    if optimized_path is not None:
-        options.optimized_model_filepath = str(optimized_path)
-    source = str(path_or_bytes) if isinstance(path_or_bytes, (str, Path)) else path_or_bytes
-    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-
-
-def run_onnx(
-    session: OnnxSession, patches: np.ndarray, windows: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(probabilities (w, k), taggram (n, 50))`` from a session; ``windows`` defaults to one over all patches."""
-    patches = np.ascontiguousarray(patches, dtype=np.float32)
-    if windows is None:
-        windows = np.ones((1, patches.shape[0]), np.float32)
-    probabilities, taggram = session.run(
-        ["probabilities", "taggram"], {"patches": patches, "windows": np.asarray(windows, np.float32)}
-    )
-    return probabilities, taggram
-
-
-def patch_centres(
-    n_patches: int, patch_hop: int = 187, patch_frames: int = 187, hop_length: int = 256, sample_rate: int = 16000
-) -> np.ndarray:
-    """Centre of each patch in seconds from the track's start ``(n_patches,)`` (patch ``i`` starts at frame
-    ``i * patch_hop``, as :func:`~musicgenre.backbones.musicnn.preprocess.patch_starts`)."""
-    return (np.arange(n_patches) * patch_hop + patch_frames / 2) * hop_length / sample_rate
-
-
-def window_patches(centres: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
-    """Indices of the patches centred in ``[start_s, end_s)``; the nearest one when none is (a track under 1.5 s)."""
-    inside = np.flatnonzero((centres >= start_s) & (centres < end_s))
-    if inside.size:
-        return inside
-    return np.array([int(np.argmin(np.abs(centres - (start_s + end_s) / 2)))])
-
-
-def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
-    """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
-    out = np.zeros((len(windows), n_patches), np.float32)
-    for i, w in enumerate(windows):
-        out[i, w] = 1.0
-    if (out.sum(axis=1) == 0).any():
-        raise ValueError("every window needs at least one patch")
-    return out

@@ -1,0 +1,111 @@
+"""Model files from disk: the shipped models by name, the file checked against the contract (DEVELOPING.md,
+"Model file"), and the right kind of model for it (:class:`~musicgenre.inference.model.FeatureModel` or
+:class:`~musicgenre.inference.tag_model.TagModel`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
+from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
+from musicgenre.inference.tag_model import tag_model
+from musicgenre.models.tag_head import RECIPE as TAG_RECIPE
+
+_SHIPPED = Path(__file__).with_name("shipped_models")
+#: Models inside the package, by the name ``--model`` accepts.
+SHIPPED_MODELS: dict[str, Path] = {
+    "musicnn": _SHIPPED / "musicnn" / "model.onnx",
+    "features": _SHIPPED / "features" / "model.onnx",
+}
+DEFAULT_MODEL = "musicnn"
+#: The model used when none is given.
+DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
+
+_REQUIRED_METADATA = (
+    "musicgenre.recipe",
+    "musicgenre.feature_names",
+    "musicgenre.genres",
+    "musicgenre.sample_rate",
+    "musicgenre.clip_seconds",
+)
+
+
+def model_path(model: str | Path | None) -> Path:
+    """The file of ``model``: a shipped model's name (:data:`SHIPPED_MODELS`), a path, or None (the default)."""
+    if model is None:
+        return DEFAULT_MODEL_PATH
+    if isinstance(model, str) and model in SHIPPED_MODELS:
+        return SHIPPED_MODELS[model]
+    return Path(model)
+
+
+def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None = None) -> GenreModel:
+    """Load a model (default: the shipped ``musicnn``; or a name of :data:`SHIPPED_MODELS`, or a file) and check
+    it against the contract; returns a :class:`FeatureModel` or a :class:`~musicgenre.inference.tag_model.TagModel`.
+
+    ``recipe`` overrides the feature recipe named in a feature model's file (tests, custom pipelines).
+    Raises :class:`ModelError` naming the file and what is wrong.
+    """
+    import onnxruntime as ort
+
+    path = model_path(path)
+    if not path.is_file():
+        shipped = path in SHIPPED_MODELS.values()
+        raise ModelError(
+            path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else "")
+        )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # batches run one file per process; threads cost more than they save
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as error:
+        raise ModelError(path, f"not a readable ONNX model ({str(error).splitlines()[0][:200]})") from None
+    metadata = dict(session.get_modelmeta().custom_metadata_map)
+    missing = [key for key in _REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise ModelError(path, f"metadata lacks {', '.join(missing)} (see DEVELOPING.md, Model file)")
+    genres = tuple(name.strip() for name in metadata["musicgenre.genres"].split(","))
+    if len(genres) < 2 or len(set(genres)) != len(genres) or not all(genres):
+        raise ModelError(path, f"genres must be two or more distinct names, got {genres}")
+    common = dict(
+        path=str(path),
+        name=metadata.get("musicgenre.name", path.stem),
+        genres=genres,
+        sample_rate=int(float(metadata["musicgenre.sample_rate"])),
+        clip_seconds=float(metadata["musicgenre.clip_seconds"]),
+        feature_names=tuple(name.strip() for name in metadata["musicgenre.feature_names"].split(",")),
+        session=session,
+        metadata=metadata,
+    )
+    if metadata["musicgenre.recipe"] == TAG_RECIPE:
+        return tag_model(**common)
+    return _feature_model(recipe, **common)
+
+
+def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
+    """Check a feature model's session and recipe against its metadata."""
+    path, session, metadata = common["path"], common["session"], common["metadata"]
+    feature_names = common["feature_names"]
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name for o in session.get_outputs()}
+    if "features" not in inputs or "probabilities" not in outputs:
+        raise ModelError(
+            path, f"needs input 'features' and output 'probabilities', has {sorted(inputs)} -> {sorted(outputs)}"
+        )
+    width = inputs["features"].shape[-1]
+    if isinstance(width, int) and width != len(feature_names):
+        raise ModelError(path, f"input takes {width} features, metadata names {len(feature_names)}")
+    try:
+        recipe = recipe or resolve_recipe(metadata["musicgenre.recipe"])
+    except RecipeError as error:
+        raise ModelError(path, str(error)) from None
+    if recipe.columns is not None and tuple(recipe.columns) != feature_names:
+        raise ModelError(path, f"feature names differ from the columns of recipe {recipe.name!r}")
+    sample_rate = common["sample_rate"]
+    if recipe.sample_rate is not None and int(recipe.sample_rate) != sample_rate:
+        raise ModelError(
+            path, f"model expects {sample_rate} Hz, recipe {recipe.name!r} computes at {recipe.sample_rate} Hz"
+        )
+    return FeatureModel(**common, recipe=recipe)
