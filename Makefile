@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED_AUDIO := ../shared/gtzan/audio
 
-.PHONY: setup run test lint dist-check browser-deps bench clean
+.PHONY: setup run test lint docs dist-check browser-deps bench clean
 
 setup: $(STAMP)
 
@@ -34,7 +34,7 @@ browser-deps:
 
 # The musicnn equality tests run first under other CPU kernels than this machine's (oneDNN capped at SSE4.1,
 # ATen without SIMD): a float32 tolerance that holds only for one CPU's rounding fails here on any machine.
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps lint docs
 	ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider \
 		tests/backbones/test_equality.py
 	$(BIN)/python -m pytest -n 2 -q
@@ -47,6 +47,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# The documentation site into site/; any warning (broken link or anchor, unresolved API block) fails it.
+# NO_MKDOCS_2_WARNING: mkdocs-material prints an end-of-life banner on every build otherwise.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Build the sdist and wheel, install the wheel into a fresh venv (base deps only, then [web]) and use it from outside
 # the source tree: predict with both models, --version, serve. Prints the wheel's size and make-up.
