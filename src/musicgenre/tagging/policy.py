@@ -8,11 +8,15 @@ marks uncertain or not music, changes nothing and says why. ``mapping`` turns mo
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 from musicgenre.inference.prediction import Prediction
 

@@ -6,11 +6,15 @@ regularisation, and a ``[train]`` table for :class:`musicgenre.training.TrainCon
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any, Literal
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 from musicgenre.training.config import TrainConfig
 
