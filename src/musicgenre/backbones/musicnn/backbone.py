@@ -54,9 +54,7 @@ class MusicnnBackbone:
     def layers(self) -> Mapping[str, int]:
         """``max_pool``, ``mean_pool`` (753) and ``penultimate`` (200), as :data:`~.extract.LAYERS`."""
         cfg = self.config
-        return MappingProxyType(
-            {"max_pool": cfg.pool_dim, "mean_pool": cfg.pool_dim, "penultimate": cfg.backend_units}
-        )
+        return MappingProxyType({"max_pool": cfg.pool_dim, "mean_pool": cfg.pool_dim, "penultimate": cfg.backend_units})
 
     def feature_names(self, layer: str) -> tuple[str, ...]:
         width = self._width(layer)
