@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.backbones.musicnn.config import model_config
-from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, embed_dataset, embed_files
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, Backbone
+from musicgenre.backbones.registry import BACKBONES, get_backbone
 
-#: Backbone names the study accepts -> musicnn model.
-BACKBONES = {"musicnn-msd": "msd", "musicnn-mtt": "mtt"}
+#: The genre graph is fitted on this backbone's tags (``fit_genre_graph``).
+GRAPH_BACKBONE = "musicnn-msd"
 
 #: The heads trained on the embeddings when no models are named: zoo models over per-clip vectors.
 HEADS = ("logreg", "svm", "mlp-kaggle57")
@@ -42,7 +42,7 @@ def backbone_view(
 
     Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
     """
-    x = embed_dataset(paths, layer=layer, model=_model(backbone), jobs=jobs, cache_dir=cache_dir, progress=progress)
+    x = get_backbone(backbone).embed_tracks(paths, layer, jobs=jobs, cache_dir=cache_dir, progress=progress)
     return _embedding_view(x, backbone, layer, clip_seconds)
 
 
@@ -51,8 +51,9 @@ def _embedding_view(x: np.ndarray, backbone: str, layer: str, clip_seconds: floa
     ``<backbone>-<layer>``)."""
     from musicgenre.evaluation.data import View
 
-    names = tuple(f"{model_config(_model(backbone)).name}.{layer}[{i}]" for i in range(x.shape[1]))
-    return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=16000)
+    chosen = get_backbone(backbone)
+    names = chosen.feature_names(layer)
+    return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=chosen.front_end.sample_rate)
 
 
 def add_backbone_view(
@@ -108,7 +109,7 @@ def load_backbone_data(
         if log and (done[0] % 25 == 1 or done[0] == len(dataset)):
             log(f"{backbone} embeddings {done[0]}/{len(dataset)}")
 
-    outputs = _outputs(dataset, _model(backbone), cache_dir=cache_dir, jobs=jobs, progress=progress)
+    outputs = _outputs(dataset, get_backbone(backbone), cache_dir=cache_dir, jobs=jobs, progress=progress)
     x = np.stack([o.track(layer) for o in outputs]).astype(np.float32)
     view = _embedding_view(x, backbone, layer)
     y = np.array([GENRES.index(t.label) for t in dataset], dtype=np.int64)
@@ -131,14 +132,14 @@ def fit_genre_graph(
     folder without labelled audio, a genre with fewer than two tracks, or tracks that cannot be analysed."""
     import json
 
-    from musicgenre.backbones.musicnn.genre_graph import export_onnx
     from musicgenre.training.tag_head import TagHeadConfig, fit_tag_head
 
     config = config or TagHeadConfig()
     dataset = _find(dataset_path)
     counts = dataset.counts()
     present = [c for c in dataset.classes if counts[c]]
-    taggrams = [o.patches("taggram") for o in _outputs(dataset, "msd", cache_dir=cache_dir, jobs=jobs)]
+    backbone = get_backbone(GRAPH_BACKBONE)
+    taggrams = [o.patches("taggram") for o in _outputs(dataset, backbone, cache_dir=cache_dir, jobs=jobs)]
     y = np.array([present.index(t.label) for t in dataset], dtype=np.int64)
     if log:
         log(
@@ -147,8 +148,8 @@ def fit_genre_graph(
         )
     fit = fit_tag_head(taggrams, y, present, config)
     out = Path(out_dir)
-    name = f"musicnn-msd-{'-'.join(present)}"[:80]
-    path = export_onnx(out / "model.onnx", fit.head, name, extra=fit.metadata())
+    name = f"{GRAPH_BACKBONE}-{'-'.join(present)}"[:80]
+    path = backbone.export_genre_graph(out / "model.onnx", fit.head, name=name, extra=fit.metadata())
     facts = {
         "name": name,
         "dataset": str(dataset_path),
@@ -199,21 +200,15 @@ def _find(dataset_path: str | Path):
         raise ValueError(str(error)) from None
 
 
-def _outputs(dataset, model: str, *, cache_dir: Path | None, jobs: int, progress=None) -> list:
-    """musicnn ``model``'s per-patch outputs (:class:`~musicgenre.backbones.musicnn.embed.TrackOutputs`) of every
+def _outputs(dataset, backbone: Backbone, *, cache_dir: Path | None, jobs: int, progress=None) -> list:
+    """``backbone``'s per-patch outputs (:class:`~musicgenre.backbones.interface.TrackEmbedding`) of every
     track, in the dataset's order (cached by content); ValueError naming up to five tracks that failed."""
-    run = embed_files(dataset.paths, EmbedConfig(model=model, cache_dir=cache_dir, jobs=jobs), progress=progress)
+    run = backbone.embed_files(dataset.paths, cache_dir=cache_dir, jobs=jobs, progress=progress)
     if run.failures:
         shown = "; ".join(str(f) for f in run.failures[:5])
         raise ValueError(f"{len(run.failures)} of {len(dataset)} clips could not be embedded: {shown}")
     by_path = {Path(t.path).resolve(): t for t in run.tracks}
     return [by_path[p.resolve()] for p in dataset.paths]
-
-
-def _model(backbone: str) -> str:
-    if backbone not in BACKBONES:
-        raise ValueError(f"unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}")
-    return BACKBONES[backbone]
 
 
 __all__ = ["BACKBONES", "HEADS", "add_backbone_view", "backbone_view", "fit_genre_graph", "load_backbone_data"]

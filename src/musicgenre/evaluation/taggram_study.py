@@ -54,6 +54,8 @@ class ReliabilityDrawer(Protocol):
     ) -> object: ...
 
 
+#: The backbone whose published GTZAN taggrams this study reads.
+PUBLISHED_BACKBONE = "musicnn-msd"
 PROTOCOL = "fault-filtered-cv"
 REFERENCE = "table-ensemble"
 FUSION = "fusion"
@@ -85,19 +87,20 @@ def note_text(cv: int, inner_cv: str) -> str:
 
 
 def _tag_names(n_tags: int) -> tuple[str, ...]:
-    from musicgenre.backbones.musicnn.config import MSD_TAGS
+    from musicgenre.backbones.registry import get_backbone
 
-    return tuple(MSD_TAGS) if n_tags == len(MSD_TAGS) else tuple(f"tag{i}" for i in range(n_tags))
+    tags = get_backbone(PUBLISHED_BACKBONE).tags
+    return tags if n_tags == len(tags) else tuple(f"tag{i}" for i in range(n_tags))
 
 
 def load_taggram_study(folder: str | Path) -> StudyData:
     """The clips of a taggram folder as StudyData (kind ``taggram``) with one view per feature set of
     :data:`~musicgenre.features.taggram_stats.FEATURE_SETS` (``taggram-<set>``, one row per clip) and
     ``taggram-frames`` (one row per 3 s frame, ``track`` = its clip). Raises ValueError on a bad folder."""
-    from musicgenre.datasets.taggrams import load_taggram_dir
+    from musicgenre.backbones.registry import get_backbone
     from musicgenre.features.taggram_stats import FEATURE_SETS, clip_statistics, statistic_names
 
-    tg = load_taggram_dir(folder)
+    tg = get_backbone(PUBLISHED_BACKBONE).load_published(folder)
     tags = _tag_names(tg.frames.shape[1])
     views = {}
     for name, stats in FEATURE_SETS.items():

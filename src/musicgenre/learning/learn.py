@@ -73,7 +73,7 @@ def learn(
     once with the tracks to analyse, ``progress(1)`` after each. Raises :class:`LearnError` when fewer than two
     genres can be learned.
     """
-    from musicgenre.backbones.musicnn.genre_graph import export_onnx
+    from musicgenre.backbones.registry import get_backbone
 
     start = time.perf_counter()
     out = Path(out)
@@ -93,7 +93,9 @@ def learn(
     fit = fit_window_head([statistics[p] for p in chosen.paths], y, chosen.genres, config.head, groups=groups)
     name = out.stem
     facts = card_facts(name, chosen, fit, source=source, seconds=time.perf_counter() - start)
-    export_onnx(out, fit.head, name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]})
+    get_backbone("musicnn-msd").export_genre_graph(
+        out, fit.head, name=name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]}
+    )
     out.with_suffix(".card.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     report = out.with_suffix(".report.md")
     report.write_text(report_markdown(facts, out), encoding="utf-8")

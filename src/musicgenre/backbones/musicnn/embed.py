@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, local_copy
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
@@ -32,7 +33,6 @@ from musicgenre.runtime import keep_freed_memory
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
 EMBED_VERSION = 2
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
 _ARRAYS = ("taggram", "max_pool", "mean_pool", "penultimate", "patch_starts_s")
 
 

@@ -8,6 +8,8 @@ import time
 
 import click
 
+from musicgenre.backbones.registry import BACKBONES
+
 
 def _log(message: str) -> None:
     click.echo(message, err=True)
@@ -45,7 +47,7 @@ def _log(message: str) -> None:
 @click.option("--threads", type=int, default=1, show_default=True, help="torch threads (the machine is shared).")
 @click.option(
     "--backbone",
-    type=click.Choice(["musicnn-msd", "musicnn-mtt"]),
+    type=click.Choice(list(BACKBONES)),
     default=None,
     help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding "
     "(GTZAN genres); musicnn-msd also fits a genre graph on the folders' own genres (any names) "
