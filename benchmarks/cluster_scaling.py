@@ -76,7 +76,7 @@ def overhead_per_file(address: str, n: int) -> tuple[float, int]:
     """Seconds per item of a no-op task through run_on_cluster (connect and prepare excluded), and the batch size."""
     import distributed
 
-    from musicgenre.cluster import chunk_size, run_on_cluster
+    from musicgenre.executors.dask import chunk_size, run_on_cluster
 
     with distributed.Client(address) as client:
         workers = len(client.scheduler_info()["workers"])

@@ -1,27 +1,27 @@
 """Batch feature extraction: files and folders in, one table row per file out.
 
 Files are decoded with :func:`musicgenre.audio.load` at the recipe's rate, run through the recipe
-and cached per file (:mod:`musicgenre.features.cache`). Work is spread over a process pool; a file
-that cannot be read or computed becomes a :class:`Failure` (one line naming it and the reason)
-and never stops the batch.
+and cached per file (:mod:`musicgenre.features.cache`). The caller's executor (:mod:`musicgenre.executors`)
+spreads the work; a file that cannot be read or computed, or that kills its worker, becomes a :class:`Failure`
+(one line naming it and the reason) and never stops the batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, load, local_copy
+from musicgenre.executors import Executor, executor_for
+from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.cache import FeatureCache
 from musicgenre.features.recipes import get_recipe
 from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
 from musicgenre.genres import GENRES
-from musicgenre.parallel import CRASH_REASON
-from musicgenre.runtime import keep_freed_memory
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class ExtractConfig:
     recipe: str = "kaggle30"
     jobs: int = 1  # worker processes; 1 computes in this process
     cache_dir: Path | None = None  # None: no cache
-    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
+    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.executors.dask); None: this machine
 
 
 @dataclass(frozen=True)
@@ -128,41 +128,22 @@ def extract_file(
     return Row(path, int(y.size), values, label_of(path))
 
 
-def _init_worker() -> None:
-    """One BLAS/OpenMP thread per worker (the pool already uses every core); freed heap kept between files."""
-    keep_freed_memory()
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
-
-
 _Job = tuple[int, "Path | str", "str | None"]
 
 
-def _run_cluster(spec: str, todo: list[_Job], recipe_name: str) -> Iterator[tuple[_Job, Row | Failure]]:
-    """The files of ``todo`` on a Dask cluster (:func:`musicgenre.cluster.run_on_cluster`), in batches."""
-    from functools import partial
-
-    from musicgenre.cluster import run_on_cluster
-
-    yield from run_on_cluster(spec, todo, partial(_cluster_task, recipe_name), _crashed, prepare=warm_numba_cache_once)
+def _extract_here(recipe_name: str, cache_dir: Path | None, job: _Job, _state: object) -> Row | Failure:
+    """A file in this process or a worker process of this machine, cached there."""
+    return extract_file(job[1], recipe_name, cache_dir, job[2])
 
 
-def _cluster_task(recipe_name: str, jobs: list[_Job], _plugin: str) -> list[Row | Failure]:
-    """A batch of files on a worker; a path the worker cannot see says so."""
-    from musicgenre.cluster import each_on_worker
-
-    def compute(path: str | Path) -> Row | Failure:
-        return extract_file(path, recipe_name)
-
-    return each_on_worker([job[1] for job in jobs], compute, lambda o: isinstance(o, Failure), Failure)
+def _extract_on_worker(recipe_name: str, job: _Job, _state: object) -> Row | Failure:
+    """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
+    outcome = extract_file(job[1], recipe_name)
+    return checked_on_worker(job[1], outcome, isinstance(outcome, Failure), Failure)
 
 
-def _crashed(job: _Job, _reason: str) -> Failure:
-    return Failure(job[1], CRASH_REASON)
+def _lost(job: _Job, reason: str) -> Failure:
+    return Failure(job[1], reason)
 
 
 def extract(
@@ -170,10 +151,12 @@ def extract(
     config: ExtractConfig = ExtractConfig(),
     progress: Callable[[int], object] | None = None,
     total: Callable[[int], object] | None = None,
+    executor: Executor | None = None,
 ) -> Extraction:
     """Extract ``config.recipe`` features of every audio file under ``paths``.
 
-    Cached files are read in this process; the rest run on ``config.jobs`` worker processes.
+    Cached files are read in this process; ``executor`` runs the rest (:mod:`musicgenre.executors`; None: the one
+    ``config.jobs`` and ``config.cluster`` ask for).
     ``total(n)`` is called once with the number of files, ``progress(1)`` after each file (e.g.
     a tqdm bar's attributes). ``paths`` are files, folders (searched recursively) and glob patterns
     (:func:`musicgenre.audio.find_audio_files`); rows keep its order, and an input that names no audio
@@ -204,30 +187,16 @@ def extract(
                 continue
         todo.append((i, path, key))
 
-    jobs = max(1, min(config.jobs, len(todo)))
-    if config.cluster and todo:
-        for (i, _, key), outcome in _run_cluster(config.cluster, todo, recipe.name):
-            if isinstance(outcome, Row) and cache is not None and key is not None:
-                cache.put(key, outcome.values, outcome.length)  # the client's cache: workers may be elsewhere
-            results[i] = outcome
-            progress and progress(1)
-    elif jobs == 1:
-        for i, path, key in todo:
-            results[i] = extract_file(path, recipe.name, config.cache_dir, key)
-            progress and progress(1)
-    elif todo:
-        warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = {
-                pool.submit(extract_file, path, recipe.name, config.cache_dir, key): (i, path) for i, path, key in todo
-            }
-            for future in as_completed(futures):
-                i, path = futures[future]
-                try:
-                    results[i] = future.result()
-                except Exception as error:  # a worker died (killed, out of memory)
-                    results[i] = Failure(path, f"worker failed: {type(error).__name__}: {error}")
-                progress and progress(1)
+    if executor is None:
+        executor = executor_for(config.jobs, config.cluster)
+    remote = executor.remote
+    work = partial(_extract_on_worker, recipe.name) if remote else partial(_extract_here, recipe.name, config.cache_dir)
+    prepare = warm_numba_cache_once if remote else warm_numba_cache
+    for (i, _, key), outcome in executor.run(todo, work, _lost, prepare=prepare):
+        if remote and isinstance(outcome, Row) and cache is not None and key is not None:
+            cache.put(key, outcome.values, outcome.length)  # the client's cache: workers may be elsewhere
+        results[i] = outcome
+        progress and progress(1)
 
     out = Extraction(recipe.columns, failures=failures)
     for i in sorted(results):

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 from musicgenre.audio.remote import is_url
+from musicgenre.executors import Executor
 from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
 from musicgenre.inference.model import GenreModel
 from musicgenre.inference.prediction import Prediction
@@ -90,11 +91,16 @@ class LabelRow:
 
 
 def label_files(
-    files: Sequence[str], config: LabelConfig, undo_log: UndoLog | None = None, model: GenreModel | None = None
+    files: Sequence[str],
+    config: LabelConfig,
+    undo_log: UndoLog | None = None,
+    model: GenreModel | None = None,
+    executor: Executor | None = None,
 ) -> Iterator[LabelRow]:
     """Yield a :class:`LabelRow` per file of ``files``: first those settled by their tags alone, then the
     classified ones as they finish. With ``config.apply`` every write is logged to ``undo_log`` first. ``model``:
-    the one ``config.batch`` names, when the caller has loaded it already (a run in this process reuses it)."""
+    the one ``config.batch`` names, when the caller has loaded it already (a run in this process reuses it);
+    ``executor``: where the files are classified (None: as ``config.batch`` asks, :func:`run_batch`)."""
     model_name = model.name if model is not None else None
     if config.apply and undo_log is None:
         raise ValueError("applying changes needs an undo log")
@@ -113,7 +119,7 @@ def label_files(
         else:
             decision = decide_on(current.genres, None, config.policy)
             yield LabelRow(path, decision.action, current=current.genres, new=current.genres, reason=decision.reason)
-    for result in run_batch(to_classify, config.batch, model):
+    for result in run_batch(to_classify, config.batch, model, executor):
         yield label_result(result, config, undo_log, model_name)
 
 

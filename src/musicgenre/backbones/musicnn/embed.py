@@ -5,20 +5,18 @@ per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``, ``p
 any layer, per track or per patch, comes from one entry. Entries are written atomically, as each file
 finishes, so an interrupted run resumes where it stopped.
 
-Parallel runs use fresh (spawned) worker processes with one torch thread each. A worker that dies
-(killed, out of memory, a decoder crash) costs only its own file: the files it and its pool were holding
-are run again one at a time, and only the file that kills a worker alone is reported as failed.
+Parallel runs (:mod:`musicgenre.executors`) use fresh (spawned) worker processes with one torch thread each. A
+worker that dies (killed, out of memory, a decoder crash) costs only its own file: the files it and its pool were
+holding are run again one at a time, and only the file that kills a worker alone is reported as failed.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +25,10 @@ from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, local_c
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
+from musicgenre.executors import Executor, executor_for
+from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
 from musicgenre.parallel import CRASH_REASON
-from musicgenre.runtime import keep_freed_memory
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
 EMBED_VERSION = 2
@@ -43,7 +42,7 @@ class EmbedConfig:
     model: str = "msd"
     cache_dir: Path | None = DEFAULT_CACHE_DIR
     jobs: int = 1
-    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.cluster); None: this machine
+    cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.executors.dask); None: this machine
 
 
 @dataclass
@@ -147,89 +146,31 @@ def embed_file(
     return TrackOutputs(path, arrays)
 
 
-def _init_worker() -> None:
-    """One thread per worker process (the pool already uses the cores); freed heap kept between files."""
-    import torch
-
-    keep_freed_memory()
-
-    torch.set_num_threads(1)
-
-
 Job = tuple[int, "Path | str", "str | None"]
-
-
-def _pool_pass(
-    pending: list[Job], suspects: list[Job], model: str, cache_dir: Path | None, jobs: int, worker: Callable
-) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
-    """Run jobs popped from ``pending`` in one pool until done or the pool breaks; the jobs a broken pool
-    was holding go to ``suspects``. Yields (input index, outcome)."""
-    context = multiprocessing.get_context("spawn")  # never fork a process holding torch's thread pool
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
-        running: dict[Future, Job] = {}
-        while pending or running:
-            while pending and len(running) < 2 * jobs:  # a short queue: a broken pool holds few files
-                job = pending.pop()
-                running[pool.submit(worker, job[1], model, cache_dir, job[2])] = job
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                job = running.pop(future)
-                try:
-                    yield job[0], future.result()
-                except BrokenProcessPool:
-                    suspects.append(job)
-                    broken = True
-            if broken:
-                suspects.extend(running.values())
-                return
-
-
-def _run_pool(
-    todo: list[Job], model: str, cache_dir: Path | None, jobs: int, worker: Callable
-) -> Iterator[tuple[int, TrackOutputs | EmbedFailure]]:
-    warm_numba_cache()  # before the workers: their first concurrent compiles could corrupt numba's cache
-    pending = list(reversed(todo))  # pop() takes the next file in order
-    suspects: list[Job] = []
-    while pending:
-        yield from _pool_pass(pending, suspects, model, cache_dir, jobs, worker)
-    for job in sorted(suspects):  # each alone in a fresh worker, so a crash is pinned on its own file
-        crashed: list[Job] = []
-        yield from _pool_pass([job], crashed, model, cache_dir, 1, worker)
-        if crashed:
-            yield job[0], EmbedFailure(job[1], "the worker process died while embedding this file")
-
-
-def _run_cluster(spec: str, todo: list[Job], model: str) -> Iterator[tuple[Job, TrackOutputs | EmbedFailure]]:
-    """The files of ``todo`` on a Dask cluster (:func:`musicgenre.cluster.run_on_cluster`), in batches; each
-    worker runs torch on one thread."""
-    from functools import partial
-
-    from musicgenre.cluster import run_on_cluster
-
-    yield from run_on_cluster(
-        spec, todo, partial(_cluster_task, model), _crashed, _one_torch_thread, prepare=warm_numba_cache_once
-    )
+#: The error row of a file that killed every worker process of this machine that embedded it.
+DIED_REASON = "the worker process died while embedding this file"
 
 
 def _one_torch_thread() -> None:
+    """One torch thread per worker process (the workers already use the cores)."""
     import torch
 
     torch.set_num_threads(1)
 
 
-def _cluster_task(model: str, jobs: list[Job], _plugin: str) -> list[TrackOutputs | EmbedFailure]:
-    """A batch of files on a worker, uncached there; a path the worker cannot see says so."""
-    from musicgenre.cluster import each_on_worker
-
-    def compute(path: str | Path) -> TrackOutputs | EmbedFailure:
-        return embed_file(path, model)
-
-    return each_on_worker([job[1] for job in jobs], compute, lambda o: isinstance(o, EmbedFailure), EmbedFailure)
+def _embed_here(worker: Callable, model: str, cache_dir: Path | None, job: Job, _state: object):
+    """A file in this process or a worker process of this machine, cached there."""
+    return worker(job[1], model, cache_dir, job[2])
 
 
-def _crashed(job: Job, _reason: str) -> EmbedFailure:
-    return EmbedFailure(job[1], CRASH_REASON)
+def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | EmbedFailure:
+    """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
+    outcome = embed_file(job[1], model)
+    return checked_on_worker(job[1], outcome, isinstance(outcome, EmbedFailure), EmbedFailure)
+
+
+def _lost(remote: bool, job: Job, reason: str) -> EmbedFailure:
+    return EmbedFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
 
 
 def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
@@ -248,13 +189,15 @@ def embed_files(
     total: Callable[[int], object] | None = None,
     *,
     worker: Callable | None = None,
+    executor: Executor | None = None,
 ) -> EmbedRun:
     """musicnn outputs of every audio file named by ``paths`` (files, folders searched recursively, glob patterns:
     :func:`musicgenre.audio.find_audio_files`; an input that names no audio is a failure).
 
-    Cached files are read here; the rest run on ``config.jobs`` processes. ``total(n)`` is called
-    once, ``progress(1)`` after each file. Tracks keep the order of the inputs. ``worker`` replaces
-    :func:`embed_file` (tests; it must be importable by a spawned process).
+    Cached files are read here; ``executor`` runs the rest (:mod:`musicgenre.executors`; None: the one
+    ``config.jobs`` and ``config.cluster`` ask for). ``total(n)`` is called once, ``progress(1)`` after each file.
+    Tracks keep the order of the inputs. ``worker`` replaces :func:`embed_file` on this machine (tests; it must be
+    importable by a spawned process); on a cluster the client writes the cache.
     """
     worker = worker or embed_file
     name = model_config(config.model).name
@@ -280,21 +223,21 @@ def embed_files(
                 continue
         todo.append((i, path, key))
 
-    jobs = max(1, min(config.jobs, len(todo)))
-    if config.cluster and todo:
-        for (i, _, key), outcome in _run_cluster(config.cluster, todo, name):
-            if isinstance(outcome, TrackOutputs) and config.cache_dir is not None and key is not None:
-                outcome = _cached_here(outcome, config.cache_dir, name, key)  # workers may be on other machines
-            results[i] = outcome
-            progress and progress(1)
-    elif jobs == 1:
-        for i, path, key in todo:
-            results[i] = worker(path, name, config.cache_dir, key)
-            progress and progress(1)
-    elif todo:
-        for i, outcome in _run_pool(todo, name, config.cache_dir, jobs, worker):
-            results[i] = outcome
-            progress and progress(1)
+    if executor is None:
+        executor = executor_for(config.jobs, config.cluster)
+    remote = executor.remote
+    work = partial(_embed_on_worker, name) if remote else partial(_embed_here, worker, name, config.cache_dir)
+    for (i, _, key), outcome in executor.run(
+        todo,
+        work,
+        partial(_lost, remote),
+        load=None if executor.in_process(len(todo)) else _one_torch_thread,
+        prepare=warm_numba_cache_once if remote else warm_numba_cache,
+    ):
+        if remote and isinstance(outcome, TrackOutputs) and config.cache_dir is not None and key is not None:
+            outcome = _cached_here(outcome, config.cache_dir, name, key)  # workers may be on other machines
+        results[i] = outcome
+        progress and progress(1)
 
     run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
     for i in sorted(results):

@@ -57,7 +57,7 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, cluster, no_c
     from tqdm import tqdm
 
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, embed_files, to_frame
-    from musicgenre.cluster import ClusterError
+    from musicgenre.executors import ClusterError, executor_for
     from musicgenre.features.extract import write_table
     from musicgenre.parallel import default_jobs
 
@@ -68,12 +68,8 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, cluster, no_c
             "writing Parquet needs pyarrow (pip install 'musicgenre[parquet]'), or give -o FILE.csv"
         )
     _check_writable(output)  # before the work, so a bad -o never costs a finished run
-    config = EmbedConfig(
-        model=model,
-        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
-        jobs=jobs or default_jobs(),
-        cluster=cluster or None,
-    )
+    config = EmbedConfig(model=model, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR))
+    executor = executor_for(jobs or default_jobs(), cluster or None)
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=0, disable=not show, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False) as bar:
 
@@ -81,7 +77,7 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, cluster, no_c
             bar.reset(total=n)
 
         try:
-            run = embed_files(paths, config, progress=bar.update, total=set_total)
+            run = embed_files(paths, config, progress=bar.update, total=set_total, executor=executor)
         except ClusterError as error:
             raise click.ClickException(str(error)) from None
     for failure in run.failures:

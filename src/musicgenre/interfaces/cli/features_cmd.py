@@ -60,22 +60,18 @@ def command(
     """
     from tqdm import tqdm
 
-    from musicgenre.cluster import ClusterError
+    from musicgenre.executors import ClusterError, executor_for
     from musicgenre.features.cache import DEFAULT_CACHE_DIR
     from musicgenre.features.extract import ExtractConfig, extract, write_table
     from musicgenre.parallel import default_jobs
 
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise click.BadParameter("must end in .csv or .parquet", param_hint="--output")
-    config = ExtractConfig(
-        recipe=recipe,
-        jobs=jobs or default_jobs(),
-        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
-        cluster=cluster or None,
-    )
+    config = ExtractConfig(recipe=recipe, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR))
+    executor = executor_for(jobs or default_jobs(), cluster or None)
     with tqdm(desc=f"features ({recipe})", unit="file", file=sys.stderr, disable=quiet, dynamic_ncols=True) as bar:
         try:
-            result = extract(paths, config, progress=bar.update, total=lambda n: bar.reset(total=n))
+            result = extract(paths, config, progress=bar.update, total=lambda n: bar.reset(total=n), executor=executor)
         except ClusterError as error:
             raise click.ClickException(str(error)) from None
     frame = result.to_frame()

@@ -162,6 +162,7 @@ def command(
         raise click.UsageError("--learned-model goes with --learn")
 
     from musicgenre.audio import find_inputs
+    from musicgenre.executors import executor_for
     from musicgenre.inference.batch import BatchConfig
     from musicgenre.inference.loading import load_model
     from musicgenre.inference.model import ModelError
@@ -212,13 +213,8 @@ def command(
             raise click.UsageError(str(error)) from None
         done = {file_key(f) for f in settled}
         files = [f for f in files if file_key(f) not in done]
-    jobs = pick_jobs(jobs, len(files))
-    config = LabelConfig(
-        label_policy,
-        apply,
-        probabilities,
-        BatchConfig(model_path=model_path, jobs=jobs, timeout_s=timeout_s or None),
-    )
+    executor = executor_for(pick_jobs(jobs, len(files)), None, timeout_s or None)
+    config = LabelConfig(label_policy, apply, probabilities, BatchConfig(model_path=model_path))
     log_path = undo_log or Path(f"musicgenre-undo-{stamp}.jsonl")
     widest = max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24])
     show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
@@ -244,7 +240,7 @@ def command(
         for item, reason in nothing:
             emit(LabelRow(item, "error", reason=reason))
         try:
-            for row in label_files(files, config, log if apply else None, model):
+            for row in label_files(files, config, log if apply else None, model, executor):
                 emit(row)
                 bar.update(1)
         except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable

@@ -62,7 +62,7 @@ def command(paths, output, source, min_tracks, multiple, group_by, map_items, ma
     """
     require_learning_packages()
     from musicgenre.audio import find_inputs
-    from musicgenre.cluster import ClusterError
+    from musicgenre.executors import ClusterError
 
     if output.suffix.lower() != ".onnx":
         raise click.UsageError("-o must name an .onnx file")

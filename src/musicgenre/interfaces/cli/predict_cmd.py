@@ -94,7 +94,7 @@ def command(
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
     from musicgenre.audio import find_inputs
-    from musicgenre.cluster import ClusterError  # light: distributed is imported only when a cluster is used
+    from musicgenre.executors import ClusterError, executor_for  # light: distributed only when a cluster is used
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.loading import load_model
     from musicgenre.inference.model import ModelError
@@ -121,16 +121,8 @@ def command(
             raise click.UsageError(str(error)) from None
         done = {file_key(record["file"]) for record in kept}
         files = [f for f in files if file_key(f) not in done]
-    jobs = pick_jobs(jobs, len(files))
-    config = BatchConfig(
-        model_path=model_path,
-        hop_s=hop_s,
-        timeline=timeline,
-        jobs=jobs,
-        timeout_s=None if cluster else timeout_s or None,
-        cluster=cluster or None,
-        explain=explain,
-    )
+    executor = executor_for(pick_jobs(jobs, len(files)), cluster or None, None if cluster else timeout_s or None)
+    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, explain=explain)
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70), explain=explain)
@@ -167,7 +159,7 @@ def command(
         if examples:
             _run_examples(model, config, emit)
         try:
-            for result in run_batch(files, config, model):
+            for result in run_batch(files, config, model, executor):
                 emit(result)
                 bar.update(1)
         except ClusterError as error:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import musicgenre.cluster as cluster
-from musicgenre.cluster import ClusterError, run_on_cluster
+import musicgenre.executors.dask as cluster
+from musicgenre.executors.dask import ClusterError, run_on_cluster
 
 distributed = pytest.importorskip("distributed", reason="the cluster tests need musicgenre[cluster]")
 

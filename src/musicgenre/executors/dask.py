@@ -1,11 +1,12 @@
-"""Run batches on a Dask cluster: one more executor behind the same result stream as the process pool.
+"""The Dask executor (:class:`DaskExecutor`): items run on a Dask cluster, behind the same result stream as the
+process pool.
 
 ``--cluster ADDRESS`` (``tcp://host:8786``) joins an existing scheduler; ``local:N`` starts a ``LocalCluster`` of
 N worker processes (one thread each) on this machine; ``MUSICGENRE_CLUSTER`` gives the default. Needs the
 ``cluster`` extra (``dask[distributed]``) here and on every worker.
 
 - What every task needs (a model, a configuration) reaches each worker once, in a worker plugin
-  (:class:`musicgenre.cluster.plugin.WorkerSetup`) that also keeps freed memory, limits BLAS to one thread and
+  (:class:`musicgenre.executors.plugin.WorkerSetup`) that also keeps freed memory, limits BLAS to one thread and
   runs the caller's ``prepare`` (the batch runners pass numba's cache warm-up, once per machine). Importing this
   module costs nothing: distributed is imported only when a cluster is used.
 - Tasks are batches of files (``chunk_size``), at most ``2 * workers`` in flight, so results stream and the
@@ -25,7 +26,11 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
+
+from musicgenre.executors.base import Executor, Load, Lost, Prepare, Work
+from musicgenre.parallel import CRASH_REASON
 
 #: The environment variable that gives ``--cluster`` its default.
 CLUSTER_ENV = "MUSICGENRE_CLUSTER"
@@ -109,7 +114,7 @@ def worker_state(name: str) -> Any:
     """The ``state`` of the :class:`WorkerSetup` called ``name`` on the worker running this task."""
     from distributed import get_worker
 
-    from musicgenre.cluster.plugin import WorkerSetup
+    from musicgenre.executors.plugin import WorkerSetup
 
     setup = get_worker().plugins[name]
     assert isinstance(setup, WorkerSetup), f"{name} is a musicgenre WorkerSetup"
@@ -136,17 +141,11 @@ def unseen_path_reason(path: str | os.PathLike) -> str | None:
     )
 
 
-def each_on_worker(
-    paths: Sequence[P], compute: Callable[[P], R], failed: Callable[[R], bool], failure: Callable[[P, str], R]
-) -> list[R]:
-    """On a worker: ``compute(path)`` for each path of a batch; an outcome that ``failed`` for a path this worker
-    cannot see becomes ``failure(path, reason)`` saying so (:func:`unseen_path_reason`)."""
-    outcomes: list[R] = []
-    for path in paths:
-        outcome = compute(path)
-        unseen = unseen_path_reason(path) if failed(outcome) else None
-        outcomes.append(failure(path, unseen) if unseen else outcome)
-    return outcomes
+def checked_on_worker(path: P, outcome: R, failed: bool, failure: Callable[[P, str], R]) -> R:
+    """On a worker: ``outcome`` of ``path``, except that a failed outcome for a path this worker cannot see becomes
+    ``failure(path, reason)`` saying so (:func:`unseen_path_reason`)."""
+    unseen = unseen_path_reason(path) if failed else None
+    return failure(path, unseen) if unseen else outcome
 
 
 def chunk_size(n_files: int, workers: int) -> int:
@@ -167,12 +166,13 @@ def run_on_cluster(
     ``task(batch, plugin_name)`` runs on a worker and returns one result per item of ``batch`` (it must turn a
     failing item into a result, not raise); ``prepare()`` then ``load()`` run once per worker (``load``'s result:
     ``worker_state``), ``prepare()`` also here before a local cluster starts;
-    ``lost(item, reason)`` is the result of an item that killed every worker that tried it alone.
+    ``lost(item, reason)`` is the result of an item that killed every worker that tried it alone (``reason``:
+    :data:`musicgenre.parallel.CRASH_REASON`).
     """
     if not items:
         return
     distributed = _distributed()
-    from musicgenre.cluster.plugin import WorkerSetup
+    from musicgenre.executors.plugin import WorkerSetup
 
     with connect(spec, prepare) as client:
         setup = WorkerSetup(load, prepare)
@@ -240,12 +240,12 @@ def _stream(client, distributed, items, task, lost, plugin: str):
             batch = running.pop(future)
             try:
                 outcomes = future.result()
-            except Exception as error:  # KilledWorker, or the cluster lost the task
+            except Exception:  # KilledWorker, or the cluster lost the task
                 if len(batch) > 1:
                     batches.extendleft([i] for i in reversed(batch))  # each alone, so a crash is pinned on its file
                 elif batch[0] == alone and batch[0] not in done:  # it killed workers with nothing else running
                     done.add(batch[0])
-                    yield items[batch[0]], lost(items[batch[0]], type(error).__name__)
+                    yield items[batch[0]], lost(items[batch[0]], CRASH_REASON)
                 elif batch[0] not in done:
                     suspects.append(batch[0])
             else:
@@ -281,3 +281,27 @@ class _WorkerWatch:
                 f"the cluster has had no worker for {NO_WORKER_LIMIT_S:g} s (they stopped and none joined); "
                 f"{n_done} of {n_items} files were done and written: start workers and run again with --resume"
             )
+
+
+def _each(work: Callable[[T, Any], R], batch: list[T], plugin: str) -> list[R]:
+    """A task: ``work(item, state)`` for each item of a batch, with the state the worker's plugin loaded."""
+    state = worker_state(plugin)
+    return [work(item, state) for item in batch]
+
+
+class DaskExecutor(Executor):
+    """Items on the Dask cluster ``spec`` (``local:N`` or a scheduler address), in batches; no time limit.
+
+    ``work`` runs on the workers, which may be other machines: a path the client sees may not be there
+    (:func:`checked_on_worker`), and what is cached is cached by the caller, on the client."""
+
+    remote = True
+
+    def __init__(self, spec: str):
+        self.spec = spec
+
+    def _run(self, items: Sequence[Any], work: Work, lost: Lost, load: Load, prepare: Prepare) -> Iterator[Any]:
+        return run_on_cluster(self.spec, items, partial(_each, work), lost, load, prepare)
+
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self.spec!r})"
