@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 import pytest
+from counting_session import CountingSession
 from signals import SR, clicks, tone
 
 from musicgenre.inference import classify, load_model
@@ -34,17 +35,6 @@ class RecordingModel(TagModel):
         scores = super().score_windows(name, read, windows)
         self.seen.append(scores)
         return scores
-
-
-class CountingSession:
-    """An onnxruntime session that records how many patches each call fed."""
-
-    def __init__(self, session):
-        self.session, self.fed = session, []
-
-    def run(self, names, feeds):
-        self.fed.append(len(feeds["patches"]))
-        return self.session.run(names, feeds)
 
 
 def recording(model: TagModel, **changes) -> RecordingModel:

@@ -12,6 +12,7 @@ import hashlib
 import numpy as np
 import onnx
 import pytest
+from counting_session import CountingSession
 from signals import SR, clicks, tone, write
 
 from musicgenre.genres import GENRES
@@ -23,17 +24,6 @@ from musicgenre.models.windows import Window
 @pytest.fixture(scope="module")
 def model() -> TagModel:
     return load_model()
-
-
-class CountingSession:
-    """An onnxruntime session that records how many patches each call fed."""
-
-    def __init__(self, session):
-        self.session, self.fed = session, []
-
-    def run(self, names, feeds):
-        self.fed.append(len(feeds["patches"]))
-        return self.session.run(names, feeds)
 
 
 def test_default_is_the_musicnn_graph(model):

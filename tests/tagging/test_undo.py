@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import mutagen
@@ -34,20 +35,13 @@ def _bare_mp3(path: Path) -> Path:
     return path
 
 
-def _mp3_v24(path: Path) -> Path:
+def _mp3_titled(path: Path, version: int = 4) -> Path:
+    """An MP3 with a title in an ID3v2.``version`` tag."""
     write_clip(path, seconds=2.0)
     tags = ID3(path)
     tags.add(TIT2(encoding=3, text=["Title"]))
-    tags.save(v2_version=4)
-    return path
-
-
-def _mp3_v23(path: Path) -> Path:
-    write_clip(path, seconds=2.0)
-    tags = ID3(path)
-    tags.add(TIT2(encoding=3, text=["Title"]))
-    tags.save(v2_version=3)
-    assert ID3(path).version[:2] == (2, 3)
+    tags.save(v2_version=version)
+    assert ID3(path).version[:2] == (2, version)
     return path
 
 
@@ -60,7 +54,7 @@ def _mp3_v1_only(path: Path) -> Path:
 
 
 def _mp3_v24_and_v1(path: Path) -> Path:
-    _mp3_v24(path)
+    _mp3_titled(path)
     with open(path, "ab") as out:
         out.write(ID3V1)
     return path
@@ -123,8 +117,8 @@ def _tagged(ext: str) -> Callable[[Path], Path]:
 #: layout name -> a maker writing a file of that layout at the path it is given (extension from the name)
 LAYOUTS: dict[str, Callable[[Path], Path]] = {
     "mp3-no-tag": _bare_mp3,
-    "mp3-id3v24": _mp3_v24,
-    "mp3-id3v23": _mp3_v23,
+    "mp3-id3v24": _mp3_titled,
+    "mp3-id3v23": partial(_mp3_titled, version=3),
     "mp3-id3v1-only": _mp3_v1_only,
     "mp3-id3v24-and-v1": _mp3_v24_and_v1,
     "flac-padding": _flac_padded,
@@ -252,7 +246,7 @@ def test_undo_of_a_missing_file_is_an_error_row(tmp_path):
 def test_a_write_too_large_to_keep_undoes_the_fields_and_says_why(tmp_path, monkeypatch):
     """Past ``MAX_LITERAL`` changed bytes no patch is kept (the log never holds audio): undo restores the fields."""
     monkeypatch.setattr(patch, "MAX_LITERAL", 10)
-    path = _mp3_v24(tmp_path / "clip.mp3")
+    path = _mp3_titled(tmp_path / "clip.mp3")
     _apply([path], tmp_path / "undo.jsonl")
     (entry,) = read_log(tmp_path / "undo.jsonl")
     assert entry.rewrite is not None and entry.rewrite.patch is None

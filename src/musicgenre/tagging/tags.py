@@ -385,13 +385,19 @@ def write_genres(
     return previous
 
 
-def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities: str | None) -> tuple[str, FileState]:
-    """A hidden copy of ``path`` beside it with the fields set, flushed to disk, and the original's state."""
+def _hidden_copy(path: str | os.PathLike, what: str) -> tuple[int, str]:
+    """A new hidden temporary file beside ``path`` (named so a later run recognises it): ``(descriptor, path)``;
+    TagError naming ``what`` when the folder cannot take it."""
     folder, name = os.path.split(os.path.abspath(path))
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
+        return tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as error:
-        raise TagError(path, f"cannot make the tagged copy: {write_reason(error)}") from None
+        raise TagError(path, f"cannot make the {what}: {write_reason(error)}") from None
+
+
+def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities: str | None) -> tuple[str, FileState]:
+    """A hidden copy of ``path`` beside it with the fields set, flushed to disk, and the original's state."""
+    handle, temp = _hidden_copy(path, "tagged copy")
     try:
         with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
             info = os.fstat(source.fileno())
@@ -437,11 +443,7 @@ def replace_bytes(path: str | os.PathLike, blocks: Iterable[bytes], sha256: str,
     """Put a file of ``blocks`` in place of ``path`` atomically (same permission bits, modification time
     ``mtime_ns``) when its SHA-256 is ``sha256``; TagError (the file untouched) otherwise or on a failed write."""
     assert lock.path == os.path.abspath(path), "the lock is another file's"
-    folder, name = os.path.split(os.path.abspath(path))
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError as error:
-        raise TagError(path, f"cannot make the restored copy: {write_reason(error)}") from None
+    handle, temp = _hidden_copy(path, "restored copy")
     try:
         digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as out:
