@@ -4,7 +4,7 @@ Light on imports: numpy, librosa-based features and onnxruntime; never torch or 
 """
 
 from musicgenre.inference.classify import DEFAULT_HOP_S, classify
-from musicgenre.inference.loading import DEFAULT_MODEL, DEFAULT_MODEL_PATH, SHIPPED_MODELS, load_model
+from musicgenre.inference.loading import DEFAULT_MODEL, MODEL_NAMES, SHIPPED_MODELS, load_model
 from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
 from musicgenre.inference.prediction import Prediction, WindowPrediction
 from musicgenre.models.windows import Window, WindowConfig, plan_windows
@@ -12,9 +12,9 @@ from musicgenre.models.windows import Window, WindowConfig, plan_windows
 __all__ = [
     "DEFAULT_HOP_S",
     "DEFAULT_MODEL",
-    "DEFAULT_MODEL_PATH",
     "FeatureModel",
     "GenreModel",
+    "MODEL_NAMES",
     "ModelError",
     "Prediction",
     "SHIPPED_MODELS",

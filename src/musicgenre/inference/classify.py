@@ -72,8 +72,14 @@ def classify(
         raise AudioError(
             name, "silent: no window rises above -70 dBFS (a constant offset does not count), nothing to classify"
         )
-    track = average_probabilities(probabilities)
+    track = average_probabilities(probabilities, multi_label=scores.multi_label)
     threshold = model.uncertain_below
+    if scores.not_music:
+        uncertain: bool | None = True
+    elif scores.uncertain is not None:
+        uncertain = scores.uncertain
+    else:
+        uncertain = None if threshold is None else bool(track.max() < threshold)
     return Prediction(
         file=None if isinstance(path_or_array, np.ndarray) else name,
         duration_s=float(duration_s),
@@ -88,7 +94,7 @@ def classify(
         if timeline
         else [],
         windows=len(scored),
-        uncertain=True if scores.not_music else None if threshold is None else bool(track.max() < threshold),
+        uncertain=uncertain,
         not_music=scores.not_music,
         explanation=model.explain(scores, track) if explain else None,
         window_statistics=scores.statistics if keep_statistics else None,
@@ -105,10 +111,11 @@ def warm_up(model: GenreModel) -> None:
         pass
 
 
-def average_probabilities(probabilities: np.ndarray) -> np.ndarray:
-    """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1."""
+def average_probabilities(probabilities: np.ndarray, multi_label: bool = False) -> np.ndarray:
+    """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1
+    (``multi_label``: independent class probabilities, the plain mean)."""
     mean = np.asarray(probabilities, dtype=np.float64).mean(axis=0)
-    return mean / mean.sum()
+    return mean if multi_label else mean / mean.sum()
 
 
 def _file_reader(path: Path, sample_rate: int):

@@ -6,20 +6,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from musicgenre.backbones.efficientat.graph import GRAPH_PATH as EFFICIENTAT_GRAPH
+from musicgenre.backbones.efficientat.graph import RECIPE as EFFICIENTAT_RECIPE
+from musicgenre.inference.audioset_model import AudioSetModel, audioset_model
+from musicgenre.inference.fused_model import fused_model
 from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
 from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
-from musicgenre.inference.tag_model import tag_model
+from musicgenre.inference.tag_model import TagModel, tag_model
 from musicgenre.models.tag_head import RECIPE as TAG_RECIPE
 
 _SHIPPED = Path(__file__).with_name("shipped_models")
-#: Models inside the package, by the name ``--model`` accepts.
+#: Models inside the package that are one file, by the name ``--model`` accepts. ``efficientat`` and
+#: ``audioset-genres`` read the same graph in two vocabularies (GTZAN's ten genres; every AudioSet "Music genre").
 SHIPPED_MODELS: dict[str, Path] = {
     "musicnn": _SHIPPED / "musicnn" / "model.onnx",
     "features": _SHIPPED / "features" / "model.onnx",
+    "efficientat": EFFICIENTAT_GRAPH,
+    "audioset-genres": EFFICIENTAT_GRAPH,
 }
-DEFAULT_MODEL = "musicnn"
+#: The vocabulary each shipped name gives an EfficientAT graph.
+_VOCABULARY = {"efficientat": "gtzan", "audioset-genres": "music-genres"}
+#: Models of several shipped networks, fused per window (:mod:`~musicgenre.inference.fused_model`).
+FUSED_MODELS: dict[str, tuple[str, str]] = {"musicnn+efficientat": ("musicnn", "efficientat")}
 #: The model used when none is given.
-DEFAULT_MODEL_PATH = SHIPPED_MODELS[DEFAULT_MODEL]
+DEFAULT_MODEL = "musicnn+efficientat"
+#: Every name ``--model`` accepts besides a file, the default first.
+MODEL_NAMES: tuple[str, ...] = (DEFAULT_MODEL, *SHIPPED_MODELS)
 
 _REQUIRED_METADATA = (
     "musicgenre.recipe",
@@ -30,25 +42,37 @@ _REQUIRED_METADATA = (
 )
 
 
-def model_path(model: str | Path | None) -> Path:
-    """The file of ``model``: a shipped model's name (:data:`SHIPPED_MODELS`), a path, or None (the default)."""
-    if model is None:
-        return DEFAULT_MODEL_PATH
+def model_path(model: str | Path) -> Path:
+    """The file of ``model``: a shipped model's name (:data:`SHIPPED_MODELS`) or a path."""
     if isinstance(model, str) and model in SHIPPED_MODELS:
         return SHIPPED_MODELS[model]
     return Path(model)
 
 
 def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None = None) -> GenreModel:
-    """Load a model (default: the shipped ``musicnn``; or a name of :data:`SHIPPED_MODELS`, or a file) and check
-    it against the contract; returns a :class:`FeatureModel` or a :class:`~musicgenre.inference.tag_model.TagModel`.
+    """Load a model (default :data:`DEFAULT_MODEL`; or one of :data:`MODEL_NAMES`, or a file) and check it against
+    the contract; returns a :class:`FeatureModel`, a :class:`~musicgenre.inference.tag_model.TagModel`, an
+    :class:`~musicgenre.inference.audioset_model.AudioSetModel` or a
+    :class:`~musicgenre.inference.fused_model.FusedModel`.
 
     ``recipe`` overrides the feature recipe named in a feature model's file (tests, custom pipelines).
     Raises :class:`ModelError` naming the file and what is wrong.
     """
+    name = DEFAULT_MODEL if path is None else path
+    if isinstance(name, str) and name in FUSED_MODELS:
+        first, second = (load_model(member) for member in FUSED_MODELS[name])
+        if not isinstance(first, TagModel) or not isinstance(second, AudioSetModel):
+            raise ModelError(name, "a fused model needs a musicnn model and an EfficientAT model")
+        return fused_model(first, second, name)
+    vocabulary = _VOCABULARY.get(name, "gtzan") if isinstance(name, str) else "gtzan"
+    shipped_name = name if isinstance(name, str) and name in SHIPPED_MODELS else None
+    return _load_file(model_path(name), recipe, vocabulary, shipped_name)
+
+
+def _load_file(path: Path, recipe: FeatureRecipe | None, vocabulary: str, shipped_name: str | None) -> GenreModel:
+    """One model file, checked; an EfficientAT graph in ``vocabulary`` (named ``shipped_name`` when shipped)."""
     import onnxruntime as ort
 
-    path = model_path(path)
     if not path.is_file():
         shipped = path in SHIPPED_MODELS.values()
         raise ModelError(
@@ -81,6 +105,8 @@ def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None =
     )
     if metadata["musicgenre.recipe"] == TAG_RECIPE:
         return tag_model(**common)
+    if metadata["musicgenre.recipe"] == EFFICIENTAT_RECIPE:
+        return audioset_model(vocabulary, shipped_name, **common)
     return _feature_model(recipe, **common)
 
 

@@ -30,7 +30,7 @@ from musicgenre.models.sessions import OnnxSession
 from musicgenre.models.windows import MIN_SECONDS, Window
 
 if TYPE_CHECKING:
-    from musicgenre.inference.explain import Explanation
+    from musicgenre.inference.explain import Explanation, NetworkAnswer
 
 #: ``read(window, last) -> mono float32 signal`` of one window at the model's rate (``last``: read to the end).
 WindowReader = Callable[[Window, bool], np.ndarray]
@@ -52,7 +52,11 @@ class WindowScores:
 
     A tag model also keeps what its head read, for :meth:`GenreModel.explain` (no second pass over the audio):
     ``statistics`` ``(w, d)`` float64, each scored window's tag statistics, and ``tags`` ``(n_tags,)``, the
-    track's tag probabilities (mean over the scored windows' patches). None for models without tags."""
+    track's tag probabilities (mean over the scored windows' patches). None for models without tags.
+
+    A model of several networks also gives its own verdict on whether the track is ``uncertain`` (None: leave it
+    to the threshold rule) and each network's answer (``networks``). ``multi_label``: the probabilities are
+    independent (one per class, not summing to 1), so a track's are the plain mean of its windows'."""
 
     windows: list[Window]
     probabilities: np.ndarray
@@ -60,6 +64,21 @@ class WindowScores:
     decoded_s: float | None = None
     statistics: np.ndarray | None = None
     tags: np.ndarray | None = None
+    uncertain: bool | None = None
+    networks: tuple[NetworkAnswer, ...] = ()
+    multi_label: bool = False
+
+
+_SHIPPED = Path(__file__).with_name("shipped_models")
+
+
+def shipped_card(name: str) -> dict | None:
+    """The card's figures of a shipped model whose folder holds no model file of its own
+    (``shipped_models/<name>/model.card.json``), if there is one."""
+    try:
+        return json.loads((_SHIPPED / name / "model.card.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
