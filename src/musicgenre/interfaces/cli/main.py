@@ -18,6 +18,7 @@ from musicgenre.version import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("predict_cmd", "Classify audio files, folders or globs with the shipped (or a given) model."),
     "features": ("features_cmd", "Extract features (e.g. the kaggle30 table) from audio files to CSV/Parquet."),
+    "evaluate": ("evaluate_cmd", "A model's accuracy on a published GTZAN split (e.g. the fault-filtered test)."),
     "data": ("data_cmd", "Inspect datasets: find GTZAN, check its integrity."),
     "experiment": ("experiment_cmd", "Train and evaluate the model zoo under an honest protocol; write a leaderboard."),
     "plot": ("plot_cmd", "Draw waveforms, spectrograms and feature images."),
