@@ -36,7 +36,7 @@ browser-deps:
 # ATen without SIMD): a float32 tolerance that holds only for one CPU's rounding fails here on any machine.
 test: $(STAMP) browser-deps lint docs
 	ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider \
-		tests/backbones/test_equality.py
+		tests/backbones/test_equality.py tests/backbones/test_efficientat_equality.py
 	$(BIN)/python -m pytest -n 2 -q
 	$(MAKE) --no-print-directory dist-check
 
