@@ -81,6 +81,15 @@ def test_load_backbone_data_one_view_in_clip_order(tmp_path):
         load_backbone_data(tmp_path / "nowhere", cache_dir=None)
 
 
+def test_load_backbone_data_takes_the_backbones_first_layer(tmp_path):
+    from musicgenre.evaluation.musicnn_study import load_backbone_data
+
+    root = _labelled_folders(tmp_path / "data", per_genre=1)
+    data = load_backbone_data(root, "efficientat-as", cache_dir=None)
+    view = data.views["efficientat-as"]
+    assert view.recipe == "efficientat-as-embedding" and view.x.shape == (3, 384)
+
+
 def test_not_gtzan_note():
     from musicgenre.datasets import GTZAN_CLIP_IDS, not_gtzan_note
 

@@ -1,7 +1,7 @@
 """The pretrained backbones by public name: what ``--backbone`` accepts and what studies and ``learn`` run.
 
     get_backbone("musicnn-msd").front_end.sample_rate      # 16000
-    sorted(BACKBONES)                                      # ['musicnn-msd', 'musicnn-mtt']
+    list(BACKBONES)                                        # ['musicnn-msd', 'musicnn-mtt', 'efficientat-as']
 
 Importing this module imports neither torch nor librosa: a backbone object is a description, and only its
 methods that run the network or the front end load them.
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from musicgenre.backbones.efficientat.backbone import AS
 from musicgenre.backbones.interface import Backbone
 from musicgenre.backbones.musicnn.backbone import MSD, MTT
 
 #: Public name -> backbone, in the order the command line lists them. A new backbone: add its instances here.
-BACKBONES: Mapping[str, Backbone] = MappingProxyType({b.name: b for b in (MSD, MTT)})
+BACKBONES: Mapping[str, Backbone] = MappingProxyType({b.name: b for b in (MSD, MTT, AS)})
 
 
 def get_backbone(name: str) -> Backbone:

@@ -31,7 +31,7 @@ HEADS = ("logreg", "svm", "mlp-kaggle57")
 def backbone_view(
     paths: list[Path],
     backbone: str = "musicnn-msd",
-    layer: str = "max_pool",
+    layer: str | None = None,
     *,
     jobs: int = 1,
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
@@ -40,9 +40,12 @@ def backbone_view(
 ):
     """A study :class:`~musicgenre.evaluation.data.View` named ``backbone``: one embedding row per path.
 
-    Raises :class:`~musicgenre.audio.AudioError` naming the first file that could not be embedded.
+    ``layer`` None: the backbone's first. Raises :class:`~musicgenre.audio.AudioError` naming the first file that
+    could not be embedded.
     """
-    x = get_backbone(backbone).embed_tracks(paths, layer, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    network = get_backbone(backbone)
+    layer = layer or next(iter(network.layers))
+    x = network.embed_tracks(paths, layer, jobs=jobs, cache_dir=cache_dir, progress=progress)
     return _embedding_view(x, backbone, layer, clip_seconds)
 
 
@@ -60,7 +63,7 @@ def add_backbone_view(
     data,
     dataset_path: str | Path,
     backbone: str = "musicnn-msd",
-    layer: str = "max_pool",
+    layer: str | None = None,
     *,
     jobs: int = 1,
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
@@ -83,14 +86,15 @@ def add_backbone_view(
 def load_backbone_data(
     dataset_path: str | Path,
     backbone: str = "musicnn-msd",
-    layer: str = "max_pool",
+    layer: str | None = None,
     *,
     jobs: int = 1,
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
     log: Callable[[str], None] | None = None,
 ):
     """The clips of the dataset at ``dataset_path`` (GTZAN or ``<genre>/`` folders) as a StudyData whose one
-    view, named ``backbone``, is their embedding (recipe ``<backbone>-<layer>``).
+    view, named ``backbone``, is their embedding (recipe ``<backbone>-<layer>``; ``layer`` None: the backbone's
+    first, e.g. musicnn's ``max_pool``, EfficientAT's ``embedding``).
 
     Raises ValueError (one line) for a folder that holds no labelled audio, labels outside the ten genres,
     or clips that cannot be embedded (all of them named, up to five). ``log`` gets a line every 25 clips.
@@ -109,7 +113,9 @@ def load_backbone_data(
         if log and (done[0] % 25 == 1 or done[0] == len(dataset)):
             log(f"{backbone} embeddings {done[0]}/{len(dataset)}")
 
-    outputs = _outputs(dataset, get_backbone(backbone), cache_dir=cache_dir, jobs=jobs, progress=progress)
+    network = get_backbone(backbone)
+    layer = layer or next(iter(network.layers))
+    outputs = _outputs(dataset, network, cache_dir=cache_dir, jobs=jobs, progress=progress)
     x = np.stack([o.track(layer) for o in outputs]).astype(np.float32)
     view = _embedding_view(x, backbone, layer)
     y = np.array([GENRES.index(t.label) for t in dataset], dtype=np.int64)

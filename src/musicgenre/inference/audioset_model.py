@@ -23,6 +23,7 @@ import numpy as np
 from musicgenre import audio
 from musicgenre.backbones.efficientat.config import InputConfig
 from musicgenre.backbones.efficientat.graph import run_graph
+from musicgenre.backbones.efficientat.parts import MIN_TAIL_FRAMES
 from musicgenre.backbones.efficientat.stream import LogMelStream
 from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES, genre_scores, music_genre_indices
 from musicgenre.genres import GENRES
@@ -37,8 +38,6 @@ MARGIN_SECONDS = 0.25
 VOCABULARIES = ("gtzan", "music-genres")
 #: Parts per onnxruntime call.
 BATCH_PARTS = 4
-#: A last part shorter than this many frames (1 s) is left out, unless it is the track's only one.
-MIN_PART_FRAMES = 100
 
 
 @dataclass
@@ -78,7 +77,7 @@ class PartAnalysis:
     def finish(self) -> None:
         """The end of the track: the last (shorter) part, if long enough, and the pending batch."""
         self._add_mel(self.stream.finish())
-        if self._mel_frames >= MIN_PART_FRAMES or (self._mel_frames and not self.frames and not self._pending):
+        if self._mel_frames >= MIN_TAIL_FRAMES or (self._mel_frames and not self.frames and not self._pending):
             self._pending.append(np.concatenate(self._mel, axis=1))
             self.frames.append(self._mel_frames)
             if len(self.silent) < len(self.frames):

@@ -1,6 +1,7 @@
 """musicnn embeddings of many files: cached per file content, in parallel, per track or per patch.
 
-Cache layout: ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/<sha256>.npz`` holding every
+Cache layout (:mod:`musicgenre.backbones.embedding`, which holds the run's types, the cache and the loop over
+files that every backbone shares): ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/<sha256>.npz`` holding every
 per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``, ``patch_starts_s``), so
 any layer, per track or per patch, comes from one entry. Entries are written atomically, as each file
 finishes, so an interrupted run resumes where it stopped.
@@ -12,23 +13,29 @@ holding are run again one at a time, and only the file that kills a worker alone
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, local_copy
+from musicgenre.audio import AudioError, file_hash, is_url, local_copy
+from musicgenre.backbones.embedding import (
+    EmbedFailure,
+    EmbedRun,
+    Job,
+    OutputCache,
+    TrackOutputs,
+    error_reason,
+    run_files,
+)
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 from musicgenre.executors import Executor, executor_for
 from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
-from musicgenre.parallel import CRASH_REASON
 
 #: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
 EMBED_VERSION = 2
@@ -45,71 +52,21 @@ class EmbedConfig:
     cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.executors.dask); None: this machine
 
 
-@dataclass
-class TrackOutputs:
-    """Per-patch musicnn outputs of one file (``path``: a local path, or the URL it was read from)."""
-
-    path: Path | str
-    arrays: dict[str, np.ndarray]  # _ARRAYS -> (patches, dim) / (patches,)
-    cached: bool = False
-    cache_error: str | None = None  # why the outputs could not be written to the cache (the run goes on)
-
-    def patches(self, layer: str) -> np.ndarray:
-        """``(patches, dim)`` of ``layer`` (one of max_pool, mean_pool, penultimate, taggram)."""
-        return self.arrays[layer]
-
-    def track(self, layer: str) -> np.ndarray:
-        """``(dim,)``: mean of ``layer`` over the file's 3 s patches."""
-        return self.arrays[layer].mean(axis=0)
-
-
-@dataclass(frozen=True)
-class EmbedFailure:
-    path: Path | str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
-@dataclass
-class EmbedRun:
-    tracks: list[TrackOutputs] = field(default_factory=list)
-    failures: list[EmbedFailure] = field(default_factory=list)
-
-    @property
-    def n_cached(self) -> int:
-        return sum(t.cached for t in self.tracks)
-
-    @property
-    def cache_errors(self) -> list[str]:
-        """Distinct reasons outputs could not be cached."""
-        return sorted({t.cache_error for t in self.tracks if t.cache_error})
+def _cache(cache_dir: Path, model: str) -> OutputCache:
+    """``model``'s entries (``MSD_musicnn``, ``MTT_musicnn``) in ``cache_dir``."""
+    return OutputCache(Path(cache_dir), f"{model}-v{EMBED_VERSION}", _ARRAYS)
 
 
 def _cache_path(cache_dir: Path, model: str, key: str) -> Path:
-    return Path(cache_dir) / f"{model}-v{EMBED_VERSION}" / key[:2] / f"{key}.npz"
+    return _cache(cache_dir, model).path(key)
 
 
 def _cache_get(cache_dir: Path, model: str, key: str) -> dict[str, np.ndarray] | None:
-    try:
-        with np.load(_cache_path(cache_dir, model, key)) as data:
-            return {k: data[k] for k in _ARRAYS}
-    except (OSError, KeyError, ValueError, EOFError):
-        return None
+    return _cache(cache_dir, model).get(key)
 
 
 def _cache_put(cache_dir: Path, model: str, key: str, arrays: dict[str, np.ndarray]) -> None:
-    target = _cache_path(cache_dir, model, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=True, **arrays)  # numpy's default, named so that **arrays cannot fill it
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _cache(cache_dir, model).put(key, arrays)
 
 
 def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
@@ -140,15 +97,10 @@ def embed_file(
     except AudioError as error:
         return EmbedFailure(path, error.reason)
     except Exception as error:  # keep the run going; say what broke
-        return EmbedFailure(path, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}")
+        return EmbedFailure(path, error_reason(error))
     if cache_dir is not None and key is not None:
         return _cached_here(TrackOutputs(path, arrays), cache_dir, name, key)
     return TrackOutputs(path, arrays)
-
-
-Job = tuple[int, "Path | str", "str | None"]
-#: The error row of a file that killed every worker process of this machine that embedded it.
-DIED_REASON = "the worker process died while embedding this file"
 
 
 def _one_torch_thread() -> None:
@@ -169,17 +121,9 @@ def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | Emb
     return checked_on_worker(job[1], outcome, isinstance(outcome, EmbedFailure), EmbedFailure)
 
 
-def _lost(remote: bool, job: Job, reason: str) -> EmbedFailure:
-    return EmbedFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
-
-
 def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
     """Write outputs to this machine's cache; a full disk or read-only cache costs the cache, not the result."""
-    try:
-        _cache_put(cache_dir, model, key, outputs.arrays)
-    except OSError as error:
-        return TrackOutputs(outputs.path, outputs.arrays, cache_error=f"{cache_dir}: {error.strerror or error}")
-    return outputs
+    return _cache(cache_dir, model).keep(outputs, key)
 
 
 def embed_files(
@@ -201,52 +145,20 @@ def embed_files(
     """
     worker = worker or embed_file
     name = model_config(config.model).name
-    names, missing = find_inputs(paths)
-    files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
-    if total:
-        total(len(files))
-    results: dict[int, TrackOutputs | EmbedFailure] = {}
-    todo: list[Job] = []
-    for i, path in enumerate(files):
-        key = None
-        if config.cache_dir is not None and not isinstance(path, str):  # a URL is hashed where it is read
-            try:
-                key = file_hash(path)
-            except OSError as error:
-                results[i] = EmbedFailure(path, f"cannot read: {error.strerror or error}")
-                progress and progress(1)
-                continue
-            hit = _cache_get(config.cache_dir, name, key)
-            if hit is not None:
-                results[i] = TrackOutputs(path, hit, cached=True)
-                progress and progress(1)
-                continue
-        todo.append((i, path, key))
-
     if executor is None:
         executor = executor_for(config.jobs, config.cluster)
     remote = executor.remote
     work = partial(_embed_on_worker, name) if remote else partial(_embed_here, worker, name, config.cache_dir)
-    for (i, _, key), outcome in executor.run(
-        todo,
+    return run_files(
+        paths,
+        None if config.cache_dir is None else _cache(config.cache_dir, name),
+        executor,
         work,
-        partial(_lost, remote),
-        load=None if executor.in_process(len(todo)) else _one_torch_thread,
+        load=_one_torch_thread,
         prepare=warm_numba_cache_once if remote else warm_numba_cache,
-    ):
-        if remote and isinstance(outcome, TrackOutputs) and config.cache_dir is not None and key is not None:
-            outcome = _cached_here(outcome, config.cache_dir, name, key)  # workers may be on other machines
-        results[i] = outcome
-        progress and progress(1)
-
-    run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
-    for i in sorted(results):
-        outcome = results[i]
-        if isinstance(outcome, TrackOutputs):
-            run.tracks.append(outcome)
-        else:
-            run.failures.append(outcome)
-    return run
+        progress=progress,
+        total=total,
+    )
 
 
 def to_frame(run: EmbedRun, layer: str = "max_pool", patches: bool = False, model: str = "msd"):

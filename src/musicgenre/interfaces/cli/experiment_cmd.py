@@ -49,8 +49,9 @@ def _log(message: str) -> None:
     "--backbone",
     type=click.Choice(list(BACKBONES)),
     default=None,
-    help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's musicnn embedding "
-    "(GTZAN genres); musicnn-msd also fits a genre graph on the folders' own genres (any names) "
+    help="With --data: train heads (logreg, svm, mlp-kaggle57) on each clip's embedding by a pretrained "
+    "backbone (GTZAN genres; musicnn's max_pool, EfficientAT's embedding); "
+    "musicnn-msd also fits a genre graph on the folders' own genres (any names) "
     "into -o/genre-graph/model.onnx, which predict --model runs.",
 )
 @click.option(
@@ -166,7 +167,7 @@ def command(
 
         chosen = chosen or HEADS
         view = data.views[backbone]
-        _log(f"inputs: {backbone} embeddings ({view.recipe}, mean over 3 s patches), {view.x.shape[1]} values a clip")
+        _log(f"inputs: {backbone} embeddings ({view.recipe}, mean over its patches), {view.x.shape[1]} values a clip")
     note = not_gtzan_note(data.clip_ids) if data_path else None
     if note:
         _log(note)

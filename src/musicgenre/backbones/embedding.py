@@ -1,0 +1,208 @@
+"""Per-file outputs of a backbone over many audio files, the part every backbone shares: what a run returns
+(:class:`EmbedRun` of :class:`TrackOutputs` and :class:`EmbedFailure`), the cache by file content
+(:class:`OutputCache`), and the loop that reads the cache here and hands the other files to an executor
+(:func:`run_files`). A backbone brings only its own ``work``: one file's outputs, or a failure.
+
+Cache layout: ``<cache_dir>/<folder>/<hash[:2]>/<sha256>.npz``, ``folder`` naming the network and the version of
+its outputs (``MSD_musicnn-v2``, ``efficientat_mn04-v1``), so several backbones share one ``cache_dir``. Entries
+are written atomically as each file finishes, so an interrupted run resumes where it stopped.
+
+Importing this module imports neither torch nor onnxruntime.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from musicgenre.audio import file_hash, find_inputs, is_url
+from musicgenre.executors import Executor
+from musicgenre.parallel import CRASH_REASON
+
+#: One file of a run: its index among the inputs, its path (or URL), its content hash (None: uncached, or a URL,
+#: which is hashed where it is read).
+Job = tuple[int, "Path | str", "str | None"]
+#: The error row of a file that killed every worker process of this machine that embedded it.
+DIED_REASON = "the worker process died while embedding this file"
+
+
+@dataclass
+class TrackOutputs:
+    """Per-patch outputs of one file (``path``: a local path, or the URL it was read from), layer -> array."""
+
+    path: Path | str
+    arrays: dict[str, np.ndarray]  # layer -> (patches, width); also per-patch facts such as patch_starts_s
+    cached: bool = False
+    cache_error: str | None = None  # why the outputs could not be written to the cache (the run goes on)
+
+    def patches(self, layer: str) -> np.ndarray:
+        """``(patches, width)`` of ``layer``."""
+        return self.arrays[layer]
+
+    def track(self, layer: str) -> np.ndarray:
+        """``(width,)``: mean of ``layer`` over the file's patches."""
+        return self.arrays[layer].mean(axis=0)
+
+
+@dataclass(frozen=True)
+class EmbedFailure:
+    path: Path | str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class EmbedRun:
+    tracks: list[TrackOutputs] = field(default_factory=list)
+    failures: list[EmbedFailure] = field(default_factory=list)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(t.cached for t in self.tracks)
+
+    @property
+    def cache_errors(self) -> list[str]:
+        """Distinct reasons outputs could not be cached."""
+        return sorted({t.cache_error for t in self.tracks if t.cache_error})
+
+
+@dataclass(frozen=True)
+class OutputCache:
+    """One backbone's entries in ``root``: the subfolder ``folder``, each entry holding the arrays ``names``."""
+
+    root: Path
+    folder: str
+    names: tuple[str, ...]
+
+    def path(self, key: str) -> Path:
+        """The entry of the file whose content hash is ``key``."""
+        return Path(self.root) / self.folder / key[:2] / f"{key}.npz"
+
+    def get(self, key: str) -> dict[str, np.ndarray] | None:
+        """The arrays cached for ``key``; None when there is no entry or it cannot be read whole."""
+        try:
+            with np.load(self.path(key)) as data:
+                return {k: data[k] for k in self.names}
+        except (OSError, KeyError, ValueError, EOFError):
+            return None
+
+    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Write ``arrays`` as the entry of ``key``, atomically (a reader never sees half an entry)."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, allow_pickle=True, **arrays)  # numpy's default, named so that **arrays cannot fill it
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def keep(self, outputs: TrackOutputs, key: str) -> TrackOutputs:
+        """``outputs`` written to the cache; a full disk or read-only cache costs the cache, not the result."""
+        try:
+            self.put(key, outputs.arrays)
+        except OSError as error:
+            return TrackOutputs(outputs.path, outputs.arrays, cache_error=f"{self.root}: {error.strerror or error}")
+        return outputs
+
+
+def lost_job(remote: bool, job: Job, reason: str) -> EmbedFailure:
+    """The failure of a file whose worker died or ran out of time (an executor's ``lost``)."""
+    return EmbedFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
+
+
+def error_reason(error: Exception) -> str:
+    """One line naming an unexpected error: its type and the first 200 characters of its message."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+
+
+def run_files(
+    paths: Iterable[str | Path],
+    cache: OutputCache | None,
+    executor: Executor,
+    work: Callable[[Job, Any], TrackOutputs | EmbedFailure],
+    *,
+    load: Callable[[], Any] | None = None,
+    prepare: Callable[[], object] | None = None,
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
+) -> EmbedRun:
+    """Per-patch outputs of every audio file named by ``paths`` (files, folders searched recursively, glob patterns,
+    URLs: :func:`musicgenre.audio.find_inputs`; an input that names no audio is a failure).
+
+    Files whose content is in ``cache`` are read here; ``executor`` runs ``work(job, state)`` on the rest, with
+    ``load()``'s state where the work runs in other processes (None in this one) and ``prepare`` before they start.
+    On a remote executor this process writes the cache (workers may be other machines); elsewhere ``work`` writes
+    it. ``total(n)`` is called once, ``progress(1)`` after each file. Tracks keep the order of the inputs.
+    """
+    names, missing = find_inputs(paths)
+    files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
+    if total:
+        total(len(files))
+    results: dict[int, TrackOutputs | EmbedFailure] = {}
+    todo: list[Job] = []
+    for i, path in enumerate(files):
+        key = None
+        if cache is not None and not isinstance(path, str):  # a URL is hashed where it is read
+            try:
+                key = file_hash(path)
+            except OSError as error:
+                results[i] = EmbedFailure(path, f"cannot read: {error.strerror or error}")
+                progress and progress(1)
+                continue
+            hit = cache.get(key)
+            if hit is not None:
+                results[i] = TrackOutputs(path, hit, cached=True)
+                progress and progress(1)
+                continue
+        todo.append((i, path, key))
+
+    remote = executor.remote
+    for (i, _, key), outcome in executor.run(
+        todo,
+        work,
+        partial(lost_job, remote),
+        load=None if executor.in_process(len(todo)) else load,
+        prepare=prepare,
+    ):
+        if remote and isinstance(outcome, TrackOutputs) and cache is not None and key is not None:
+            outcome = cache.keep(outcome, key)
+        results[i] = outcome
+        progress and progress(1)
+    return _collect(results, missing)
+
+
+def _collect(results: dict[int, TrackOutputs | EmbedFailure], missing: Sequence[tuple[str, str]]) -> EmbedRun:
+    """The run: inputs that named no audio first, then every file's outcome in input order."""
+    run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
+    for i in sorted(results):
+        outcome = results[i]
+        if isinstance(outcome, TrackOutputs):
+            run.tracks.append(outcome)
+        else:
+            run.failures.append(outcome)
+    return run
+
+
+__all__ = [
+    "DIED_REASON",
+    "EmbedFailure",
+    "EmbedRun",
+    "Job",
+    "OutputCache",
+    "TrackOutputs",
+    "error_reason",
+    "lost_job",
+    "run_files",
+]
