@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import scipy.fft
 
 from musicgenre.backbones.efficientat.config import InputConfig
 
@@ -69,9 +70,10 @@ def preemphasis(y: np.ndarray, cfg: InputConfig = InputConfig()) -> np.ndarray:
 
 def power_frames(x: np.ndarray, cfg: InputConfig = InputConfig()) -> np.ndarray:
     """Power spectra ``(frames, n_fft // 2 + 1)`` float32 of the frames of an already padded signal ``x``: frame
-    ``f`` reads ``x[f * hop : f * hop + n_fft]``."""
+    ``f`` reads ``x[f * hop : f * hop + n_fft]`` (scipy's FFT: float32 throughout, faster than numpy's on many
+    short frames)."""
     frames = np.lib.stride_tricks.sliding_window_view(x, cfg.n_fft)[:: cfg.hop_length]
-    spectrum = np.fft.rfft(frames * stft_window(cfg), axis=1)
+    spectrum = scipy.fft.rfft(frames * stft_window(cfg), axis=1)
     return (spectrum.real**2 + spectrum.imag**2).astype(np.float32, copy=False)
 
 
