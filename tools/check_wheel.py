@@ -6,9 +6,9 @@
 
 1. builds both with ``python -m build`` (the wheel is built from the sdist, so both must be complete);
 2. checks that the wheel installs every file tracked under ``src/musicgenre/`` (code, and byte for byte the models,
-   musicnn weights, split lists, zoo TOML files and the web page);
+   musicnn weights, EfficientAT's graph with its licence and notice, split lists, zoo TOML files and the web page);
 3. installs the wheel with its base dependencies only (no torch, no test extras) and runs ``musicgenre --version``,
-   ``musicgenre predict`` with both shipped models on a real shared clip (a synthesized one without ``../shared``;
+   ``musicgenre predict`` with every shipped model on a real shared clip (a synthesized one without ``../shared``;
    the answer must equal the source tree's), ``import musicgenre.classify`` without torch, and the commands that
    need an extra (``tags``, ``serve``) for their one-line "pip install 'musicgenre[...]'" message;
 4. adds ``[web]`` to that environment and checks that ``musicgenre serve`` answers ``/healthz``, the page and
@@ -87,8 +87,12 @@ def wheel_makeup(wheel: Path) -> dict[str, int]:
     with zipfile.ZipFile(wheel) as archive:
         for item in archive.infolist():
             name = item.filename
-            if name.endswith((".onnx", ".card.json", "MODEL_CARD.md", ".png")) and "shipped_models" in name:
+            if name.endswith((".onnx", ".card.json", "MODEL_CARD.md", ".png", "heldout_head.json")) and (
+                "shipped_models" in name
+            ):
                 kind = "shipped models (ONNX + cards)"
+            elif "efficientat/weights/" in name:
+                kind = "EfficientAT graph, class names, licence"
             elif name.endswith(".safetensors"):
                 kind = "musicnn weights (safetensors)"
             elif "/static/" in name:
@@ -153,9 +157,9 @@ def predict_json(bin_dir: Path, clip: Path, model: str, cwd: Path) -> dict:
 
 
 def check_predict(bin_dir: Path, clip: Path, work: Path) -> list[str]:
-    """Both shipped models classify ``clip`` from the wheel exactly as from the source tree."""
+    """Every shipped model classifies ``clip`` from the wheel exactly as from the source tree."""
     lines = []
-    for model in ("musicnn", "features"):
+    for model in ("musicnn+efficientat", "musicnn", "efficientat", "audioset-genres", "features"):
         wheel_answer = predict_json(bin_dir, clip, model, work)
         source_answer = predict_json(ROOT / ".venv" / "bin", clip, model, work)
         gap = max(abs(wheel_answer["probabilities"][g] - p) for g, p in source_answer["probabilities"].items())
