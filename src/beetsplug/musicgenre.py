@@ -14,7 +14,8 @@ Configuration (``musicgenre:`` in beets' config), with the same policies as ``mu
     min_probability: 0.0   # leave less certain tracks alone
     include_uncertain: no  # also set a genre the model marks uncertain
     map: {}                # the model's genre -> your name (default: Blues, Hip-Hop, ...)
-    model: null            # a shipped model name or an ONNX file (default: the shipped musicnn model)
+    model: null            # a shipped model name or an ONNX file (default: musicnn+efficientat; audioset-genres
+                           # writes readable names of AudioSet's 50 music genres)
     jobs: 1                # worker processes for classifying
     min_tracks: 10         # --learn: genres with fewer tracks are left out
     learned_model: null    # --learn: where the learned model goes (default: musicgenre-learned.onnx in beets' folder)

@@ -44,7 +44,9 @@ def recording(model: TagModel, **changes) -> RecordingModel:
 
 @pytest.fixture(scope="module")
 def model() -> TagModel:
-    return load_model()
+    model = load_model("musicnn")
+    assert isinstance(model, TagModel)
+    return model
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ def test_classify_and_predict_import_no_torch(tmp_path):
         p = musicgenre.classify((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 22050)
         assert p.genre in musicgenre.GENRES, p
         from musicgenre.inference.classify import default_model
-        assert default_model().recipe_name == "musicnn-msd-logmel"  # the musicnn graph ran, not the features model
+        # both networks' graphs ran, not the features model
+        assert default_model().recipe_name == "musicnn-msd-logmel+efficientat-mn04-logmel"
         from musicgenre.interfaces.cli.main import cli
         try:
             cli(["predict", {str(clip)!r}, "--format", "jsonl"], standalone_mode=False)

@@ -8,9 +8,24 @@ import json
 
 import pytest
 
+from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES
 from musicgenre.genres import GENRES
 from musicgenre.inference.batch import FileResult
-from musicgenre.inference.output import OutputConfig, ResumeError, Writer, read_finished, to_record
+from musicgenre.inference.explain import NetworkAnswer
+from musicgenre.inference.output import (
+    MAX_GENRE_WIDTH,
+    OutputConfig,
+    ResumeError,
+    Writer,
+    csv_columns,
+    csv_rows,
+    explain_lines,
+    genre_width,
+    network_line,
+    read_finished,
+    table_header,
+    to_record,
+)
 from musicgenre.inference.prediction import Prediction, WindowPrediction
 
 
@@ -110,3 +125,63 @@ def test_resume_refuses_other_columns_and_tables(tmp_path):
     with pytest.raises(ResumeError, match="machine-readable"):
         read_finished(path, OutputConfig("table"))
     assert read_finished(tmp_path / "absent.json", OutputConfig("json")) == []
+
+
+def test_many_long_independent_genres_fit_the_table_and_parse_from_csv():
+    """A model of AudioSet's 50 classes (names with spaces, probabilities that need not sum to 1): the table's
+    genre column fits the longest name and shows three decimals; CSV cells hold the names whole."""
+    genres = MUSIC_GENRES
+    probabilities = {g: 0.001 * (i + 1) for i, g in enumerate(genres)}
+    probabilities["Electronic dance music"] = 0.4
+    windows = [WindowPrediction(0.0, 30.0, "Electronic dance music", probabilities)]
+    result = FileResult("x y.wav", Prediction("x y.wav", 30.0, "Electronic dance music", probabilities, windows))
+    width = genre_width(genres)
+    assert width == max(len(g) for g in genres) == 22 and genre_width(GENRES) == 9
+    assert genre_width(["a" * 40, "b"]) == MAX_GENRE_WIDTH
+    config = OutputConfig("table", 3, True, file_width=10, genre_width=width, multi_label=True)
+    lines = (table_header(config) + written(config, [result])).splitlines()
+    assert lines[0].index("genre 2") == lines[1].index("Independent music")  # columns line up
+    assert lines[1][len("x y.wav   " + "  ") :].startswith(f"{'Electronic dance music':<22} 0.400  ")
+    assert "Independent music      0.050" in lines[1] and "Traditional music      0.049" in lines[1]
+    short = OutputConfig("table", 1, False, genre_width=9)
+    assert "Electron… 0.40" in written(short, [result])  # a name longer than its column is cut, not spilled
+    rows = list(csv.DictReader(io.StringIO(written(OutputConfig("csv", 3, True), [result]))))
+    assert [(r["scope"], r["genre"], r["genre_2"], r["genre_3"]) for r in rows] == [
+        ("window", "Electronic dance music", "Independent music", "Traditional music"),
+        ("track", "Electronic dance music", "Independent music", "Traditional music"),
+    ]
+
+
+def test_each_networks_answer_in_table_and_csv():
+    """An explanation with ``networks`` (the fused default): one line per network under the table row, and the
+    CSV ``networks`` cell, as NetworkAnswer.summary() writes them; a single network's explanation leaves it empty."""
+    answers = (
+        NetworkAnswer("musicnn", "jazz", 0.62, {}, (("jazz", 0.41), ("instrumental", 0.14))),
+        NetworkAnswer("efficientat", "blues", 0.4, {}, (("Blues", 0.17), ("Swing music", 0.08))),
+    )
+    explanation = {
+        "summary": "jazz 0.62: jazz; against blues: guitar",
+        "rival": "blues",
+        "for": [{"tag": "jazz", "contribution": 0.5}],
+        "against": [{"tag": "guitar", "contribution": -0.2}],
+        "top_tags": [{"tag": "jazz", "probability": 0.41}],
+        "networks": [a.to_dict() for a in answers],
+    }
+    record = {**to_record(RESULTS[0], OutputConfig(explain=True)), "explanation": explanation}
+    lines = explain_lines(explanation)
+    assert lines[2:] == ["    musicnn: jazz 0.62 (jazz 0.41, instrumental 0.14)", f"    {answers[1].summary()}"]
+    assert [network_line(n) for n in explanation["networks"]] == [a.summary() for a in answers]
+    config = OutputConfig("csv", explain=True)
+    (row,) = csv.DictReader(io.StringIO(",".join(csv_columns(config)) + "\n" + written_rows(record, config)))
+    assert row["networks"] == "; ".join(a.summary() for a in answers)
+    single = {key: value for key, value in explanation.items() if key != "networks"}
+    (row,) = csv.DictReader(
+        io.StringIO(",".join(csv_columns(config)) + "\n" + written_rows({**record, "explanation": single}, config))
+    )
+    assert row["networks"] == "" and explain_lines(single)[2:] == []
+
+
+def written_rows(record: dict, config: OutputConfig) -> str:
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\n").writerows(csv_rows(record, config))
+    return stream.getvalue()

@@ -1,4 +1,5 @@
-"""The default model: musicnn tags -> a genre head, analysed once per track, every window read from its patches.
+"""The musicnn model (``load_model("musicnn")``, the default before the fused one): musicnn tags -> a genre head,
+analysed once per track, every window read from its patches.
 
 Always run: the contract, the card, how windows map to patches, work done once, short input, the uncertain mark.
 With ``../shared``: real clips through our decoder agree with the head on the published taggram frames.
@@ -16,38 +17,42 @@ from counting_session import CountingSession
 from signals import SR, clicks, tone, write
 
 from musicgenre.genres import GENRES
-from musicgenre.inference import DEFAULT_MODEL_PATH, SHIPPED_MODELS, classify, load_model
+from musicgenre.inference import SHIPPED_MODELS, classify, load_model
 from musicgenre.inference.tag_model import TagModel
 from musicgenre.models.windows import Window
+
+MUSICNN_PATH = SHIPPED_MODELS["musicnn"]
 
 
 @pytest.fixture(scope="module")
 def model() -> TagModel:
-    return load_model()
+    model = load_model("musicnn")
+    assert isinstance(model, TagModel)
+    return model
 
 
-def test_default_is_the_musicnn_graph(model):
-    assert isinstance(model, TagModel) and DEFAULT_MODEL_PATH == SHIPPED_MODELS["musicnn"]
-    assert model.path == str(DEFAULT_MODEL_PATH) and model.genres == GENRES
+def test_musicnn_is_the_musicnn_graph(model):
+    assert isinstance(model, TagModel)
+    assert model.path == str(MUSICNN_PATH) and model.genres == GENRES
     assert model.sample_rate == 16000 and model.clip_seconds == 30.0 and model.recipe_name == "musicnn-msd-logmel"
     assert model.head.statistics == ("mean", "max", "std") and len(model.feature_names) == 150
-    graph = onnx.load(DEFAULT_MODEL_PATH).graph
+    graph = onnx.load(MUSICNN_PATH).graph
     assert [i.name for i in graph.input] == ["patches", "windows"]
     assert [o.name for o in graph.output] == ["probabilities", "taggram"]
-    assert DEFAULT_MODEL_PATH.stat().st_size < 5_000_000
+    assert MUSICNN_PATH.stat().st_size < 5_000_000
     assert 0 < model.uncertain_below < 1 and model.head.temperature > 0
 
 
 def test_card_describes_this_file(model):
     facts = model.card()
-    assert facts["sha256"] == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    assert facts["sha256"] == hashlib.sha256(MUSICNN_PATH.read_bytes()).hexdigest()
     row = facts["fault_filtered"]
     assert row["n_test"] == 290 and row["ci_low"] < row["accuracy"] < row["ci_high"]
     assert facts["shipped"]["temperature"] == pytest.approx(model.head.temperature)
     assert facts["shipped"]["uncertain_threshold"] == pytest.approx(model.uncertain_below)
-    markdown = DEFAULT_MODEL_PATH.with_name("MODEL_CARD.md").read_text()
+    markdown = MUSICNN_PATH.with_name("MODEL_CARD.md").read_text()
     assert f"**{100 * row['accuracy']:.1f} %**" in markdown and facts["sha256"] in markdown
-    assert DEFAULT_MODEL_PATH.with_name("reliability.png").is_file()
+    assert MUSICNN_PATH.with_name("reliability.png").is_file()
 
 
 def test_windows_read_the_patches_centred_in_them(model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES, readable_name
 from musicgenre.genres import GENRES
 from musicgenre.tagging.policy import (
     TAG_NAMES,
@@ -85,3 +86,23 @@ def test_default_names_are_the_ones_players_know_and_maps_override_them(tmp_path
             read_map_file(broken, GENRES)
     with pytest.raises(MapError, match="cannot read"):
         read_map_file(tmp_path / "absent.toml", GENRES)
+
+
+def test_audioset_classes_get_their_readable_names():
+    """A model whose genres are AudioSet classes (audioset-genres) writes each one's readable name (Hip hop music:
+    Hip-Hop); --map still wins; GTZAN's ten keep ID3v1's names, and other names are left as they are."""
+    mapping = default_mapping(MUSIC_GENRES)
+    assert set(mapping) == set(MUSIC_GENRES) and mapping == {g: readable_name(g) for g in MUSIC_GENRES}
+    assert mapping["Hip hop music"] == "Hip-Hop" and mapping["Electronic music"] == "Electronic"
+    assert mapping["Heavy metal"] == "Heavy Metal" and mapping["Rhythm and blues"] == "R&B"
+    assert mapping["Jazz"] == "Jazz"  # a class already readable keeps its name
+    assert len(set(mapping.values())) == len(MUSIC_GENRES)  # no two classes end as one tag
+    assert all(name and name.strip() == name and ";" not in name for name in mapping.values())
+    assert parse_map_items(["Hip hop music=Rap"], MUSIC_GENRES) == {"Hip hop music": "Rap"}
+    with pytest.raises(MapError, match="not a genre of the model"):
+        parse_map_items(["hiphop=Rap"], MUSIC_GENRES)
+    policy = LabelPolicy(mapping={**mapping, **parse_map_items(["Hip hop music=Rap"], MUSIC_GENRES)})
+    assert decide((), "Hip hop music", 0.4, policy).genres == ("Rap",)
+    assert decide((), "Music of Latin America", 0.4, policy).genres == ("Latin",)
+    assert default_mapping(GENRES) == TAG_NAMES  # the ten are not AudioSet's spellings
+    assert default_mapping(("Jazz", "My own")) == {}  # a user's model with one name outside AudioSet's

@@ -97,6 +97,7 @@ def classify(
         uncertain=uncertain,
         not_music=scores.not_music,
         explanation=model.explain(scores, track) if explain else None,
+        multi_label=scores.multi_label,
         window_statistics=scores.statistics if keep_statistics else None,
     )
 

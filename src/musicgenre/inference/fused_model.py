@@ -114,8 +114,9 @@ class FusedModel(GenreModel):
         return None
 
     def explain(self, scores: WindowScores, probabilities: np.ndarray) -> Explanation | None:
-        """musicnn's head explained on its own answer (the tags that pushed it), with both networks' answers and
-        the tags (MSD tags, AudioSet classes) behind them."""
+        """musicnn's head explained on its own answer (the tags that pushed it: the explanation's ``genre`` and
+        ``probability`` are musicnn's, which may differ from the fused answer), with both networks' answers and the
+        tags (MSD tags, AudioSet "Music genre" classes) behind them in ``networks``."""
         if not scores.networks:
             return self.musicnn.explain(scores, probabilities)
         own = np.asarray(list(scores.networks[0].probabilities.values()), dtype=np.float64)
@@ -138,7 +139,12 @@ def fused_model(musicnn: TagModel, efficientat: AudioSetModel, name: str) -> Fus
         clip_seconds=musicnn.clip_seconds,
         feature_names=musicnn.feature_names,
         session=musicnn.session,
-        metadata={**musicnn.metadata, "musicgenre.name": name},
+        metadata={
+            **musicnn.metadata,
+            "musicgenre.name": name,
+            "musicgenre.recipe": f"{musicnn.recipe_name}+{efficientat.recipe_name}",
+            "musicgenre.sample_rate": str(efficientat.sample_rate),
+        },
         musicnn=musicnn,
         efficientat=efficientat,
     )

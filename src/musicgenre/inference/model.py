@@ -99,6 +99,11 @@ class GenreModel:
         return self.metadata.get("musicgenre.recipe", "")
 
     @property
+    def multi_label(self) -> bool:
+        """The genres are independent classes (each window's probabilities need not sum to 1)."""
+        return False
+
+    @property
     def uncertain_below(self) -> float | None:
         """Top probability under which a prediction is marked uncertain (from the model file), if it has one."""
         value = self.metadata.get("musicgenre.uncertain_below")

@@ -24,18 +24,32 @@ FORMATS = ("table", "json", "jsonl", "csv")
 @dataclass(frozen=True)
 class OutputConfig:
     """What a row shows: ``top`` genres per file (>= 1), per-window ``timeline`` rows, ``file_width`` for tables,
-    and ``explain``: which tags pushed each answer (``Prediction.explanation``)."""
+    and ``explain``: which tags pushed each answer (``Prediction.explanation``). ``genre_width``: the table's
+    genre column (:func:`genre_width` of the model's genres); ``multi_label``: the model scores each genre on its
+    own (probabilities that need not sum to 1, often small: the table shows three decimals)."""
 
     format: str = "table"
     top: int = 1
     timeline: bool = False
     file_width: int = 40
     explain: bool = False
+    genre_width: int = 9
+    multi_label: bool = False
 
 
 #: CSV columns ``--explain`` adds (track rows only): the one-line summary, the rival genre, ``tag=term;…`` for and
-#: against (logit units), and the track's ``tag=probability;…``.
-EXPLAIN_COLUMNS = ("explanation", "explain_rival", "explain_for", "explain_against", "top_tags")
+#: against (logit units), the track's ``tag=probability;…``, and in a model of several networks each one's answer
+#: (``network: genre p (tag p, …)``, joined by ``; ``).
+EXPLAIN_COLUMNS = ("explanation", "explain_rival", "explain_for", "explain_against", "top_tags", "networks")
+
+#: The widest genre column a table gives (longer names are cut with an ellipsis).
+MAX_GENRE_WIDTH = 24
+
+
+def genre_width(genres: tuple[str, ...] | list[str]) -> int:
+    """The table's genre column for a model's ``genres``: the longest name, at least 9, at most
+    :data:`MAX_GENRE_WIDTH`."""
+    return min(max([9, *(len(g) for g in genres)]), MAX_GENRE_WIDTH)
 
 
 def to_record(result: FileResult, config: OutputConfig) -> dict:
@@ -185,7 +199,15 @@ def _explain_cells(explanation: dict | None) -> list[str]:
         pairs(explanation["for"], "contribution"),
         pairs(explanation["against"], "contribution"),
         pairs(explanation["top_tags"], "probability"),
+        "; ".join(network_line(n) for n in explanation.get("networks") or []),
     ]
+
+
+def network_line(answer: dict) -> str:
+    """One network's answer (an ``explanation["networks"]`` entry) in a line: ``efficientat: blues 0.40 (Blues
+    0.17, Jazz 0.08)``, as :meth:`~musicgenre.inference.explain.NetworkAnswer.summary` gives it."""
+    tags = ", ".join(f"{t['tag']} {t['probability']:.2f}" for t in answer.get("top_tags") or [])
+    return f"{answer['network']}: {answer['genre']} {answer['probability']:.2f}" + (f" ({tags})" if tags else "")
 
 
 def _flag(value: bool | None) -> str:
@@ -207,7 +229,7 @@ def table_text(record: dict, config: OutputConfig) -> str:
     shown = name if len(name) <= width else "…" + name[-(width - 1) :]
     if record["error"] is not None:
         return f"{shown:<{width}}  ERROR  {record['error']}\n"
-    tops = "  ".join(f"{e['genre']:<9} {e['probability']:.2f}" for e in record["top"])
+    tops = "  ".join(_table_cell(e["genre"], e["probability"], config) for e in record["top"])
     note = f"  (not music: {record['not_music']})" if record.get("not_music") else ""
     note = note or ("  (uncertain)" if record.get("uncertain") else "")
     lines = [f"{shown:<{width}}  {tops}{note}"]
@@ -215,24 +237,36 @@ def table_text(record: dict, config: OutputConfig) -> str:
         lines += explain_lines(record.get("explanation"))
     for window in record.get("timeline", []) if config.timeline else []:
         top = sorted(window["probabilities"].items(), key=lambda item: -item[1])[: config.top]
-        cells = "  ".join(f"{g:<9} {p:.2f}" for g, p in top)
+        cells = "  ".join(_table_cell(g, p, config) for g, p in top)
         lines.append(f"{'':<4}{_clock(window['start_s'])}-{_clock(window['end_s']):<{width - 9}}  {cells}")
     return "\n".join(lines) + "\n"
 
 
+def _table_cell(genre: str, probability: float, config: OutputConfig) -> str:
+    """``genre  0.62`` in the table's genre column (a longer name cut with an ellipsis)."""
+    width = config.genre_width
+    name = genre if len(genre) <= width else genre[: width - 1] + "…"
+    return f"{name:<{width}} {probability:.{3 if config.multi_label else 2}f}"
+
+
 def explain_lines(explanation: dict | None) -> list[str]:
-    """Indented ``why:`` and ``tags:`` lines under a file's table row (nothing when the model has no tags: the
-    command says so once)."""
+    """Indented ``why:`` and ``tags:`` lines under a file's table row, then in a model of several networks one line
+    per network's own answer (nothing when the model has no tags: the command says so once)."""
     if explanation is None:
         return []
     lines = [f"    why:  {explanation['summary']}"]
     if explanation["top_tags"]:
         lines.append("    tags: " + ", ".join(f"{t['tag']} {t['probability']:.2f}" for t in explanation["top_tags"]))
+    lines += [f"    {network_line(n)}" for n in explanation.get("networks") or []]
     return lines
 
 
 def table_header(config: OutputConfig) -> str:
-    cells = "  ".join(f"{'genre' if k == 1 else f'genre {k}':<9} {'prob':>4}" for k in range(1, config.top + 1))
+    digits = 5 if config.multi_label else 4  # 0.123 or 0.12
+    cells = "  ".join(
+        f"{'genre' if k == 1 else f'genre {k}':<{config.genre_width}} {'prob':>{digits}}"
+        for k in range(1, config.top + 1)
+    )
     return f"{'file':<{config.file_width}}  {cells}\n"
 
 

@@ -34,7 +34,8 @@ class Prediction:
     """A track's genre: window probabilities averaged over the track.
 
     ``file``: the path classified (None for an array). ``duration_s``: the track's length in seconds.
-    ``probabilities``: genre -> probability, in the model's genre order, summing to 1.
+    ``probabilities``: genre -> probability, in the model's genre order, summing to 1 (``multi_label``: a model of
+    independent class probabilities, such as ``audioset-genres``, whose values need not sum to 1).
     ``timeline``: one :class:`WindowPrediction` per scored window when asked for (else empty).
     ``windows``: how many windows were scored (silent windows are left out of the average).
     ``uncertain``: the top probability is below the model's "uncertain" threshold (its calibrated
@@ -42,6 +43,8 @@ class Prediction:
     has no threshold. ``not_music``: why the track is not music (a steady tone, steady noise), else None; the
     genre is then the nearest the model found, not an answer. ``explanation``: which tags pushed the answer
     (:class:`~musicgenre.inference.explain.Explanation`) when asked for and the model has tags, else None.
+    In a model of several networks (the default) the explanation is that of musicnn's head, on its own answer, with
+    each network's answer in ``explanation.networks``.
     ``window_statistics``: ``(windows, d)`` the tag statistics the model's head read for each scored window,
     when asked for (what a head learns from; not part of :meth:`to_dict`), else None.
     """
@@ -55,6 +58,7 @@ class Prediction:
     uncertain: bool | None = None
     not_music: str | None = None
     explanation: Explanation | None = None
+    multi_label: bool = False
     window_statistics: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -3,7 +3,9 @@
 Policies: ``only-empty`` (the default) tags only files with no genre; ``replace`` sets the new genre in place of
 any; ``append`` adds it after the genres a file has. A prediction below ``min_probability``, or one the model
 marks uncertain or not music, changes nothing and says why. ``mapping`` turns model names into the user's
-(``hiphop`` -> ``Hip-Hop``); :func:`default_mapping` starts from the names players know (ID3v1's list).
+(``hiphop`` -> ``Hip-Hop``); :func:`default_mapping` starts from the names players know (ID3v1's list), and for a
+model whose genres are AudioSet classes (``audioset-genres``) from their readable names (``Hip hop music`` ->
+``Hip-Hop``, :data:`~musicgenre.backbones.efficientat.vocabulary.READABLE_NAMES`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10
     import tomli as tomllib
 
+from musicgenre.backbones.efficientat.vocabulary import READABLE_NAMES, readable_name
 from musicgenre.inference.prediction import Prediction
 
 POLICIES = ("only-empty", "replace", "append")
@@ -120,7 +123,11 @@ def decide(
 
 
 def default_mapping(known: tuple[str, ...]) -> dict[str, str]:
-    """The player-friendly name (:data:`TAG_NAMES`) of each of a model's genres that has one."""
+    """The player-friendly name of each of a model's genres that has one: :data:`TAG_NAMES` for GTZAN's, or, when
+    every genre of the model is an AudioSet class (``audioset-genres``), each one's readable name (``Hip hop
+    music`` -> ``Hip-Hop``); a model of other names (one learned from a library) keeps its own."""
+    if known and all(genre in READABLE_NAMES for genre in known):
+        return {genre: readable_name(genre) for genre in known}
     return {genre: TAG_NAMES[genre] for genre in known if genre in TAG_NAMES}
 
 

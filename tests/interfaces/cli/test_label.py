@@ -1,4 +1,11 @@
-"""``musicgenre label``: dry run, --apply, policies, maps, undo, resume, bad files, SIGKILL, on every tag format."""
+"""``musicgenre label``: dry run, --apply, policies, maps, undo, resume, bad files, SIGKILL, on every tag format;
+the default model's uncertain files left alone; audioset-genres' readable names.
+
+label's mechanics run ``--model musicnn`` (:data:`MUSICNN`): it answers the synthesized loop (``signals.music``)
+with confidence in every format, where the default (musicnn+efficientat) marks most of the lossy copies uncertain
+(its two networks disagree on them) and label leaves those alone by policy
+(``test_the_default_leaves_the_files_it_is_unsure_of_alone`` checks that).
+"""
 
 from __future__ import annotations
 
@@ -21,12 +28,16 @@ from click.testing import CliRunner
 from signals import SR, music
 from tag_media import FORMATS, decoded_hash, packet_hash, write_clip
 
+from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES, readable_name
 from musicgenre.genres import GENRES
-from musicgenre.inference import classify
+from musicgenre.inference import classify, load_model
 from musicgenre.interfaces.cli.main import cli
 from musicgenre.tagging.policy import TAG_NAMES
 from musicgenre.tagging.tags import parse_probabilities, read_genres, write_genres
 from musicgenre.tagging.undo import read_log
+
+#: the model label's mechanics run (see the module's docstring)
+MUSICNN = ("--model", "musicnn")
 
 
 def run(*args):
@@ -51,13 +62,13 @@ def rows_of(text: str) -> dict[str, dict]:
 
 def test_dry_run_shows_each_change_and_writes_nothing(library, tmp_path):
     before = {f: f.read_bytes() for f in library.iterdir()}
-    result = run(library, "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    result = run(library, *MUSICNN, "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
     assert result.exit_code == 0, result.output
     rows = rows_of(result.stdout)
     assert set(rows) == {f.name for f in library.iterdir()}
     tagged = rows.pop("tagged.flac")  # only-empty: settled by its tag, not classified
     assert (tagged["action"], tagged["current"], tagged["genre"], tagged["probability"]) == ("skip", "Jazz", "", "")
-    expected = classify(str(library / "song.mp3")).genre
+    expected = classify(str(library / "song.mp3"), model=load_model("musicnn")).genre
     for name, row in rows.items():
         assert (row["action"], row["applied"], row["current"]) == ("set", "false", ""), name
         assert row["genre"] == expected and row["new"] == TAG_NAMES[expected], name
@@ -65,7 +76,7 @@ def test_dry_run_shows_each_change_and_writes_nothing(library, tmp_path):
     assert {f: f.read_bytes() for f in library.iterdir()} == before
     assert not (tmp_path / "undo.jsonl").exists()
     assert "4 would change (set 4), 1 left alone, 0 failed; dry run, nothing written" in result.stderr
-    table = run(library)  # the default table says the same in words
+    table = run(library, *MUSICNN)  # the default table says the same in words
     assert "would set" in table.stdout and "has a genre (--replace or --append" in table.stdout
 
 
@@ -73,7 +84,7 @@ def test_apply_writes_tags_every_reader_sees_and_undo_restores_them(library, tmp
     files = sorted(library.iterdir())
     audio = {f: (decoded_hash(f), packet_hash(f)) for f in files}
     monkeypatch.chdir(tmp_path)  # the undo log goes to the current folder by default
-    result = run(library, "--apply", "--replace", "--format", "jsonl")
+    result = run(library, *MUSICNN, "--apply", "--replace", "--format", "jsonl")
     assert result.exit_code == 0, result.output
     rows = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     (log,) = tmp_path.glob("musicgenre-undo-*.jsonl")
@@ -99,16 +110,16 @@ def test_apply_writes_tags_every_reader_sees_and_undo_restores_them(library, tmp
 def test_append_maps_and_thresholds(library, tmp_path):
     names = tmp_path / "names.toml"
     names.write_text("[map]\n" + "".join(f'{g} = "My {g}"\n' for g in GENRES))
-    result = run(library, "--append", "--map-file", names, "--map", "jazz=Cool Jazz", "--format", "csv")
+    result = run(library, *MUSICNN, "--append", "--map-file", names, "--map", "jazz=Cool Jazz", "--format", "csv")
     rows = rows_of(result.stdout)
     genre = rows["tagged.flac"]["genre"]
     mine = "Cool Jazz" if genre == "jazz" else f"My {genre}"
     assert rows["tagged.flac"]["new"] == f"Jazz; {mine}" and rows["tagged.flac"]["action"] == "append"
     assert rows["song.mp3"]["new"] == mine
-    strict = rows_of(run(library, "--replace", "--min-probability", "1", "--format", "csv").stdout)
+    strict = rows_of(run(library, *MUSICNN, "--replace", "--min-probability", "1", "--format", "csv").stdout)
     assert {row["action"] for row in strict.values()} == {"skip"}
     assert all("below --min-probability 1" in row["reason"] for row in strict.values())
-    bad = run(library, "--map", "bebop=Bebop")
+    bad = run(library, *MUSICNN, "--map", "bebop=Bebop")
     assert bad.exit_code == 2 and "'bebop' is not a genre of the model" in bad.output
 
 
@@ -118,7 +129,7 @@ def test_bad_files_get_error_rows_and_the_others_are_tagged(library, tmp_path):
     locked = write_clip(library / "locked.wav", signal=music(3.0), sr=SR)
     os.chmod(locked, 0o444)
     locked_bytes = locked.read_bytes()
-    result = run(library, "--apply", "-j", "2", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    result = run(library, *MUSICNN, "--apply", "-j", "2", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
     assert result.exit_code == 1
     rows = rows_of(result.stdout)
     assert rows["sun.au"]["action"] == "error" and "no genre tag for this format (au)" in rows["sun.au"]["reason"]
@@ -131,20 +142,30 @@ def test_bad_files_get_error_rows_and_the_others_are_tagged(library, tmp_path):
 
 def test_resume_goes_on_where_a_run_stopped(library, tmp_path):
     out = tmp_path / "plan.csv"
-    first = run(library, "--replace", "--format", "csv", "-o", out)
+    first = run(library, *MUSICNN, "--replace", "--format", "csv", "-o", out)
     assert first.exit_code == 0
     settled = rows_of(out.read_text())
     lines = out.read_text().splitlines()
     out.write_text("\n".join(lines[:3]) + "\n" + lines[3][:10])  # cut off mid-row, as a killed run leaves it
-    again = run(library, "--replace", "--format", "csv", "-o", out, "--resume")
+    again = run(library, *MUSICNN, "--replace", "--format", "csv", "-o", out, "--resume")
     assert again.exit_code == 0 and "2 already in the output (skipped)" in again.stderr
     assert rows_of(out.read_text()) == settled
     applied = run(
-        library, "--replace", "--apply", "--format", "csv", "-o", out, "--resume", "--undo-log", tmp_path / "u"
+        library,
+        *MUSICNN,
+        "--replace",
+        "--apply",
+        "--format",
+        "csv",
+        "-o",
+        out,
+        "--resume",
+        "--undo-log",
+        tmp_path / "u",
     )
     assert "5 changed" in applied.stderr  # a dry run's would-be changes were never written: they run again
     assert {row["applied"] for row in rows_of(out.read_text()).values()} == {"true"}
-    table = run(library, "--format", "table", "-o", out, "--resume")
+    table = run(library, *MUSICNN, "--format", "table", "-o", out, "--resume")
     assert table.exit_code == 2 and "machine-readable" in table.output
 
 
@@ -159,6 +180,7 @@ def test_sigkill_mid_run_leaves_every_file_whole_and_undo_still_works(tmp_path):
     audio = {f: decoded_hash(f) for f in files}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", "musicgenre.interfaces.cli.main", "label", str(root), "--replace", "--apply"]
+    command += MUSICNN
     start = time.monotonic()
     subprocess.run([*command, "--undo-log", str(tmp_path / "full.jsonl")], env=env, check=True, capture_output=True)
     took = time.monotonic() - start
@@ -210,7 +232,7 @@ def _fail_with_no_space(monkeypatch, name: str, match) -> None:
 def test_a_full_disk_fails_one_file_and_the_run_goes_on(library, tmp_path, monkeypatch):
     originals = {f: f.read_bytes() for f in library.iterdir()}
     _fail_with_no_space(monkeypatch, "replace", lambda source, target, *rest: str(target).endswith("song.ogg"))
-    result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
+    result = run(library, *MUSICNN, "--apply", "--replace", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
     monkeypatch.undo()
     assert result.exit_code == 1
     rows = rows_of(result.stdout)
@@ -231,7 +253,7 @@ def test_an_undo_log_that_cannot_be_written_stops_the_run_with_one_line(library,
     originals = {f: f.read_bytes() for f in library.iterdir()}
     log = tmp_path / "undo.jsonl"
     _fail_with_no_space(monkeypatch, "write", lambda fd, *rest: os.readlink(f"/proc/self/fd/{fd}") == str(log))
-    result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", log)
+    result = run(library, *MUSICNN, "--apply", "--replace", "--format", "csv", "--undo-log", log)
     monkeypatch.undo()
     assert result.exit_code == 1
     (line,) = [s for s in result.stderr.splitlines() if s.startswith("stopped:")]
@@ -263,7 +285,7 @@ def test_a_file_size_limit_fails_the_large_file_only(library, tmp_path):
     limit = (small + len(originals[big])) // 2
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     log = tmp_path / "undo.jsonl"
-    command = [sys.executable, "-c", LIMITED_RUN, str(limit), "label", str(library), "--apply", "--replace"]
+    command = [sys.executable, "-c", LIMITED_RUN, str(limit), "label", str(library), "--apply", "--replace", *MUSICNN]
     done = subprocess.run(
         [*command, "--format", "csv", "--undo-log", str(log)], env=env, capture_output=True, text=True
     )
@@ -306,7 +328,7 @@ def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
     originals = {f: f.read_bytes() for f in library.iterdir()}
     log = tmp_path / "undo.jsonl"
     with held_by_another_process(library / "song.mp3"):
-        result = run(library, "--apply", "--replace", "--format", "csv", "--undo-log", log)
+        result = run(library, *MUSICNN, "--apply", "--replace", "--format", "csv", "--undo-log", log)
     assert result.exit_code == 1
     rows = rows_of(result.stdout)
     assert rows["song.mp3"]["action"] == "error" and rows["song.mp3"]["applied"] == "false"
@@ -325,7 +347,6 @@ def test_label_and_undo_skip_a_file_another_run_is_writing(library, tmp_path):
 def test_a_run_in_this_process_loads_its_model_once(library, tmp_path, monkeypatch):
     import musicgenre.inference.batch
     import musicgenre.inference.loading
-    from musicgenre.inference import load_model
 
     loads = []
 
@@ -337,4 +358,61 @@ def test_a_run_in_this_process_loads_its_model_once(library, tmp_path, monkeypat
     monkeypatch.setattr(musicgenre.inference.batch, "load_model", counted)
     result = run(library, "-j", "1", "--format", "csv", "--undo-log", tmp_path / "undo.jsonl")
     assert result.exit_code == 0, result.output
-    assert len(rows_of(result.stdout)) == 5 and len(loads) == 1
+    assert len(rows_of(result.stdout)) == 5
+    assert loads == [(None,), ("musicnn",), ("efficientat",)]  # the default once, and each of its networks once
+
+
+def test_the_default_leaves_the_files_it_is_unsure_of_alone(library):
+    """The default model (musicnn+efficientat) marks a file uncertain when its networks disagree: label leaves it
+    alone and says why, and tags it with --include-uncertain; the others get the default's answer."""
+    default = load_model()
+    result = run(library, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    songs = [f"song.{ext}" for ext in ("mp3", "ogg", "m4a", "opus")]
+    predictions = {name: classify(str(library / name), model=default) for name in songs}
+    assert any(p.uncertain for p in predictions.values())  # the case this test is about
+    for name, p in predictions.items():
+        row = rows[name]
+        assert row["genre"] == p.genre and float(row["probability"]) == pytest.approx(p.probability, abs=1e-4), name
+        if p.uncertain:
+            assert row["action"] == "skip" and row["new"] == "", name
+            assert row["reason"].startswith(f"uncertain: no genre fits well ({p.genre} at "), name
+        else:
+            assert (row["action"], row["new"]) == ("set", TAG_NAMES[p.genre]), name
+    included = rows_of(run(library, "--include-uncertain", "--format", "csv").stdout)
+    assert {name: (included[name]["action"], included[name]["new"]) for name in songs} == {
+        name: ("set", TAG_NAMES[p.genre]) for name, p in predictions.items()
+    }
+
+
+def test_audioset_genres_writes_readable_names_of_its_classes(tmp_path):
+    """--model audioset-genres: each file gets the readable name of its top AudioSet class (Hip hop music ->
+    Hip-Hop) and its 50 independent probabilities; --map takes the classes' own names; undo restores the files."""
+    root = tmp_path / "music"
+    root.mkdir()
+    files = [write_clip(root / f"song.{ext}", signal=music(6.0), sr=SR) for ext in ("mp3", "flac")]
+    originals = {f: f.read_bytes() for f in files}
+    log = tmp_path / "undo.jsonl"
+    result = run(root, "--model", "audioset-genres", "--apply", "--format", "csv", "--undo-log", log)
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    for f in files:
+        row = rows[f.name]
+        assert row["genre"] in MUSIC_GENRES and row["action"] == "set" and row["applied"] == "true", row
+        assert row["new"] == readable_name(row["genre"])
+        tags = read_genres(f)
+        assert tags.genres == (readable_name(row["genre"]),)
+        probabilities = parse_probabilities(tags.probabilities)
+        assert probabilities is not None and list(probabilities) == list(MUSIC_GENRES)
+        assert max(probabilities, key=probabilities.__getitem__) == row["genre"]
+        assert json.loads(tags.probabilities)["model"] == "audioset-genres"
+    genre = rows["song.flac"]["genre"]
+    mapped = rows_of(
+        run(root, "--model", "audioset-genres", "--replace", "--map", f"{genre}=Mine", "--format", "csv").stdout
+    )
+    assert mapped["song.flac"]["new"] == "Mine"
+    wrong = run(root, "--model", "audioset-genres", "--map", "hiphop=Rap")
+    assert wrong.exit_code == 2 and "'hiphop' is not a genre of the model" in wrong.output
+    assert run("--undo", log).exit_code == 0
+    assert {f: f.read_bytes() for f in files} == originals

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,13 @@ import pytest
 from click.testing import CliRunner
 from signals import clicks, tone, write
 
+from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES
 from musicgenre.datasets.splits import clip_id
 from musicgenre.genres import GENRES
-from musicgenre.inference import load_model
+from musicgenre.inference import MODEL_NAMES, SHIPPED_MODELS, load_model
+from musicgenre.inference.explain import NetworkAnswer
 from musicgenre.interfaces.cli.main import cli
+from musicgenre.interfaces.cli.model_option import MODEL_PHRASES
 
 
 def run(*args):
@@ -91,28 +95,94 @@ def test_all_formats_parse(music):
 
 
 def test_explain_in_every_format(music):
-    """--explain: a why/tags line pair under each table row, an ``explanation`` object in JSON and JSONL, its
-    columns on CSV track rows; the feature model says in one line that it has none."""
+    """--explain with the default (musicnn+efficientat): musicnn's head explained on musicnn's own answer, and each
+    network's answer: why/tags lines and a line per network under each table row, an ``explanation`` object with its
+    ``networks`` in JSON and JSONL, its columns on CSV track rows; musicnn alone explains its own answer (no
+    networks); the feature model says in one line that it has none."""
     args = [music, "--explain"]
     rows = {Path(r["file"]).name: r for r in json.loads(run(*args, "--format", "json").stdout)}
     for row in rows.values():
         e = row["explanation"]
-        assert e["genre"] == row["genre"] and e["summary"].startswith(f"{row['genre']} {row['probability']:.2f}: ")
-        assert len(e["logit"]["contributions"]) == 50 and e["rival"] != row["genre"]
+        musicnn, efficientat = e["networks"]
+        assert (musicnn["network"], efficientat["network"]) == ("musicnn", "efficientat")
+        assert e["genre"] == musicnn["genre"] and e["summary"].startswith(
+            f"{musicnn['genre']} {musicnn['probability']:.2f}: "
+        )
+        assert len(e["logit"]["contributions"]) == 50 and e["rival"] != e["genre"]
+        assert efficientat["genre"] in GENRES and list(efficientat["probabilities"]) == list(GENRES)
+        assert efficientat["top_tags"] and all(t["tag"] in MUSIC_GENRES for t in efficientat["top_tags"])
+        if musicnn["genre"] != efficientat["genre"]:
+            assert row["uncertain"] is True
     lines = [json.loads(line) for line in run(*args, "--format", "jsonl").stdout.splitlines()]
-    assert [r["explanation"]["summary"] for r in lines] == [
-        rows[Path(r["file"]).name]["explanation"]["summary"] for r in lines
-    ]
+    assert [r["explanation"] for r in lines] == [rows[Path(r["file"]).name]["explanation"] for r in lines]
     table = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
     assert {r["explanation"] for r in table} == {r["explanation"]["summary"] for r in rows.values()}
+    for r in table:
+        answers = [answer_of(n) for n in rows[Path(r["file"]).name]["explanation"]["networks"]]
+        assert r["networks"] == "; ".join(a.summary() for a in answers)
     text = run(*args).stdout.splitlines()
-    assert len(text) == 1 + 2 * 3  # header, then per file its row, why and tags
-    assert [line[:10] for line in text[2:4] + text[5:7]] == ["    why:  ", "    tags: "] * 2
+    assert len(text) == 1 + 5 * 2  # header, then per file its row, why, tags and each network's answer
+    assert [line[:10] for line in text[2:4] + text[7:9]] == ["    why:  ", "    tags: "] * 2
+    for first, name in ((1, text[1].split()[0]), (6, text[6].split()[0])):
+        answers = [answer_of(n) for n in rows[Path(name).name]["explanation"]["networks"]]
+        assert text[first + 3 : first + 5] == [f"    {a.summary()}" for a in answers]
+    alone = [json.loads(line) for line in run(*args, "--model", "musicnn", "--format", "jsonl").stdout.splitlines()]
+    for row in alone:
+        e = row["explanation"]
+        assert e["genre"] == row["genre"] and e["summary"].startswith(f"{row['genre']} {row['probability']:.2f}: ")
+        assert "networks" not in e
     features = run(*args, "--model", "features", "--format", "jsonl")
     assert features.exit_code == 0
     assert [json.loads(line)["explanation"] for line in features.stdout.splitlines()] == [None, None]
     notes = [line for line in features.stderr.splitlines() if line.startswith("--explain:")]
     assert len(notes) == 1 and "not tags" in notes[0]
+
+
+def answer_of(entry: dict) -> NetworkAnswer:
+    """A network's answer of an ``explanation["networks"]`` entry, as the model made it."""
+    tags = tuple((t["tag"], t["probability"]) for t in entry["top_tags"])
+    return NetworkAnswer(entry["network"], entry["genre"], entry["probability"], entry["probabilities"], tags)
+
+
+def test_audioset_genres_in_every_format(music):
+    """--model audioset-genres: AudioSet's 50 music genres, each scored on its own (they need not sum to 1, and a
+    track's are the plain mean of its windows'); --top up to 50; CSV cells with the names' spaces; a table whose
+    genre column fits the names; a --top beyond the model's genres is a usage error."""
+    args = [music, "--model", "audioset-genres", "--top", "5", "--timeline"]
+    done = run(*args, "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert "model audioset-genres" in done.stderr and "need not sum to 1" in done.stderr
+    rows = {Path(r["file"]).name: r for r in json.loads(done.stdout)}
+    for row in rows.values():
+        probabilities = row["probabilities"]
+        assert list(probabilities) == list(MUSIC_GENRES) and row["genre"] in MUSIC_GENRES
+        assert row["uncertain"] is None and row["probability"] == max(probabilities.values())
+        assert [t["genre"] for t in row["top"]] == sorted(probabilities, key=lambda g: -probabilities[g])[:5]
+        for genre in MUSIC_GENRES:
+            mean = np.mean([w["probabilities"][genre] for w in row["timeline"]])
+            assert abs(mean - probabilities[genre]) < 2e-6, genre
+    assert any(abs(sum(r["probabilities"].values()) - 1) > 0.05 for r in rows.values())
+    table = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout)))
+    assert [c for c in table[0] if c.startswith("genre")] == ["genre", "genre_2", "genre_3", "genre_4", "genre_5"]
+    tracks = {Path(r["file"]).name: r for r in table if r["scope"] == "track"}
+    assert len(table) == len(tracks) + sum(len(r["timeline"]) for r in rows.values())
+    for name, r in tracks.items():
+        top = rows[name]["top"]
+        assert [r["genre"], *(r[f"genre_{k}"] for k in range(2, 6))] == [t["genre"] for t in top]
+        assert float(r["probability_5"]) == pytest.approx(top[4]["probability"], abs=1e-4)
+        assert r["uncertain"] == ""
+    assert all(r["genre"] in MUSIC_GENRES for r in table)
+    text = run(*args).stdout.splitlines()
+    width = max(len(g) for g in MUSIC_GENRES)  # 22: "Electronic dance music", "Music of Latin America"
+    assert text[0].split() == ["file", "genre", "prob", *(w for k in range(2, 6) for w in ("genre", str(k), "prob"))]
+    first = text[1]
+    name = first.split()[0]
+    top = rows[Path(name).name]["top"]
+    cells = first[first.index(name) + len(name) :].strip()
+    assert cells.startswith(f"{top[0]['genre']:<{width}} {top[0]['probability']:.3f}")
+    too_many = run(music, "--model", "audioset-genres", "--top", "51")
+    assert too_many.exit_code == 2 and "model audioset-genres has 50 genres" in too_many.output
+    assert run(music, "--model", "musicnn", "--top", "11").exit_code == 2
 
 
 def test_output_file_and_resume(music, tmp_path):
@@ -206,4 +276,20 @@ def test_a_run_in_this_process_loads_its_model_once(tmp_path, monkeypatch):
     files = [write(tmp_path / f"{i}.wav", clicks(bpm=90.0 + 10 * i, seconds=4.0) + tone(220.0, 4.0)) for i in range(3)]
     result = run(*files, "-j", "1", "--format", "jsonl")
     assert result.exit_code == 0, result.output
-    assert len(result.stdout.splitlines()) == 3 and len(loads) == 1
+    assert len(result.stdout.splitlines()) == 3
+    assert loads == [(None,), ("musicnn",), ("efficientat",)]  # the default once, and each of its networks once
+
+
+def test_model_help_names_every_shipped_model():
+    """predict, label and serve list every name --model accepts (the default first), one phrase each; musicnn's
+    only figure is its card's measured one."""
+    assert tuple(MODEL_PHRASES) == MODEL_NAMES and MODEL_NAMES[0] == "musicnn+efficientat"
+    for command in ("predict", "label", "serve"):
+        text = " ".join(CliRunner().invoke(cli, [command, "--help"], terminal_width=10_000).output.split())
+        for name in MODEL_NAMES:
+            default = " (the default)" if name == MODEL_NAMES[0] else ""
+            assert f"{name}{default}: {' '.join(MODEL_PHRASES[name].split())}" in text, (command, name)
+    figures = {name: re.findall(r"\d+(?:\.\d+)? %", phrase) for name, phrase in MODEL_PHRASES.items()}
+    assert figures == {name: (["81.4 %"] if name == "musicnn" else []) for name in MODEL_NAMES}
+    card = json.loads(SHIPPED_MODELS["musicnn"].with_name("model.card.json").read_text())
+    assert f"{100 * card['fault_filtered']['accuracy']:.1f} %" == "81.4 %"

@@ -18,8 +18,9 @@ import pytest
 import signals
 
 import musicgenre
+from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES
 from musicgenre.genres import GENRE_COLOURS, GENRES
-from musicgenre.inference import classify
+from musicgenre.inference import DEFAULT_MODEL, MODEL_NAMES, classify, load_model
 
 LIMIT = 3 * 1024 * 1024  # the `client` fixture's upload limit
 
@@ -70,7 +71,8 @@ def test_real_clip_matches_classify(client, shared_audio: Path, upload_dir):
     assert [t["genre"] for t in body["top"]] == [g for g, _ in expected.top(4)]
     assert len(body["timeline"]) == len(expected.timeline) == body["windows"]
     assert body["spectrogram"] is None  # only when asked
-    assert body["model"]["sample_rate"] == 16000 and body["model"]["clip_seconds"] == 30.0
+    assert body["model"]["name"] == DEFAULT_MODEL == "musicnn+efficientat"  # the default: both networks' rate
+    assert body["model"]["sample_rate"] == 32000 and body["model"]["clip_seconds"] == 30.0
     assert body["uncertain"] is expected.uncertain and isinstance(body["uncertain"], bool)
     assert str(upload_dir) not in response.text
 
@@ -111,20 +113,30 @@ def test_synthesized_clip_with_timeline_and_spectrogram(client):
 
 
 def test_explain_gives_the_tags_that_pushed_the_answer(client):
+    """The default (musicnn+efficientat) explains musicnn's head on musicnn's own answer, and gives each network's
+    answer (``networks``, in the response schema): the fused probabilities are their geometric mean."""
     y = signals.clicks(120, 20.0) + signals.tone(440.0, 20.0, amplitude=0.3)
     plain = post(client, wav_bytes(y), query="?top=2").json()
     assert plain["explanation"] is None and plain["explanation_unavailable"] is None
     body = post(client, wav_bytes(y), query="?top=2&explain=true").json()
     e = body["explanation"]
-    assert e["genre"] == body["genre"] and e["rival"] == body["top"][1]["genre"]
-    assert e["summary"].startswith(f"{body['genre']} ") and all(t["contribution"] > 0 for t in e["for"])
+    musicnn, efficientat = e["networks"]
+    assert (musicnn["network"], efficientat["network"]) == ("musicnn", "efficientat")
+    ranked = sorted(musicnn["probabilities"], key=lambda g: -musicnn["probabilities"][g])
+    assert e["genre"] == musicnn["genre"] == ranked[0] and e["rival"] == ranked[1]
+    assert e["summary"].startswith(f"{musicnn['genre']} ") and all(t["contribution"] > 0 for t in e["for"])
     assert all(t["contribution"] < 0 for t in e["against"]) and len(e["top_tags"]) == 5
+    assert musicnn["top_tags"] == e["top_tags"] and len(efficientat["top_tags"]) == 5
     for key in ("logit", "rival_logit"):  # rounded to 6 decimals: 50 terms sum within 50 * 5e-7
         parts = e[key]
         assert parts["bias"] + sum(parts["contributions"].values()) == pytest.approx(parts["logit"], abs=3e-5)
-    # one window: the logits' difference over T is the log ratio of the answer's probabilities
-    log_ratio = np.log(body["probabilities"][e["genre"]] / body["probabilities"][e["rival"]])
+    # one window: the logits' difference over T is the log ratio of musicnn's probabilities
+    log_ratio = np.log(musicnn["probabilities"][e["genre"]] / musicnn["probabilities"][e["rival"]])
     assert (e["logit"]["logit"] - e["rival_logit"]["logit"]) / e["temperature"] == pytest.approx(log_ratio, abs=1e-3)
+    fused = np.sqrt([musicnn["probabilities"][g] * efficientat["probabilities"][g] for g in GENRES])
+    # from the answers' 6 decimals: a probability near 1e-6 rounded moves its square root's product by ~1e-3
+    assert [body["probabilities"][g] for g in GENRES] == pytest.approx((fused / fused.sum()).tolist(), abs=2e-3)
+    assert body["uncertain"] is True or musicnn["genre"] == efficientat["genre"]
     schema = client.get("/openapi.json").json()
     assert "explain" in [p["name"] for p in schema["paths"]["/api/classify"]["post"]["parameters"]]
 
@@ -425,16 +437,92 @@ def test_genres(client):
 
 
 def test_model_card(client):
+    """The default's card: both networks named (files, recipes, rates), GTZAN's ten genres, its own uncertain rule
+    (no threshold), and its shipped card's figures."""
     card = client.get("/api/model").json()
     assert card["version"] == musicgenre.__version__
-    assert card["genres"] == list(GENRES)
-    assert card["recipe"] == "musicnn-msd-logmel" and card["n_features"] == len(card["feature_names"]) == 150
-    assert card["sample_rate"] == 16000 and card["clip_seconds"] == 30.0
-    assert "/" not in card["file"]  # the file name, not the server's path
-    assert card["metadata"]["recipe"] == "musicnn-msd-logmel" and "head" not in card["metadata"]  # no 40 kB JSON
-    assert 0 < card["uncertain_below"] < 1 and card["uncertain_below"] == float(card["metadata"]["uncertain_below"])
-    row = card["card"]["fault_filtered"]  # the shipped model's card: its test accuracy with its interval
-    assert row["n_test"] == 290 and 0 < row["ci_low"] < row["accuracy"] < row["ci_high"] < 1
+    assert card["name"] == DEFAULT_MODEL and card["genres"] == list(GENRES) and card["multi_label"] is False
+    musicnn, efficientat = card["networks"]
+    assert (musicnn["name"], musicnn["file"], musicnn["recipe"], musicnn["sample_rate"]) == (
+        "musicnn",
+        "model.onnx",
+        "musicnn-msd-logmel",
+        16000,
+    )
+    assert efficientat["name"] == "efficientat" and efficientat["recipe"] == "efficientat-mn04-logmel"
+    assert efficientat["sample_rate"] == card["sample_rate"] == 32000 and card["clip_seconds"] == 30.0
+    assert card["file"] == f"model.onnx + {efficientat['file']}" and "/" not in card["file"]  # names, not paths
+    assert card["recipe"] == "musicnn-msd-logmel + efficientat-mn04-logmel"
+    assert card["n_features"] == len(card["feature_names"]) == 150  # what musicnn's head reads
+    assert "head" not in card["metadata"] and "classes" not in card["metadata"]  # no 40 kB JSON
+    assert card["uncertain_below"] is None  # uncertain when the networks disagree, or under musicnn's threshold
+    assert card["card"]["name"] == DEFAULT_MODEL and card["card"]["sha256"]
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_shipped_model_has_its_card(tmp_path, name):
+    """/api/model and /api/genres answer for each shipped model: its genres (audioset-genres: AudioSet's 50,
+    multi-label, each with a colour), its rate, and the classify endpoint's `top` goes up to its genres."""
+    from fastapi.testclient import TestClient
+
+    from musicgenre.interfaces.web.app import create_app
+    from musicgenre.interfaces.web.engine import PoolAnalyzer
+    from musicgenre.interfaces.web.settings import WebSettings
+
+    analyzer = PoolAnalyzer(workers=1, pool="thread", model_path=name)
+    app = create_app(WebSettings(tmp_dir=tmp_path, workers=1, pool="thread", model_path=name), analyzer=analyzer)
+    client = TestClient(app)  # not started: no request is classified here
+    card = client.get("/api/model").json()
+    expected = MUSIC_GENRES if name == "audioset-genres" else GENRES
+    assert card["genres"] == list(expected) and (card["name"] == name or name in ("musicnn", "features"))
+    assert card["multi_label"] is (name == "audioset-genres") and "/" not in card["file"]
+    assert card["sample_rate"] == {"musicnn": 16000, "features": 22050}.get(name, 32000)
+    assert [n["name"] for n in card["networks"]] == (["musicnn", "efficientat"] if name == DEFAULT_MODEL else [])
+    assert "classes" not in card["metadata"]
+    colours = {g["name"]: g["colour"] for g in client.get("/api/genres").json()["genres"]}
+    assert list(colours) == list(expected) and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours.values())
+    schema = client.get("/openapi.json").json()
+    (top,) = [p for p in schema["paths"]["/api/classify"]["post"]["parameters"] if p["name"] == "top"]
+    assert top["schema"]["maximum"] == len(expected)
+    assert isinstance(card["card"], dict)  # every shipped model has its card's figures
+
+
+@pytest.fixture(scope="module")
+def audioset_client(upload_dir):
+    """A test client of the app serving audioset-genres (uploads in ``upload_dir`` too)."""
+    from fastapi.testclient import TestClient
+
+    from musicgenre.interfaces.web.app import create_app
+    from musicgenre.interfaces.web.engine import PoolAnalyzer
+    from musicgenre.interfaces.web.settings import WebSettings
+
+    analyzer = PoolAnalyzer(model_path="audioset-genres", workers=1, pool="thread")
+    settings = WebSettings(
+        max_upload_bytes=LIMIT, tmp_dir=upload_dir, workers=1, pool="thread", model_path="audioset-genres"
+    )
+    with TestClient(create_app(settings, analyzer=analyzer)) as test_client:
+        yield test_client
+
+
+def test_audioset_genres_answers_with_its_classes(audioset_client, tmp_path):
+    """serve --model audioset-genres: AudioSet's 50 music genres in its order, each with its own probability (as
+    classify gives them; they need not sum to 1), the top K of them, its timeline, no uncertain mark, and why it
+    has no explanation."""
+    data = wav_bytes(signals.music(40.0))
+    body = post(audioset_client, data, query="?top=5&timeline=true&explain=true").json()
+    (tmp_path / "clip.wav").write_bytes(data)
+    expected = classify(tmp_path / "clip.wav", timeline=True, model=load_model("audioset-genres"))
+    assert list(body["probabilities"]) == list(MUSIC_GENRES) and body["genre"] == expected.genre
+    for genre, p in expected.probabilities.items():
+        assert body["probabilities"][genre] == pytest.approx(p, abs=1e-5)
+    assert [t["genre"] for t in body["top"]] == [g for g, _ in expected.top(5)]
+    assert [t["probability"] for t in body["top"]] == pytest.approx([p for _, p in expected.top(5)], abs=1e-5)
+    assert len(body["timeline"]) == len(expected.timeline) == body["windows"] == 2
+    assert all(list(w["probabilities"]) == list(MUSIC_GENRES) for w in body["timeline"])
+    assert body["uncertain"] is None and body["model"]["name"] == "audioset-genres"
+    assert body["explanation"] is None and "no linear head" in body["explanation_unavailable"]
+    assert post(audioset_client, data, query="?top=50").status_code == 200
+    check_error(post(audioset_client, data, query="?top=51"), 422, "top")
 
 
 def test_healthz_and_limits(client):

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,11 +45,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``musicgenre serve`` in a subprocess (1 worker process); yields its base URL; stopped at the end."""
+@contextmanager
+def serving(folder: Path, *options: str):
+    """``musicgenre serve`` with ``options`` in a subprocess (1 worker process); yields its base URL; stopped at
+    the end."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
+    log = folder / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -65,6 +67,7 @@ def server(tmp_path_factory):
                 str(MAX_UPLOAD_MB),
                 "--log-level",
                 "warning",
+                *options,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -92,6 +95,20 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The default model served."""
+    with serving(tmp_path_factory.mktemp("server")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def audioset_server(tmp_path_factory):
+    """``serve --model audioset-genres``: AudioSet's 50 music genres, each scored on its own."""
+    with serving(tmp_path_factory.mktemp("server"), "--model", "audioset-genres") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +192,12 @@ def test_pick_a_clip_and_see_genre_chart_timeline_spectrogram(server, browser, s
     assert page.is_visible("#explanation")  # why this genre, under the result
     assert page.text_content("#explanation-summary") == expected["explanation"]["summary"]
     assert expected["explanation"]["top_tags"][0]["tag"] in page.text_content("#explanation-tags")
+    # the default's two networks: musicnn's head is the one explained, then each network's own answer
+    assert page.text_content("#explanation-head") == " (musicnn's head)"
+    answers = page.query_selector_all("#explanation-networks li")
+    assert [a.get_attribute("data-network") for a in answers] == ["musicnn", "efficientat"]
+    for answer, network in zip(answers, expected["explanation"]["networks"], strict=True):
+        assert answer.text_content().startswith(f"{network['network']}: {network['genre']} ")
     rows = page.query_selector_all("#bars .bar-row")
     assert [r.get_attribute("data-genre") for r in rows] == sorted(GENRES, key=lambda g: -expected["probabilities"][g])
     widths = page.eval_on_selector_all("#bars .bar", "bars => bars.map(b => b.getBoundingClientRect().width)")
@@ -312,3 +335,53 @@ def test_too_large_is_refused_by_the_page_and_the_server(server, browser, tmp_pa
     assert "application/json" in head.lower()
     detail = json.loads(body)["detail"]
     assert "too large" in detail and "\n" not in detail, detail
+
+
+#: The labels among ``ls`` whose whole text (set in their font, on one line) is wider than their box.
+CUT_LABELS = """ls => ls.filter(l => {
+    const probe = document.createElement("span"), style = getComputedStyle(l);
+    probe.style.position = "absolute";
+    probe.style.visibility = "hidden";
+    probe.style.whiteSpace = "nowrap";
+    probe.style.font = style.font;
+    probe.style.textTransform = style.textTransform;
+    probe.textContent = l.textContent;
+    document.body.appendChild(probe);
+    const wide = probe.getBoundingClientRect().width > l.getBoundingClientRect().width;
+    probe.remove();
+    return wide;
+}).map(l => l.textContent)"""
+
+
+def test_a_model_of_many_genres_shows_its_most_probable_ones(audioset_server, browser, tmp_path: Path, shots: Path):
+    """serve --model audioset-genres: the lead says how the model answers, ten bars of its 50 genres (most probable
+    first, each in the colour /api/genres gives it), a caption saying they are scored on their own, the timeline,
+    and why there is no explanation."""
+    clip = signals.write(tmp_path / "loop.wav", signals.music(40.0))
+    expected = httpx.post(
+        f"{audioset_server}/api/classify?timeline=true&explain=true",
+        files={"file": (clip.name, clip.read_bytes())},
+        timeout=60,
+    ).json()
+    colours = {g["name"]: g["colour"] for g in httpx.get(f"{audioset_server}/api/genres").json()["genres"]}
+    page, outside, errors = open_page(browser, audioset_server)
+    assert "50 genres" in page.text_content("#lead") and "on its own" in page.text_content("#lead")
+    page.set_input_files("#file-input", str(clip))
+    assert wait_for_result(page) == "done", page.text_content("#status")
+    assert page.text_content("#result-genre") == expected["genre"]
+    rows = page.query_selector_all("#bars .bar-row")
+    ranked = sorted(expected["probabilities"], key=lambda g: -expected["probabilities"][g])
+    assert [r.get_attribute("data-genre") for r in rows] == ranked[:10]
+    caption = page.text_content("#bars-caption")
+    assert caption.startswith("The 10 most probable of 50 genres") and "each scored on its own" in caption
+    painted = page.eval_on_selector_all("#bars .bar", "bars => bars.map(b => getComputedStyle(b).backgroundColor)")
+    assert painted == [
+        "rgb({}, {}, {})".format(*(int(colours[g][i : i + 2], 16) for i in (1, 3, 5))) for g in ranked[:10]
+    ]
+    cut = page.eval_on_selector_all("#bars .bar-label", CUT_LABELS)
+    assert cut == []  # the long names fit their column at desktop width
+    assert len(page.query_selector_all("#timeline .segment")) == len(expected["timeline"]) == 2
+    assert page.is_visible("#explanation") and "no linear head" in page.text_content("#explanation-summary")
+    assert page.is_hidden("#explanation-networks")
+    page.screenshot(path=str(shots / "page-audioset-genres.png"), full_page=True)
+    assert outside == [] and errors == []

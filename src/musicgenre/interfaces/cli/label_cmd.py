@@ -23,6 +23,7 @@ from musicgenre.interfaces.cli.learn_options import (
     merge_map,
     require_learning_packages,
 )
+from musicgenre.interfaces.cli.model_option import model_option
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -58,7 +59,7 @@ from musicgenre.tagging.report import FORMATS
     multiple=True,
     metavar="GENRE=NAME",
     help="Write NAME for the model's GENRE, e.g. --map hiphop=Rap (repeatable); by default the names players "
-    "know (Blues, Hip-Hop, ...).",
+    "know (Blues, Hip-Hop, ...; for audioset-genres' classes too: 'Hip hop music=Rap').",
 )
 @click.option(
     "--map-file",
@@ -69,7 +70,8 @@ from musicgenre.tagging.report import FORMATS
     "--probabilities/--no-probabilities",
     default=True,
     show_default=True,
-    help="Also store all ten probabilities (JSON) in a musicgenre field of the file, for later runs and tools.",
+    help="Also store the model's probabilities of every genre (JSON) in a musicgenre field of the file, for later "
+    "runs and tools.",
 )
 @click.option(
     "--undo-log",
@@ -83,7 +85,7 @@ from musicgenre.tagging.report import FORMATS
     type=click.Path(dir_okay=False, path_type=Path),
     help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
 )
-@click.option("--model", "model_path", metavar="NAME|FILE", default=None, help="A shipped model or an ONNX file.")
+@model_option("With audioset-genres the files get readable names of its classes (Hip hop music: Hip-Hop).")
 @click.option(
     "--learn",
     is_flag=True,

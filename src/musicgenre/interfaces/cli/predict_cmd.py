@@ -21,12 +21,18 @@ from musicgenre.interfaces.cli.batch_options import (
     progress_option,
     timeout_option,
 )
+from musicgenre.interfaces.cli.model_option import model_option
 
 
 @click.command("predict")
 @click.argument("paths", nargs=-1)
 @click.option(
-    "--top", "top", type=click.IntRange(1, 10), default=1, show_default=True, help="Show the K most probable genres."
+    "--top",
+    "top",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Show the K most probable genres (at most the model's: 10, or 50 with audioset-genres).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
 @click.option(
@@ -40,16 +46,10 @@ from musicgenre.interfaces.cli.batch_options import (
     "--explain",
     is_flag=True,
     help="Say which tags pushed each answer (and against the runner-up), and the track's top tags: the terms of "
-    "the model's linear head, not causes (tag models only).",
+    "the model's linear head, not causes (models with a tag head: musicnn, and the default, which also gives each "
+    "network's own answer).",
 )
-@click.option(
-    "--model",
-    "model_path",
-    metavar="NAME|FILE",
-    default=None,
-    help="A shipped model (musicnn: the default, about 80 % on GTZAN's artist-filtered test; features: "
-    "the older feature-table ensemble, faster, 59 %) or an ONNX model file.",
-)
+@model_option()
 @click.option(
     "--hop",
     "hop_s",
@@ -87,7 +87,8 @@ def command(
     examples,
     plot_path,
 ):
-    """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres.
+    """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres (or, with
+    --model audioset-genres, AudioSet's 50 music genres, each scored on its own).
 
     Tracks are cut into windows of the model's clip length (30 s) every --hop seconds and the window
     probabilities are averaged; tracks shorter than a window are scored as they are (no padding). A file that
@@ -98,7 +99,15 @@ def command(
     from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
     from musicgenre.inference.loading import load_model
     from musicgenre.inference.model import ModelError
-    from musicgenre.inference.output import ResumeError, Writer, file_key, read_finished, table_header, to_record
+    from musicgenre.inference.output import (
+        ResumeError,
+        Writer,
+        file_key,
+        genre_width,
+        read_finished,
+        table_header,
+        to_record,
+    )
 
     if not paths and not examples:
         raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
@@ -108,6 +117,9 @@ def command(
         model = load_model(model_path)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
+    if top > len(model.genres):
+        raise click.BadParameter(f"{top}: model {model.name} has {len(model.genres)} genres", param_hint="--top")
+    multi_label = model.multi_label
     timeline = timeline or plot_path is not None
     if explain and model.explain_unavailable:
         click.echo(f"--explain: {model.explain_unavailable}", err=True)
@@ -125,7 +137,15 @@ def command(
     config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, explain=explain)
     names = files + [m.file for m in missing]
     widest = max([len(n) for n in names] + [34 if examples else 24])
-    out_config = OutputConfig(fmt, top, timeline, file_width=min(widest, 70), explain=explain)
+    out_config = OutputConfig(
+        fmt,
+        top,
+        timeline,
+        file_width=min(widest, 70),
+        explain=explain,
+        genre_width=genre_width(model.genres),
+        multi_label=multi_label,
+    )
     to_stdout = output is None
     show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
     failures = classified = 0
@@ -173,7 +193,8 @@ def command(
     click.echo(
         f"{classified} classified, {failures} failed{skipped}; model {model.name}; "
         f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
-        f"shorter tracks scored as they are",
+        f"shorter tracks scored as they are"
+        + ("; each genre's probability is its own (they need not sum to 1)" if multi_label else ""),
         err=True,
     )
     if examples:

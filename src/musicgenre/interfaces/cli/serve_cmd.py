@@ -7,6 +7,7 @@ import socket
 
 import click
 
+from musicgenre.interfaces.cli.model_option import model_option
 from musicgenre.interfaces.web.settings import default_workers
 
 
@@ -29,13 +30,7 @@ def _is_loopback(host: str) -> bool:
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free one)."
 )
-@click.option(
-    "--model",
-    "model_path",
-    metavar="NAME|FILE",
-    default=None,
-    help="A shipped model (musicnn, the default; features) or an ONNX model file.",
-)
+@model_option()
 @click.option(
     "--max-upload-mb",
     default=50.0,
@@ -111,7 +106,8 @@ def command(
         port = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(
-        f"musicgenre: http://{shown}:{port}/ (API docs at /docs), {settings.workers} worker(s), "
+        f"musicgenre: http://{shown}:{port}/ (API docs at /docs), model {app.state.analyzer.model_card()['name']}, "
+        f"{settings.workers} worker(s), "
         f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request",
         err=True,
     )

@@ -95,6 +95,16 @@ def _new_app(**kwargs) -> FastAPI:
     return FastAPIOffline(**kwargs)
 
 
+def _genres_phrase(card: dict) -> str:
+    """What the served model answers in: ``the ten GTZAN genres``, or how many genres and whether each is scored on
+    its own."""
+    genres = tuple(card["genres"])
+    if genres == GENRES:
+        return "the ten GTZAN genres"
+    each = ", each scored on its own" if card.get("multi_label") else ""
+    return f"the model's {len(genres)} genres{each}"
+
+
 def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = None) -> FastAPI:
     """The web app for ``settings``; ``analyzer`` defaults to a :class:`PoolAnalyzer` (loads the model now)."""
     settings = settings or WebSettings()
@@ -117,7 +127,7 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     app = _new_app(
         title="musicgenre",
         version=__version__,
-        description="Which of the ten GTZAN genres is this music? Upload a track to `POST /api/classify`.",
+        description=f"Which genre is this music ({_genres_phrase(card)})? Upload a track to `POST /api/classify`.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -189,7 +199,12 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     async def classify_upload(
         request: Request,
         timeline: bool = Query(False, description="Add one prediction per window of the track."),
-        top: int = Query(3, ge=1, le=len(GENRES), description="How many ranked genres to list in `top`."),
+        top: int = Query(
+            3,
+            ge=1,
+            le=len(card["genres"]),
+            description="How many ranked genres to list in `top` (at most the model's).",
+        ),
         spectrogram: bool = Query(False, description="Add a log-mel picture of the track."),
         explain: bool = Query(False, description="Add which tags pushed the answer (models with tags)."),
     ) -> ClassifyResponse | JSONResponse:

@@ -64,20 +64,30 @@ class Analyzer(Protocol):
 
 
 def model_card(model) -> dict:
-    """The facts of a loaded :class:`~musicgenre.inference.GenreModel` as plain JSON data."""
+    """The facts of a loaded :class:`~musicgenre.inference.GenreModel` as plain JSON data; a model of several
+    networks (the fused default) names each one's file and recipe."""
     from musicgenre.inference import DEFAULT_HOP_S
+    from musicgenre.inference.fused_model import FusedModel
 
     metadata = dict(getattr(model, "metadata", {}) or {})
-    skip = {"musicgenre.feature_names", "musicgenre.genres", "musicgenre.head"}  # listed below / large JSON
+    # listed below, or large JSON (a head; EfficientAT's 527 AudioSet class names)
+    skip = {"musicgenre.feature_names", "musicgenre.genres", "musicgenre.head", "musicgenre.classes"}
+    members = {"musicnn": model.musicnn, "efficientat": model.efficientat} if isinstance(model, FusedModel) else {}
+    networks = [
+        {"name": name, "file": Path(m.path).name, "recipe": m.recipe_name, "sample_rate": int(m.sample_rate)}
+        for name, m in members.items()
+    ]
     card = {
         "name": model.name,
-        "file": Path(model.path).name,
-        "recipe": model.recipe_name,
+        "file": " + ".join(Path(m.path).name for m in members.values()) if members else Path(model.path).name,
+        "recipe": " + ".join(m.recipe_name for m in members.values()) if members else model.recipe_name,
         "uncertain_below": model.uncertain_below,
         "sample_rate": int(model.sample_rate),
         "clip_seconds": float(model.clip_seconds),
         "window_hop_seconds": float(min(DEFAULT_HOP_S, model.clip_seconds)),
         "genres": list(model.genres),
+        "multi_label": model.multi_label,
+        "networks": networks,
         "n_features": len(model.feature_names),
         "feature_names": list(model.feature_names),
         "metadata": {

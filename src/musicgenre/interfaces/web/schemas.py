@@ -60,8 +60,22 @@ class LogitParts(BaseModel):
     contributions: dict[str, float] = Field(description="Tag -> the summed terms of its mean, max and std.")
 
 
+class NetworkAnswer(BaseModel):
+    """One network's own answer inside a model of several (the fused default): its genre and probabilities, and
+    the tags (musicnn: MSD tags; EfficientAT: AudioSet "Music genre" classes) it heard most in the track."""
+
+    network: str = Field(description="`musicnn` or `efficientat`.")
+    genre: str
+    probability: float = Field(ge=0, le=1)
+    probabilities: dict[str, float] = Field(description="This network's probability of each genre, in model order.")
+    top_tags: list[TagProbability] = Field(description="The tags (or classes) it heard most, most probable first.")
+
+
 class Explanation(BaseModel):
-    """Which tags pushed the answer: terms of the model's linear head on the track's tag statistics, not causes."""
+    """Which tags pushed the answer: terms of the model's linear head on the track's tag statistics, not causes.
+
+    In a model of several networks (the fused default) the head explained is musicnn's, on musicnn's own answer
+    (so `genre` and `probability` are musicnn's), and `networks` gives each network's answer."""
 
     summary: str = Field(description="One line: `jazz 0.62: jazz, piano, mellow; against blues: guitar`.")
     genre: str
@@ -76,6 +90,9 @@ class Explanation(BaseModel):
     windows: int = Field(ge=1, description="Windows whose logits are averaged.")
     temperature: float = Field(gt=0)
     units: str
+    networks: list[NetworkAnswer] | None = Field(
+        None, description="In a model of several networks: each one's own answer (absent for a single network)."
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -95,7 +112,10 @@ class ClassifyResponse(BaseModel):
     duration_s: float = Field(ge=0)
     genre: str = Field(description="The most probable genre.")
     probability: float = Field(ge=0, le=1, description="Its probability.")
-    probabilities: dict[str, float] = Field(description="All ten genres in model order, summing to 1.")
+    probabilities: dict[str, float] = Field(
+        description="Every genre of the model in its order: GTZAN's ten, summing to 1; or, for a multi-label model "
+        "(audioset-genres, `multi_label` in /api/model), each genre's own probability (they need not sum to 1)."
+    )
     not_music: str | None = Field(
         default=None,
         description="Why the track is not music (a steady tone or hum, steady noise), else null; the genre is "
@@ -130,18 +150,33 @@ class GenresResponse(BaseModel):
     genres: list[GenreInfo]
 
 
+class NetworkSummary(BaseModel):
+    """One network of a model of several: its Model file's name, recipe and rate."""
+
+    name: str
+    file: str
+    recipe: str
+    sample_rate: int
+
+
 class ModelCard(BaseModel):
     """Facts about the served model."""
 
     version: str = Field(description="The musicgenre version serving it (as `musicgenre --version` prints).")
     name: str
-    file: str
+    file: str = Field(description="The Model file's name (of each network, joined by ` + `, in a fused model).")
     recipe: str
     sample_rate: int
     clip_seconds: float
     window_hop_seconds: float
     uncertain_below: float | None = None
     genres: list[str]
+    multi_label: bool = Field(
+        False, description="Each genre is scored on its own (audioset-genres): probabilities need not sum to 1."
+    )
+    networks: list[NetworkSummary] = Field(
+        default_factory=list, description="The networks of a model of several (the fused default); else empty."
+    )
     n_features: int
     feature_names: list[str]
     metadata: dict[str, str]

@@ -1,10 +1,13 @@
-// musicgenre page: upload a file to POST api/classify, then draw the verdict, the ten bars, the
-// timeline and the log-mel spectrogram. Plain JS, no libraries: the page works offline.
+// musicgenre page: upload a file to POST api/classify, then draw the verdict, a bar per genre (the most
+// probable ones, for a model of many), the timeline and the log-mel spectrogram. Plain JS, no libraries: the
+// page works offline.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { colours: {}, maxBytes: null };
+  const state = { colours: {}, maxBytes: null, model: null };
+  // bars drawn at most: every genre of a ten-genre model, the most probable of a model of many (audioset-genres)
+  const MAX_BARS = 10;
 
   // Viridis at six stops (0, 0.2, … 1): enough for a smooth 256-entry lookup table.
   const VIRIDIS = [[68, 1, 84], [65, 68, 135], [42, 120, 142], [34, 168, 132], [122, 209, 81], [253, 231, 37]];
@@ -48,8 +51,20 @@
     return m + ":" + String(Math.round(s - 60 * m)).padStart(2, "0");
   }
 
+  // the colour /api/genres gives a genre (a fallback grey for a name it did not list)
   function colour(genre) {
     return state.colours[genre] || "#888";
+  }
+
+  // the page's lead line for the served model: its genres when there are a few, else how many and how scored
+  function describeGenres(model) {
+    const genres = model.genres || [];
+    if (!model.multi_label && genres.length <= 12) {
+      return "Which of " + genres.length + " genres (" + genres.join(", ") + ") is this music?";
+    }
+    return "Which genres does this music have? The model scores each of its " + genres.length + " genres (" +
+      genres.slice(0, 4).join(", ") + ", …) on its own" +
+      (model.multi_label ? ": their probabilities need not add up to 100\u00a0%." : ".");
   }
 
   async function loadInfo() {
@@ -57,6 +72,9 @@
       const [genres, model, limits] = await Promise.all(
         ["api/genres", "api/model", "api/limits"].map((url) => fetch(url).then((r) => r.json())));
       for (const g of genres.genres) state.colours[g.name] = g.colour;
+      state.model = model;
+      const ten = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"];
+      if (model.multi_label || model.genres.join() !== ten.join()) $("lead").textContent = describeGenres(model);
       $("model-name").textContent = model.name + " (" + model.recipe + ", " + model.clip_seconds + " s windows)";
       $("timeline-windows").textContent = "one " + model.clip_seconds + " s window every " + model.window_hop_seconds + " s";
       state.maxBytes = limits.max_upload_bytes;
@@ -118,7 +136,7 @@
     genre.style.color = colour(result.genre);
     $("result-probability").textContent = "(" + percent(result.probability) +
       (result.not_music ? ", but this is not music: " + result.not_music
-        : result.uncertain ? ", uncertain: the model is often wrong this unsure" : "") + ")";
+        : result.uncertain ? ", uncertain: " + uncertainWhy(result.explanation) : "") + ")";
     const runnersUp = result.top.slice(1).map((t) => t.genre + " " + percent(t.probability)).join(", ");
     $("result-meta").textContent = seconds(result.duration_s) + " of audio, " + result.windows +
       (result.windows === 1 ? " window" : " windows") + ", analysed in " + result.elapsed_s.toFixed(2) + " s" +
@@ -132,9 +150,22 @@
     setStatus("Done: " + result.file + " sounds like " + result.genre + ".");
   }
 
+  // why a result is marked uncertain: its networks disagree (a model of several), or it is this unsure
+  function uncertainWhy(explanation) {
+    const networks = (explanation && explanation.networks) || [];
+    if (networks.length > 1 && networks.some((n) => n.genre !== networks[0].genre)) {
+      return "its networks disagree (" + networks.map((n) => n.network + ": " + n.genre).join(", ") + ")";
+    }
+    return "the model is often wrong this unsure";
+  }
+
   function renderExplanation(explanation, unavailable) {
     const box = $("explanation");
+    const networks = $("explanation-networks");
     box.hidden = !explanation && !unavailable;
+    networks.replaceChildren();
+    networks.hidden = true;
+    $("explanation-head").textContent = "";
     if (!explanation) {
       $("explanation-summary").textContent = unavailable || "";
       $("explanation-tags").textContent = "";
@@ -143,12 +174,32 @@
     $("explanation-summary").textContent = explanation.summary;
     $("explanation-tags").textContent = "Top tags: " +
       explanation.top_tags.map((t) => t.tag + " " + percent(t.probability)).join(", ");
+    const answers = explanation.networks || [];
+    if (answers.length) { // a model of several networks: the head explained is the first's, then each one's answer
+      $("explanation-head").textContent = " (" + answers[0].network + "'s head)";
+      for (const answer of answers) {
+        const item = document.createElement("li");
+        item.dataset.network = answer.network;
+        item.textContent = answer.network + ": " + answer.genre + " " + percent(answer.probability) +
+          (answer.top_tags.length ? " (" + answer.top_tags.map((t) => t.tag + " " + percent(t.probability))
+            .join(", ") + ")" : "");
+        networks.appendChild(item);
+      }
+      networks.hidden = false;
+    }
   }
 
+  // one bar per genre, most probable first; a model of many genres shows its MAX_BARS most probable
   function renderBars(probabilities) {
     const list = $("bars");
     list.replaceChildren();
-    const rows = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+    const all = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+    const rows = all.slice(0, MAX_BARS);
+    const multi = Boolean(state.model && state.model.multi_label);
+    list.classList.toggle("long-names", rows.some(([genre]) => genre.length > 10));
+    $("bars-caption").textContent = (rows.length < all.length
+      ? "The " + rows.length + " most probable of " + all.length + " genres" : "Probability of each genre") +
+      (multi ? " (each scored on its own: they need not add up to 100\u00a0%)" : "");
     for (const [genre, p] of rows) {
       const item = document.createElement("li");
       item.className = "bar-row";
