@@ -80,10 +80,11 @@ class PartAnalysis:
         if self._mel_frames >= MIN_TAIL_FRAMES or (self._mel_frames and not self.frames and not self._pending):
             self._pending.append(np.concatenate(self._mel, axis=1))
             self.frames.append(self._mel_frames)
-            if len(self.silent) < len(self.frames):
-                self.silent.append(audio.is_silent(np.concatenate(self._samples)) if self._sample_count else True)
         self._mel, self._mel_frames = [], 0
         self._run_pending(final=True)
+        if len(self.silent) < len(self.frames):  # the last part's samples: fewer than a whole part's
+            rest = np.concatenate(self._samples) if self._sample_count else np.zeros(0, np.float32)
+            self.silent.append(audio.is_silent(rest))
         del self.silent[len(self.frames) :]  # samples of a part too short to hear
 
     def part_centres(self) -> np.ndarray:
