@@ -65,14 +65,18 @@ class PartAnalysis:
         return self.cfg.part_frames * self.cfg.hop_length
 
     def push(self, y: np.ndarray) -> None:
-        """The next samples of the track (32 kHz)."""
-        self._samples.append(y)
-        self._sample_count += y.size
-        while self._sample_count >= self.part_samples:  # each part's own samples, for the silence check
-            joined = np.concatenate(self._samples)
-            self.silent.append(audio.is_silent(joined[: self.part_samples]))
-            self._samples, self._sample_count = [joined[self.part_samples :]], joined.size - self.part_samples
-        self._add_mel(self.stream.push(y))
+        """The next samples of the track (32 kHz), analysed a part's length at a time (the STFT's arrays stay
+        those of 10 s, whatever the piece)."""
+        for first in range(0, y.size, self.part_samples):
+            piece = y[first : first + self.part_samples]
+            self._samples.append(piece)
+            self._sample_count += piece.size
+            if self._sample_count >= self.part_samples:  # each part's own samples, for the silence check
+                joined = np.concatenate(self._samples)
+                self.silent.append(audio.is_silent(joined[: self.part_samples]))
+                rest = joined[self.part_samples :].copy()
+                self._samples, self._sample_count = [rest], rest.size
+            self._add_mel(self.stream.push(piece))
 
     def finish(self) -> None:
         """The end of the track: the last (shorter) part, if long enough, and the pending batch."""
