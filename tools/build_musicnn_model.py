@@ -70,10 +70,10 @@ def card_markdown(f: dict) -> str:
         f"{' uncertain' if c['uncertain'] else ''} |"
         for c in check["clips"]
     )
-    return f"""# Model card: the default musicgenre model (musicnn tags → genre)
+    return f"""# Model card: musicnn (musicnn tags → genre; the default before musicnn+efficientat)
 
-`model.onnx` beside this file is what `musicgenre predict`, `musicgenre.classify` and `musicgenre serve` use unless
-given `--model` (`--model features` is the older feature-table ensemble). Built by `{f["command"]}`; the figures are
+`model.onnx` beside this file is `--model musicnn`, and the musicnn half of the default `musicnn+efficientat`
+(which fuses it with EfficientAT's AudioSet genres; see its card). Built by `{f["command"]}`; the figures are
 also in `model.card.json` (served by `GET /api/model`).
 
 ## What it is
