@@ -259,7 +259,7 @@ def main() -> int:
         n_files = check_installed_files(package_dir)
         reported = run([base_bin / "musicgenre", "--version"], cwd=work).stdout.strip()
         clip = clip_for_predict(work, base_bin)
-        predictions = timed("predict, both models, wheel and source", timings, check_predict, base_bin, clip, work)
+        predictions = timed("predict, every model, wheel and source", timings, check_predict, base_bin, clip, work)
         check_without_extras(base_bin, clip, work)
         timed("add [web] to it", timings, pip_install, base_bin, f"{wheel.name}[web]", wheel.parent)
         served = timed("serve: start, /healthz, /, /api/model", timings, check_server, base_bin, work)
