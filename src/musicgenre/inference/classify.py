@@ -16,7 +16,7 @@ from musicgenre import audio
 from musicgenre.audio import AudioError
 from musicgenre.inference.loading import load_model
 from musicgenre.inference.model import GenreModel
-from musicgenre.inference.prediction import Prediction, WindowPrediction, probabilities_by_genre
+from musicgenre.inference.prediction import Prediction, WindowPrediction, average_probabilities, probabilities_by_genre
 from musicgenre.models.windows import MIN_SECONDS, Window, WindowConfig, plan_windows
 
 #: Default distance between window starts (s); windows are the model's clip length.
@@ -110,13 +110,6 @@ def warm_up(model: GenreModel) -> None:
         classify(0.1 * rng.standard_normal(3 * model.sample_rate).astype(np.float32), model.sample_rate, model=model)
     except Exception:
         pass
-
-
-def average_probabilities(probabilities: np.ndarray, multi_label: bool = False) -> np.ndarray:
-    """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1
-    (``multi_label``: independent class probabilities, the plain mean)."""
-    mean = np.asarray(probabilities, dtype=np.float64).mean(axis=0)
-    return mean if multi_label else mean / mean.sum()
 
 
 def _file_reader(path: Path, sample_rate: int):

@@ -15,7 +15,7 @@ it heard most: musicnn's MSD tags, EfficientAT's "Music genre" classes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -31,7 +31,7 @@ from musicgenre.inference.audioset_model import (
 )
 from musicgenre.inference.explain import N_TOP_TAGS, Explanation, NetworkAnswer
 from musicgenre.inference.model import GenreModel, WindowReader, WindowScores, shipped_card
-from musicgenre.inference.prediction import probabilities_by_genre
+from musicgenre.inference.prediction import average_probabilities, probabilities_by_genre
 from musicgenre.inference.tag_model import TagModel
 from musicgenre.models.windows import Window
 
@@ -48,12 +48,6 @@ def fuse(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.where(total > 0, geometric / np.where(total > 0, total, 1.0), fallback)
 
 
-def track_probabilities(window_probabilities: np.ndarray) -> np.ndarray:
-    """``(k,)``: the mean of window rows ``(w, k)``, renormalised (as :func:`~.classify.average_probabilities`)."""
-    mean = np.asarray(window_probabilities, dtype=np.float64).mean(axis=0)
-    return mean / mean.sum()
-
-
 @dataclass(frozen=True)
 class FusedModel(GenreModel):
     """``musicnn`` and ``efficientat`` (GTZAN vocabulary) fused; its rate is EfficientAT's, its windows musicnn's."""
@@ -68,7 +62,7 @@ class FusedModel(GenreModel):
     def score_windows(self, name: str, read: WindowReader, windows: Sequence[Window]) -> WindowScores:
         """musicnn's windows and probabilities, EfficientAT's scores of the same windows, fused; one decode."""
         sr = self.sample_rate
-        parts = PartAnalysis(self.efficientat_runner(), self.efficientat.input)
+        parts = PartAnalysis(probabilities_runner(self.efficientat.session), self.efficientat.input)
         stitcher = Stitcher(guard=int(MARGIN_SECONDS * sr / 2))
 
         def read_once(window: Window, last: bool) -> np.ndarray:
@@ -84,7 +78,7 @@ class FusedModel(GenreModel):
         _, class_means, groups = self.efficientat.score_parts(parts, heard.windows, decoded_s, skip_silent=False)
         other = self.efficientat.window_probabilities(class_means)
         fused = fuse(heard.probabilities, other).astype(np.float32)
-        first, second = track_probabilities(heard.probabilities), track_probabilities(other)
+        first, second = average_probabilities(heard.probabilities), average_probabilities(other)
         used = np.unique(np.concatenate(groups))
         classes = np.concatenate(parts.probabilities)[used].mean(axis=0)
         threshold = self.musicnn.uncertain_below
@@ -94,9 +88,6 @@ class FusedModel(GenreModel):
             self._answer("efficientat", second, MUSIC_GENRES, classes[music_genre_indices(self.efficientat.classes)]),
         )
         return replace(heard, probabilities=fused, uncertain=uncertain, networks=answers)
-
-    def efficientat_runner(self) -> Callable[[np.ndarray], np.ndarray]:
-        return probabilities_runner(self.efficientat.session)
 
     def _answer(
         self, network: str, probabilities: np.ndarray, tag_names: Sequence[str], tags: np.ndarray | None

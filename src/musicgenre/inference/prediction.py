@@ -88,6 +88,13 @@ class Prediction:
         return record
 
 
+def average_probabilities(probabilities: np.ndarray, multi_label: bool = False) -> np.ndarray:
+    """Track probabilities ``(n_genres,)``: the mean of window rows ``(n_windows, n_genres)``, renormalised to sum 1
+    (``multi_label``: independent class probabilities, the plain mean)."""
+    mean = np.asarray(probabilities, dtype=np.float64).mean(axis=0)
+    return mean if multi_label else mean / mean.sum()
+
+
 def probabilities_by_genre(row: np.ndarray, genres: tuple[str, ...]) -> dict[str, float]:
     """``(n_genres,)`` array -> ``{genre: probability}`` in the given order."""
     return {genre: float(p) for genre, p in zip(genres, row, strict=True)}
