@@ -9,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 from visualization.fake_predictions import write_fake_predictions
+from visualization.malformed_predictions import CASES, write_malformed
 
-from musicgenre.inference.library import PredictionsError, read_library, tags_from_cache
+from musicgenre.inference.library import PredictionsError, read_library, regular_file_hash, tags_from_cache
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,61 @@ def test_a_report_without_tags_or_cache_imports_no_torch(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None []"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_malformed_record_is_refused_naming_its_line(tmp_path, case, fmt):
+    path, line = write_malformed(tmp_path, case, fmt)
+    with pytest.raises(PredictionsError) as raised:
+        read_library(path)
+    assert str(raised.value) == line
+
+
+def test_only_a_cut_off_last_line_is_skipped(tmp_path):
+    good = '{"file": "a.wav", "genre": "jazz", "probability": 0.5, "error": null}'
+    path = tmp_path / "p.jsonl"
+    path.write_text(f"{good}\n{good[:20]}\n")
+    assert len(read_library(path).tracks) == 1
+    path.write_text(f"{good}\n{good[:20]}\n{good}\n")
+    with pytest.raises(PredictionsError, match=r"p.jsonl:2: not a JSON record"):
+        read_library(path)
+    path.write_text(f"{good}\n[1, 2]\n")
+    with pytest.raises(PredictionsError, match=r"p.jsonl:2: a JSON list, not a record"):
+        read_library(path)
+    path.write_text('{"genre": "jazz", "probability": 0.5, "error": null}\n')
+    with pytest.raises(PredictionsError, match=r"p.jsonl:1: file: missing"):
+        read_library(path)
+    csv_path = tmp_path / "p.csv"
+    header, row = "file,scope,start_s,end_s,genre,probability,uncertain,not_music,error", "a.wav,track,0,1,jazz,0.5,,,"
+    csv_path.write_text(f"{header}\n{row}\n{row[:12]}\n")
+    assert len(read_library(csv_path).tracks) == 1  # the last row, short
+    csv_path.write_text(f"{header}\n{row[:12]}\n{row}\n")
+    with pytest.raises(PredictionsError, match=r"p.csv:2: fewer cells than the header's 9"):
+        read_library(csv_path)
+    csv_path.write_text(f"{header}\n{row},extra\n{row}\n")
+    with pytest.raises(PredictionsError, match=r"p.csv:2: more cells than the header's 9"):
+        read_library(csv_path)
+
+
+def test_only_regular_files_are_hashed(tmp_path):
+    from musicgenre.audio import file_hash
+
+    (tmp_path / "a.wav").write_bytes(b"a" * 3_000_000)
+    assert regular_file_hash(tmp_path / "a.wav") == file_hash(tmp_path / "a.wav")
+    (tmp_path / "link.wav").symlink_to(tmp_path / "a.wav")
+    assert regular_file_hash(tmp_path / "link.wav") == file_hash(tmp_path / "a.wav")  # links are followed
+    os.mkfifo(tmp_path / "fifo.wav")
+    with pytest.raises(ValueError, match="a FIFO, not a regular file"):
+        regular_file_hash(tmp_path / "fifo.wav")  # would block on open or read
+    with pytest.raises(ValueError, match="a character device, not a regular file"):
+        regular_file_hash("/dev/zero")  # would never end
+    with pytest.raises(ValueError, match="a folder, not a regular file"):
+        regular_file_hash(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        regular_file_hash(tmp_path / "gone.wav")
+
+
+def test_a_device_is_no_predictions_file(tmp_path):
+    with pytest.raises(PredictionsError, match=r"^/dev/zero: a character device, not a predictions file$"):
+        read_library("/dev/zero")

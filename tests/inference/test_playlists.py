@@ -16,6 +16,7 @@ from musicgenre.inference.playlists import (
     Track,
     entry_path,
     playlist_name,
+    playlist_names,
     read_predictions,
     write_playlists,
 )
@@ -127,6 +128,26 @@ def test_genre_names_become_safe_file_names():
     assert playlist_name("..") == "genre.m3u8" and playlist_name("jazz") == "jazz.m3u8"
 
 
+def test_genres_whose_names_clash_get_distinct_names():
+    names = playlist_names(["Rock/Pop", "Rock:Pop", "Rock?Pop", "Rock_Pop", "jazz", "Jazz"])
+    assert len({n.casefold() for n in names.values()}) == 6  # distinct even where case is ignored
+    assert names["Rock_Pop"] == "Rock_Pop.m3u8"  # spelled as its file name: kept
+    assert all(re.fullmatch(r"Rock_Pop-[0-9a-f]{8}\.m3u8", names[g]) for g in ("Rock/Pop", "Rock:Pop", "Rock?Pop"))
+    assert all(re.fullmatch(r"(jazz|Jazz)-[0-9a-f]{8}\.m3u8", names[g]) for g in ("jazz", "Jazz"))
+    assert playlist_names(["Rock:Pop", "Rock/Pop"]) == {g: names[g] for g in ("Rock:Pop", "Rock/Pop")}  # stable
+    assert playlist_names(["jazz", "blues"]) == {"jazz": "jazz.m3u8", "blues": "blues.m3u8"}
+
+
+def test_long_and_reserved_genre_names_are_cut_and_hashed():
+    long = "ambient drone " * 30
+    names = playlist_names([long, long + "!", "é" * 300, "CON", "nul.x"])
+    assert len(set(names.values())) == 5
+    for name in names.values():
+        assert len(name.encode()) <= 100 + len("-12345678.m3u8") and name.endswith(".m3u8")
+    assert names["é" * 300] == "é" * 50 + names["é" * 300][-14:]  # cut on a character boundary
+    assert re.fullmatch(r"CON-[0-9a-f]{8}\.m3u8", names["CON"]) and names["nul.x"].startswith("nul.x-")
+
+
 def test_reads_csv_jsonl_and_json_outputs(tmp_path):
     csv_text = (
         "file,scope,start_s,end_s,genre,probability,uncertain,not_music,error\n"
@@ -156,3 +177,13 @@ def test_a_file_that_is_not_predictions_is_refused(tmp_path):
         read_predictions(tmp_path / "notes.txt")
     with pytest.raises(PredictionsError, match="cannot read"):
         read_predictions(tmp_path / "absent.csv")
+
+
+def test_a_playlist_that_cannot_be_written_is_reported_and_the_others_are_written(library, tmp_path):
+    out = tmp_path / "out"
+    (out / "jazz.m3u8").mkdir(parents=True)  # a folder where the playlist goes
+    report = write_playlists(tracks(library), out)
+    assert [g for g, _ in report.failed] == ["jazz"] and "jazz.m3u8" in report.failed[0][1]
+    assert sorted(p.genre for p in report.playlists) == ["blues", "rock"]
+    assert sorted(p.name for p in out.iterdir()) == ["blues.m3u8", "jazz.m3u8", "rock.m3u8"]
+    assert (out / "jazz.m3u8").is_dir()

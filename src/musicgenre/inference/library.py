@@ -10,9 +10,12 @@ one record per line. A line cut off by an interrupted run is skipped, as ``--res
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import math
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,15 @@ import numpy as np
 #: named here too so that a report finding no cache never imports torch.
 EMBED_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
 
-__all__ = ["Library", "LibraryTrack", "LibraryWindow", "PredictionsError", "read_library", "tags_from_cache"]
+__all__ = [
+    "Library",
+    "LibraryTrack",
+    "LibraryWindow",
+    "PredictionsError",
+    "read_library",
+    "regular_file_hash",
+    "tags_from_cache",
+]
 
 
 class PredictionsError(ValueError):
@@ -98,123 +109,282 @@ class Library:
 
 def read_library(path: str | Path) -> Library:
     """Every track of a ``predict -o`` output (CSV, JSONL or JSON). Raises :class:`PredictionsError` (one line
-    naming the file) when the file cannot be read or is no predictions file."""
+    naming the file, and for a malformed record its line: ``FILE:LINE: reason``) when the file cannot be read, is
+    no predictions file, or holds a record predict would not write: a required field missing, a value of the wrong
+    type, a number that is not finite (NaN, inf) or out of its range. Only a last line cut off by an interrupted run
+    is skipped."""
     path = Path(path)
     try:
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # a pipe (``<(…)``) ends; a device may never end
+            raise PredictionsError(f"{path}: {_kind(mode)}, not a predictions file")
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as error:
         raise PredictionsError(f"{path}: cannot read ({error.strerror or error})") from None
     head = text.lstrip()[:1]
-    if head in ("[", "{"):
-        fmt = "json" if head == "[" else "jsonl"
-        records = list(json_records(text))
-        tracks = tuple(t for t in map(_track_from_record, records) if t is not None)
-        has_timeline = any("timeline" in r for r in records)
-    elif text.startswith("file,scope,"):
-        fmt = "csv"
-        tracks, has_timeline = _tracks_from_csv(text)
-    else:
-        raise PredictionsError(f"{path}: not a predictions file (expected CSV, JSONL or JSON from predict -o)")
+    try:
+        if head in ("[", "{"):
+            fmt = "json" if head == "[" else "jsonl"
+            records = _numbered_records(text)
+            tracks = tuple(_track_from_record(line, record) for line, record in records)
+            has_timeline = any("timeline" in r for _, r in records)
+        elif text.startswith("file,scope,"):
+            fmt = "csv"
+            tracks, has_timeline = _tracks_from_csv(text)
+        else:
+            raise PredictionsError(f"{path}: not a predictions file (expected CSV, JSONL or JSON from predict -o)")
+    except _BadRecord as bad:
+        raise PredictionsError(f"{path}:{bad.line}: {bad.reason}") from None
     return Library(path, fmt, tracks, has_timeline, any(t.top_tags for t in tracks))
 
 
-def _float(value: object) -> float | None:
+class _BadRecord(Exception):
+    """A record predict would not write: its (1-based) line and why."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"{line}: {reason}")
+        self.line, self.reason = line, reason
+
+
+def _numbered_records(text: str) -> list[tuple[int, dict]]:
+    """``(line number, record)`` of a JSON array written one record per line, or of JSON lines. A last record line
+    that is no JSON (cut off by an interrupted run) is skipped; any other line that is no JSON object is refused."""
+    lines = [(n, line.strip().rstrip(",")) for n, line in enumerate(text.split("\n"), start=1)]
+    lines = [(n, line) for n, line in lines if line not in ("", "[", "]")]
+    records = []
+    for k, (n, line) in enumerate(lines):
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):  # JSONDecodeError, an integer too long to read, nesting too deep
+            if k == len(lines) - 1:
+                continue  # cut off
+            raise _BadRecord(n, "not a JSON record") from None
+        if not isinstance(record, dict):
+            raise _BadRecord(n, f"a JSON {type(record).__name__}, not a record")
+        records.append((n, record))
+    return records
+
+
+def _number(
+    line: int, field: str, value: object, *, optional: bool = False, unit: bool = False, cell: bool = False
+) -> float | None:
+    """A finite number (in [0, 1] when ``unit``, else at least 0), or None when ``optional`` and absent. JSON must
+    give a number (not a string, not a bool); a CSV ``cell`` is text, parsed here."""
     if value is None or value == "":
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]  # str or number, as written
-    except (TypeError, ValueError):
-        return None
+        if optional:
+            return None
+        raise _BadRecord(line, f"{field}: missing")
+    if isinstance(value, str) and cell:
+        try:
+            number = float(value)
+        except ValueError:
+            raise _BadRecord(line, f"{field}: {_shown(value)} is not a number") from None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+    else:
+        raise _BadRecord(line, f"{field}: {_shown(value)} is not a number")
+    if not math.isfinite(number):
+        raise _BadRecord(line, f"{field}: {_shown(value)} is not a finite number")
+    if number < 0 or (unit and number > 1):
+        raise _BadRecord(line, f"{field}: {number:g} is out of range ({'0 to 1' if unit else 'at least 0'})")
+    return number
 
 
-def _track_from_record(record: dict) -> LibraryTrack | None:
-    file = record.get("file")
-    if not file:
-        return None
-    error = record.get("error")
-    if error is not None or not record.get("genre"):
-        return LibraryTrack(str(file), None, None, error=str(error or "no genre in the record"))
-    windows = tuple(
-        LibraryWindow(float(w["start_s"]), float(w["end_s"]), str(w["genre"]))
-        for w in record.get("timeline") or []
-        if isinstance(w, dict) and w.get("genre") and "start_s" in w and "end_s" in w
-    )
+def _text(line: int, field: str, value: object, *, optional: bool = False) -> str | None:
+    """A non-empty string, or None when ``optional`` and absent (null or empty)."""
+    if value is None or value == "":
+        if optional:
+            return None
+        raise _BadRecord(line, f"{field}: missing")
+    if not isinstance(value, str):
+        raise _BadRecord(line, f"{field}: {_shown(value)} is not text")
+    return value
+
+
+def _shown(value: object) -> str:
+    """A value as a reason names it: short, one line."""
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _track_from_record(line: int, record: dict) -> LibraryTrack:
+    file = _text(line, "file", record.get("file"))
+    assert file is not None
+    error = _text(line, "error", record.get("error"), optional=True)
+    if error is not None:
+        return LibraryTrack(file, None, None, error=error)
+    genre = _text(line, "genre", record.get("genre"))
+    assert genre is not None
+    probability = _number(line, "probability", record.get("probability"), unit=True)
+    duration = _number(line, "duration_s", record.get("duration_s"), optional=True)
+    uncertain = record.get("uncertain")
+    if uncertain is not None and not isinstance(uncertain, bool):
+        raise _BadRecord(line, f"uncertain: {_shown(uncertain)} is not true, false or null")
+    not_music = _text(line, "not_music", record.get("not_music"), optional=True)
+    timeline = record.get("timeline")
+    if timeline is not None and not isinstance(timeline, list):
+        raise _BadRecord(line, "timeline: not a list")
+    windows = []
+    for k, window in enumerate(timeline or []):
+        if not isinstance(window, dict):
+            raise _BadRecord(line, f"timeline[{k}]: not a record")
+        start = _number(line, f"timeline[{k}].start_s", window.get("start_s"))
+        end = _number(line, f"timeline[{k}].end_s", window.get("end_s"))
+        window_genre = _text(line, f"timeline[{k}].genre", window.get("genre"))
+        assert start is not None and end is not None and window_genre is not None
+        windows.append(LibraryWindow(start, end, window_genre))
     explanation = record.get("explanation")
-    tags = explanation.get("top_tags", []) if isinstance(explanation, dict) else []
-    return LibraryTrack(
-        str(file),
-        str(record["genre"]),
-        _float(record.get("probability")),
-        _float(record.get("duration_s")),
-        record.get("uncertain"),
-        record.get("not_music") or None,
-        None,
-        windows,
-        tuple((str(t["tag"]), float(t["probability"])) for t in tags if "tag" in t and "probability" in t),
-    )
+    if explanation is not None and not isinstance(explanation, dict):
+        raise _BadRecord(line, "explanation: not a record")
+    tags = (explanation or {}).get("top_tags") or []
+    if not isinstance(tags, list):
+        raise _BadRecord(line, "explanation.top_tags: not a list")
+    top_tags = []
+    for k, tag in enumerate(tags):
+        if not isinstance(tag, dict):
+            raise _BadRecord(line, f"explanation.top_tags[{k}]: not a record")
+        name = _text(line, f"explanation.top_tags[{k}].tag", tag.get("tag"))
+        value = _number(line, f"explanation.top_tags[{k}].probability", tag.get("probability"), unit=True)
+        assert name is not None and value is not None
+        top_tags.append((name, value))
+    return LibraryTrack(file, genre, probability, duration, uncertain, not_music, None, tuple(windows), tuple(top_tags))
 
 
 def _tracks_from_csv(text: str) -> tuple[tuple[LibraryTrack, ...], bool]:
-    """Tracks of CSV rows: a file's window rows come before its track row (``csv_rows``)."""
+    """Tracks of CSV rows: a file's window rows come before its track row (``csv_rows``). A last row cut off by an
+    interrupted run (no line end, or too few cells) is skipped; any other malformed row is refused."""
     reader = csv.DictReader(io.StringIO(text))
     tracks: list[LibraryTrack] = []
     pending: dict[str, list[LibraryWindow]] = {}
     has_timeline = False
-    width = len(reader.fieldnames or [])
-    for row in reader:
-        if None in row or None in row.values() or len(row) != width:  # a cut-off last line
-            continue
-        file = row["file"]
-        if row["scope"] == "window":
-            has_timeline = True
-            start, end = _float(row["start_s"]), _float(row["end_s"])
-            if start is not None and end is not None and row["genre"]:
-                pending.setdefault(file, []).append(LibraryWindow(start, end, row["genre"]))
-            continue
-        if row["scope"] != "track" or not file:
-            continue
-        windows = tuple(pending.pop(file, []))
-        if row.get("error") or not row["genre"]:
-            tracks.append(LibraryTrack(file, None, None, error=row.get("error") or "no genre in the row"))
-            continue
-        tracks.append(
-            LibraryTrack(
-                file,
-                row["genre"],
-                _float(row["probability"]),
-                _float(row["end_s"]),
-                {"true": True, "false": False}.get((row.get("uncertain") or "").lower()),
-                row.get("not_music") or None,
-                None,
-                windows,
-                _tag_cells(row.get("top_tags") or ""),
-            )
-        )
+    rows = []
+    try:
+        header = reader.fieldnames or []
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as error:  # a cell beyond the field size limit, a NUL
+        raise _BadRecord(reader.line_num, f"not CSV ({error})") from None
+    width = len(header)
+    missing = [c for c in ("file", "scope", "start_s", "end_s", "genre", "probability", "error") if c not in header]
+    if missing:
+        raise _BadRecord(1, f"no {', '.join(missing)} column in the header")
+    cut_off = not text.endswith("\n")
+    for k, (line, row) in enumerate(rows):
+        short, long = None in row.values(), None in row
+        try:
+            if short or long:
+                raise _BadRecord(line, f"{'fewer' if short else 'more'} cells than the header's {width}")
+            track = _csv_row(line, row, pending)
+        except _BadRecord:
+            if k == len(rows) - 1 and (cut_off or short):
+                continue  # a last line cut off by an interrupted run
+            raise
+        has_timeline = has_timeline or row["scope"] == "window"
+        if track is not None:
+            tracks.append(track)
     return tuple(tracks), has_timeline
 
 
-def _tag_cells(cell: str) -> tuple[tuple[str, float], ...]:
-    """``tag=probability;…`` (the CSV ``top_tags`` cell) as pairs; malformed parts skipped."""
+def _csv_row(line: int, row: dict, pending: dict[str, list[LibraryWindow]]) -> LibraryTrack | None:
+    """One CSV row: a window row is kept in ``pending`` until its track row, which gives the track."""
+    file = _text(line, "file", row["file"])
+    assert file is not None
+    scope = row["scope"]
+    if scope == "window":
+        start = _number(line, "start_s", row["start_s"], cell=True)
+        end = _number(line, "end_s", row["end_s"], cell=True)
+        genre = _text(line, "genre", row["genre"])
+        assert start is not None and end is not None and genre is not None
+        pending.setdefault(file, []).append(LibraryWindow(start, end, genre))
+        return None
+    if scope != "track":
+        raise _BadRecord(line, f"scope: {_shown(scope)} is neither track nor window")
+    windows = tuple(pending.pop(file, []))
+    if row.get("error"):
+        return LibraryTrack(file, None, None, error=row["error"])
+    genre = _text(line, "genre", row["genre"])
+    probability = _number(line, "probability", row["probability"], unit=True, cell=True)
+    _number(line, "start_s", row["start_s"], optional=True, cell=True)
+    duration = _number(line, "end_s", row["end_s"], optional=True, cell=True)
+    flag = (row.get("uncertain") or "").lower()
+    if flag not in ("", "true", "false"):
+        raise _BadRecord(line, f"uncertain: {_shown(row['uncertain'])} is not true, false or empty")
+    return LibraryTrack(
+        file,
+        genre,
+        probability,
+        duration,
+        {"true": True, "false": False}.get(flag),
+        row.get("not_music") or None,
+        None,
+        windows,
+        _tag_cells(line, row.get("top_tags") or ""),
+    )
+
+
+def _tag_cells(line: int, cell: str) -> tuple[tuple[str, float], ...]:
+    """``tag=probability;…`` (the CSV ``top_tags`` cell) as pairs; a part with no ``=`` is skipped (a ``;`` in a
+    tag's name), a probability that is no finite number in [0, 1] refused."""
     pairs = []
     for part in cell.split(";"):
         tag, _, value = part.rpartition("=")
-        number = _float(value)
-        if tag and number is not None:
+        if tag:
+            number = _number(line, f"top_tags {tag!r}", value, unit=True, cell=True)
+            assert number is not None
             pairs.append((tag, number))
     return tuple(pairs)
 
 
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, as a reason names it."""
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def regular_file_hash(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """Hex SHA-256 of a regular file's content (the embedding cache's key, as
+    :func:`~musicgenre.audio.files.file_hash` gives it), read only after checking it is one: links are followed,
+    then anything else (a FIFO that would block, a device that never ends, a folder) raises :class:`ValueError`
+    naming what it is, before being read. Opened without blocking and checked again on the open file, so a swap
+    between the check and the open cannot slip a FIFO in."""
+    if not stat.S_ISREG(mode := os.stat(path).st_mode):
+        raise ValueError(f"{_kind(mode)}, not a regular file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(mode := os.fstat(fd).st_mode):
+            raise ValueError(f"{_kind(mode)}, not a regular file")
+        digest = hashlib.sha256()
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def tags_from_cache(
-    files: Sequence[str], cache_dir: Path | None = None, base: Path = Path("."), model: str = "msd"
+    files: Sequence[str],
+    cache_dir: Path | None = None,
+    base: Path = Path("."),
+    model: str = "msd",
+    skipped: list[tuple[str, str]] | None = None,
 ) -> dict[int, np.ndarray]:
     """The mean musicnn taggram of each file found in the embedding cache (``musicgenre embed``/``tags`` fill
     it, keyed by the file's content hash): ``{index in files: (n_tags,) float32}`` in the model's tag order.
 
     ``cache_dir`` None: the embed command's default folder. Paths are taken relative to ``base`` (where predict
-    ran); URLs, files gone and files not in the cache are left out. Nothing is computed: with no cache, or without
-    the backbones extra (torch) to read it, the answer is empty.
+    ran); URLs, files gone and files not in the cache are left out. Only regular files are read
+    (:func:`regular_file_hash`): a FIFO, a device or a folder named in the predictions is left out, and ``(file,
+    reason)`` appended to ``skipped`` when given. Nothing is computed: with no cache, or without the backbones extra
+    (torch) to read it, the answer is empty.
     """
-    from musicgenre.audio import file_hash, is_url
+    from musicgenre.audio import is_url
     from musicgenre.backbones.musicnn.config import model_config
 
     name = model_config(model).name
@@ -230,8 +400,12 @@ def tags_from_cache(
         if is_url(file):
             continue
         try:
-            key = file_hash(base / Path(file).expanduser())
-        except OSError:
+            key = regular_file_hash(base / Path(file).expanduser())
+        except ValueError as reason:
+            if skipped is not None:
+                skipped.append((file, str(reason)))
+            continue
+        except OSError:  # gone, or unreadable: not in the cache as far as this report can tell
             continue
         arrays = _cache_get(cache, name, key)
         if arrays is not None and arrays["taggram"].ndim == 2 and len(arrays["taggram"]):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from musicgenre.audio.atomic import write_atomically
 from musicgenre.genres import genre_colours
 from musicgenre.inference.library import Library, LibraryTrack, read_library, tags_from_cache
 from musicgenre.version import __version__
@@ -98,13 +99,15 @@ MAP_SCRIPT = """
 
 @dataclass(frozen=True)
 class LibraryReport:
-    """What :func:`write_library_report` wrote: the page, its size in bytes, how many tracks it covers, and
-    whether the map was drawn (and from what)."""
+    """What :func:`write_library_report` wrote: the page, its size in bytes, how many tracks it covers, whether
+    the map was drawn (and from what), and ``(file, reason)`` for files named in the predictions that were not read
+    for the embedding cache because they are no regular file (a FIFO, a device, a folder)."""
 
     path: Path
     size: int
     tracks: int
     map_source: str | None
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 _e = escape  # the short name the page builders use
@@ -370,15 +373,18 @@ def write_library_report(
 ) -> LibraryReport:
     """Read ``predictions`` (a ``predict -o`` output), place the tracks on the map (their ``--explain`` tags, else,
     with ``read_cache``, the embedding cache: ``cache_dir``, None for embed's default; files relative to ``base``)
-    and write the page to ``output`` (parent folders created). Raises
+    and write the page to ``output`` (parent folders created; written whole through a new temporary file, never
+    through a planted link: :func:`~musicgenre.audio.atomic.write_atomically`). Only regular files are read for
+    the cache; others are listed in ``skipped``. Raises
     :class:`~musicgenre.inference.library.PredictionsError` for a file that is no predictions output."""
     library = read_library(predictions)
     cached = None
+    skipped: list[tuple[str, str]] = []
     if not library.has_tags and read_cache:
-        cached = tags_from_cache([t.file for t in library.tracks], cache_dir, base)
+        cached = tags_from_cache([t.file for t in library.tracks], cache_dir, base, skipped=skipped)
     placed = library_map(library.tracks, cached)
-    page = library_report_html(library, placed).encode("utf-8", errors="replace")
+    page = library_report_html(library, placed)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(page)
-    return LibraryReport(output, len(page), len(library.tracks), placed.source if placed else None)
+    size = write_atomically(output, page, errors="replace")
+    return LibraryReport(output, size, len(library.tracks), placed.source if placed else None, tuple(skipped))

@@ -89,3 +89,65 @@ def test_not_predictions_is_a_usage_error(tmp_path):
     result = run("playlists", tmp_path / "notes.txt", "-o", tmp_path / "out")
     assert result.exit_code == 1 and "not a predictions file" in result.output
     assert run("playlists", tmp_path / "absent.csv", "-o", tmp_path / "out").exit_code == 2
+
+
+def write_jsonl(path: Path, rows: list[tuple[str, str]]) -> Path:
+    records = [{"file": f, "genre": g, "probability": 0.8, "duration_s": 30.0, "error": None} for f, g in rows]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def summary_count(stderr: str) -> int:
+    match = re.search(r"^(\d+) playlists written, ", stderr, re.M)
+    assert match, stderr
+    return int(match[1])
+
+
+def test_genres_whose_names_clash_or_are_long_each_get_their_own_file(tmp_path):
+    genres = ["Rock/Pop", "Rock:Pop", "Rock?Pop", "g" * 300, "Rock_Pop"]
+    music = tmp_path / "music"
+    music.mkdir()
+    for k in range(len(genres)):
+        (music / f"{k}.wav").write_bytes(b"x")
+    predictions = write_jsonl(tmp_path / "p.jsonl", [(f"music/{k}.wav", g) for k, g in enumerate(genres)])
+    out = tmp_path / "lists"
+    result = run("playlists", predictions, "-o", out, "--base", tmp_path)
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    assert len(files) == len(genres) == summary_count(result.stderr)
+    listed = sorted(t for p in files for _, t, _ in read_m3u8(p))
+    assert listed == [f"{k}.wav" for k in range(len(genres))]  # every genre's track, none overwritten
+    assert all(len(p.name.encode()) < 120 for p in files) and (out / "Rock_Pop.m3u8").is_file()
+
+
+def test_links_planted_in_the_output_folder_are_never_followed(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    (tmp_path / "b.wav").write_bytes(b"x")
+    predictions = write_jsonl(tmp_path / "p.jsonl", [("a.wav", "jazz"), ("b.wav", "rock")])
+    victim = tmp_path / "elsewhere" / "victim.txt"
+    victim.parent.mkdir()
+    victim.write_text("keep me")
+    out = tmp_path / "lists"
+    out.mkdir()
+    (out / "jazz.m3u8.part").symlink_to(victim)  # the temporary name used before
+    (out / "rock.m3u8").symlink_to(victim)  # the target itself
+    result = run("playlists", predictions, "-o", out, "--base", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "keep me"
+    written = [p for p in out.iterdir() if p.suffix == ".m3u8" and not p.is_symlink()]
+    assert sorted(p.name for p in written) == ["jazz.m3u8", "rock.m3u8"]
+    assert summary_count(result.stderr) == len(written) == 2
+    assert [t for _, t, _ in read_m3u8(out / "rock.m3u8")] == ["b.wav"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".musicgenre-")]  # no temporary file left
+
+
+def test_a_playlist_that_cannot_be_written_is_named_and_the_status_says_so(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    (tmp_path / "b.wav").write_bytes(b"x")
+    predictions = write_jsonl(tmp_path / "p.jsonl", [("a.wav", "jazz"), ("b.wav", "rock")])
+    out = tmp_path / "lists"
+    (out / "jazz.m3u8").mkdir(parents=True)  # a folder where the playlist goes
+    result = run("playlists", predictions, "-o", out, "--base", tmp_path)
+    assert result.exit_code == 1, result.output
+    assert summary_count(result.stderr) == 1 == len([p for p in out.iterdir() if p.is_file()])
+    assert f"not written ('jazz'): {out / 'jazz.m3u8'}: " in result.stderr

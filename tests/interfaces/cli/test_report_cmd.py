@@ -136,3 +136,71 @@ def test_without_explain_the_map_comes_from_the_embedding_cache(shared_audio, tm
     assert "mean musicnn taggram, read from the embedding cache" in page
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S)[1])
     assert sorted(Path(data["prefix"] + f).name for f in data["files"]) == ["classical.00000.wav", "metal.00000.wav"]
+
+
+@pytest.mark.parametrize("command", ["report", "playlists"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+@pytest.mark.parametrize("case", ["nan", "inf", "wrong type", "start_s", "missing"])
+def test_a_malformed_predictions_file_is_one_line(tmp_path, command, fmt, case):
+    from visualization.malformed_predictions import write_malformed
+
+    path, line = write_malformed(tmp_path, case, fmt)
+    out = tmp_path / ("r.html" if command == "report" else "lists")
+    result = CliRunner().invoke(cli, [command, str(path), "-o", str(out), *(["--no-cache"] * (command == "report"))])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output == f"Error: {line}\n"
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_files_that_are_no_regular_files_are_skipped_not_read(tmp_path):
+    """A FIFO would block the hashing for the embedding cache, /dev/zero never end: both are skipped, with a reason."""
+    pytest.importorskip("torch", reason="reading the embedding cache needs musicgenre[backbones]")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from musicgenre.audio import file_hash
+    from musicgenre.backbones.musicnn.embed import _ARRAYS, _cache_put
+
+    (tmp_path / "a.wav").write_bytes(b"a")
+    os.mkfifo(tmp_path / "fifo.wav")
+    arrays = {name: np.zeros((2, 3), np.float32) for name in _ARRAYS} | {"taggram": np.ones((2, 50), np.float32)}
+    _cache_put(tmp_path / "cache", "MSD_musicnn", file_hash(tmp_path / "a.wav"), arrays)
+    files = ["a.wav", "fifo.wav", "/dev/zero"]
+    records = [{"file": f, "genre": "jazz", "probability": 0.6, "duration_s": 30.0, "error": None} for f in files]
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in records))
+    code = "from musicgenre.interfaces.cli.main import cli; cli()"
+    args = ["report", predictions, "-o", tmp_path / "r.html", "--cache-dir", tmp_path / "cache", "--base", tmp_path]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "map: skipped 'fifo.wav' (a FIFO, not a regular file)" in result.stderr
+    assert "map: skipped '/dev/zero' (a character device, not a regular file)" in result.stderr
+    assert result.stdout.startswith(f"wrote {tmp_path / 'r.html'} (3 tracks, ")
+
+
+def test_the_report_replaces_a_planted_link_instead_of_following_it(tmp_path):
+    from visualization.fake_predictions import write_fake_predictions
+
+    fake = write_fake_predictions(tmp_path / "genres.jsonl", 20, "jsonl")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out" / "library.html"
+    out.parent.mkdir()
+    out.symlink_to(victim)
+    (out.parent / "library.html.part").symlink_to(victim)
+    result = CliRunner().invoke(cli, ["report", str(fake.path), "-o", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "keep me" and not out.is_symlink()
+    assert "Library report" in out.read_text(encoding="utf-8")
+    run = write_experiment(tmp_path / "run")
+    (tmp_path / "run.html").symlink_to(victim)
+    result = CliRunner().invoke(cli, ["report", str(run), "-o", str(tmp_path / "run.html")])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "keep me" and "Protocol: fault-filtered" in (tmp_path / "run.html").read_text()

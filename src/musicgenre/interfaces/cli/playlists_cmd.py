@@ -36,7 +36,9 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
     """Write one playlist per genre from PREDICTIONS (the CSV, JSONL or JSON of `musicgenre predict -o`).
 
     Each DIR/<genre>.m3u8 lists that genre's tracks as paths relative to DIR where possible, with #EXTINF
-    duration and file name; files that no longer exist are left out and counted. Failed rows are skipped.
+    duration and file name; files that no longer exist are left out and counted. Failed rows are skipped. Genres
+    whose file names would clash, or are too long, get a short hash of the genre after the name. A malformed
+    predictions file is refused in one line naming its line.
     """
     from musicgenre.inference.library import PredictionsError
     from musicgenre.inference.playlists import PlaylistFilter, read_predictions, write_playlists
@@ -54,7 +56,7 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
         click.echo(f"{playlist.path}  {n} track{'' if n == 1 else 's'}")
     listed = sum(len(p.tracks) for p in report.playlists)
     click.echo(
-        f"{len(report.playlists)} playlists, {listed} tracks of {report.read} classified; "
+        f"{len(report.playlists)} playlists written, {listed} tracks of {report.read} classified; "
         f"{report.filtered} left out by the filters, {len(report.missing)} no longer found",
         err=True,
     )
@@ -64,3 +66,7 @@ def command(predictions: Path, folder: Path, min_probability: float, exclude_unc
         click.echo(f"not found: {name}", err=True)
     if len(report.missing) > 5:
         click.echo(f"… and {len(report.missing) - 5} more not found", err=True)
+    for genre, reason in report.failed:
+        click.echo(f"not written ({genre!r}): {reason}", err=True)
+    if report.failed:
+        raise SystemExit(1)

@@ -59,14 +59,18 @@ def _library_report(predictions: Path, output: Path, cache_dir: Path | None, no_
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"{output}: cannot write ({error.strerror or error})") from None
+    for file, reason in report.skipped:
+        click.echo(f"map: skipped {file!r} ({reason})", err=True)
     if report.map_source is None:
         click.echo("map: no tags to place the tracks by (predict --explain, or musicgenre embed)", err=True)
     click.echo(f"wrote {report.path} ({report.tracks} tracks, {report.size / 1e6:.2f} MB)")
 
 
 def _experiment_report(run_dir: Path, output: Path) -> None:
+    from musicgenre.audio.atomic import write_atomically
     from musicgenre.visualization.experiment import ExperimentError, load_experiment
-    from musicgenre.visualization.report import write_report
+    from musicgenre.visualization.experiment_figures import experiment_figures
+    from musicgenre.visualization.report import render_images, report_html
 
     try:
         run = load_experiment(run_dir)
@@ -76,4 +80,10 @@ def _experiment_report(run_dir: Path, output: Path) -> None:
         click.echo(f"missing: {run_dir / name}", err=True)
     for problem in run.all_problems():
         click.echo(f"unreadable: {run_dir / problem}", err=True)
-    click.echo(f"wrote {write_report(run, output)}")
+    page = report_html(run, render_images(experiment_figures(run)))  # as write_report, then written atomically
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(output, page)
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot write ({error.strerror or error})") from None
+    click.echo(f"wrote {output}")

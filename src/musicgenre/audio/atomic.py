@@ -1,0 +1,67 @@
+"""Writing an output file whole or not at all, never through a link someone planted.
+
+:func:`atomic_output` opens a temporary file with a random name in the target's folder, created exclusively
+(``O_CREAT | O_EXCL | O_NOFOLLOW``: whatever already sits at that name, a planted symbolic link included, makes the
+open fail and another name is drawn, so no link is ever followed), and on success moves it onto the target with
+``os.replace`` (a link at the target itself is replaced, not followed). On failure the temporary file is removed and
+the target is left as it was. :func:`write_atomically` writes bytes or text that way. Every command that writes a
+report or playlist goes through here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["atomic_output", "write_atomically"]
+
+#: Flags of the temporary file's ``os.open``: created here, by this call, and never through a link.
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_FLAGS |= getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+#: Random names tried before giving up (each clash means something else sits at a 64-bit random name).
+_ATTEMPTS = 16
+
+
+def _temporary(folder: Path, mode: int) -> tuple[Path, int]:
+    """A new file ``.musicgenre-<random>.tmp`` in ``folder``, created exclusively: its path and descriptor."""
+    for _ in range(_ATTEMPTS):
+        candidate = folder / f".musicgenre-{secrets.token_hex(8)}.tmp"
+        try:
+            return candidate, os.open(candidate, _FLAGS, mode)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: no free temporary name after {_ATTEMPTS} tries")
+
+
+@contextmanager
+def atomic_output(path: str | Path, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s new content into; when the block ends without an exception it replaces
+    ``path`` at once (flushed to disk first), else it is removed and ``path`` is untouched. The folder must exist.
+    ``mode`` is the new file's permission bits (less the umask)."""
+    target = Path(path)
+    temporary, fd = _temporary(target.parent, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def write_atomically(path: str | Path, data: bytes | str, *, errors: str = "strict", mode: int = 0o644) -> int:
+    """Write ``data`` (text is encoded as UTF-8 with ``errors``) to ``path`` through :func:`atomic_output`;
+    returns the number of bytes written."""
+    content = data.encode("utf-8", errors=errors) if isinstance(data, str) else data
+    with atomic_output(path, mode) as handle:
+        handle.write(content)
+    return len(content)
