@@ -13,6 +13,7 @@ undone safely).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,9 @@ def _decide_and_write(
         prediction.probability,
         decision.reason,
     )
+    if os.path.islink(path):  # the link stays a link: the file it names is (or would be) tagged
+        via = f"via link to {os.path.realpath(path)}"
+        row = replace(row, reason=f"{row.reason}; {via}" if row.reason else via)
     if not (decision.writes and config.apply):
         return row
     assert undo_log is not None and lock is not None, "label_files checks that an applying run has its log"

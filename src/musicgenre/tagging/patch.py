@@ -27,6 +27,8 @@ MIN_COPY = 32
 MAX_GAP = 64
 #: above this many original bytes to keep, no patch is recorded (the write changed more than tags)
 MAX_LITERAL = 8 << 20
+#: the most bytes a patch's records may decompress to when undo reads one (the kept bytes and their record heads)
+MAX_PATCH = MAX_LITERAL + (64 << 10)
 _CHUNK = 1 << 18
 _COPY = struct.Struct(">cQQ")
 _LITERAL = struct.Struct(">cQ")
@@ -153,12 +155,22 @@ def encode(pieces: list[Piece]) -> bytes:
     return zlib.compress(b"".join(parts), 9)
 
 
-def decode(blob: bytes) -> list[Piece]:
-    """The pieces :func:`encode` wrote; ValueError for anything else."""
+def decode(blob: bytes, limit: int | None = None) -> list[Piece]:
+    """The pieces :func:`encode` wrote; ValueError for anything else, and for records that would decompress to
+    more than ``limit`` bytes (checked while decompressing, so a small blob that inflates to gigabytes is
+    refused after at most ``limit`` + 1 bytes)."""
+    inflate = zlib.decompressobj()
     try:
-        raw = zlib.decompress(blob)
+        if limit is None:
+            raw = inflate.decompress(blob) + inflate.flush()
+        else:
+            raw = inflate.decompress(blob, limit + 1)
+            if len(raw) > limit or inflate.unconsumed_tail:
+                raise ValueError(f"the patch decompresses to more than {limit} bytes")
     except zlib.error as error:
         raise ValueError(f"not a patch: {error}") from None
+    if not inflate.eof:
+        raise ValueError("not a patch: the compressed data is cut short")
     pieces: list[Piece] = []
     at = 0
     while at < len(raw):
@@ -177,6 +189,17 @@ def decode(blob: bytes) -> list[Piece]:
         else:
             raise ValueError(f"not a patch: unknown record at byte {at}")
     return pieces
+
+
+def check_fits(pieces: list[Piece], written_size: int, original_size: int) -> None:
+    """ValueError unless the pieces rebuild exactly ``original_size`` bytes from a written file of
+    ``written_size`` bytes, copying each written byte at most once in all (as :func:`diff` makes them): checked
+    before anything is rebuilt, so a crafted patch cannot make a file larger than the one the log names."""
+    copied = sum(p.length for p in pieces if p.data is None)
+    if copied > written_size:
+        raise ValueError("the patch copies more bytes than the file holds")
+    if copied + literal_bytes(pieces) != original_size:
+        raise ValueError("the patch does not rebuild a file of the original's size")
 
 
 def rebuild(pieces: list[Piece], written: str | os.PathLike) -> Iterator[bytes]:

@@ -8,14 +8,22 @@ Where the genre goes, by container:
 | FLAC, Ogg Vorbis, Ogg Opus (Vorbis comment) | ``GENRE`` | ``MUSICGENRE_PROBABILITIES`` |
 | MP4/M4A | ``©gen`` | ``----:com.musicgenre:probabilities`` |
 
-A write never edits the file in place: it copies the file to a hidden temporary file in the same folder (same
-permission bits), writes the tags to the copy, flushes it to disk, calls ``before_replace`` (where the undo log
-entry is written and flushed), then ``os.replace``-s the copy over the original and flushes the folder. A process
-killed at any moment, or a write failing (a full disk: ``no space left on the device``; a file-size limit),
-leaves the original as it was or the fully tagged copy in its place (at worst a stray
+A write copies the file to a hidden temporary file in the same folder (same mode and group, and owner when run
+as root: chowned before the rename), writes the tags to the copy, flushes it to disk, calls ``before_replace``
+(where the undo log entry is written and flushed), then ``os.replace``-s the copy over the original and flushes
+the folder. A process killed at any moment, or a write failing (a full disk: ``no space left on the device``; a
+file-size limit), leaves the original as it was or the fully tagged copy in its place (at worst a stray
 ``.<name>.musicgenre-*.tmp`` beside it after a kill). Only the tag blocks change; the audio packets stay byte for
 byte. ``before_replace`` also gets the :class:`Rewrite`: the original's size, modification time and hash and the
 byte patch (:mod:`musicgenre.tagging.patch`) that rebuilds it, which undo uses to give the original file back.
+
+Links: a symbolic link stays a link; the file it names is written (every path is resolved first). A file with
+several hard links is written **in place** instead of renamed over (``_write_in_place``): a rename would make
+the tagged copy a new inode under this one name while the other names kept the old file. The in-place copy runs
+under the lock, only after ``before_replace`` (the undo entry is on disk), with the room a longer file needs
+reserved first (a full disk fails before a byte is written); the tagged copy is removed only once the file is
+flushed. It is the one write that is not atomic: a kill during that copy can leave a hard-linked file half
+written (its undo entry and the whole tagged copy are then on disk). Files with one link keep copy-and-rename.
 
 Every write holds an advisory lock on the file (:func:`lock_file`, ``flock``) from reading its tags to the rename,
 so two runs never write one file at once: the second waits up to ``LOCK_WAIT_S`` seconds, then calls it busy.
@@ -283,9 +291,13 @@ def lock_file(path: str | os.PathLike, wait_s: float = LOCK_WAIT_S) -> Iterator[
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            # O_NONBLOCK: a FIFO named by the path must not hang the open; a regular file ignores it
+            descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as error:
             raise TagError(path, write_reason(error)) from None
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise TagError(path, "not a regular file; left alone")
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -303,7 +315,7 @@ def lock_file(path: str | os.PathLike, wait_s: float = LOCK_WAIT_S) -> Iterator[
             os.close(descriptor)  # replaced while this process waited: lock the file there now
             continue
         break
-    lock = FileLock(os.path.abspath(path), [descriptor])
+    lock = FileLock(os.path.realpath(path), [descriptor])
     try:
         yield lock
     finally:
@@ -365,23 +377,24 @@ def write_genres(
     ``no space left on the device``).
     """
     with nullcontext(lock) if lock is not None else lock_file(path) as held:
-        assert held.path == os.path.abspath(path), "the lock is another file's"
-        check_writable(path)
-        previous = read_genres(path)
+        target = os.path.realpath(path)  # a symbolic link stays one: the file it names is written
+        assert held.path == target, "the lock is another file's"
+        check_writable(target)
+        previous = read_genres(target)
         if keep_probabilities:
             probabilities = previous.probabilities
-        temp, state = _tagged_copy(path, genres, probabilities)
+        temp, state = _tagged_copy(target, genres, probabilities)
 
         def log_first() -> None:
             if before_replace is None:
                 return
             try:
-                rewrite = describe_rewrite(path, temp, state)
+                rewrite = describe_rewrite(target, temp, state)
             except OSError as error:
                 raise TagError(path, f"cannot read the tagged copy: {write_reason(error)}") from None
             before_replace(previous, rewrite)
 
-        _replace(path, temp, held, log_first)
+        _replace(target, temp, held, log_first)
     return previous
 
 
@@ -405,7 +418,7 @@ def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities
             while block := source.read(1 << 20):
                 digest.update(block)
                 out.write(block)
-        shutil.copymode(path, temp)
+        _keep_owner_and_mode(path, temp)
         audio, kind = _open(temp)
         _set_fields(audio, kind, genres, probabilities)
         _save(audio, kind)
@@ -422,27 +435,87 @@ def _tagged_copy(path: str | os.PathLike, genres: tuple[str, ...], probabilities
     return temp, FileState(info.st_size, info.st_mtime_ns, digest.hexdigest())
 
 
-def _replace(path: str | os.PathLike, temp: str, lock: FileLock, before: Callable[[], None] | None = None) -> None:
+def _keep_owner_and_mode(path: str | os.PathLike, temp: str) -> None:
+    """Give ``temp`` the owner, group and mode of ``path``: the owner only as root (a user cannot give a file
+    away), the group where the user may (else it stays the user's), then the mode (chown clears set-id bits)."""
+    info, made = os.stat(path), os.stat(temp)
+    if (info.st_uid, info.st_gid) != (made.st_uid, made.st_gid):
+        try:
+            os.chown(temp, info.st_uid if os.geteuid() == 0 else -1, info.st_gid)
+        except PermissionError:
+            pass
+    os.chmod(temp, stat.S_IMODE(info.st_mode))
+
+
+def _replace(
+    path: str | os.PathLike,
+    temp: str,
+    lock: FileLock,
+    before: Callable[[], None] | None = None,
+    mtime_ns: int | None = None,
+) -> None:
     """Run ``before`` (its errors raised as they are) then put ``temp`` in place of ``path`` (``lock`` held on
-    it too) and flush the folder; ``temp`` is removed on any failure."""
+    it too) and flush the folder; ``temp`` is removed on any failure. A file with several hard links is written
+    in place instead (``_write_in_place``, modification time ``mtime_ns`` when given), so it stays one file."""
     try:
         if before is not None:
             before()
         try:
-            lock.cover(temp)
-            os.replace(temp, path)
+            in_place = os.stat(path).st_nlink > 1
+            if not in_place:
+                lock.cover(temp)
+                os.replace(temp, path)
         except OSError as error:
             raise TagError(path, f"cannot replace the file: {write_reason(error)}") from None
     except BaseException:
         _discard(temp)
         raise
+    if in_place:
+        _write_in_place(path, temp, mtime_ns)
+        return
     _fsync_folder(os.path.dirname(os.path.abspath(path)))
 
 
-def replace_bytes(path: str | os.PathLike, blocks: Iterable[bytes], sha256: str, mtime_ns: int, lock: FileLock) -> None:
+def _write_in_place(path: str | os.PathLike, temp: str, mtime_ns: int | None) -> None:
+    """Copy ``temp``'s bytes over ``path`` itself (same inode, so every hard link sees them), flush, then remove
+    ``temp``. The room a longer file needs is reserved first, so a full disk fails before a byte is written;
+    ``temp`` (the whole new file) is removed only once the file is on disk, and kept (the error names it) when
+    the write failed part way."""
+    started = False
+    try:
+        size = os.path.getsize(temp)
+        with open(temp, "rb") as source, open(path, "r+b") as out:
+            if size > os.fstat(out.fileno()).st_size:
+                try:
+                    os.posix_fallocate(out.fileno(), 0, size)
+                except OSError as error:
+                    if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                        raise
+            started = True
+            shutil.copyfileobj(source, out, 1 << 20)
+            out.truncate()
+            out.flush()
+            os.fsync(out.fileno())
+        if mtime_ns is not None:
+            os.utime(path, ns=(time.time_ns(), mtime_ns))
+    except OSError as error:
+        if not started:
+            _discard(temp)
+            raise TagError(path, f"cannot write the file in place: {write_reason(error)}") from None
+        raise TagError(
+            path, f"cannot write the file in place: {write_reason(error)}; the whole new file is kept at {temp}"
+        ) from None
+    _discard(temp)
+
+
+def replace_bytes(
+    path: str | os.PathLike, blocks: Iterable[bytes], sha256: str, mtime_ns: int | None, lock: FileLock
+) -> None:
     """Put a file of ``blocks`` in place of ``path`` atomically (same permission bits, modification time
-    ``mtime_ns``) when its SHA-256 is ``sha256``; TagError (the file untouched) otherwise or on a failed write."""
-    assert lock.path == os.path.abspath(path), "the lock is another file's"
+    ``mtime_ns``, or now when None) when its SHA-256 is ``sha256``; TagError (the file untouched) otherwise or on
+    a failed write."""
+    assert lock.path == os.path.realpath(path), "the lock is another file's"
+    path = lock.path
     handle, temp = _hidden_copy(path, "restored copy")
     try:
         digest = hashlib.sha256()
@@ -454,14 +527,15 @@ def replace_bytes(path: str | os.PathLike, blocks: Iterable[bytes], sha256: str,
             os.fsync(out.fileno())
         if digest.hexdigest() != sha256:
             raise TagError(path, "the rebuilt file is not the original (its hash differs); left alone")
-        shutil.copymode(path, temp)
-        os.utime(temp, ns=(time.time_ns(), mtime_ns))  # before the rename: after it the path may be another's
+        _keep_owner_and_mode(path, temp)
+        if mtime_ns is not None:
+            os.utime(temp, ns=(time.time_ns(), mtime_ns))  # before the rename: after it the path may be another's
     except BaseException as error:
         _discard(temp)
         if isinstance(error, OSError):
             raise TagError(path, f"cannot write the restored copy: {write_reason(error)}") from None
         raise
-    _replace(path, temp, lock)
+    _replace(path, temp, lock, mtime_ns=mtime_ns)
 
 
 def _fsync_file(path: str) -> None:

@@ -6,10 +6,16 @@ read) holds the file's ``original`` and ``written`` states (size, modification t
 ``patch`` (base64) that rebuilds the original bytes from the written file (:mod:`musicgenre.tagging.patch`, tens
 of bytes for most files), or null with a ``note`` saying why none was kept.
 
-Undo goes newest entry first, each file under its lock (:func:`~musicgenre.tagging.tags.lock_file`). A file whose
-bytes are still what the run wrote gets its original file back: same bytes, size and modification time. Otherwise
-a file whose genre is still what the run wrote gets its previous genre and probabilities fields back (the row
-says ``tags only`` and why); a file whose genre changed since is left alone; a file already as before is
+Undo goes newest entry first, each file under its lock (:func:`~musicgenre.tagging.tags.lock_file`). The log is
+not trusted: a file is acted on only when it is a regular file (links followed: the file a link names is
+restored, the link stays), writable, an audio file of the format the log names (its container's magic bytes and
+the tag reader) and, for an entry with a byte record, its bytes hash to the log's written hash; else the entry's
+result is ``refused`` (or ``changed``), one line why, and undo goes on. A file still as the run wrote it gets its
+original file back: same bytes, size, owner, mode and (when plausible, ``_plausible_mtime``) modification
+time. The patch is decompressed incrementally, refused past the original size the log records (or
+``patch.MAX_PATCH``), and checked to rebuild exactly that size before anything is written. When no patch can
+be used, the genre and probabilities fields are put back if the genre is still what the run wrote (the row says
+``tags only`` and why); a log without byte records (0.x) is undone that way alone. A file already as before is
 ``as-was`` (an entry whose run was killed before its rename names a change that never happened). A line that
 cannot be written (a full disk) is cut back off, so the log stays whole for the entries before it.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -189,7 +196,8 @@ def read_log(path: str | Path) -> list[UndoEntry]:
 @dataclass(frozen=True)
 class UndoResult:
     """What undo did to one file: ``action`` ``restored``, ``as-was`` (already as before), ``changed`` (left
-    alone: changed since), ``would restore`` (a dry run) or ``error``; ``detail`` says more."""
+    alone: changed since), ``would restore`` (a dry run), ``refused`` (the log's entry is not trusted for this
+    file: ``detail`` says why; nothing done) or ``error``; ``detail`` says more."""
 
     file: str
     action: str
@@ -197,46 +205,137 @@ class UndoResult:
 
 
 def undo(path: str | Path, *, dry_run: bool = False, lock_wait_s: float = LOCK_WAIT_S) -> Iterator[UndoResult]:
-    """Restore every file the log at ``path`` changed, newest change first; one result per entry. A file another
-    run holds locked for longer than ``lock_wait_s`` is an ``error`` (busy), left alone."""
+    """Restore every file the log at ``path`` changed, newest change first; one result per entry. An entry is
+    acted on only for a file that passes :func:`refusal` (else ``refused``, one line why, and the run goes on);
+    a file another run holds locked for longer than ``lock_wait_s`` is an ``error`` (busy), left alone. A
+    symbolic link named in the log is followed: the file it names is restored, the link stays."""
     for entry in reversed(read_log(path)):
+        target = os.path.realpath(entry.file)
         try:
-            with lock_file(entry.file, lock_wait_s) as lock:
-                result = _undo_entry(entry, lock, dry_run)
+            info = os.stat(target)
+        except OSError as error:
+            yield UndoResult(entry.file, "error", write_reason(error))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            yield UndoResult(entry.file, "refused", f"{what}; left alone")
+            continue
+        try:
+            with lock_file(target, lock_wait_s) as lock:
+                why = refusal(entry, target)
+                if why is not None:
+                    result = UndoResult(entry.file, "refused", f"{why}; left alone")
+                else:
+                    result = _undo_entry(entry, target, lock, dry_run)
         except TagError as error:
-            result = UndoResult(entry.file, "error", error.reason)
+            action = "refused" if error.reason.startswith("not a regular file") else "error"
+            result = UndoResult(entry.file, action, error.reason)
         yield result
 
 
-def _undo_entry(entry: UndoEntry, lock: FileLock, dry_run: bool) -> UndoResult:
+def refusal(entry: UndoEntry, target: str) -> str | None:
+    """Why undo must not touch ``target`` (the file the entry names, links followed) for ``entry``, or None: it
+    must be a regular file, writable (a read-only file is refused as ``label`` refuses it), an audio file of the
+    format the log names, by its container's own magic bytes and the tag reader alike."""
+    try:
+        info = os.stat(target)
+    except OSError as error:
+        return write_reason(error)
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if not info.st_mode & stat.S_IWUSR:
+        return "file is read-only"
+    if not entry.format:
+        return "the log names no audio format for it"
+    try:
+        with open(target, "rb") as source:
+            head = source.read(4096)
+    except OSError as error:
+        return write_reason(error)
+    if not _magic_is(head, entry.format):
+        return f"not in the log's format, {entry.format} (its first bytes are not that container's)"
+    try:
+        found = read_genres(target).format
+    except TagError as error:
+        return f"not in the log's format, {entry.format} ({error.reason})"
+    if found != entry.format:
+        return f"its format is {found}, not {entry.format} as the log names"
+    return None
+
+
+def _magic_is(head: bytes, fmt: str) -> bool:
+    """Whether a file starting with ``head`` is a container of mutagen's ``fmt`` (``MP3``, ``FLAC``, …)."""
+    if fmt == "MP3":
+        return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    if fmt == "FLAC":
+        at = 0
+        if head[:3] == b"ID3" and len(head) >= 10:  # an ID3v2 tag some taggers put before the FLAC stream
+            size = 0
+            for byte in head[6:10]:
+                size = (size << 7) | (byte & 0x7F)
+            at = 10 + size + (10 if head[5] & 0x10 else 0)
+            return True if at + 4 > len(head) else head[at : at + 4] == b"fLaC"
+        return head[:4] == b"fLaC"
+    if fmt in ("OggVorbis", "OggOpus"):
+        return head[:4] == b"OggS"
+    if fmt == "MP4":
+        return head[4:8] == b"ftyp"
+    if fmt == "WAVE":
+        return head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE"
+    if fmt == "AIFF":
+        return head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
+    return False
+
+
+def _undo_entry(entry: UndoEntry, target: str, lock: FileLock, dry_run: bool) -> UndoResult:
     """Undo one entry with the file locked: its original bytes when it is as written, else its fields."""
     change = f"{_show(entry.after_genres)} -> {_show(entry.before_genres)}"
     rewrite = entry.rewrite
     why = "this log has no record of the original bytes"
     if rewrite is not None:
         try:
-            now = patch.sha256_of(entry.file)
+            now = patch.sha256_of(target)
+            info = os.stat(target)
         except OSError as error:
             raise TagError(entry.file, write_reason(error)) from None
         if now == rewrite.original.sha256:
             return UndoResult(entry.file, "as-was", f"{_show(entry.before_genres)}; the original bytes")
-        why = "the file changed since the run" if now != rewrite.written.sha256 else rewrite.note or "no patch"
-        if now == rewrite.written.sha256 and rewrite.patch is not None:
-            if dry_run:
-                return UndoResult(entry.file, "would restore", f"{change}; the original bytes")
+        if now != rewrite.written.sha256:  # edited since, or not a file this run wrote: the log cannot vouch
+            return UndoResult(
+                entry.file,
+                "changed",
+                "its bytes are not what the run wrote (changed since, or not its file); left alone",
+            )
+        why = rewrite.note or "no patch"
+        if rewrite.patch is not None:
             try:
-                blocks = patch.rebuild(patch.decode(rewrite.patch), entry.file)
-                replace_bytes(entry.file, blocks, rewrite.original.sha256, rewrite.original.mtime_ns, lock)
+                pieces = patch.decode(rewrite.patch, min(rewrite.original.size + 4096, patch.MAX_PATCH))
+                patch.check_fits(pieces, info.st_size, rewrite.original.size)
+            except ValueError as error:
+                return UndoResult(entry.file, "refused", f"the log's byte patch: {error}; left alone")
+            mtime_ns = rewrite.original.mtime_ns if _plausible_mtime(rewrite) else None
+            kept = "" if mtime_ns is not None else " (the log's modification time is implausible: not set)"
+            if dry_run:
+                return UndoResult(entry.file, "would restore", f"{change}; the original bytes{kept}")
+            try:
+                blocks = patch.rebuild(pieces, target)
+                replace_bytes(target, blocks, rewrite.original.sha256, mtime_ns, lock)
             except ValueError:
                 why = "the log's byte patch does not fit the file"
             else:
-                return UndoResult(entry.file, "restored", f"{change}; the original bytes")
-    return _undo_fields(entry, lock, dry_run, why)
+                return UndoResult(entry.file, "restored", f"{change}; the original bytes{kept}")
+    return _undo_fields(entry, target, lock, dry_run, why)
 
 
-def _undo_fields(entry: UndoEntry, lock: FileLock, dry_run: bool, why: str) -> UndoResult:
+def _plausible_mtime(rewrite: Rewrite) -> bool:
+    """The original's modification time in the log is one to set again: after 1970 and not after the time the
+    log gives for the written file (the original existed before it was tagged)."""
+    return 0 < rewrite.original.mtime_ns <= rewrite.written.mtime_ns
+
+
+def _undo_fields(entry: UndoEntry, target: str, lock: FileLock, dry_run: bool, why: str) -> UndoResult:
     """Put the genre and probabilities fields back, when the genre is still what the run wrote."""
-    now = read_genres(entry.file)
+    now = read_genres(target)
     if now.genres == entry.before_genres and now.probabilities == entry.before_probabilities:
         return UndoResult(entry.file, "as-was", _show(entry.before_genres))
     if now.genres != entry.after_genres:
@@ -244,7 +343,7 @@ def _undo_fields(entry: UndoEntry, lock: FileLock, dry_run: bool, why: str) -> U
     change = f"{_show(now.genres)} -> {_show(entry.before_genres)}; tags only ({why})"
     if dry_run:
         return UndoResult(entry.file, "would restore", change)
-    write_genres(entry.file, entry.before_genres, entry.before_probabilities, lock=lock)
+    write_genres(target, entry.before_genres, entry.before_probabilities, lock=lock)
     return UndoResult(entry.file, "restored", change)
 
 
