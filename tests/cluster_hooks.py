@@ -1,5 +1,5 @@
-"""Feature recipes for cluster tests, named in a test model's ``musicgenre.recipe`` as ``cluster_hooks:<name>``
-(the documented ``module:function`` extension point), so workers import them as they would a user's recipe."""
+"""Feature functions for cluster tests: the tests pass them as ``FeatureRecipe`` objects (a model file names only
+the package's recipes), and the workers unpickle them by reference from this module."""
 
 from __future__ import annotations
 

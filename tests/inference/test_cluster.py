@@ -17,13 +17,34 @@ from signals import tone, write
 
 distributed = pytest.importorskip("distributed")
 
+import cluster_hooks  # noqa: E402
 from cluster_hooks import POISON_AMPLITUDE  # noqa: E402
 
+from musicgenre.inference.recipes import FeatureRecipe  # noqa: E402
 from musicgenre.interfaces.cli.main import cli  # noqa: E402
 
 
-def _model(tmp_path: Path, rms, recipe: str) -> Path:
-    return rms.write_model(tmp_path / "rms.onnx", metadata={"musicgenre.recipe": recipe})
+@pytest.fixture
+def use_recipe(monkeypatch):
+    """A model file names only the package's recipes; the caller's code chooses a custom one. Here predict's own
+    load and the batch config it sends to the workers carry ``FeatureRecipe(cluster_hooks.<name>)``, which the
+    workers unpickle by reference (``tests/`` is on their import path)."""
+    from musicgenre.inference import batch, loading
+
+    def use(name: str) -> None:
+        recipe = FeatureRecipe("test_rms", getattr(cluster_hooks, name), ("rms",), 22050)
+        load, config = loading.load_model, batch.BatchConfig
+        monkeypatch.setattr(
+            loading, "load_model", lambda path=None, **kw: load(path, recipe=kw.get("recipe") or recipe)
+        )
+        monkeypatch.setattr(batch, "BatchConfig", lambda **kw: config(**{**kw, "recipe": kw.get("recipe") or recipe}))
+
+    return use
+
+
+def _model(tmp_path: Path, rms, use_recipe, hook: str) -> Path:
+    use_recipe(hook)
+    return rms.write_model(tmp_path / "rms.onnx")
 
 
 def _library(root: Path, n: int = 10) -> Path:
@@ -44,9 +65,9 @@ def _rows(path: Path) -> list[tuple[str, ...]]:
         return sorted(tuple(r) for r in csv.reader(f))
 
 
-def test_cluster_gives_the_local_output(tmp_path, rms, scheduler):
+def test_cluster_gives_the_local_output(tmp_path, rms, use_recipe, scheduler):
     lib = _library(tmp_path / "lib")
-    model = _model(tmp_path, rms, "cluster_hooks:rms")
+    model = _model(tmp_path, rms, use_recipe, "rms")
     local, remote = tmp_path / "local.csv", tmp_path / "cluster.csv"
     code_local, _, _ = _predict(str(lib), "--model", str(model), "-j", "1", "-o", str(local))
     code_cluster, _, out = _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(remote))
@@ -55,10 +76,10 @@ def test_cluster_gives_the_local_output(tmp_path, rms, scheduler):
     assert len(_rows(local)) == 12  # header, 10 tones, the error row
 
 
-def test_a_worker_killed_mid_run_loses_nothing_and_a_poison_file_is_an_error_row(tmp_path, rms, scheduler):
+def test_a_worker_killed_mid_run_loses_nothing_and_a_poison_file_is_an_error_row(tmp_path, rms, use_recipe, scheduler):
     lib = _library(tmp_path / "lib", n=12)
     write(lib / "zz-poison.wav", tone(300.0, 3.0, amplitude=POISON_AMPLITUDE))  # last: deaths spaced apart
-    model = _model(tmp_path, rms, "cluster_hooks:rms_or_die")
+    model = _model(tmp_path, rms, use_recipe, "rms_or_die")
     local = tmp_path / "local.csv"
     out = tmp_path / "cluster.csv"
 
@@ -94,9 +115,9 @@ def test_a_worker_killed_mid_run_loses_nothing_and_a_poison_file_is_an_error_row
     assert sorted(r for r in rows if not r[0].endswith("zz-poison.wav")) == _rows(local)
 
 
-def test_resume_after_an_interrupted_cluster_run(tmp_path, rms, scheduler):
+def test_resume_after_an_interrupted_cluster_run(tmp_path, rms, use_recipe, scheduler):
     lib = _library(tmp_path / "lib", n=8)
-    model = _model(tmp_path, rms, "cluster_hooks:rms")
+    model = _model(tmp_path, rms, use_recipe, "rms")
     out = tmp_path / "out.csv"
     _predict(str(lib), "--model", str(model), "--cluster", scheduler, "-o", str(out))
     full = _rows(out)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from musicgenre.backbones.efficientat.graph import GRAPH_PATH as EFFICIENTAT_GRAPH
@@ -11,7 +12,7 @@ from musicgenre.backbones.efficientat.graph import RECIPE as EFFICIENTAT_RECIPE
 from musicgenre.inference.audioset_model import AudioSetModel, audioset_model
 from musicgenre.inference.fused_model import fused_model
 from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
-from musicgenre.inference.recipes import FeatureRecipe, RecipeError, resolve_recipe
+from musicgenre.inference.recipes import FeatureRecipe, RecipeError, known_recipes, resolve_recipe
 from musicgenre.inference.tag_model import TagModel, tag_model
 from musicgenre.models.tag_head import RECIPE as TAG_RECIPE
 
@@ -90,7 +91,13 @@ def _load_file(path: Path, recipe: FeatureRecipe | None, vocabulary: str, shippe
     missing = [key for key in _REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ModelError(path, f"metadata lacks {', '.join(missing)} (see DEVELOPING.md, Model file)")
-    genres = tuple(name.strip() for name in metadata["musicgenre.genres"].split(","))
+    recipe_name = metadata["musicgenre.recipe"]
+    if recipe is None and recipe_name not in known_recipes():
+        try:
+            resolve_recipe(recipe_name)  # raises the one line that lists the package's recipes
+        except RecipeError as error:
+            raise ModelError(path, str(error)) from None
+    genres = read_genres(metadata["musicgenre.genres"])
     if len(genres) < 2 or len(set(genres)) != len(genres) or not all(genres):
         raise ModelError(path, f"genres must be two or more distinct names, got {genres}")
     common = dict(
@@ -108,6 +115,19 @@ def _load_file(path: Path, recipe: FeatureRecipe | None, vocabulary: str, shippe
     if metadata["musicgenre.recipe"] == EFFICIENTAT_RECIPE:
         return audioset_model(vocabulary, shipped_name, **common)
     return _feature_model(recipe, **common)
+
+
+def read_genres(value: str) -> tuple[str, ...]:
+    """The genre names of a file's ``musicgenre.genres``: a JSON list of strings (what the package
+    writes: any name works, commas too), or the older comma-separated form (names stripped)."""
+    if value.startswith("["):
+        try:
+            names = json.loads(value)
+        except ValueError:
+            names = None
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            return tuple(names)
+    return tuple(name.strip() for name in value.split(","))
 
 
 def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:

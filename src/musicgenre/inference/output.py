@@ -20,6 +20,27 @@ from musicgenre.inference.library import json_records
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
+_LETTER_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print on a terminal, as ``ls -b`` shows names: tab, newline and carriage return as ``\\t``
+    ``\\n`` ``\\r``, any other control character (C0, DEL, C1; and an undecodable byte 0x80-0x9f of a file name,
+    which Python holds as a lone surrogate) as a backslash and three octal digits (ESC: ``\\033``). Everything
+    else, backslashes included, is left as it is. The table and log lines use it; JSON and CSV keep names exact."""
+    if text.isprintable():  # the common case; a lone surrogate is not printable
+        return text
+    out = []
+    for c in text:
+        code = ord(c)
+        if 0xDC80 <= code <= 0xDC9F:
+            code -= 0xDC00  # surrogateescape's stand-in for the raw byte
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(_LETTER_ESCAPES.get(c) or f"\\{code:03o}")
+        else:
+            out.append(c)
+    return "".join(out)
+
 
 @dataclass(frozen=True)
 class OutputConfig:
@@ -224,11 +245,11 @@ def _top_cells(top: list[dict], k: int) -> list:
 
 def table_text(record: dict, config: OutputConfig) -> str:
     """Lines for one file: ``file  genre probability [genre probability …]``, then indented window lines."""
-    name = record["file"]
+    name = terminal_text(record["file"])
     width = config.file_width
     shown = name if len(name) <= width else "…" + name[-(width - 1) :]
     if record["error"] is not None:
-        return f"{shown:<{width}}  ERROR  {record['error']}\n"
+        return f"{shown:<{width}}  ERROR  {terminal_text(record['error'])}\n"
     tops = "  ".join(_table_cell(e["genre"], e["probability"], config) for e in record["top"])
     note = f"  (not music: {record['not_music']})" if record.get("not_music") else ""
     note = note or ("  (uncertain)" if record.get("uncertain") else "")
@@ -245,6 +266,7 @@ def table_text(record: dict, config: OutputConfig) -> str:
 def _table_cell(genre: str, probability: float, config: OutputConfig) -> str:
     """``genre  0.62`` in the table's genre column (a longer name cut with an ellipsis)."""
     width = config.genre_width
+    genre = terminal_text(genre)
     name = genre if len(genre) <= width else genre[: width - 1] + "…"
     return f"{name:<{width}} {probability:.{3 if config.multi_label else 2}f}"
 

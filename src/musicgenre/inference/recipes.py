@@ -1,13 +1,13 @@
 """Find the feature function a model file names in its ``musicgenre.recipe`` metadata.
 
-Named recipes (e.g. ``kaggle30``) come from ``musicgenre.features.recipes``. A recipe written
-``package.module:function`` is imported from an installed module, for models trained on custom features;
-such a function takes ``(y, sr)`` and returns the ``(n_features,)`` vector in the model's column order.
+A model file is data: its recipe names one of the package's own recipes (:func:`known_recipes`: the features
+registry, ``musicgenre.features.recipes``, and the two network recipes), and nothing else. No name read from a
+file is ever imported. Code of your own that computes custom features passes a :class:`FeatureRecipe` to
+``load_model(path, recipe=...)``: the caller's code chooses it, not the file.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -15,6 +15,10 @@ from types import ModuleType
 import numpy as np
 
 FeatureFunction = Callable[..., np.ndarray]
+
+#: The recipes of the network models (musicnn's genre graph, EfficientAT): their inputs are made by the model
+#: classes themselves, not by a feature function.
+NETWORK_RECIPES: tuple[str, ...] = ("musicnn-msd-logmel", "efficientat-mn04-logmel")
 
 
 @dataclass(frozen=True)
@@ -31,23 +35,28 @@ class RecipeError(LookupError):
     """The model names a feature recipe this installation does not have."""
 
 
-def resolve_recipe(name: str) -> FeatureRecipe:
-    """The :class:`FeatureRecipe` called ``name`` (raises :class:`RecipeError`)."""
-    if ":" in name:
-        module_name, _, attribute = name.partition(":")
-        try:
-            function = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as error:
-            raise RecipeError(f"feature recipe {name!r} cannot be imported: {error}") from None
-        return FeatureRecipe(name, function, getattr(function, "columns", None), getattr(function, "sample_rate", None))
+def known_recipes() -> tuple[str, ...]:
+    """Every name a model file's ``musicgenre.recipe`` may hold: the feature recipes, then the network ones."""
     registry = _registry()
-    if registry is not None:
+    features = tuple(sorted(registry.RECIPES)) if registry is not None else ("kaggle30",)
+    return (*features, *NETWORK_RECIPES)
+
+
+def resolve_recipe(name: str) -> FeatureRecipe:
+    """The feature recipe called ``name`` from the package's registry (raises :class:`RecipeError` otherwise;
+    nothing is imported by name)."""
+    registry = _registry()
+    if registry is not None and name in registry.RECIPES:
         return _from_registry(registry, name)
-    if name == "kaggle30":  # the features package without its registry: the one recipe the default model needs
+    if registry is None and name == "kaggle30":  # the features package without its registry
         from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS, KAGGLE30_SR, kaggle30_features
 
         return FeatureRecipe(name, kaggle30_features, tuple(KAGGLE30_COLUMNS), KAGGLE30_SR)
-    raise RecipeError(f"unknown feature recipe {name!r}")
+    shown = name if len(name) <= 80 else name[:77] + "..."
+    raise RecipeError(
+        f"unknown feature recipe {shown!r}: a model file names one of the package's recipes "
+        f"({', '.join(known_recipes())}); custom features need load_model(path, recipe=FeatureRecipe(...))"
+    )
 
 
 def _registry() -> ModuleType | None:
@@ -61,12 +70,5 @@ def _registry() -> ModuleType | None:
 
 def _from_registry(registry: ModuleType, name: str) -> FeatureRecipe:
     """Adapt the features package's registry entry to a :class:`FeatureRecipe`."""
-    getter = getattr(registry, "get_recipe", None) or getattr(registry, "get", None)
-    try:
-        entry = getter(name) if getter else registry.RECIPES[name]
-    except KeyError:
-        raise RecipeError(f"unknown feature recipe {name!r}") from None
-    function = getattr(entry, "function", None) or getattr(entry, "extract", None) or entry
-    columns = getattr(entry, "columns", None)
-    sample_rate = getattr(entry, "sample_rate", None) or getattr(entry, "sr", None)
-    return FeatureRecipe(name, function, tuple(columns) if columns is not None else None, sample_rate)
+    entry = registry.RECIPES[name]
+    return FeatureRecipe(name, entry.function, tuple(entry.columns), entry.sample_rate)

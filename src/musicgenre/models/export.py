@@ -7,6 +7,7 @@ metadata the inference layer reads. Never a pickle.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLE_RATE = 22050
 DEFAULT_CLIP_SECONDS = 30.0
+
+
+def genres_metadata(genres: Sequence[str]) -> str:
+    """A Model file's ``musicgenre.genres``: the names as a JSON list, so any name (``Rock, Pop``) survives."""
+    return json.dumps(list(genres), ensure_ascii=False)
 
 
 def mean_of_graphs(protos: Sequence[onnx.ModelProto]) -> onnx.ModelProto:
@@ -77,7 +83,7 @@ def to_onnx(
         "musicgenre.name": name,
         "musicgenre.recipe": recipe,
         "musicgenre.feature_names": ",".join(feature_names),
-        "musicgenre.genres": ",".join(GENRES),
+        "musicgenre.genres": genres_metadata(GENRES),
         "musicgenre.sample_rate": str(int(sample_rate)),
         "musicgenre.clip_seconds": f"{float(clip_seconds):g}",
     }

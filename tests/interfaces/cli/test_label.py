@@ -165,8 +165,11 @@ def test_resume_goes_on_where_a_run_stopped(library, tmp_path):
     )
     assert "5 changed" in applied.stderr  # a dry run's would-be changes were never written: they run again
     assert {row["applied"] for row in rows_of(out.read_text()).values()} == {"true"}
-    table = run(library, *MUSICNN, "--format", "table", "-o", out, "--resume")
+    out.with_suffix(".txt").write_text(out.read_text())
+    table = run(library, *MUSICNN, "--format", "table", "-o", out.with_suffix(".txt"), "--resume")
     assert table.exit_code == 2 and "machine-readable" in table.output
+    clash = run(library, *MUSICNN, "--format", "table", "-o", out, "--resume")  # a table into a .csv: refused
+    assert clash.exit_code == 2 and "names a csv file but --format is table" in clash.output
 
 
 KILL_RUNS = 3
@@ -416,3 +419,46 @@ def test_audioset_genres_writes_readable_names_of_its_classes(tmp_path):
     assert wrong.exit_code == 2 and "'hiphop' is not a genre of the model" in wrong.output
     assert run("--undo", log).exit_code == 0
     assert {f: f.read_bytes() for f in files} == originals
+
+
+def test_undo_dry_run_lists_what_would_be_restored_and_refused_and_changes_nothing(tmp_path):
+    from musicgenre.tagging.undo import UndoLog
+
+    song = write_clip(tmp_path / "song.flac", seconds=1.0)
+    log = tmp_path / "undo.jsonl"
+    with UndoLog(log) as undo_log:
+        write_genres(
+            song,
+            ("Rock",),
+            before_replace=lambda before, rewrite: undo_log.record(str(song), before, ("Rock",), None, rewrite),
+        )
+    victim = tmp_path / "victim.conf"
+    victim.write_text("x = 1\n")
+    crafted = json.loads(log.read_text())
+    crafted["file"] = str(victim)
+    log.write_text(log.read_text() + json.dumps(crafted) + "\n")
+    before = (song.read_bytes(), song.stat().st_mtime_ns, victim.read_bytes())
+    result = run("--undo", log, "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert f"{victim}  refused: not in the log's format, FLAC" in result.stdout
+    assert f"{song}  would restore: Rock -> (none); the original bytes" in result.stdout
+    assert "0 would be restored" not in result.stderr and "1 would be restored" in result.stderr
+    assert "1 refused" in result.stderr and "dry run, nothing changed" in result.stderr
+    assert (song.read_bytes(), song.stat().st_mtime_ns, victim.read_bytes()) == before
+    assert run(tmp_path, "--dry-run").exit_code == 2
+
+
+def test_the_output_file_extension_picks_the_format(tmp_path):
+    """As predict: ``-o x.csv`` writes CSV; a ``--format`` against the extension, or an extension label does not
+    write (.json), is one line before any work."""
+    notes = tmp_path / "notes.wav"
+    notes.write_text("not audio\n")
+    result = CliRunner().invoke(cli, ["label", str(notes), *MUSICNN, "-o", str(tmp_path / "rows.csv")])
+    assert result.exit_code == 1, result.output
+    assert [row["file"] for row in csv.DictReader(io.StringIO((tmp_path / "rows.csv").read_text()))] == [str(notes)]
+    for args, words in (
+        (["-o", str(tmp_path / "x.csv"), "--format", "jsonl"], "names a csv file but --format is jsonl"),
+        (["-o", str(tmp_path / "x.json")], "this command writes table, csv, jsonl"),
+    ):
+        result = CliRunner().invoke(cli, ["label", str(notes), *MUSICNN, *args])
+        assert result.exit_code == 2 and words in result.output, result.output

@@ -293,3 +293,60 @@ def test_model_help_names_every_shipped_model():
     assert figures == {name: (["81.4 %"] if name == "musicnn" else []) for name in MODEL_NAMES}
     card = json.loads(SHIPPED_MODELS["musicnn"].with_name("model.card.json").read_text())
     assert f"{100 * card['fault_filtered']['accuracy']:.1f} %" == "81.4 %"
+
+
+def test_the_output_file_extension_picks_the_format(tmp_path):
+    """``-o genres.jsonl`` writes JSON lines (what ``report`` reads), ``.csv`` CSV, ``.json`` JSON, another name the
+    table; ``--format`` may agree with the extension, a conflict is one line. (A text file named .wav: fast.)"""
+    notes = tmp_path / "notes.wav"
+    notes.write_text("not audio\n")
+    for name, parse in (
+        ("g.jsonl", lambda t: [json.loads(line) for line in t.splitlines()]),
+        ("g.NDJSON", lambda t: [json.loads(line) for line in t.splitlines()]),
+        ("g.json", json.loads),
+        ("g.csv", lambda t: list(csv.DictReader(io.StringIO(t)))),
+    ):
+        result = run(notes, "--model", "features", "-o", tmp_path / name)
+        assert result.exit_code == 1, result.output  # the one file failed
+        rows = parse((tmp_path / name).read_text())
+        assert [row["file"] for row in rows] == [str(notes)], name
+    assert run(notes, "--model", "features", "-o", tmp_path / "g.txt").exit_code == 1
+    assert (tmp_path / "g.txt").read_text().startswith("file")  # the table
+    assert run(notes, "--model", "features", "-o", tmp_path / "a.csv", "--format", "csv").exit_code == 1
+    conflict = run(notes, "--model", "features", "-o", tmp_path / "b.csv", "--format", "json")
+    assert conflict.exit_code == 2 and not (tmp_path / "b.csv").exists()
+    assert "names a csv file but --format is json" in conflict.output
+    assert "Traceback" not in conflict.output
+
+
+def test_names_with_control_characters_are_escaped_on_the_terminal_and_exact_in_files(tmp_path):
+    """The table (and stderr) shows a name as ``ls -b`` does (ESC as ``\\033``, newline as ``\\n``), so a file name
+    cannot paint the terminal or forge a row; JSON and CSV keep it byte for byte."""
+    folder = tmp_path / "red\x1b[31m"
+    folder.mkdir()
+    song = folder / "two\nlines.wav"
+    write(song, tone(440.0, 3.0, amplitude=0.3))
+    notes = folder / "not\x1b]0;title\x07audio.wav"
+    notes.write_text("not audio\n")
+    table = run(song, notes, "--model", "features", "--no-progress")
+    assert table.exit_code == 1, table.output
+    assert "\x1b" not in table.output and "\x07" not in table.output
+    lines = table.stdout.splitlines()
+    assert len(lines) == 3  # the header and one line per file: no forged row
+    assert any("red\\033[31m/two\\nlines.wav  " in line for line in lines), lines  # long names keep their end
+    assert any("not\\033]0;title\\007audio.wav" in line and "ERROR" in line for line in lines)
+    rows = json.loads(run(song, notes, "--model", "features", "--format", "json").stdout)
+    assert {row["file"] for row in rows} == {str(song), str(notes)}
+    run(song, notes, "--model", "features", "-o", tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as f:
+        assert {row["file"] for row in csv.DictReader(f)} == {str(song), str(notes)}
+    refused = run(song, "--model", tmp_path / "no\x1b[2Jmodel.onnx")
+    assert refused.exit_code == 1 and "\x1b" not in refused.output and "no\\033[2Jmodel.onnx" in refused.output
+
+
+def test_terminal_text_escapes_as_ls_does():
+    from musicgenre.inference.output import terminal_text
+
+    assert terminal_text("plain/ok é ünï 日本.mp3") == "plain/ok é ünï 日本.mp3"
+    assert terminal_text("a\x1b[31mb\nc\td\re\x7f\x85") == "a\\033[31mb\\nc\\td\\re\\177\\205"
+    assert terminal_text("raw\udc9bbyte\udcff") == "raw\\233byte\udcff"  # an undecodable C1 byte: escaped too

@@ -67,6 +67,7 @@ from torch import nn
 
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
+from musicgenre.models.export import genres_metadata
 from musicgenre.models.sessions import OnnxSession
 from musicgenre.models.tag_head import RECIPE, LinearHead
 
@@ -190,7 +191,7 @@ def metadata(
         "musicgenre.recipe": RECIPE,
         "musicgenre.feature_names": ",".join(head.feature_names(MSD_TAGS)),
         "musicgenre.head": head.to_json(),
-        "musicgenre.genres": ",".join(head.genres),
+        "musicgenre.genres": genres_metadata(head.genres),
         "musicgenre.sample_rate": str(int(cfg.sample_rate)),
         "musicgenre.clip_seconds": "30",
         "musicgenre.patch_frames": str(int(cfg.patch_frames)),

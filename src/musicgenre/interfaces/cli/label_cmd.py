@@ -24,6 +24,7 @@ from musicgenre.interfaces.cli.learn_options import (
     require_learning_packages,
 )
 from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.output_format import format_option, pick_format
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -85,6 +86,11 @@ from musicgenre.tagging.report import FORMATS
     type=click.Path(dir_okay=False, path_type=Path),
     help="Restore the tags an earlier --apply run recorded in this undo log (newest change first), then stop.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --undo: list what would be restored, and what would be refused and why; change nothing.",
+)
 @model_option("With audioset-genres the files get readable names of its classes (Hip hop music: Hip-Hop).")
 @click.option(
     "--learn",
@@ -100,7 +106,7 @@ from musicgenre.tagging.report import FORMATS
 @learn_options
 @jobs_option
 @timeout_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@format_option(FORMATS)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the rows to FILE (streamed)."
 )
@@ -117,6 +123,7 @@ def command(
     probabilities,
     undo_log,
     undo_path,
+    dry_run,
     model_path,
     learn,
     learned_model,
@@ -150,10 +157,13 @@ def command(
     if undo_path is not None:
         if paths:
             raise click.UsageError("--undo restores from its log alone; give it no PATHS")
-        _run_undo(undo_path)
+        _run_undo(undo_path, dry_run)
         return
+    if dry_run:
+        raise click.UsageError("--dry-run goes with --undo (without --apply, label is a dry run already)")
     if not paths:
         raise click.UsageError("give audio files, folders or glob patterns")
+    fmt = pick_format(fmt, output, FORMATS)
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
     if learn and policy != "only-empty":
@@ -272,19 +282,23 @@ def _summary(counts: dict[str, int], applied: bool, log_path: Path | None, kept:
     return text
 
 
-def _run_undo(log_path: Path) -> None:
+def _run_undo(log_path: Path, dry_run: bool = False) -> None:
     from musicgenre.tagging.undo import UndoError, undo
 
     counts: dict[str, int] = {}
     try:
-        for result in undo(log_path):
+        for result in undo(log_path, dry_run=dry_run):
             counts[result.action] = counts.get(result.action, 0) + 1
             click.echo(f"{result.file}  {result.action}" + (f": {result.detail}" if result.detail else ""))
     except UndoError as error:
         raise click.ClickException(str(error)) from None
+    restored = (
+        f"{counts.get('would restore', 0)} would be restored" if dry_run else f"{counts.get('restored', 0)} restored"
+    )
     click.echo(
-        f"{counts.get('restored', 0)} restored, {counts.get('as-was', 0)} already as before, "
-        f"{counts.get('changed', 0)} changed since (left alone), {counts.get('error', 0)} failed",
+        f"{restored}, {counts.get('as-was', 0)} already as before, "
+        f"{counts.get('changed', 0)} changed since (left alone), {counts.get('refused', 0)} refused, "
+        f"{counts.get('error', 0)} failed" + ("; dry run, nothing changed" if dry_run else ""),
         err=True,
     )
-    sys.exit(1 if counts.get("error") else 0)
+    sys.exit(1 if counts.get("error") or counts.get("refused") else 0)

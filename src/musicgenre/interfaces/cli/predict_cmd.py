@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from musicgenre.inference.output import FORMATS, OutputConfig
+from musicgenre.inference.output import FORMATS, OutputConfig, terminal_text
 from musicgenre.interfaces.cli.batch_options import (
     cluster_option,
     jobs_option,
@@ -22,6 +22,7 @@ from musicgenre.interfaces.cli.batch_options import (
     timeout_option,
 )
 from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.output_format import format_option, pick_format
 
 
 @click.command("predict")
@@ -34,12 +35,12 @@ from musicgenre.interfaces.cli.model_option import model_option
     show_default=True,
     help="Show the K most probable genres (at most the model's: 10, or 50 with audioset-genres).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@format_option(FORMATS)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write results to FILE (streamed) instead of stdout.",
+    help="Write results to FILE (streamed) instead of stdout; its extension picks the format.",
 )
 @click.option("--timeline", is_flag=True, help="Also give one row per window (start, end, genre, probabilities).")
 @click.option(
@@ -111,18 +112,19 @@ def command(
 
     if not paths and not examples:
         raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
+    fmt = pick_format(fmt, output, FORMATS)
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
     try:
         model = load_model(model_path)
     except ModelError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(terminal_text(str(error))) from None
     if top > len(model.genres):
         raise click.BadParameter(f"{top}: model {model.name} has {len(model.genres)} genres", param_hint="--top")
     multi_label = model.multi_label
     timeline = timeline or plot_path is not None
     if explain and model.explain_unavailable:
-        click.echo(f"--explain: {model.explain_unavailable}", err=True)
+        click.echo(f"--explain: {terminal_text(model.explain_unavailable)}", err=True)
     files, nothing = find_inputs(paths)
     missing = [FileResult(item, error=reason) for item, reason in nothing]
     kept: list[dict] = []
@@ -130,13 +132,13 @@ def command(
         try:
             kept = read_finished(output, OutputConfig(fmt, top, timeline, explain=explain))
         except ResumeError as error:
-            raise click.UsageError(str(error)) from None
+            raise click.UsageError(terminal_text(str(error))) from None
         done = {file_key(record["file"]) for record in kept}
         files = [f for f in files if file_key(f) not in done]
     executor = executor_for(pick_jobs(jobs, len(files)), cluster or None, None if cluster else timeout_s or None)
     config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, explain=explain)
     names = files + [m.file for m in missing]
-    widest = max([len(n) for n in names] + [34 if examples else 24])
+    widest = max([len(terminal_text(n)) for n in names] + [34 if examples else 24])
     out_config = OutputConfig(
         fmt,
         top,
@@ -185,13 +187,13 @@ def command(
         except ClusterError as error:
             bar.close()
             writer.end()
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(terminal_text(str(error))) from None
         bar.close()
         writer.end()
 
-    skipped = f", {len(kept)} already in {output} (skipped)" if resume else ""
+    skipped = f", {len(kept)} already in {terminal_text(str(output))} (skipped)" if resume else ""
     click.echo(
-        f"{classified} classified, {failures} failed{skipped}; model {model.name}; "
+        f"{classified} classified, {failures} failed{skipped}; model {terminal_text(model.name)}; "
         f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
         f"shorter tracks scored as they are"
         + ("; each genre's probability is its own (they need not sum to 1)" if multi_label else ""),
