@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from musicgenre.inference.output import terminal_text
 from musicgenre.tagging.label import LabelRow
 from musicgenre.tagging.policy import WRITES
 
@@ -75,15 +76,17 @@ class ReportWriter:
 
 
 def table_line(row: LabelRow, width: int = 40) -> str:
-    """``file  current  new  prob  action[: reason]``; a dry run's changes read ``would set`` etc."""
-    name = row.file if len(row.file) <= width else "…" + row.file[-(width - 1) :]
+    """``file  current  new  prob  action[: reason]``; a dry run's changes read ``would set`` etc. Names, genres and
+    reasons have their control characters escaped (:func:`~musicgenre.inference.output.terminal_text`)."""
+    file = terminal_text(row.file)
+    name = file if len(file) <= width else "…" + file[-(width - 1) :]
     if not row.ok:
-        return f"{name:<{width}}  ERROR  {row.reason}\n"
+        return f"{name:<{width}}  ERROR  {terminal_text(row.reason)}\n"
     action = row.action if row.applied or row.action not in WRITES else f"would {row.action}"
     probability = "" if row.probability is None else f"{row.probability:.2f}"
-    detail = f"{action}: {row.reason}" if row.reason else action
-    current = _cell(shown(row.current) or "(none)")
-    new = "-" if row.action == "skip" else _cell(shown(row.new) or "(none)")
+    detail = terminal_text(f"{action}: {row.reason}" if row.reason else action)
+    current = _cell(terminal_text(shown(row.current)) or "(none)")
+    new = "-" if row.action == "skip" else _cell(terminal_text(shown(row.new)) or "(none)")
     return f"{name:<{width}}  {current:<16}  {new:<16}  {probability:>4}  {detail}\n"
 
 

@@ -283,13 +283,15 @@ def _summary(counts: dict[str, int], applied: bool, log_path: Path | None, kept:
 
 
 def _run_undo(log_path: Path, dry_run: bool = False) -> None:
+    from musicgenre.inference.output import terminal_text
     from musicgenre.tagging.undo import UndoError, undo
 
     counts: dict[str, int] = {}
     try:
         for result in undo(log_path, dry_run=dry_run):
             counts[result.action] = counts.get(result.action, 0) + 1
-            click.echo(f"{result.file}  {result.action}" + (f": {result.detail}" if result.detail else ""))
+            line = f"{result.file}  {result.action}" + (f": {result.detail}" if result.detail else "")
+            click.echo(terminal_text(line))
     except UndoError as error:
         raise click.ClickException(str(error)) from None
     restored = (
