@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from logged_writes import apply_logged
 from tag_media import write_clip
 
 from musicgenre.inference.batch import FileResult
@@ -22,16 +23,7 @@ PROBABILITIES = probabilities_text({"rock": 0.8, "pop": 0.2}, "musicnn")
 
 
 def _apply(files: list[Path], log_path: Path) -> None:
-    with UndoLog(log_path) as log:
-        for f in files:
-            write_genres(
-                f,
-                ("Rock",),
-                PROBABILITIES,
-                before_replace=lambda before, rewrite, f=f: log.record(
-                    str(f), before, ("Rock",), PROBABILITIES, rewrite
-                ),
-            )
+    apply_logged(files, log_path, PROBABILITIES)
 
 
 def _look(path: Path) -> tuple:

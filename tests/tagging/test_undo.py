@@ -12,13 +12,14 @@ from pathlib import Path
 
 import mutagen
 import pytest
+from logged_writes import apply_logged
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TIT2
 from tag_media import write_clip
 
 from musicgenre.tagging import patch
 from musicgenre.tagging.tags import probabilities_text, read_genres, write_genres
-from musicgenre.tagging.undo import UndoLog, read_log, undo
+from musicgenre.tagging.undo import read_log, undo
 
 PROBABILITIES = probabilities_text({"rock": 0.61, "metal": 0.3, "blues": 0.09}, "musicnn")
 MTIME_NS = 1_500_000_000_123_456_789
@@ -136,15 +137,7 @@ LAYOUTS: dict[str, Callable[[Path], Path]] = {
 
 
 def _apply(files: list[Path], log_path: Path, genres: tuple[str, ...] = ("Rock",)) -> None:
-    """Write ``genres`` and the probabilities into each file as ``label --apply`` does, logging each change."""
-    with UndoLog(log_path) as log:
-        for f in files:
-            write_genres(
-                f,
-                genres,
-                PROBABILITIES,
-                before_replace=lambda before, rewrite, f=f: log.record(str(f), before, genres, PROBABILITIES, rewrite),
-            )
+    apply_logged(files, log_path, PROBABILITIES, genres)
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

@@ -14,27 +14,18 @@ import zlib
 from pathlib import Path
 
 import pytest
+from logged_writes import apply_logged
 from tag_media import write_clip
 
 from musicgenre.tagging import patch
 from musicgenre.tagging.tags import probabilities_text, write_genres
-from musicgenre.tagging.undo import UndoError, UndoLog, read_log, undo
+from musicgenre.tagging.undo import UndoError, read_log, undo
 
 PROBABILITIES = probabilities_text({"rock": 0.7, "pop": 0.3}, "musicnn")
 
 
 def _apply(files: list[Path], log_path: Path) -> None:
-    """Tag each file as ``label --apply`` does, logging each change first."""
-    with UndoLog(log_path) as log:
-        for f in files:
-            write_genres(
-                f,
-                ("Rock",),
-                PROBABILITIES,
-                before_replace=lambda before, rewrite, f=f: log.record(
-                    str(f), before, ("Rock",), PROBABILITIES, rewrite
-                ),
-            )
+    apply_logged(files, log_path, PROBABILITIES)
 
 
 def _sha(path: Path) -> str:
