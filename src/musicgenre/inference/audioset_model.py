@@ -28,7 +28,7 @@ from musicgenre.backbones.efficientat.stream import LogMelStream
 from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES, genre_scores, music_genre_indices
 from musicgenre.genres import GENRES
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores, shipped_card
-from musicgenre.models.windows import MIN_SECONDS, Window, window_patches
+from musicgenre.models.windows import Window, heard_windows
 
 #: Seconds decoded per block (12 parts); memory is that of a block, whatever the track's length.
 BLOCK_SECONDS = 120.0
@@ -195,18 +195,8 @@ class AudioSetModel(GenreModel):
         """The windows with at least a second decoded (and, with ``skip_silent``, a part that is not silent), each
         one's mean class probabilities ``(w, n_classes)`` over the parts centred in it, and those parts."""
         probabilities = np.concatenate(parts.probabilities) if parts.probabilities else np.zeros((0, 0))
-        centres, silent = parts.part_centres(), np.asarray(parts.silent, bool)
-        scored, groups = [], []
-        for window in windows:
-            if decoded_s - window.start_s < MIN_SECONDS:
-                break
-            if min(window.end_s, decoded_s) - window.start_s < MIN_SECONDS or not len(centres):
-                continue
-            rows = window_patches(centres, window.start_s, window.end_s)
-            if skip_silent and silent[rows].all():
-                continue
-            scored.append(window)
-            groups.append(rows)
+        silent = np.asarray(parts.silent, bool) if skip_silent else None
+        scored, groups = heard_windows(windows, parts.part_centres(), decoded_s, silent)
         means = np.stack([probabilities[rows].mean(axis=0) for rows in groups]) if groups else np.zeros((0, 0))
         return scored, means, groups
 

@@ -26,7 +26,7 @@ from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores
 from musicgenre.inference.non_music import SteadinessMeter
 from musicgenre.models.tag_head import RECOMMENDED_BATCH, LinearHead
-from musicgenre.models.windows import MIN_SECONDS, Window, patch_centres, window_patches
+from musicgenre.models.windows import Window, heard_windows, patch_centres, window_patches
 
 
 @dataclass(frozen=True)
@@ -108,18 +108,7 @@ class TagModel(GenreModel):
         taggram, silent, decoded_s = self.track_taggram(read, windows[-1].end_s, meter)
         if not np.all(np.isfinite(taggram)):
             raise audio.AudioError(name, "the network's tags came out NaN or infinite (degenerate signal)")
-        centres = self.patch_centres(len(taggram))
-        scored, groups = [], []
-        for window in windows:
-            if decoded_s - window.start_s < MIN_SECONDS:
-                break  # this window and every later one (starts never decrease) lie past the decoded end
-            if min(window.end_s, decoded_s) - window.start_s < MIN_SECONDS:
-                continue  # under a second of it decoded
-            rows = self.window_patches(centres, window)
-            if silent[rows].all():
-                continue
-            scored.append(window)
-            groups.append(rows)
+        scored, groups = heard_windows(windows, self.patch_centres(len(taggram)), decoded_s, silent)
         short = decoded_s if decoded_s + 0.5 < windows[-1].end_s else None
         if not scored:
             return WindowScores([], np.zeros((0, len(self.genres)), np.float32), decoded_s=short)

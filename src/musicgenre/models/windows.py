@@ -132,6 +132,30 @@ def window_patches(centres: np.ndarray, start_s: float, end_s: float) -> np.ndar
     return np.array([int(np.argmin(np.abs(centres - (start_s + end_s) / 2)))])
 
 
+def heard_windows(
+    windows: Sequence[Window], centres: np.ndarray, decoded_s: float, silent: np.ndarray | None = None
+) -> tuple[list[Window], list[np.ndarray]]:
+    """The windows worth scoring and the patches each reads (:func:`window_patches` of the patch ``centres``, s):
+    windows start in order, so the first that begins under :data:`MIN_SECONDS` before the decoded end
+    ``decoded_s`` (s) ends the list; a window with under a second decoded is left out, and so is one whose
+    patches are all ``silent`` ``(n_patches,)`` bool (None: silence is not checked)."""
+    scored: list[Window] = []
+    groups: list[np.ndarray] = []
+    if not len(centres):
+        return scored, groups
+    for window in windows:
+        if decoded_s - window.start_s < MIN_SECONDS:
+            break  # this window and every later one lie past the decoded end
+        if min(window.end_s, decoded_s) - window.start_s < MIN_SECONDS:
+            continue  # under a second of it decoded
+        rows = window_patches(centres, window.start_s, window.end_s)
+        if silent is not None and silent[rows].all():
+            continue
+        scored.append(window)
+        groups.append(rows)
+    return scored, groups
+
+
 def window_matrix(n_patches: int, windows: Sequence[Sequence[int] | slice]) -> np.ndarray:
     """0/1 ``(w, n_patches)`` float32 from each window's patch indices (or slices)."""
     out = np.zeros((len(windows), n_patches), np.float32)
