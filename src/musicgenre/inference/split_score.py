@@ -118,7 +118,7 @@ def score_split(
         try:
             prediction = classify(track.path, model=model)
         except AudioError as error:
-            failed.append((clip, error.reason if hasattr(error, "reason") else str(error)))
+            failed.append((clip, error.reason))
         else:
             clips.append(clip)
             truth.append(track.label)

@@ -7,16 +7,12 @@ from pathlib import Path
 
 import click
 
+from musicgenre.interfaces.cli.model_option import model_option
+
 
 @click.command("evaluate")
 @click.argument("gtzan", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    metavar="NAME|FILE",
-    default=None,
-    help="A shipped model (default: the default model) or a Model file whose genres are GTZAN's ten.",
-)
+@model_option("Its genres must be GTZAN's ten (audioset-genres has no GTZAN accuracy).")
 @click.option(
     "--split",
     type=click.Choice(["filtered", "stratified"]),
