@@ -29,14 +29,12 @@ class LogMelStream:
         self._buffer_start = 0  # index in the padded track of _buffer[0]
         self._next_frame = 0
         self._y_head: list[np.ndarray] = []  # the raw start, for a track too short to stream
-        self.samples = 0  # samples pushed
 
     def push(self, y: np.ndarray) -> np.ndarray:
         """The frames ``(n_mels, k)`` float32 completed by the next piece ``y`` ``(n,)`` of the track."""
         y = np.asarray(y, dtype=np.float32).reshape(-1)
         if y.size == 0:
             return self._empty()
-        self.samples += y.size
         joined = y if self._last_y is None else np.concatenate(([self._last_y], y))
         x = joined[1:] - np.float32(self.cfg.preemphasis) * joined[:-1]
         self._last_y = y[-1]
