@@ -18,6 +18,9 @@ from musicgenre.interfaces.web.app import create_app  # noqa: E402
 from musicgenre.interfaces.web.engine import PoolAnalyzer  # noqa: E402
 from musicgenre.interfaces.web.settings import WebSettings  # noqa: E402
 
+#: Where test clients send requests: a loopback Host, as a browser on this machine sends.
+LOOPBACK = "http://localhost"
+
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 
 
@@ -43,7 +46,7 @@ def client(real_analyzer, upload_dir):
         WebSettings(max_upload_bytes=3 * 1024 * 1024, tmp_dir=upload_dir, workers=1, pool="thread"),
         analyzer=real_analyzer,
     )
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -72,7 +75,7 @@ def gated(tmp_path):
         folder = tmp_path / "uploads"
         app = create_app(WebSettings(tmp_dir=folder, workers=1, pool="thread", **settings), analyzer=analyzer)
         made.append((gate, analyzer))
-        return TestClient(app), gate, folder
+        return TestClient(app, base_url=LOOPBACK), gate, folder
 
     made: list = []
     yield make

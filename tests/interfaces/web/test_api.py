@@ -22,6 +22,9 @@ from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES
 from musicgenre.genres import GENRE_COLOURS, GENRES
 from musicgenre.inference import DEFAULT_MODEL, MODEL_NAMES, classify, load_model
 
+#: Where test clients send requests: a loopback Host, as a browser on this machine sends.
+LOOPBACK = "http://localhost"
+
 LIMIT = 3 * 1024 * 1024  # the `client` fixture's upload limit
 
 
@@ -151,7 +154,7 @@ def test_explain_with_a_model_without_tags_says_why(tmp_path):
     analyzer = PoolAnalyzer(workers=1, pool="thread", model_path="features")
     app = create_app(WebSettings(tmp_dir=tmp_path, workers=1, pool="thread", model_path="features"), analyzer=analyzer)
     y = signals.clicks(120, 10.0) + signals.tone(440.0, 10.0, amplitude=0.3)
-    with TestClient(app) as features_client:
+    with TestClient(app, base_url=LOOPBACK) as features_client:
         body = post(features_client, wav_bytes(y), query="?explain=true").json()
     assert body["explanation"] is None and "not tags" in body["explanation_unavailable"]
 
@@ -471,7 +474,7 @@ def test_every_shipped_model_has_its_card(tmp_path, name):
 
     analyzer = PoolAnalyzer(workers=1, pool="thread", model_path=name)
     app = create_app(WebSettings(tmp_dir=tmp_path, workers=1, pool="thread", model_path=name), analyzer=analyzer)
-    client = TestClient(app)  # not started: no request is classified here
+    client = TestClient(app, base_url=LOOPBACK)  # not started: no request is classified here
     card = client.get("/api/model").json()
     expected = MUSIC_GENRES if name == "audioset-genres" else GENRES
     assert card["genres"] == list(expected) and (card["name"] == name or name in ("musicnn", "features"))
@@ -500,7 +503,7 @@ def audioset_client(upload_dir):
     settings = WebSettings(
         max_upload_bytes=LIMIT, tmp_dir=upload_dir, workers=1, pool="thread", model_path="audioset-genres"
     )
-    with TestClient(create_app(settings, analyzer=analyzer)) as test_client:
+    with TestClient(create_app(settings, analyzer=analyzer), base_url=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -587,7 +590,7 @@ def test_a_dying_worker_gives_503_and_the_pool_recovers(tmp_path, monkeypatch, s
     folder = tmp_path / "uploads"
     app = create_app(WebSettings(tmp_dir=folder, workers=1, time_limit_s=60), analyzer=analyzer)
     data = (shared_audio / "rock" / "rock.00000.wav").read_bytes()
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         response = post(client, data, name="crash.wav")
         check_error(response, 503, "crash.wav", "restarted, try again")
         assert response.headers["retry-after"] == "1"
@@ -612,7 +615,7 @@ def test_a_file_past_the_time_limit_frees_its_worker(tmp_path):
     analyzer = PoolAnalyzer(workers=1, pool="process")
     folder = tmp_path / "uploads"
     app = create_app(WebSettings(tmp_dir=folder, workers=1, time_limit_s=3.0), analyzer=analyzer)
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         for _ in range(20):  # the worker's start (imports, model, warm-up) is not what this test measures
             if post(client, short_clip).status_code == 200:
                 break

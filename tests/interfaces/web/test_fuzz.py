@@ -34,7 +34,14 @@ def fuzz_uploads(tmp_path_factory):
 @pytest.fixture(scope="module")
 def api_schema(real_analyzer, fuzz_uploads):
     app = create_app(
-        WebSettings(max_upload_bytes=256 * 1024, tmp_dir=fuzz_uploads, workers=1, pool="thread", time_limit_s=30.0),
+        WebSettings(
+            max_upload_bytes=256 * 1024,
+            tmp_dir=fuzz_uploads,
+            workers=1,
+            pool="thread",
+            time_limit_s=30.0,
+            allowed_hosts=("testserver",),  # the Host schemathesis' ASGI client sends
+        ),
         analyzer=real_analyzer,
     )
     return schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -66,7 +66,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
-from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
+from musicgenre.backbones.musicnn.model import Musicnn, same_pad
 from musicgenre.models.export import genres_metadata
 from musicgenre.models.sessions import OnnxSession
 from musicgenre.models.tag_head import RECIPE, LinearHead
@@ -141,7 +141,7 @@ class MusicnnGenreGraph(nn.Module):
             zip([*net.timbral, *net.temporal], [*net.timbral_bn, *net.temporal_bn], strict=True)
         ):
             timbral = i < len(net.timbral)
-            source = x_t if timbral else F.pad(x, (0, 0, *_same_pad(conv.kernel_size[0])))
+            source = x_t if timbral else F.pad(x, (0, 0, *same_pad(conv.kernel_size[0])))
             h = F.conv2d(source, getattr(self, f"front_weight{i}"), getattr(self, f"front_bias{i}"))
             # the max over all frequencies as a max pool (not a ReduceMax): onnxruntime's NCHWc layout pass then
             # pools in its blocked layout and reorders only the pooled (B, C, T, 1) tensor back

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-
 import click
 
 from musicgenre.interfaces.cli.model_option import model_option
-from musicgenre.interfaces.web.settings import default_workers
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from musicgenre.interfaces.web.settings import default_workers, is_loopback
 
 
 @click.command(name="serve")
@@ -60,6 +48,37 @@ def _is_loopback(host: str) -> bool:
     help="Requests in progress at once; more are refused with 503.",
 )
 @click.option(
+    "--upload-timeout",
+    "upload_timeout_s",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds an upload's body may take to arrive; past it the answer is 408 (a slow client frees its slot).",
+)
+@click.option(
+    "--header-timeout",
+    "header_timeout_s",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a request's headers may take; past it the connection gets 408 and is closed.",
+)
+@click.option(
+    "--max-uploads-per-client",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Uploads one client address may have in progress at once; more get 429.",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="While bound to loopback only loopback Host names are served (against DNS rebinding); "
+    "serve NAME too (repeatable; e.g. a reverse proxy's name).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -73,6 +92,10 @@ def command(
     workers: int | None,
     time_limit_s: float,
     max_pending: int,
+    upload_timeout_s: float,
+    header_timeout_s: float,
+    max_uploads_per_client: int,
+    allowed_hosts: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Serve the page (drop a file, see its genre) at / and the JSON API (documented at /docs)."""
@@ -80,6 +103,7 @@ def command(
         import uvicorn
 
         from musicgenre.interfaces.web.app import create_app
+        from musicgenre.interfaces.web.server import bind_socket, server_config
     except ImportError as error:
         raise click.ClickException(f"the web extra is not installed ({error}); pip install 'musicgenre[web]'") from None
     from musicgenre.inference import ModelError
@@ -93,17 +117,22 @@ def command(
         workers=workers or default_workers(),
         time_limit_s=time_limit_s,
         max_pending=max_pending,
+        upload_timeout_s=upload_timeout_s,
+        header_timeout_s=header_timeout_s,
+        max_uploads_per_client=max_uploads_per_client,
+        allowed_hosts=allowed_hosts,
     )
     try:
         app = create_app(settings)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.echo(f"warning: binding {host}: other machines can reach this server and upload files", err=True)
-    listening = None
-    if port == 0:  # bind here, so that the address printed is the real one
-        listening = _bind_any_port(host)
-        port = listening.getsockname()[1]
+    try:  # bound here, so that the address printed is the real one (port 0: any free port)
+        listening = bind_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot bind {host}:{port}: {error}") from None
+    port = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"musicgenre: http://{shown}:{port}/ (API docs at /docs), model {app.state.analyzer.model_card()['name']}, "
@@ -111,19 +140,6 @@ def command(
         f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request",
         err=True,
     )
-    if listening is None:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
-    else:
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level)).run(sockets=[listening])
-
-
-def _bind_any_port(host: str) -> socket.socket:
-    """A TCP socket bound to a free port of ``host``."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
-        listening = socket.socket(family, kind, proto)
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind(address)
-    except OSError as error:
-        raise click.ClickException(f"cannot bind {host}: {error}") from None
-    return listening
+    config = server_config(app, settings, log_level)
+    config.port = port
+    uvicorn.Server(config).run(sockets=[listening])

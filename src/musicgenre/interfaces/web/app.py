@@ -30,6 +30,7 @@ from musicgenre.interfaces.web.engine import (
     UnreadableAudio,
     WorkerLost,
 )
+from musicgenre.interfaces.web.guards import ClientSlots, HostGuard
 from musicgenre.interfaces.web.schemas import (
     ClassifyResponse,
     ErrorResponse,
@@ -69,7 +70,8 @@ CLASSIFY_BODY = {
 }
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    408: {"model": ErrorResponse, "description": "The upload itself took longer than the time limit."},
+    400: {"model": ErrorResponse, "description": "A Host name this loopback-only server does not serve."},
+    408: {"model": ErrorResponse, "description": "The upload's body took longer than its deadline."},
     413: {"model": ErrorResponse, "description": "The upload is larger than the server's limit."},
     422: {"model": ErrorResponse, "description": "Not a classifiable audio file, or a malformed request."},
     503: {
@@ -77,6 +79,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Too many requests in progress, or the analysis worker died mid-request and was replaced; "
         "try again shortly.",
     },
+    429: {"model": ErrorResponse, "description": "This client address already has its uploads in progress."},
     504: {"model": ErrorResponse, "description": "The analysis ran past the per-request time limit."},
     500: {"model": ErrorResponse, "description": "The analysis worker failed."},
 }
@@ -133,6 +136,9 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
     app.state.settings = settings
     app.state.analyzer = analyzer
     app.state.in_progress = 0
+    app.state.client_slots = ClientSlots(settings.max_uploads_per_client)
+    if settings.checks_host:
+        app.add_middleware(HostGuard, allowed=settings.allowed_hosts)
     if settings.tmp_dir is not None:  # a given folder is used as it is (made if missing), also without lifespan
         app.state.tmp_dir = Path(settings.tmp_dir)
         app.state.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +193,62 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
             time_limit_s=settings.time_limit_s,
             workers=analyzer.workers,
             max_pending=settings.max_pending,
+            upload_timeout_s=settings.upload_timeout_s,
+            max_uploads_per_client=settings.max_uploads_per_client,
         )
+
+    async def _receive_and_analyze(
+        request: Request, timeline: bool, spectrogram: bool, explain: bool
+    ) -> dict | JSONResponse:
+        """Receive the upload within its deadline, then analyse it within what is left of the time limit; the
+        analysis result, or the error response."""
+        app.state.in_progress += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.time_limit_s
+        upload = None
+        try:
+            check_content_length(request.headers.get("content-length"), settings.max_upload_bytes)
+            upload_limit_s = min(settings.upload_timeout_s, settings.time_limit_s)
+            try:
+                upload = await asyncio.wait_for(
+                    receive_upload(
+                        request.stream(),
+                        request.headers.get("content-type"),
+                        max_upload_bytes=settings.max_upload_bytes,
+                        tmp_dir=app.state.tmp_dir,
+                    ),
+                    upload_limit_s,
+                )
+            except (asyncio.TimeoutError, TimeoutError):
+                return _error(
+                    408, f"the upload took longer than its time limit ({upload_limit_s:g} s)", {"Connection": "close"}
+                )
+            job = AnalysisJob(
+                str(upload.path),
+                upload.filename,
+                timeline=timeline,
+                spectrogram=spectrogram,
+                explain=explain,
+                model_path=None if settings.model_path is None else str(settings.model_path),
+                time_limit_s=max(deadline - loop.time(), 0.001),
+            )
+            return await analyzer.analyze(job, job.time_limit_s or 0.001)
+        except UploadError as error:
+            return _error(error.status_code, error.message, {"Connection": "close"})
+        except ClientDisconnect:  # the client's doing; answered (to no one) so that it is not logged as a 500
+            return _error(400, "the client disconnected before the upload ended")
+        except UnreadableAudio as error:
+            return _error(422, str(error))
+        except AnalysisTimeout as error:
+            return _error(504, str(error))
+        except WorkerLost as error:  # not the server's end: a fresh worker is ready, the client may retry
+            return _error(503, str(error), headers={"Retry-After": "1"})
+        except AnalyzerFailed as error:
+            return _error(500, str(error))
+        finally:
+            if upload is not None:
+                upload.remove()
+            app.state.in_progress -= 1
 
     @app.post(
         "/api/classify",
@@ -213,54 +274,25 @@ def create_app(settings: WebSettings | None = None, analyzer: Analyzer | None = 
         The file streams to a temporary file (removed afterwards) and is refused with 413 once it passes
         the size limit; decoding and inference run in the worker pool under the per-request time limit.
         """
+        client = request.client.host if request.client else "unknown"
+        slots: ClientSlots = app.state.client_slots
+        if slots.full(client):
+            return _error(
+                429,
+                f"{slots.limit} uploads from {client} are already in progress; try again when one is answered",
+                {"Retry-After": "5", "Connection": "close"},
+            )
         if app.state.in_progress >= settings.max_pending:
             return _error(
-                503, f"busy: {app.state.in_progress} requests in progress; try again shortly", {"Retry-After": "5"}
+                503,
+                f"busy: {app.state.in_progress} requests in progress; try again shortly",
+                {"Retry-After": "5", "Connection": "close"},
             )
-        app.state.in_progress += 1
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.time_limit_s
-        upload = None
-        try:
-            check_content_length(request.headers.get("content-length"), settings.max_upload_bytes)
-            try:
-                upload = await asyncio.wait_for(
-                    receive_upload(
-                        request.stream(),
-                        request.headers.get("content-type"),
-                        max_upload_bytes=settings.max_upload_bytes,
-                        tmp_dir=app.state.tmp_dir,
-                    ),
-                    settings.time_limit_s,
-                )
-            except (asyncio.TimeoutError, TimeoutError):
-                return _error(408, f"the upload took longer than the time limit ({settings.time_limit_s:g} s)")
-            job = AnalysisJob(
-                str(upload.path),
-                upload.filename,
-                timeline=timeline,
-                spectrogram=spectrogram,
-                explain=explain,
-                model_path=None if settings.model_path is None else str(settings.model_path),
-                time_limit_s=max(deadline - loop.time(), 0.001),
-            )
-            result = await analyzer.analyze(job, job.time_limit_s or 0.001)
-        except UploadError as error:
-            return _error(error.status_code, error.message)
-        except ClientDisconnect:  # the client's doing; answered (to no one) so that it is not logged as a 500
-            return _error(400, "the client disconnected before the upload ended")
-        except UnreadableAudio as error:
-            return _error(422, str(error))
-        except AnalysisTimeout as error:
-            return _error(504, str(error))
-        except WorkerLost as error:  # not the server's end: a fresh worker is ready, the client may retry
-            return _error(503, str(error), headers={"Retry-After": "1"})
-        except AnalyzerFailed as error:
-            return _error(500, str(error))
-        finally:
-            if upload is not None:
-                upload.remove()
-            app.state.in_progress -= 1
+        with slots.hold(client):
+            outcome = await _receive_and_analyze(request, timeline, spectrogram, explain)
+        if isinstance(outcome, JSONResponse):
+            return outcome
+        result = outcome
         ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])[:top]
         return ClassifyResponse(
             file=result["file"],

@@ -188,6 +188,8 @@ class Limits(BaseModel):
     time_limit_s: float
     workers: int
     max_pending: int
+    upload_timeout_s: float = Field(description="Seconds an upload's body may take to arrive (then 408).")
+    max_uploads_per_client: int = Field(description="Uploads one client address may have in progress (then 429).")
 
 
 class Health(BaseModel):
