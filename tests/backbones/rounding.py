@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from musicgenre.backbones.musicnn.model import Musicnn, _same_pad
+from musicgenre.backbones.musicnn.model import Musicnn, same_pad
 
 UNIT_ROUNDOFF = 2.0**-24  # float32, round to nearest
 LAMBDA = 6.0  # standard deviations allowed between two float32 runs
@@ -125,7 +125,7 @@ def network_sigmas(net: Musicnn, patches: np.ndarray, input_sigma: float | np.nd
     for conv, bn in zip(net.timbral, net.timbral_bn, strict=True):
         branches.append(_amax(_batch_norm(bn, _relu(_dot(conv, _pad(h, (0, 0, pad_t, pad_t))))), dim=3))
     for conv, bn in zip(net.temporal, net.temporal_bn, strict=True):
-        before, after = _same_pad(conv.kernel_size[0])
+        before, after = same_pad(conv.kernel_size[0])
         branches.append(_amax(_batch_norm(bn, _relu(_dot(conv, _pad(h, (0, 0, before, after))))), dim=3))
     front = _cat(branches, dim=1)  # (B, 561, T)
 

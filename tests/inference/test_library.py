@@ -79,16 +79,16 @@ def test_other_files_are_refused_in_one_line(tmp_path):
 def test_tags_from_the_embedding_cache(tmp_path):
     pytest.importorskip("torch", reason="reading the embedding cache needs musicgenre[backbones]")
     from musicgenre.audio import file_hash
-    from musicgenre.backbones.musicnn.embed import _ARRAYS, _cache_put
+    from musicgenre.backbones.musicnn.cache import ARRAYS, output_cache
 
     (tmp_path / "music").mkdir()
     known, unknown = tmp_path / "music" / "a.wav", tmp_path / "music" / "b.wav"
     known.write_bytes(b"a")
     unknown.write_bytes(b"b")
     taggram = np.arange(100, dtype=np.float32).reshape(2, 50)
-    arrays = {name: np.zeros((2, 3), np.float32) for name in _ARRAYS} | {"taggram": taggram}
+    arrays = {name: np.zeros((2, 3), np.float32) for name in ARRAYS} | {"taggram": taggram}
     cache = tmp_path / "cache"
-    _cache_put(cache, "MSD_musicnn", file_hash(known), arrays)
+    output_cache(cache, "MSD_musicnn").put(file_hash(known), arrays)
     found = tags_from_cache(["music/a.wav", "music/b.wav", "music/gone.wav", "s3://x/y.mp3"], cache, tmp_path)
     assert list(found) == [0]
     np.testing.assert_allclose(found[0], taggram.mean(axis=0))

@@ -1,19 +1,19 @@
 """Per-file outputs of a backbone over many audio files, the part every backbone shares: what a run returns
-(:class:`EmbedRun` of :class:`TrackOutputs` and :class:`EmbedFailure`), the cache by file content
-(:class:`OutputCache`), and the loop that reads the cache here and hands the other files to an executor
-(:func:`run_files`). A backbone brings only its own ``work``: one file's outputs, or a failure.
+(:class:`EmbedRun` of :class:`TrackOutputs` and :class:`EmbedFailure`), writing them to the cache by file
+content (:class:`musicgenre.audio.cache.ContentCache`, :func:`keep_outputs`), and the loop that reads the cache here
+and hands the other files to an executor (:func:`run_files`). A backbone brings only its own ``work``: one file's
+outputs, or a failure.
 
 Cache layout: ``<cache_dir>/<folder>/<hash[:2]>/<sha256>.npz``, ``folder`` naming the network and the version of
 its outputs (``MSD_musicnn-v2``, ``efficientat_mn04-v1``), so several backbones share one ``cache_dir``. Entries
-are written atomically as each file finishes, so an interrupted run resumes where it stopped.
+are written atomically as each file finishes, so an interrupted run resumes where it stopped, and read as plain
+arrays (a damaged entry, or one holding pickles, is a miss).
 
 Importing this module imports neither torch nor onnxruntime.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from musicgenre.audio import file_hash, find_inputs, is_url
+from musicgenre.audio.cache import ContentCache
 from musicgenre.executors import Executor
 from musicgenre.parallel import CRASH_REASON
 
@@ -75,46 +76,11 @@ class EmbedRun:
         return sorted({t.cache_error for t in self.tracks if t.cache_error})
 
 
-@dataclass(frozen=True)
-class OutputCache:
-    """One backbone's entries in ``root``: the subfolder ``folder``, each entry holding the arrays ``names``."""
-
-    root: Path
-    folder: str
-    names: tuple[str, ...]
-
-    def path(self, key: str) -> Path:
-        """The entry of the file whose content hash is ``key``."""
-        return Path(self.root) / self.folder / key[:2] / f"{key}.npz"
-
-    def get(self, key: str) -> dict[str, np.ndarray] | None:
-        """The arrays cached for ``key``; None when there is no entry or it cannot be read whole."""
-        try:
-            with np.load(self.path(key)) as data:
-                return {k: data[k] for k in self.names}
-        except (OSError, KeyError, ValueError, EOFError):
-            return None
-
-    def put(self, key: str, arrays: dict[str, np.ndarray]) -> None:
-        """Write ``arrays`` as the entry of ``key``, atomically (a reader never sees half an entry)."""
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, allow_pickle=True, **arrays)  # numpy's default, named so that **arrays cannot fill it
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def keep(self, outputs: TrackOutputs, key: str) -> TrackOutputs:
-        """``outputs`` written to the cache; a full disk or read-only cache costs the cache, not the result."""
-        try:
-            self.put(key, outputs.arrays)
-        except OSError as error:
-            return TrackOutputs(outputs.path, outputs.arrays, cache_error=f"{self.root}: {error.strerror or error}")
-        return outputs
+def keep_outputs(cache: ContentCache, outputs: TrackOutputs, key: str) -> TrackOutputs:
+    """``outputs`` written to ``cache`` as the entry of ``key``; a full disk or read-only cache costs the cache, not
+    the result (the returned outputs say why in ``cache_error``)."""
+    reason = cache.put(key, outputs.arrays)
+    return outputs if reason is None else TrackOutputs(outputs.path, outputs.arrays, cache_error=reason)
 
 
 def lost_job(remote: bool, job: Job, reason: str) -> EmbedFailure:
@@ -129,7 +95,7 @@ def error_reason(error: Exception) -> str:
 
 def run_files(
     paths: Iterable[str | Path],
-    cache: OutputCache | None,
+    cache: ContentCache | None,
     executor: Executor,
     work: Callable[[Job, Any], TrackOutputs | EmbedFailure],
     *,
@@ -177,7 +143,7 @@ def run_files(
         prepare=prepare,
     ):
         if remote and isinstance(outcome, TrackOutputs) and cache is not None and key is not None:
-            outcome = cache.keep(outcome, key)
+            outcome = keep_outputs(cache, outcome, key)
         results[i] = outcome
         progress and progress(1)
     return _collect(results, missing)
@@ -200,9 +166,9 @@ __all__ = [
     "EmbedFailure",
     "EmbedRun",
     "Job",
-    "OutputCache",
     "TrackOutputs",
     "error_reason",
+    "keep_outputs",
     "lost_job",
     "run_files",
 ]

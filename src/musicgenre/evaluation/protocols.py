@@ -67,7 +67,7 @@ def fault_filtered(clip_ids: Sequence[str], *, valid: bool = True) -> list[Fold]
     return [Fold("fault-filtered" if valid else "fault-filtered-cv", parts["train"], parts["valid"], parts["test"])]
 
 
-def _inner_valid(train: np.ndarray, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def inner_valid(train: np.ndarray, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Split ``train`` into (fit, valid) stratified by label when every label has two members."""
     y = labels[train]
     counts = np.bincount(y)
@@ -83,7 +83,7 @@ def kfold(labels: np.ndarray, k: int = 10, *, seed: int = 0, valid_fraction: flo
     labels = np.asarray(labels, dtype=np.int64)
     folds = []
     for i, (train, test) in enumerate(stratified_kfold(labels, k=k, seed=seed)):
-        fit, valid = _inner_valid(train, labels, valid_fraction, seed + i)
+        fit, valid = inner_valid(train, labels, valid_fraction, seed + i)
         folds.append(Fold(f"fold{i + 1}", fit, valid, np.sort(test)))
     return folds
 

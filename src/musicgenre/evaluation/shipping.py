@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from musicgenre.evaluation.data import StudyData
-from musicgenre.evaluation.protocols import _inner_valid
+from musicgenre.evaluation.protocols import inner_valid
 from musicgenre.evaluation.runner import fit_on, track_probabilities
 from musicgenre.models.baselines import BASELINES, BaselineClassifier
 from musicgenre.models.ensemble import SoftVotingEnsemble
@@ -49,7 +49,7 @@ def fit_all(
             ]
         )
     everything = np.arange(len(data))
-    fit, valid = _inner_valid(everything, data.y, valid_fraction, seed)
+    fit, valid = inner_valid(everything, data.y, valid_fraction, seed)
     view = data.views[infos[name].inputs]
     chosen = fit_on(make_model(name, seed=seed), data, view, fit, valid)
     acc = float((track_probabilities(chosen, view, valid).argmax(1) == data.y[valid]).mean())

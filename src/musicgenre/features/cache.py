@@ -1,22 +1,21 @@
 """Per-file feature cache: one small ``.npz`` per (file content, recipe, feature version).
 
-The key is the SHA-256 of the file's bytes (:func:`musicgenre.audio.file_hash`), so a renamed or moved
-file is still found and an edited file is recomputed. Entries are written atomically (temporary file,
-then rename), so an interrupted run leaves no half-written entry and the next run resumes where it stopped.
+The entries are those of :class:`musicgenre.audio.cache.ContentCache` (keyed by the SHA-256 of the file's bytes,
+:func:`musicgenre.audio.file_hash`, so a renamed or moved file is still found and an edited file is recomputed;
+written atomically, so an interrupted run resumes where it stopped; read as plain arrays, never unpickled).
 Layout: ``<cache_dir>/<recipe>-v<FEATURE_VERSION>/<hash[:2]>/<hash>.npz`` holding ``values``
 (``(n_features,)`` float64) and ``length`` (samples at the recipe's rate).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from musicgenre.audio.cache import ContentCache
 from musicgenre.features.recipes import FEATURE_VERSION
 
 #: Where features are cached unless ``--cache-dir`` says otherwise.
@@ -36,31 +35,23 @@ class FeatureCache:
     root: Path
     recipe: str
 
-    def _path(self, key: str) -> Path:
-        return Path(self.root) / f"{self.recipe}-v{FEATURE_VERSION}" / key[:2] / f"{key}.npz"
+    @property
+    def entries(self) -> ContentCache:
+        """The recipe's entries: ``values`` and ``length`` per file content."""
+        return ContentCache(Path(self.root), f"{self.recipe}-v{FEATURE_VERSION}", ("values", "length"))
 
     def get(self, key: str, n_features: int) -> CachedRow | None:
         """The cached row for content hash ``key``, or ``None`` (missing, unreadable or wrong size)."""
-        path = self._path(key)
+        arrays = self.entries.get(key)
+        if arrays is None:
+            return None
         try:
-            with np.load(path) as data:
-                values = np.asarray(data["values"], dtype=np.float64)
-                length = int(data["length"])
-        except (OSError, KeyError, ValueError):
+            values = np.asarray(arrays["values"], dtype=np.float64)
+            length = int(arrays["length"])
+        except (TypeError, ValueError):
             return None
         return CachedRow(values, length) if values.shape == (n_features,) else None
 
     def put(self, key: str, values: np.ndarray, length: int) -> None:
         """Store a row atomically; a failure to write (read-only disk, full) is not an error for the run."""
-        path = self._path(key)
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, values=np.asarray(values, dtype=np.float64), length=np.int64(length))
-            os.replace(tmp, path)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        self.entries.put(key, {"values": np.asarray(values, dtype=np.float64), "length": np.int64(length)})

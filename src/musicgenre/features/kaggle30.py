@@ -75,7 +75,7 @@ KAGGLE30_COLUMNS: tuple[str, ...] = (
 assert len(KAGGLE30_COLUMNS) == 57
 
 
-def _pad_short(y: np.ndarray) -> np.ndarray:
+def pad_short(y: np.ndarray) -> np.ndarray:
     """Zero-pad signals shorter than one frame (``N_FFT`` samples) so every feature has a frame."""
     y = np.ascontiguousarray(y, dtype=np.float32)
     if y.ndim != 1:
@@ -109,7 +109,7 @@ def kaggle30_reference(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     module docstring). Slow on purpose: it is the yardstick that :func:`kaggle30_features` is
     tested against. Returns ``(57,)`` float64 in :data:`KAGGLE30_COLUMNS` order.
     """
-    y = _pad_short(y)
+    y = pad_short(y)
     stats: dict[str, np.ndarray] = {
         "chroma_stft": librosa.feature.chroma_stft(y=y, sr=sr, pad_mode=PAD_MODE),
         "rms": librosa.feature.rms(y=y, pad_mode=PAD_MODE),
@@ -189,7 +189,7 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     bounded by one block plus ~0.6 kB per frame (mel bands and spectral peaks for the global chroma
     tuning, MFCC ``top_db`` and tempo). Returns ``(57,)`` float64 in :data:`KAGGLE30_COLUMNS` order.
     """
-    y = _pad_short(y)
+    y = pad_short(y)
     n = y.size
     n_frames = 1 + n // HOP_LENGTH
     ypad = np.pad(y, N_FFT // 2, mode="reflect")

@@ -63,9 +63,9 @@ _MFCC20_IDX = np.array([i for i, c in enumerate(KAGGLE30_COLUMNS) if c.startswit
 def mfcc20_stats(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     """The table's 40 MFCC columns (``mfcc1_mean, mfcc1_var, … mfcc20_var``) of ``y``, ``(40,)``."""
     from musicgenre.features.families import mfcc
-    from musicgenre.features.kaggle30 import _pad_short
+    from musicgenre.features.kaggle30 import pad_short
 
-    m = mfcc(y=_pad_short(y), sr=sr, n_mfcc=20).astype(np.float64)
+    m = mfcc(y=pad_short(y), sr=sr, n_mfcc=20).astype(np.float64)
     return np.stack([m.mean(axis=1), m.var(axis=1)], axis=1).ravel()
 
 

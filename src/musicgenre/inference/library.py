@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-#: ``musicgenre embed``'s cache folder (``backbones.musicnn.embed.DEFAULT_CACHE_DIR``, a test checks they agree),
-#: named here too so that a report finding no cache never imports torch.
-EMBED_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicgenre" / "musicnn"
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
+
+#: ``musicgenre embed``'s cache folder, where :func:`tags_from_cache` looks unless told otherwise.
+EMBED_CACHE_DIR = DEFAULT_CACHE_DIR
 
 __all__ = [
     "Library",
@@ -381,20 +382,18 @@ def tags_from_cache(
     ``cache_dir`` None: the embed command's default folder. Paths are taken relative to ``base`` (where predict
     ran); URLs, files gone and files not in the cache are left out. Only regular files are read
     (:func:`regular_file_hash`): a FIFO, a device or a folder named in the predictions is left out, and ``(file,
-    reason)`` appended to ``skipped`` when given. Nothing is computed: with no cache, or without the backbones extra
-    (torch) to read it, the answer is empty.
+    reason)`` appended to ``skipped`` when given. Nothing is computed: with no cache the answer is empty. Reading the
+    cache needs no torch (:mod:`musicgenre.backbones.musicnn.cache`).
     """
     from musicgenre.audio import is_url
+    from musicgenre.backbones.musicnn.cache import output_cache
     from musicgenre.backbones.musicnn.config import model_config
 
     name = model_config(model).name
     cache = Path(cache_dir) if cache_dir is not None else EMBED_CACHE_DIR
-    if not any(cache.glob(f"{name}-v*")):  # no cache (or no folder): no file worth hashing, no torch to import
+    if not any(cache.glob(f"{name}-v*")):  # no cache (or no folder): no file worth hashing
         return {}
-    try:
-        from musicgenre.backbones.musicnn.embed import _cache_get
-    except ImportError:  # the backbones extra (torch) is not installed: the cache cannot be read here
-        return {}
+    entries = output_cache(cache, name)
     found: dict[int, np.ndarray] = {}
     for index, file in enumerate(files):
         if is_url(file):
@@ -407,7 +406,7 @@ def tags_from_cache(
             continue
         except OSError:  # gone, or unreadable: not in the cache as far as this report can tell
             continue
-        arrays = _cache_get(cache, name, key)
+        arrays = entries.get(key)
         if arrays is not None and arrays["taggram"].ndim == 2 and len(arrays["taggram"]):
             found[index] = arrays["taggram"].mean(axis=0).astype(np.float32)
     return found

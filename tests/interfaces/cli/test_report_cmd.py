@@ -164,12 +164,12 @@ def test_files_that_are_no_regular_files_are_skipped_not_read(tmp_path):
     import numpy as np
 
     from musicgenre.audio import file_hash
-    from musicgenre.backbones.musicnn.embed import _ARRAYS, _cache_put
+    from musicgenre.backbones.musicnn.cache import ARRAYS, output_cache
 
     (tmp_path / "a.wav").write_bytes(b"a")
     os.mkfifo(tmp_path / "fifo.wav")
-    arrays = {name: np.zeros((2, 3), np.float32) for name in _ARRAYS} | {"taggram": np.ones((2, 50), np.float32)}
-    _cache_put(tmp_path / "cache", "MSD_musicnn", file_hash(tmp_path / "a.wav"), arrays)
+    arrays = {name: np.zeros((2, 3), np.float32) for name in ARRAYS} | {"taggram": np.ones((2, 50), np.float32)}
+    output_cache(tmp_path / "cache", "MSD_musicnn").put(file_hash(tmp_path / "a.wav"), arrays)
     files = ["a.wav", "fifo.wav", "/dev/zero"]
     records = [{"file": f, "genre": "jazz", "probability": 0.6, "duration_s": 30.0, "error": None} for f in files]
     predictions = tmp_path / "p.jsonl"

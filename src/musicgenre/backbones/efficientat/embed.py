@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from musicgenre.audio import AudioError, file_hash, is_silent, is_url, load, local_copy
+from musicgenre.audio.cache import ContentCache
 from musicgenre.backbones.efficientat.config import InputConfig
 from musicgenre.backbones.efficientat.graph import GRAPH_PATH, run_graph
 from musicgenre.backbones.efficientat.parts import patches_from_signal
@@ -34,9 +35,9 @@ from musicgenre.backbones.embedding import (
     EmbedFailure,
     EmbedRun,
     Job,
-    OutputCache,
     TrackOutputs,
     error_reason,
+    keep_outputs,
     run_files,
 )
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
@@ -69,8 +70,8 @@ def default_session() -> Any:
     return ort_session(GRAPH_PATH, threads=1)
 
 
-def _cache(cache_dir: Path) -> OutputCache:
-    return OutputCache(Path(cache_dir), f"{NETWORK}-v{EMBED_VERSION}", ARRAYS)
+def _cache(cache_dir: Path) -> ContentCache:
+    return ContentCache(Path(cache_dir), f"{NETWORK}-v{EMBED_VERSION}", ARRAYS)
 
 
 def outputs_of_signal(y: np.ndarray, session: Any = None) -> dict[str, np.ndarray]:
@@ -129,7 +130,7 @@ def embed_file(
     except Exception as error:  # keep the run going; say what broke
         return EmbedFailure(path, error_reason(error))
     if cache_dir is not None and key is not None:
-        return _cache(cache_dir).keep(TrackOutputs(path, arrays), key)
+        return keep_outputs(_cache(cache_dir), TrackOutputs(path, arrays), key)
     return TrackOutputs(path, arrays)
 
 

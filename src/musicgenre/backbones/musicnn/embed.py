@@ -1,10 +1,10 @@
 """musicnn embeddings of many files: cached per file content, in parallel, per track or per patch.
 
-Cache layout (:mod:`musicgenre.backbones.embedding`, which holds the run's types, the cache and the loop over
-files that every backbone shares): ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/<sha256>.npz`` holding every
-per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``, ``patch_starts_s``), so
-any layer, per track or per patch, comes from one entry. Entries are written atomically, as each file
-finishes, so an interrupted run resumes where it stopped.
+Cache layout (:mod:`~musicgenre.backbones.musicnn.cache`; :mod:`musicgenre.backbones.embedding` holds the run's
+types and the loop over files that every backbone shares): ``<cache_dir>/<MODEL>-v<EMBED_VERSION>/<hash[:2]>/
+<sha256>.npz`` holding every per-patch output (``taggram``, ``max_pool``, ``mean_pool``, ``penultimate``,
+``patch_starts_s``), so any layer, per track or per patch, comes from one entry. Entries are written atomically,
+as each file finishes, so an interrupted run resumes where it stopped.
 
 Parallel runs (:mod:`musicgenre.executors`) use fresh (spawned) worker processes with one torch thread each. A
 worker that dies (killed, out of memory, a decoder crash) costs only its own file: the files it and its pool were
@@ -25,21 +25,18 @@ from musicgenre.backbones.embedding import (
     EmbedFailure,
     EmbedRun,
     Job,
-    OutputCache,
     TrackOutputs,
     error_reason,
+    keep_outputs,
     run_files,
 )
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
+from musicgenre.backbones.musicnn.cache import ARRAYS, output_cache
 from musicgenre.backbones.musicnn.config import model_config
 from musicgenre.backbones.musicnn.extract import LAYERS, MusicnnResult, analyze
 from musicgenre.executors import Executor, executor_for
 from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.warmup import warm_numba_cache, warm_numba_cache_once
-
-#: Bump when the model outputs for the same file change (weights, input pipeline, which files are refused).
-EMBED_VERSION = 2
-_ARRAYS = ("taggram", "max_pool", "mean_pool", "penultimate", "patch_starts_s")
 
 
 @dataclass(frozen=True)
@@ -52,25 +49,8 @@ class EmbedConfig:
     cluster: str | None = None  # a Dask scheduler address or local:N (musicgenre.executors.dask); None: this machine
 
 
-def _cache(cache_dir: Path, model: str) -> OutputCache:
-    """``model``'s entries (``MSD_musicnn``, ``MTT_musicnn``) in ``cache_dir``."""
-    return OutputCache(Path(cache_dir), f"{model}-v{EMBED_VERSION}", _ARRAYS)
-
-
-def _cache_path(cache_dir: Path, model: str, key: str) -> Path:
-    return _cache(cache_dir, model).path(key)
-
-
-def _cache_get(cache_dir: Path, model: str, key: str) -> dict[str, np.ndarray] | None:
-    return _cache(cache_dir, model).get(key)
-
-
-def _cache_put(cache_dir: Path, model: str, key: str, arrays: dict[str, np.ndarray]) -> None:
-    _cache(cache_dir, model).put(key, arrays)
-
-
 def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
-    return {k: np.asarray(getattr(result, k), dtype=np.float32) for k in _ARRAYS}
+    return {k: np.asarray(getattr(result, k), dtype=np.float32) for k in ARRAYS}
 
 
 def embed_file(
@@ -83,7 +63,7 @@ def embed_file(
             with local_copy(path) as local:
                 if cache_dir is not None and key is None:
                     key = file_hash(local)
-                    hit = _cache_get(cache_dir, model_config(model).name, key)
+                    hit = output_cache(cache_dir, model_config(model).name).get(key)
                     if hit is not None:
                         return TrackOutputs(path, hit, cached=True)
                 outcome = embed_file(local, model, cache_dir, key)
@@ -123,7 +103,7 @@ def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | Emb
 
 def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
     """Write outputs to this machine's cache; a full disk or read-only cache costs the cache, not the result."""
-    return _cache(cache_dir, model).keep(outputs, key)
+    return keep_outputs(output_cache(cache_dir, model), outputs, key)
 
 
 def embed_files(
@@ -151,7 +131,7 @@ def embed_files(
     work = partial(_embed_on_worker, name) if remote else partial(_embed_here, worker, name, config.cache_dir)
     return run_files(
         paths,
-        None if config.cache_dir is None else _cache(config.cache_dir, name),
+        None if config.cache_dir is None else output_cache(config.cache_dir, name),
         executor,
         work,
         load=_one_torch_thread,

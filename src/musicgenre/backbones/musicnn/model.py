@@ -37,7 +37,7 @@ class MusicnnOutputs:
     penultimate: torch.Tensor  # (batch, 200)
 
 
-def _same_pad(kernel: int) -> tuple[int, int]:
+def same_pad(kernel: int) -> tuple[int, int]:
     """TensorFlow's "same" padding for stride 1: the extra pad (even kernels) goes after."""
     total = kernel - 1
     return total // 2, total - total // 2
@@ -81,7 +81,7 @@ class Musicnn(nn.Module):
         for conv, bn in zip(self.timbral, self.timbral_bn, strict=True):
             branches.append(bn(F.relu(conv(x_t))).amax(dim=3))  # (B, 204, T)
         for conv, bn, width in zip(self.temporal, self.temporal_bn, self.cfg.temporal_widths, strict=True):
-            before, after = _same_pad(width)  # the branch's kernel is (width, 1)
+            before, after = same_pad(width)  # the branch's kernel is (width, 1)
             branches.append(bn(F.relu(conv(F.pad(x, (0, 0, before, after))))).amax(dim=3))  # (B, 51, T)
         return torch.cat(branches, dim=1)
 
