@@ -41,7 +41,7 @@ def test_defaults_bind_loopback(runs, monkeypatch):
     assert result.exit_code == 0, result.output
     (call,) = runs
     assert asked == [("127.0.0.1", 8000)] and call["config"].host == "127.0.0.1"
-    settings = call["app"].state.settings
+    settings = call["app"].state.service.settings
     assert settings.max_upload_bytes == 50 * 1024 * 1024 and settings.host == "127.0.0.1"
     assert "warning" not in result.output
 
@@ -67,10 +67,10 @@ def test_options_reach_the_app(runs, tmp_path):
     )
     assert result.exit_code == 0, result.output
     (call,) = runs
-    settings = call["app"].state.settings
+    settings = call["app"].state.service.settings
     assert call["config"].host == "0.0.0.0" and call["sockets"][0].getsockname()[0] == "0.0.0.0"
     assert settings.max_upload_bytes == int(1.5 * 1024 * 1024) and settings.workers == 3 and settings.time_limit_s == 7
-    assert call["app"].state.analyzer.workers == 3
+    assert call["app"].state.service.analyzer.workers == 3
     assert "other machines can reach this server" in result.output
 
 
@@ -110,7 +110,7 @@ def test_slow_client_options_reach_the_app_and_uvicorn(runs):
     )
     assert result.exit_code == 0, result.output
     (call,) = runs
-    settings = call["app"].state.settings
+    settings = call["app"].state.service.settings
     assert (settings.upload_timeout_s, settings.header_timeout_s, settings.max_uploads_per_client) == (3, 2, 2)
     assert settings.allowed_hosts == ("music.example",) and settings.checks_host
     assert call["config"].http.header_timeout_s == 2  # uvicorn gets the protocol with the header deadline

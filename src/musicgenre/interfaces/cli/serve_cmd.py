@@ -135,7 +135,7 @@ def command(
     port = listening.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(
-        f"musicgenre: http://{shown}:{port}/ (API docs at /docs), model {app.state.analyzer.model_card()['name']}, "
+        f"musicgenre: http://{shown}:{port}/ (API docs at /docs), model {app.state.service.card['name']}, "
         f"{settings.workers} worker(s), "
         f"uploads up to {max_upload_mb:g} MiB, {time_limit_s:g} s per request",
         err=True,
