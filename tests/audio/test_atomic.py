@@ -7,7 +7,7 @@ import os
 import pytest
 
 from musicgenre.audio import atomic
-from musicgenre.audio.atomic import atomic_output, write_atomically
+from musicgenre.audio.atomic import atomic_output, atomic_text, write_atomically
 
 
 def test_writes_bytes_and_text_and_leaves_no_temporary_file(tmp_path):
@@ -64,3 +64,38 @@ def test_a_failure_leaves_the_target_as_it_was(tmp_path):
     with pytest.raises(IsADirectoryError):
         write_atomically(tmp_path, b"x")  # the target is a folder
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_keep_partial_puts_what_was_written_in_place_when_the_block_fails(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "out.jsonl"
+    target.symlink_to(victim)
+    with pytest.raises(KeyboardInterrupt), atomic_text(target, errors="surrogateescape", keep_partial=True) as text:
+        text.write("first \udcff\n")  # buffered in the text layer: flushed before the rename
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"first \xff\n" and not target.is_symlink() and victim.read_text() == "keep me"
+    assert sorted(os.listdir(tmp_path)) == ["out.jsonl", "victim.txt"]
+
+
+def test_keep_partial_asked_at_the_failure_and_a_failed_keep_leave_the_target(tmp_path, monkeypatch):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    ready = False
+    with pytest.raises(RuntimeError), atomic_output(target, keep_partial=lambda: ready) as handle:
+        handle.write(b"half of the kept records")  # not all in yet: keeping it would lose the rest
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(KeyboardInterrupt), atomic_output(target, keep_partial=True) as handle:
+        handle.write(b"new")
+        raise KeyboardInterrupt  # the block's own failure comes out, not the full disk met while keeping
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+    monkeypatch.undo()
+    with atomic_text(target) as text:
+        text.write("whole")
+    assert target.read_text() == "whole" and os.listdir(tmp_path) == ["out.txt"]

@@ -62,8 +62,13 @@ def test_score_split_on_a_partial_gtzan(gtzan):
 
 def test_evaluate_command(gtzan, tmp_path):
     out = tmp_path / "score.json"
+    victim = tmp_path / "victim.conf"
+    victim.write_text("a = 1\n")
+    out.symlink_to(victim)  # a link planted at -o is replaced, not written through
     result = CliRunner().invoke(cli, ["evaluate", str(gtzan), "--model", "musicnn", "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert victim.read_text() == "a = 1\n" and not out.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["score.json", "victim.conf"]
     assert "note: musicnn's head refitted on the 443 training clips only" in result.output
     assert "2 of 290 listed clips scored (287 not found, 1 failed)" in result.output
     assert f"{POP}: " in result.output

@@ -107,6 +107,13 @@ def test_model_file_contract(table, tmp_path):
         "musicgenre.clip_seconds": "30",
     }
     assert path.read_bytes()[:1] != b"\x80"  # not a pickle
+    victim = tmp_path / "victim.onnx"
+    victim.write_bytes(b"someone else's")
+    path.unlink()
+    path.symlink_to(victim)  # a link planted at the model's name is replaced, not written through
+    save_onnx(model, path, names, "kaggle30", name="logreg")
+    assert victim.read_bytes() == b"someone else's" and not path.is_symlink() and onnx.load(str(path))
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.onnx"]
 
 
 def test_export_refuses_a_wrong_feature_count(table):

@@ -5,19 +5,25 @@
 open fail and another name is drawn, so no link is ever followed), and on success moves it onto the target with
 ``os.replace`` (a link at the target itself is replaced, not followed). On failure the temporary file is removed and
 the target is left as it was. :func:`write_atomically` writes bytes or text that way. Every command that writes a
-report or playlist goes through here.
+report, playlist, model or score goes through here.
+
+A streamed output (``predict -o``, ``label -o``: one record per finished file) uses ``keep_partial``: whatever the
+block wrote replaces the target even when it ends by an exception or Ctrl-C, so finished records are kept for
+``--resume``, yet the old target is never truncated before then. :func:`atomic_text` is the text form of that.
+A hard kill (SIGKILL, power loss) leaves the old target as it was and the partial ``.musicgenre-*.tmp`` beside it.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
-__all__ = ["atomic_output", "write_atomically"]
+__all__ = ["atomic_output", "atomic_text", "write_atomically"]
 
 #: Flags of the temporary file's ``os.open``: created here, by this call, and never through a link.
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -38,24 +44,52 @@ def _temporary(folder: Path, mode: int) -> tuple[Path, int]:
 
 
 @contextmanager
-def atomic_output(path: str | Path, mode: int = 0o644) -> Iterator[BinaryIO]:
+def atomic_output(
+    path: str | Path, mode: int = 0o644, *, keep_partial: bool | Callable[[], bool] = False
+) -> Iterator[BinaryIO]:
     """A binary file to write ``path``'s new content into; when the block ends without an exception it replaces
     ``path`` at once (flushed to disk first), else it is removed and ``path`` is untouched. The folder must exist.
-    ``mode`` is the new file's permission bits (less the umask)."""
+    ``mode`` is the new file's permission bits (less the umask). With ``keep_partial`` true (or a callable that
+    returns true when the block fails) what was written replaces ``path`` on an exception too, which then
+    propagates; if that cannot be done either (a full disk) the temporary file is removed and ``path`` is untouched."""
     target = Path(path)
     temporary, fd = _temporary(target.parent, mode)
+    failure: BaseException | None = None
     try:
         with os.fdopen(fd, "wb") as handle:
-            yield handle
+            try:
+                yield handle
+            except BaseException as error:
+                if not (keep_partial() if callable(keep_partial) else keep_partial):
+                    raise
+                failure = error
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+        if failure is None:
+            raise
+    if failure is not None:
+        raise failure  # the block's own, also when keeping its output failed after it
+
+
+@contextmanager
+def atomic_text(
+    path: str | Path, *, errors: str = "strict", keep_partial: bool | Callable[[], bool] = False, mode: int = 0o644
+) -> Iterator[TextIO]:
+    """:func:`atomic_output` as a UTF-8 text file (``errors`` as :func:`open` takes them, newlines as it writes
+    them); what the block wrote is flushed into the binary file before it replaces ``path``."""
+    with atomic_output(path, mode, keep_partial=keep_partial) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors=errors)
+        try:
+            yield text
+        finally:
+            try:
+                text.flush()
+            finally:
+                text.detach()  # the binary file is atomic_output's to close
 
 
 def write_atomically(path: str | Path, data: bytes | str, *, errors: str = "strict", mode: int = 0o644) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from musicgenre.audio import is_url
+from musicgenre.audio.atomic import write_atomically
 from musicgenre.inference.batch import BatchConfig, run_batch
 from musicgenre.learning.collect import CollectConfig, LabelledFile, SetAside, TrainingSet, choose_tracks
 from musicgenre.learning.report import card_facts, report_markdown
@@ -67,7 +68,8 @@ def learn(
     progress: Callable[[int], object] | None = None,
     total: Callable[[int], object] | None = None,
 ) -> Learned:
-    """Learn from ``files`` and write ``out`` (the Model file), ``<stem>.card.json`` and ``<stem>.report.md``.
+    """Learn from ``files`` and write ``out`` (the Model file), ``<stem>.card.json`` and ``<stem>.report.md``, each
+    whole or not at all and never through a planted link (:func:`~musicgenre.audio.atomic.write_atomically`).
 
     ``set_aside``: files already left out while reading (unreadable tags), named in the report. ``total(n)``
     once with the tracks to analyse, ``progress(1)`` after each. Raises :class:`LearnError` when fewer than two
@@ -96,9 +98,9 @@ def learn(
     get_backbone("musicnn-msd").export_genre_graph(
         out, fit.head, name=name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]}
     )
-    out.with_suffix(".card.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomically(out.with_suffix(".card.json"), json.dumps(facts, indent=1, ensure_ascii=False) + "\n")
     report = out.with_suffix(".report.md")
-    report.write_text(report_markdown(facts, out), encoding="utf-8")
+    write_atomically(report, report_markdown(facts, out))
     return Learned(out, facts, report, chosen, fit)
 
 

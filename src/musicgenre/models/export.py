@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from musicgenre.audio.atomic import write_atomically
 from musicgenre.genres import GENRES
 
 #: The ONNX opset of every graph the package writes from PyTorch or scikit-learn.
@@ -106,11 +107,12 @@ def save_onnx(
     sample_rate: int = DEFAULT_SAMPLE_RATE,
     clip_seconds: float = DEFAULT_CLIP_SECONDS,
 ) -> Path:
-    """Write the Model file for ``model`` to ``path`` (parents created); return the path."""
+    """Write the Model file for ``model`` to ``path`` (parents created; whole or not at all, a link at ``path``
+    replaced, not followed: :func:`~musicgenre.audio.atomic.write_atomically`); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     proto = to_onnx(model, feature_names, recipe, name=name, sample_rate=sample_rate, clip_seconds=clip_seconds)
-    path.write_bytes(proto.SerializeToString())
+    write_atomically(path, proto.SerializeToString())
     return path
 
 

@@ -18,6 +18,11 @@ be used, the genre and probabilities fields are put back if the genre is still w
 ``tags only`` and why); a log without byte records (0.x) is undone that way alone. A file already as before is
 ``as-was`` (an entry whose run was killed before its rename names a change that never happened). A line that
 cannot be written (a full disk) is cut back off, so the log stays whole for the entries before it.
+
+The log is a journal, appended in place (not written whole and renamed), so it is never written through a link:
+a new log is created exclusively (``O_CREAT | O_EXCL | O_NOFOLLOW``), and a path that exists already is
+appended to only when it is a regular file, not a link, holding undo entries (or empty): else the run is
+refused before any file is changed (:meth:`UndoLog.check`).
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ class UndoEntry:
 
 
 class UndoLog:
-    """Appends entries to a JSONL file, each written whole and fsynced before returning (use it with ``with``).
+    """Appends entries to a JSONL file, each written whole and fsynced before returning (use it with ``with``,
+    which raises :class:`UndoLogError` when ``path`` cannot be the log: :meth:`check`).
 
     The file is created by the first entry, so a run that changes nothing leaves no empty log behind. An entry
     that cannot be written raises :class:`UndoLogError` after cutting the log back to its entries before."""
@@ -80,10 +86,31 @@ class UndoLog:
         self.entries = 0
         self._descriptor: int | None = None
         self._open = False
+        self._found: tuple[int, int] | None = None  # (device, inode) of the log found at the path, appended to
 
     def __enter__(self) -> UndoLog:
+        self.check()
         self._open = True
         return self
+
+    def check(self) -> None:
+        """Raise :class:`UndoLogError` (one line naming the file) unless nothing is at ``path`` (the first entry
+        creates the log there) or an undo log to append to is: a regular file, not a symbolic link, that is
+        empty or holds undo entries (:func:`read_log`). Nothing is written."""
+        try:
+            info = os.lstat(self.path)
+        except FileNotFoundError:
+            self._found = None
+            return
+        except OSError as error:
+            raise UndoLogError(f"{self.path}: cannot use it as the undo log: {write_reason(error)}") from None
+        if stat.S_ISLNK(info.st_mode):
+            raise UndoLogError(f"{self.path}: a symbolic link; an undo log is never written through one")
+        if not stat.S_ISREG(info.st_mode):
+            raise UndoLogError(f"{self.path}: not a regular file; it cannot be an undo log")
+        if info.st_size and not _reads_as_log(self.path):
+            raise UndoLogError(f"{self.path}: exists and is not an undo log; left alone")
+        self._found = (info.st_dev, info.st_ino)
 
     def __exit__(self, *exc) -> None:
         self._open = False
@@ -118,8 +145,7 @@ class UndoLog:
         """Write ``data`` at the log's end and fsync it; on failure cut the log back to its size before."""
         try:
             if self._descriptor is None:
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-                self._descriptor = os.open(self.path, flags, 0o666)
+                self._descriptor = self._open_log()
             size = os.fstat(self._descriptor).st_size
         except OSError as error:
             raise UndoLogError(f"{self.path}: cannot write the undo log: {write_reason(error)}") from None
@@ -134,6 +160,35 @@ class UndoLog:
             except OSError:
                 pass  # a torn last line is still skipped by read_log
             raise UndoLogError(f"{self.path}: cannot write the undo log: {write_reason(error)}") from None
+
+    def _open_log(self) -> int:
+        """The log's descriptor for appending, never through a link: created here when :meth:`check` found nothing
+        at the path, else the very file it checked (``UndoLogError`` when another has taken its place since)."""
+        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        if self._found is None:
+            return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o666)
+        descriptor = os.open(self.path, flags)
+        info = os.fstat(descriptor)
+        if (info.st_dev, info.st_ino) != self._found:
+            os.close(descriptor)
+            raise UndoLogError(f"{self.path}: replaced by another file since the run began; not written")
+        return descriptor
+
+
+def _reads_as_log(path: Path) -> bool:
+    """Whether the file at ``path`` holds undo entries: its first bytes are an entry's (a large file of another
+    kind is not read through) and :func:`read_log` finds at least one."""
+    try:
+        with open(path, "rb") as source:
+            if source.read(len(_ENTRY_START)) != _ENTRY_START:
+                return False
+        return bool(read_log(path))
+    except (OSError, UndoError):
+        return False
+
+
+#: How every line :meth:`UndoLog.record` writes begins.
+_ENTRY_START = b'{"file": '
 
 
 def _rewrite_json(rewrite: Rewrite) -> dict:

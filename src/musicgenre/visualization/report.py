@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from musicgenre.audio.atomic import write_atomically
 from musicgenre.version import __version__
 from musicgenre.visualization.experiment import ExperimentRun, LeaderboardRow
 from musicgenre.visualization.experiment_figures import NamedFigure, experiment_figures
@@ -224,9 +225,10 @@ def render_images(figures: Iterable[NamedFigure]) -> list[ReportImage]:
 
 
 def write_report(run: ExperimentRun, path: str | Path) -> Path:
-    """Draw every figure of ``run``, build the page and write it to ``path`` (parent folders created)."""
+    """Draw every figure of ``run``, build the page and write it to ``path`` (parent folders created; whole or not
+    at all, never through a planted link: :func:`~musicgenre.audio.atomic.write_atomically`)."""
     path = Path(path)
     page = report_html(run, render_images(experiment_figures(run)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    write_atomically(path, page)
     return path

@@ -462,3 +462,64 @@ def test_the_output_file_extension_picks_the_format(tmp_path):
     ):
         result = CliRunner().invoke(cli, ["label", str(notes), *MUSICNN, *args])
         assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_an_undo_log_path_that_is_a_link_or_not_a_log_is_refused_before_any_file(tmp_path):
+    song = write_clip(tmp_path / "song.mp3", seconds=0.5)
+    before = song.read_bytes()
+    victim = tmp_path / "victim.conf"
+    victim.write_text("a = 1\n")
+    link = tmp_path / "undo.jsonl"
+    link.symlink_to(victim)
+    for log, words in ((link, "a symbolic link"), (victim, "exists and is not an undo log")):
+        result = run(song, *MUSICNN, "--apply", "--undo-log", log)
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [f"Error: {log}: {words}" + result.output.split(words, 1)[1].rstrip()]
+        assert "--undo-log" in result.output
+    assert song.read_bytes() == before and victim.read_text() == "a = 1\n" and link.is_symlink()
+    dry = run(song, *MUSICNN, "--undo-log", link, "--format", "jsonl")  # a dry run writes no log: not refused
+    assert "Error:" not in dry.output and "dry run, nothing written" in dry.stderr
+
+
+def test_the_default_undo_log_is_always_a_new_file(tmp_path, monkeypatch):
+    from musicgenre.interfaces.cli.label_cmd import _free_log_name
+
+    monkeypatch.chdir(tmp_path)
+    assert _free_log_name("20260101-000000") == Path("musicgenre-undo-20260101-000000.jsonl")
+    Path("musicgenre-undo-20260101-000000.jsonl").write_text("someone's\n")
+    Path("musicgenre-undo-20260101-000000-2.jsonl").symlink_to(tmp_path / "nowhere")
+    assert _free_log_name("20260101-000000") == Path("musicgenre-undo-20260101-000000-3.jsonl")
+
+
+def test_an_interrupted_run_keeps_its_rows_and_resume_goes_on(tmp_path, monkeypatch):
+    """Ctrl-C after two files: -o holds their rows (a link planted there replaced, not followed); --resume then
+    skips them."""
+    import musicgenre.tagging.label
+    from musicgenre.tagging.label import LabelRow
+
+    files = [tmp_path / f"{i}.mp3" for i in range(4)]
+    for f in files:
+        f.write_text("never read: label_files is faked")
+    seen: list[list[str]] = []
+
+    def fake(files, config, undo_log=None, model=None, executor=None, stop_after=2):
+        seen.append([Path(f).name for f in files])
+        for n, f in enumerate(files):
+            if n == stop_after and len(seen) == 1:
+                raise KeyboardInterrupt
+            yield LabelRow(f, "keep", current=("Rock",), new=("Rock",), reason="has a genre")
+
+    monkeypatch.setattr(musicgenre.tagging.label, "label_files", fake)
+    victim = tmp_path / "victim.conf"
+    victim.write_text("a = 1\n")
+    out = tmp_path / "rows.jsonl"
+    out.symlink_to(victim)
+    stopped = run(*files, *MUSICNN, "-o", out)
+    assert stopped.exit_code == 1 and "Aborted!" in stopped.output
+    assert victim.read_text() == "a = 1\n" and not out.is_symlink()
+    assert [Path(json.loads(line)["file"]).name for line in out.read_text().splitlines()] == ["0.mp3", "1.mp3"]
+    resumed = run(*files, *MUSICNN, "-o", out, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert seen[1] == ["2.mp3", "3.mp3"] and "2 already in the output (skipped)" in resumed.stderr
+    assert [Path(json.loads(line)["file"]).name for line in out.read_text().splitlines()] == [f.name for f in files]
+    assert not list(tmp_path.glob(".musicgenre-*.tmp"))

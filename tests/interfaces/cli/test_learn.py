@@ -30,8 +30,15 @@ def run(*args):
 
 def test_learn_writes_a_model_predict_runs_with_its_card_and_report(made_library, tmp_path):
     out = tmp_path / "mine.onnx"
+    victim = tmp_path / "victim.conf"
+    victim.write_text("a = 1\n")
+    planted = [out, out.with_suffix(".card.json"), out.with_suffix(".report.md")]
+    for path in planted:  # links planted at every output's name are replaced, not written through
+        path.symlink_to(victim)
     result = run("learn", made_library, "-o", out, "--min-tracks", "4")
     assert result.exit_code == 0, result.output
+    assert victim.read_text() == "a = 1\n" and not any(p.is_symlink() for p in planted)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["victim.conf", *(p.name for p in planted)])
     assert "read 23 files: 20 with a genre, 3 without, 0 whose tags cannot be read" in result.stderr
     assert "merged Hip Hop: Hip Hop (2), Hip-Hop (2), hip-hop (2)" in result.stderr
     assert "merged Ambient: Ambient (3), ambient (3)" in result.stderr
@@ -70,7 +77,7 @@ def served_answer(model: Path, upload: Path, folder: Path) -> dict:
     from musicgenre.interfaces.web.settings import WebSettings
 
     app = create_app(WebSettings(model_path=model, tmp_dir=folder, workers=1, pool="thread"))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         card = client.get("/api/model").json()
         answer = client.post("/api/classify", files={"file": (upload.name, upload.read_bytes())})
         assert answer.status_code == 200, answer.text

@@ -350,3 +350,122 @@ def test_terminal_text_escapes_as_ls_does():
     assert terminal_text("plain/ok é ünï 日本.mp3") == "plain/ok é ünï 日本.mp3"
     assert terminal_text("a\x1b[31mb\nc\td\re\x7f\x85") == "a\\033[31mb\\nc\\td\\re\\177\\205"
     assert terminal_text("raw\udc9bbyte\udcff") == "raw\\233byte\udcff"  # an undecodable C1 byte: escaped too
+
+
+def _fake_batch(monkeypatch, stop_after: int | None = None, exception: type[BaseException] = KeyboardInterrupt):
+    """``run_batch`` answering ``rock`` for each file at once (no audio read); with ``stop_after`` it raises
+    ``exception`` after that many results, as Ctrl-C or a crash in the middle of a run would."""
+    import musicgenre.inference.batch
+    from musicgenre.inference.batch import FileResult
+    from musicgenre.inference.prediction import Prediction
+
+    def fake(files, config, model=None, executor=None):
+        for n, file in enumerate(files):
+            if n == stop_after:
+                raise exception()
+            yield FileResult(file, Prediction(file, 1.0, "rock", {g: 0.91 if g == "rock" else 0.01 for g in GENRES}))
+
+    monkeypatch.setattr(musicgenre.inference.batch, "run_batch", fake)
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.json", "out.csv"])
+def test_an_interrupted_run_keeps_its_finished_records_and_resume_goes_on(tmp_path, monkeypatch, name):
+    """Ctrl-C (or a crash) after two files: -o holds those two, a JSON array closed, and --resume does the rest.
+    The old output is replaced only when the run ends: until then it stays as it was."""
+    files = [tmp_path / f"{i}.wav" for i in range(4)]
+    for f in files:
+        f.write_text("not read: run_batch is faked")
+    out = tmp_path / name
+    out.write_text("")  # an old output, empty: nothing to resume
+    _fake_batch(monkeypatch, stop_after=2)
+    stopped = run(*files, "--model", "features", "-o", out, "--resume")
+    assert stopped.exit_code == 1 and "Aborted!" in stopped.output  # click's answer to Ctrl-C
+    text = out.read_text()
+    rows = json.loads(text) if name.endswith(".json") else None
+    if name.endswith(".jsonl"):
+        rows = [json.loads(line) for line in text.splitlines()]
+    elif name.endswith(".csv"):
+        rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows is not None and [Path(r["file"]).name for r in rows] == ["0.wav", "1.wav"]
+    _fake_batch(monkeypatch)
+    resumed = run(*files, "--model", "features", "-o", out, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "2 classified, 0 failed, 2 already in" in resumed.stderr
+    text = out.read_text()
+    if name.endswith(".json"):
+        assert [Path(r["file"]).name for r in json.loads(text)] == [f.name for f in files]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, *(f.name for f in files)])  # no temp file
+
+
+def test_a_crash_mid_run_keeps_the_records_and_an_old_output_is_never_cut_short(tmp_path, monkeypatch):
+    files = [tmp_path / f"{i}.wav" for i in range(3)]
+    for f in files:
+        f.write_text("x")
+    out = tmp_path / "out.jsonl"
+    _fake_batch(monkeypatch)
+    assert run(files[0], "--model", "features", "-o", out).exit_code == 0
+    old = out.read_text()
+    seen = []
+
+    def crash():
+        seen.append(out.read_text())  # mid-run: the old output is whole, the new one still a temporary file
+        return RuntimeError("crash")
+
+    _fake_batch(monkeypatch, stop_after=1, exception=crash)
+    crashed = run(*files, "--model", "features", "-o", out, "--resume")
+    assert isinstance(crashed.exception, RuntimeError) and seen == [old]
+    assert [Path(json.loads(line)["file"]).name for line in out.read_text().splitlines()] == ["0.wav", "1.wav"]
+    assert not list(tmp_path.glob(".musicgenre-*.tmp"))
+
+
+def test_a_link_planted_at_the_output_is_replaced_not_followed(tmp_path):
+    notes = tmp_path / "notes.wav"
+    notes.write_text("not audio\n")
+    victim = tmp_path / "victim.conf"
+    victim.write_text("a = 1\n")
+    out = tmp_path / "out.jsonl"
+    out.symlink_to(victim)
+    result = run(notes, "--model", "features", "-o", out)
+    assert result.exit_code == 1, result.output  # the one file failed
+    assert victim.read_text() == "a = 1\n" and not out.is_symlink()
+    assert [json.loads(line)["file"] for line in out.read_text().splitlines()] == [str(notes)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.wav", "out.jsonl", "victim.conf"]
+
+
+def test_sigterm_ends_the_run_as_an_exception_in_the_main_thread_only():
+    import os
+    import signal
+    import threading
+
+    from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as caught, sigterm_as_exit():
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next line
+        raise AssertionError("SIGTERM did not end the block")
+    assert caught.value.code == 143 and signal.getsignal(signal.SIGTERM) is before
+    entered = []
+
+    def elsewhere():
+        with sigterm_as_exit():
+            entered.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert entered == [before]
+
+
+def test_sigterm_mid_run_keeps_the_finished_records(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    files = [tmp_path / f"{i}.wav" for i in range(3)]
+    for f in files:
+        f.write_text("x")
+    out = tmp_path / "out.json"
+    _fake_batch(monkeypatch, stop_after=2, exception=lambda: os.kill(os.getpid(), signal.SIGTERM))
+    result = run(*files, "--model", "features", "-o", out)
+    assert result.exit_code == 143, result.output
+    assert [Path(r["file"]).name for r in json.loads(out.read_text())] == ["0.wav", "1.wav"]
+    assert not list(tmp_path.glob(".musicgenre-*.tmp"))

@@ -65,6 +65,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from musicgenre.audio.atomic import write_atomically
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, same_pad
 from musicgenre.models.export import genres_metadata
@@ -266,7 +267,7 @@ def export_onnx(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     proto = to_onnx(head, name, cfg=cfg, extra=extra, fast_frontend=fast_frontend)
-    path.write_bytes(proto.SerializeToString())
+    write_atomically(path, proto.SerializeToString())
     return path
 
 

@@ -30,6 +30,7 @@ def command(gtzan: Path, model_path: str | None, split: str, part: str, output: 
     fault-filtered test, the one the model cards compare against published results. Clips of the list missing
     from the folder are counted and named, never guessed.
     """
+    from musicgenre.audio.atomic import write_atomically
     from musicgenre.datasets.dataset import DatasetError
     from musicgenre.inference.loading import load_model
     from musicgenre.inference.model import ModelError
@@ -62,4 +63,4 @@ def command(gtzan: Path, model_path: str | None, split: str, part: str, output: 
         click.echo("not a full GTZAN: the figure covers only the clips found", err=True)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(score.to_dict(), indent=1) + "\n")
+        write_atomically(output, json.dumps(score.to_dict(), indent=1) + "\n")

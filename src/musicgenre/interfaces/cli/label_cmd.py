@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from datetime import datetime
 from pathlib import Path
 
 import click
 
+from musicgenre.audio.atomic import atomic_text
 from musicgenre.interfaces.cli.batch_options import (
     jobs_option,
     pick_jobs,
@@ -25,6 +27,7 @@ from musicgenre.interfaces.cli.learn_options import (
 )
 from musicgenre.interfaces.cli.model_option import model_option
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
+from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -77,7 +80,8 @@ from musicgenre.tagging.report import FORMATS
 @click.option(
     "--undo-log",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where --apply records each file's previous tags (default: musicgenre-undo-<date-time>.jsonl here).",
+    help="Where --apply records each file's previous tags (default: a new musicgenre-undo-<date-time>.jsonl here). "
+    "An existing file is appended to only if it is an undo log (not a link).",
 )
 @click.option(
     "--undo",
@@ -108,7 +112,11 @@ from musicgenre.tagging.report import FORMATS
 @timeout_option
 @format_option(FORMATS)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the rows to FILE (streamed)."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows to FILE (streamed); FILE is replaced when the run ends (stopped or failed too: with every "
+    "row written, which --resume then skips).",
 )
 @click.option("--resume", is_flag=True, help="Skip files an earlier run wrote a row for in the -o output.")
 @progress_option
@@ -185,6 +193,12 @@ def command(
     from musicgenre.tagging.undo import UndoLog, UndoLogError
 
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    log_path = undo_log or _free_log_name(stamp)
+    if apply:
+        try:
+            UndoLog(log_path).check()  # before learning or any file: a link or a file not a log is refused
+        except UndoLogError as error:
+            raise click.ClickException(f"{error} (give another --undo-log)") from None
     files, nothing = find_inputs(paths)
     if learn:
         require_learning_packages()
@@ -227,18 +241,26 @@ def command(
         files = [f for f in files if file_key(f) not in done]
     executor = executor_for(pick_jobs(jobs, len(files)), None, timeout_s or None)
     config = LabelConfig(label_policy, apply, probabilities, BatchConfig(model_path=model_path))
-    log_path = undo_log or Path(f"musicgenre-undo-{stamp}.jsonl")
     widest = max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24])
     show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
     counts: dict[str, int] = {}
 
     if not output and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")  # a file name that is not UTF-8 is written as its bytes
-    out = open(output, "w", encoding="utf-8", errors="surrogateescape") if output else nullcontext(sys.stdout)
+    begun = False  # once the kept rows are all in the new output, a run that fails keeps what it wrote
+    target = (
+        atomic_text(output, errors="surrogateescape", keep_partial=lambda: begun) if output else nullcontext(sys.stdout)
+    )
     stopped: UndoLogError | None = None
-    with out as stream, UndoLog(log_path) as log:
+    with sigterm_as_exit(), ExitStack() as stack:
+        try:
+            log = stack.enter_context(UndoLog(log_path)) if apply else None
+        except UndoLogError as error:  # changed since the check above: still before any file is touched
+            raise click.ClickException(f"{error} (give another --undo-log)") from None
+        stream = stack.enter_context(target)
         writer = ReportWriter(stream, fmt, file_width=min(widest, 60))
         writer.begin(kept)
+        begun = True
         bar = progress_bar(len(files), show_bar)
 
         def emit(row: LabelRow) -> None:
@@ -249,20 +271,32 @@ def command(
             else:
                 writer.write(row)
 
-        for item, reason in nothing:
-            emit(LabelRow(item, "error", reason=reason))
         try:
-            for row in label_files(files, config, log if apply else None, model, executor):
+            for item, reason in nothing:
+                emit(LabelRow(item, "error", reason=reason))
+            for row in label_files(files, config, log, model, executor):
                 emit(row)
                 bar.update(1)
         except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable
             stopped = error
-        bar.close()
+        finally:  # -o FILE then holds every row written, however the run ends (see atomic_text)
+            bar.close()
 
     if stopped is not None:
         click.echo(f"stopped: {stopped} (the file it was for is untouched)", err=True)
     click.echo(_summary(counts, apply, log_path if apply else None, len(kept)), err=True)
     sys.exit(1 if counts.get("error") or stopped is not None else 0)
+
+
+def _free_log_name(stamp: str) -> Path:
+    """``musicgenre-undo-<stamp>.jsonl`` here, or ``…-2.jsonl``, ``…-3.jsonl`` when something (a link too) has that
+    name already: a default log is always a new file."""
+    n = 1
+    while True:
+        path = Path(f"musicgenre-undo-{stamp}{'' if n == 1 else f'-{n}'}.jsonl")
+        if not os.path.lexists(path):
+            return path
+        n += 1
 
 
 def _summary(counts: dict[str, int], applied: bool, log_path: Path | None, kept: int) -> str:

@@ -6,12 +6,16 @@ Imports only the light inference path (numpy, librosa, onnxruntime): never torch
 from __future__ import annotations
 
 import io
+import signal
 import sys
-from contextlib import nullcontext
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
 
+from musicgenre.audio.atomic import atomic_text
 from musicgenre.inference.output import FORMATS, OutputConfig, terminal_text
 from musicgenre.interfaces.cli.batch_options import (
     cluster_option,
@@ -40,7 +44,8 @@ from musicgenre.interfaces.cli.output_format import format_option, pick_format
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write results to FILE (streamed) instead of stdout; its extension picks the format.",
+    help="Write results to FILE (streamed) instead of stdout; its extension picks the format. FILE is replaced "
+    "when the run ends (stopped or failed too: with every finished file, which --resume then skips).",
 )
 @click.option("--timeline", is_flag=True, help="Also give one row per window (start, end, genre, probabilities).")
 @click.option(
@@ -156,11 +161,16 @@ def command(
     # a file name that is not UTF-8 is written as the bytes it is (like ls), not a crash after the work is done
     if not output and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")
-    with open(output, "w", encoding="utf-8", errors="surrogateescape") if output else nullcontext(sys.stdout) as stream:
+    begun = False  # once the kept records are all in the new output, a run that fails keeps what it wrote
+    target = (
+        atomic_text(output, errors="surrogateescape", keep_partial=lambda: begun) if output else nullcontext(sys.stdout)
+    )
+    with sigterm_as_exit(), target as stream:
         writer = Writer(stream, out_config)
         if fmt == "table":
             stream.write(table_header(out_config))
         writer.begin(kept)
+        begun = True
         bar = progress_bar(len(files), show_bar)
 
         def emit(result: FileResult) -> None:
@@ -176,20 +186,19 @@ def command(
             if plotter and result.ok:
                 plotter.draw(result.prediction)
 
-        for result in missing:
-            emit(result)
-        if examples:
-            _run_examples(model, config, emit)
         try:
+            for result in missing:
+                emit(result)
+            if examples:
+                _run_examples(model, config, emit)
             for result in run_batch(files, config, model, executor):
                 emit(result)
                 bar.update(1)
         except ClusterError as error:
+            raise click.ClickException(terminal_text(str(error))) from None
+        finally:  # ended however the run ends: -o FILE then holds every finished record (see atomic_text)
             bar.close()
             writer.end()
-            raise click.ClickException(terminal_text(str(error))) from None
-        bar.close()
-        writer.end()
 
     skipped = f", {len(kept)} already in {terminal_text(str(output))} (skipped)" if resume else ""
     click.echo(
@@ -206,6 +215,25 @@ def command(
             err=True,
         )
     sys.exit(1 if failures else 0)
+
+
+@contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """Within the block SIGTERM ends the run as Ctrl-C does, by an exception (``SystemExit(143)``), so the output
+    file is ended and keeps its finished records; the handler before is put back after. Main thread only (signal
+    handlers can be set nowhere else); a pool's workers are spawned, so they keep the default handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signal.SIGTERM)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _run_examples(model, config, emit) -> None:
