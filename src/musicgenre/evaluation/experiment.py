@@ -13,7 +13,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ import pandas as pd
 from musicgenre.evaluation import leaderboard as board
 from musicgenre.evaluation.data import StudyData
 from musicgenre.evaluation.protocols import Fold, make_folds
+from musicgenre.evaluation.rows import LeaderboardRow, protocol_selection, scored
 from musicgenre.evaluation.runner import FoldResult, fit_on, run_folds
 from musicgenre.genres import GENRES
 from musicgenre.metrics.classification import confusion, per_genre, summarise
@@ -126,11 +127,17 @@ def _read_predictions(path: Path, data: StudyData, folds: list[Fold]) -> list[Fo
     return out
 
 
-def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult], seed: int) -> dict:
+def _selected_by(results: list[FoldResult]) -> str:
+    """What the selection score is: accuracy on the valid tracks, or (no valid tracks) the inner-CV accuracy."""
+    if all(len(r.fold.valid) for r in results):
+        return "validation"
+    return "inner-cv" if any(r.selection_accuracy is not None for r in results) else "none"
+
+
+def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult], seed: int) -> LeaderboardRow:
     """Leaderboard row of a model: pooled test predictions (k-fold: every track once) + fold spread."""
     tracks = np.concatenate([r.fold.test for r in results])
     pred = np.concatenate([r.test_proba.argmax(1) for r in results])
-    row = {"model": name, "protocol": protocol, **summarise(data.y[tracks], pred, seed=seed)}
     fold_acc = [float((r.test_proba.argmax(1) == data.y[r.fold.test]).mean()) for r in results]
     # selection score: accuracy on the valid tracks, or (no valid tracks) the CV accuracy over the training tracks
     valid_acc = [
@@ -139,25 +146,28 @@ def _score(name: str, protocol: str, data: StudyData, results: list[FoldResult],
         else (np.nan if r.selection_accuracy is None else r.selection_accuracy)
         for r in results
     ]
-    row.update(
-        {
-            "accuracy_std": float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0,
-            "folds": len(results),
-            "valid_accuracy": float(np.mean(valid_acc)),
+    cv = results[0].cv_scores
+    return scored(
+        name,
+        protocol,
+        summarise(data.y[tracks], pred, seed=seed),
+        train_seconds=float(sum(r.train_seconds for r in results)),
+        valid_accuracy=float(np.mean(valid_acc)),
+        selected_by=_selected_by(results),
+        accuracy_std=float(np.std(fold_acc)) if len(fold_acc) > 1 else 0.0,
+        folds=len(results),
+        cv_scores=cv,
+        details={
             "fold_accuracies": fold_acc,
-            "train_seconds": float(sum(r.train_seconds for r in results)),
-        }
+            **({} if cv is None else {"selection": "cv", "inner_cv": results[0].inner_cv}),
+        },
     )
-    if results[0].cv_scores is not None:
-        row["selection"] = "cv"
-        row["inner_cv"] = results[0].inner_cv
-        row["cv_scores"] = results[0].cv_scores
-    return row
 
 
 def _write_model_files(
-    folder: Path, name: str, data: StudyData, results: list[FoldResult], row: dict, seed: int
-) -> None:
+    folder: Path, name: str, data: StudyData, results: list[FoldResult], row: LeaderboardRow, seed: int
+) -> LeaderboardRow:
+    """The model's files; returns ``row`` with what they add (best epochs, chosen parameters)."""
     tracks = np.concatenate([r.fold.test for r in results])
     pred = np.concatenate([r.test_proba.argmax(1) for r in results])
     per_genre(data.y[tracks], pred, seed=seed).to_csv(folder / "per_genre.csv", index=False, float_format="%.4f")
@@ -172,10 +182,10 @@ def _write_model_files(
             folder / "history.csv", index=False, float_format="%.6g"
         )
         (folder / "best_epoch.txt").write_text(f"{history.best_epoch}\n")
-        row["best_epochs"] = [getattr(getattr(r.model, "history_", None), "best_epoch", None) for r in results[:1]]
+        best = [getattr(getattr(r.model, "history_", None), "best_epoch", None) for r in results[:1]]
+        row = replace(row, details={**row.details, "best_epochs": best})
     params = getattr(first, "params_", None)
-    if params is not None:
-        row["chosen_params"] = repr(params)
+    return row if params is None else replace(row, chosen_params=repr(params))
 
 
 def _export(folder: Path, name: str, model, data: StudyData, view_name: str) -> None:
@@ -225,21 +235,18 @@ def run_experiment(
         f"{len(folds[0].train)}/{len(folds[0].valid)}/{len(folds[0].test)}; {len(names)} model(s)"
     )
     infos = available_models()
-    rows: list[dict] = []
+    rows: list[LeaderboardRow] = []
     fold_results: dict[str, list[FoldResult]] = {}
     for index, name in enumerate(names, 1):
         folder = out / name
         result_file = folder / "result.json"
-        if result_file.is_file():
-            row = json.loads(result_file.read_text())
-            # a CV-selected row counts as finished only under the same inner CV (rows before it: stratified)
-            same_cv = row.get("selection") != "cv" or row.get("inner_cv", "stratified") == config.inner_cv
-            if row.get("protocol") == config.protocol and same_cv:
-                log(f"[{index}/{len(names)}] {name}: finished earlier, skipped ({row['accuracy']:.3f})")
-                rows.append(row)
-                if (folder / "predictions.csv").is_file():
-                    fold_results[name] = _read_predictions(folder / "predictions.csv", data, folds)
-                continue
+        finished = _finished_row(result_file, config)
+        if finished is not None:
+            log(f"[{index}/{len(names)}] {name}: finished earlier, skipped ({finished.accuracy:.3f})")
+            rows.append(finished)
+            if (folder / "predictions.csv").is_file():
+                fold_results[name] = _read_predictions(folder / "predictions.csv", data, folds)
+            continue
         folder.mkdir(exist_ok=True)
         log(f"[{index}/{len(names)}] {name}: {infos[name].description}")
         if name == ENSEMBLE:
@@ -266,22 +273,40 @@ def run_experiment(
                 progress=lambda m: log("  " + m),
             )
             fold_results[name] = results
-        row = _score(name, config.protocol, data, results, config.seed)
-        if name == ENSEMBLE:
-            row["members"] = list(ENSEMBLE_MEMBERS)
-        _write_model_files(folder, name, data, results, row, config.seed)
+        row = _model_row(folder, name, data, results, config)
         if config.export_onnx:
             _export(folder, name, results[0].model, data, input_view(name, config))
-        row["inputs"], row["description"] = input_view(name, config), infos[name].description
-        result_file.write_text(json.dumps(row, indent=1))
+        result_file.write_text(json.dumps(row.to_dict(), indent=1))
         fold_results.setdefault(name, results)
         log(
-            f"  {name}: {config.protocol} accuracy {row['accuracy']:.3f} "
-            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] ({row['train_seconds']:.1f} s)"
+            f"  {name}: {config.protocol} accuracy {row.accuracy:.3f} "
+            f"[{row.ci_low:.3f}, {row.ci_high:.3f}] ({row.train_seconds:.1f} s)"
         )
         rows.append(row)
         _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
     return _write_summary(out, data, config, rows, folds, skipped, time.perf_counter() - started)
+
+
+def _finished_row(result_file: Path, config: ExperimentConfig) -> LeaderboardRow | None:
+    """The row of a model finished earlier under this protocol (and inner CV), else None."""
+    if not result_file.is_file():
+        return None
+    row = LeaderboardRow.from_dict(json.loads(result_file.read_text()))
+    # a CV-selected row counts as finished only under the same inner CV (rows before it: stratified)
+    same_cv = row.details.get("selection") != "cv" or row.details.get("inner_cv", "stratified") == config.inner_cv
+    return row if row.protocol == config.protocol and same_cv else None
+
+
+def _model_row(
+    folder: Path, name: str, data: StudyData, results: list[FoldResult], config: ExperimentConfig
+) -> LeaderboardRow:
+    """The scored row of a model just run, its files written (the row gains what they add)."""
+    row = _score(name, config.protocol, data, results, config.seed)
+    if name == ENSEMBLE:
+        row = replace(row, members=ENSEMBLE_MEMBERS)
+    row = _write_model_files(folder, name, data, results, row, config.seed)
+    description = available_models()[name].description
+    return replace(row, inputs=input_view(name, config), details={**row.details, "description": description})
 
 
 def _refit_member(
@@ -299,12 +324,12 @@ def _write_summary(
     out: Path,
     data: StudyData,
     config: ExperimentConfig,
-    rows: list[dict],
+    rows: list[LeaderboardRow],
     folds: list[Fold],
     skipped: dict[str, str],
     seconds: float,
 ) -> pd.DataFrame:
-    table = board.leaderboard_frame(rows)
+    table = board.leaderboard_frame(rows, protocol_selection(config.protocol))
     table.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
     (out / "leaderboard.md").write_text(
         board.leaderboard_markdown(table, config.protocol, data, len(folds), rows, note=config.note)
@@ -318,7 +343,7 @@ def _write_summary(
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "folds": [{"name": f.name, "train": len(f.train), "valid": len(f.valid), "test": len(f.test)} for f in folds],
         "config": asdict(config),
-        "models": [r["model"] for r in rows],
+        "models": [r.model for r in rows],
         "skipped": skipped,
         "seconds_this_run": round(seconds, 1),
         "notes": {

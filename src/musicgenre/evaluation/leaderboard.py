@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
 import pandas as pd
+
+from musicgenre.evaluation.rows import LeaderboardRow, protocol_selection
 
 COLUMNS = [
     "model",
@@ -44,9 +50,12 @@ SEED_NOTE = (
 )
 
 
-def leaderboard_frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows (one per model) sorted by accuracy, best first, with :data:`COLUMNS`."""
-    table = pd.DataFrame(rows)
+def leaderboard_frame(rows: Sequence[LeaderboardRow], selected_by: str | None = None) -> pd.DataFrame:
+    """Rows (one per model) sorted by accuracy, best first, with :data:`COLUMNS`.
+
+    With ``selected_by`` (see :func:`~musicgenre.evaluation.rows.protocol_selection`) the ``valid_accuracy`` of a
+    row chosen by anything else is left blank: the column holds one kind of score."""
+    table = pd.DataFrame([_column_row(r, selected_by).to_dict() for r in rows])
     for column in COLUMNS:
         if column not in table.columns:
             table[column] = pd.NA
@@ -55,17 +64,39 @@ def leaderboard_frame(rows: list[dict]) -> pd.DataFrame:
     return table[COLUMNS].sort_values("accuracy", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _column_row(row: LeaderboardRow, selected_by: str | None) -> LeaderboardRow:
+    if selected_by is None or row.selected_by == selected_by:
+        return row
+    return replace(row, valid_accuracy=math.nan)
+
+
 def _pct(value) -> str:
     return "–" if pd.isna(value) else f"{100 * float(value):.1f}"
 
 
 def leaderboard_markdown(
-    table: pd.DataFrame, protocol: str, data, n_folds: int, rows: list[dict], note: str | None = None
+    table: pd.DataFrame,
+    protocol: str,
+    data,
+    n_folds: int,
+    rows: Sequence[LeaderboardRow],
+    note: str | None = None,
 ) -> str:
     """The leaderboard as Markdown: protocol, data, table with intervals, the seed's figures for contrast;
     ``note`` (e.g. "not the whole of GTZAN") in bold before everything else."""
-    selection = "CV acc % (train)" if protocol == "fault-filtered-cv" else "valid acc %"
     lines = [
+        *_header_lines(protocol, data, n_folds, note),
+        *_table_lines(table, protocol),
+        *_ensemble_lines(rows),
+        *_chosen_lines(rows),
+    ]
+    if data.kind == "taggram":
+        return "\n".join([*lines, ""])
+    return "\n".join([*lines, *_seed_lines(table, protocol, rows, data.kind)])
+
+
+def _header_lines(protocol: str, data, n_folds: int, note: str | None) -> list[str]:
+    return [
         f"# Leaderboard: {protocol}",
         "",
         *([f"**{note}**", ""] if note else []),
@@ -74,6 +105,12 @@ def leaderboard_markdown(
         "Accuracy over the test tracks (k-fold: every track once, ± is the std over folds); "
         "[low, high] is the 95 % bootstrap interval.",
         "",
+    ]
+
+
+def _table_lines(table: pd.DataFrame, protocol: str) -> list[str]:
+    selection = "CV acc % (train)" if protocol_selection(protocol) == "inner-cv" else "valid acc %"
+    lines = [
         f"| # | model | inputs | test accuracy % | 95 % CI | ± folds | macro F1 | {selection} | n test | train s |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -84,29 +121,41 @@ def leaderboard_markdown(
             f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] | {std} | {float(r['macro_f1']):.3f} | "
             f"{_pct(r['valid_accuracy'])} | {int(r['n_test'])} | {float(r['train_seconds']):.1f} |"
         )
-    ensemble = next((r for r in rows if r.get("members")), None)
-    if ensemble:
-        lines += [
-            "",
-            f"`ensemble`: the mean probability of {', '.join(f'`{m}`' for m in ensemble['members'])} "
-            "(members fixed in advance, equal weights).",
-        ]
-    chosen = [r for r in rows if r.get("cv_scores")]
-    if chosen:
-        lines += [
-            "",
-            "## Hyper-parameters chosen by CV on the training clips",
-            "",
-            "| model | chosen | CV accuracy % of every grid entry |",
-            "|---|---|---|",
-        ]
-        for r in chosen:
-            grid = ", ".join(f"{p} {_pct(s)}" for p, s in r["cv_scores"].items())
-            lines.append(f"| `{r['model']}` | {r.get('chosen_params', '')} | {grid} |")
-    if data.kind == "taggram":
-        return "\n".join([*lines, ""])
-    seed = next((r for r in rows if r["model"] == "mlp-mfcc"), None)
-    lines += [
+    return lines
+
+
+def _ensemble_lines(rows: Sequence[LeaderboardRow]) -> list[str]:
+    ensemble = next((r for r in rows if r.members), None)
+    if ensemble is None or ensemble.members is None:
+        return []
+    return [
+        "",
+        f"`ensemble`: the mean probability of {', '.join(f'`{m}`' for m in ensemble.members)} "
+        "(members fixed in advance, equal weights).",
+    ]
+
+
+def _chosen_lines(rows: Sequence[LeaderboardRow]) -> list[str]:
+    chosen = [r for r in rows if r.cv_scores]
+    if not chosen:
+        return []
+    lines = [
+        "",
+        "## Hyper-parameters chosen by CV on the training clips",
+        "",
+        "| model | chosen | CV accuracy % of every grid entry |",
+        "|---|---|---|",
+    ]
+    for r in chosen:
+        grid = ", ".join(f"{p} {_pct(s)}" for p, s in (r.cv_scores or {}).items())
+        lines.append(f"| `{r.model}` | {r.chosen_params or ''} | {grid} |")
+    return lines
+
+
+def _seed_lines(table: pd.DataFrame, protocol: str, rows: Sequence[LeaderboardRow], kind: str) -> list[str]:
+    """The seed study's figures beside this run's ``mlp-mfcc`` and best row."""
+    seed = next((r for r in rows if r.model == "mlp-mfcc"), None)
+    lines = [
         "",
         "## Beside the seed study",
         "",
@@ -116,8 +165,8 @@ def leaderboard_markdown(
     ]
     if seed:
         lines.append(
-            f"| this run, `mlp-mfcc` | {protocol} | {_pct(seed['valid_accuracy'])} | "
-            f"{_pct(seed['accuracy'])} [{_pct(seed['ci_low'])}, {_pct(seed['ci_high'])}] |"
+            f"| this run, `mlp-mfcc` | {protocol} | {_pct(seed.valid_accuracy)} | "
+            f"{_pct(seed.accuracy)} [{_pct(seed.ci_low)}, {_pct(seed.ci_high)}] |"
         )
     if not table.empty:
         best = table.iloc[0]
@@ -126,10 +175,10 @@ def leaderboard_markdown(
             f"{_pct(best['accuracy'])} [{_pct(best['ci_low'])}, {_pct(best['ci_high'])}] |"
         )
     lines += ["", SEED_NOTE, ""]
-    if data.kind == "table":
+    if kind == "table":
         lines += [
             "In table mode `mlp-mfcc` is fed the table's 20 MFCC means and 20 MFCC variances (40 columns); "
             "the public table has no 40 MFCC means. With `--data` it gets the true means of 40 MFCCs.",
             "",
         ]
-    return "\n".join(lines)
+    return lines

@@ -19,15 +19,21 @@ probabilities of the training clips from the inner CV (the chosen hyper-paramete
 its test NLL and ECE are reported before and after. For the selected head (best CV accuracy) an "uncertain"
 threshold on the calibrated top probability is chosen on the same out-of-fold predictions, and ``reliability.png``
 shows its test reliability before and after.
+
+The steps return typed results (:mod:`musicgenre.evaluation.taggram_results`): :func:`run_heads` the heads'
+rows, :func:`run_reference` and :func:`fuse` the reference and the fusion, :func:`select` the selected head,
+:func:`calibrate_heads` the calibration, all gathered by :func:`study_result`;
+:mod:`musicgenre.evaluation.taggram_report` renders them, and :func:`write_study` writes the files.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -38,6 +44,26 @@ from musicgenre.evaluation import leaderboard as board
 from musicgenre.evaluation.data import StudyData, View, load_table
 from musicgenre.evaluation.experiment import PROBA_COLUMNS, ExperimentConfig, run_experiment
 from musicgenre.evaluation.protocols import fault_filtered
+from musicgenre.evaluation.rows import LeaderboardRow, scored, with_scores
+from musicgenre.evaluation.taggram_report import study_markdown, study_meta
+from musicgenre.evaluation.taggram_results import (
+    FUSION,
+    INNER_DESCRIPTION,
+    PROTOCOL,
+    PUBLISHED_BACKBONE,
+    REFERENCE,
+    Calibration,
+    CalibrationResult,
+    FusionResult,
+    GenreLine,
+    PerGenreTable,
+    ReferenceResult,
+    ReliabilityFigure,
+    Selection,
+    TaggramStudyResult,
+    UncertainMark,
+    note_text,
+)
 from musicgenre.genres import GENRES
 from musicgenre.metrics.classification import confusion, per_genre, summarise
 
@@ -52,38 +78,6 @@ class ReliabilityDrawer(Protocol):
     def __call__(
         self, panels: Sequence[tuple[str, ReliabilityCurve]], path: Path, *, title: str, threshold: float | None
     ) -> object: ...
-
-
-#: The backbone whose published GTZAN taggrams this study reads.
-PUBLISHED_BACKBONE = "musicnn-msd"
-PROTOCOL = "fault-filtered-cv"
-REFERENCE = "table-ensemble"
-FUSION = "fusion"
-
-NOTE = (
-    "Protocol fault-filtered-cv: musicnn's published GTZAN taggrams hold the 443 train and 290 test clips of "
-    "the fault-filtered split but none of its 197 valid clips, so every head chose its hyper-parameters by "
-    "{cv}-fold {inner} CV inside the 443 training clips only (folds over clips; frames of a clip never on "
-    "two sides) and was then fitted on all 443; the 290 test clips were scored once."
-)
-
-INNER_DESCRIPTION = {
-    "blocked": (
-        "blocked: each genre's training clips sorted by clip number and cut into k contiguous blocks, fold "
-        "i = block i of every genre. GTZAN's clips of one artist mostly sit in consecutive numbers within "
-        "a genre, so this keeps most of an artist's clips on one side, as the artist-conditional test "
-        "split does (an artist proxy: no artist labels here)"
-    ),
-    "stratified": (
-        "stratified: clips shuffled and spread evenly by genre, not by artist; GTZAN holds many clips "
-        "per artist, so held-out clips usually have their artist in the fitting folds"
-    ),
-}
-
-
-def note_text(cv: int, inner_cv: str) -> str:
-    """The bold note at the top of leaderboard.md (and the CLI's last line)."""
-    return NOTE.format(cv=cv, inner=inner_cv)
 
 
 def _tag_names(n_tags: int) -> tuple[str, ...]:
@@ -133,26 +127,62 @@ def _test_proba(folder: Path, clips: Sequence[str]) -> np.ndarray:
     return proba
 
 
-def _write_scored(folder: Path, clips: Sequence[str], y: np.ndarray, proba: np.ndarray, seed: int) -> dict:
-    """per_genre.csv, confusion.csv and predictions.csv (test part) of test probabilities; returns the scores."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pred = proba.argmax(1)
-    per_genre(y, pred, seed=seed).to_csv(folder / "per_genre.csv", index=False, float_format="%.4f")
-    matrix = pd.DataFrame(confusion(y, pred), index=list(GENRES), columns=list(GENRES))
-    matrix.index.name = "genre"
-    matrix.to_csv(folder / "confusion.csv")
-    frame = pd.DataFrame(proba, columns=PROBA_COLUMNS)
-    frame.insert(0, "clip_id", list(clips))
-    frame.insert(1, "fold", PROTOCOL)
-    frame.insert(2, "part", "test")
-    frame.insert(3, "genre", [GENRES[i] for i in y])
-    frame.to_csv(folder / "predictions.csv", index=False, float_format="%.6g")
-    return summarise(y, pred, seed=seed)
+def _test_split(data: StudyData) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
+    """Clip ids and labels of the fault-filtered test clips, then of the training clips."""
+    fold = fault_filtered(data.clip_ids.tolist(), valid=False)[0]
+    return (
+        data.clip_ids[fold.test].tolist(),
+        data.y[fold.test],
+        data.clip_ids[fold.train].tolist(),
+        data.y[fold.train],
+    )
 
 
-def fusion_verdict(fusion: dict, singles: Sequence[dict]) -> tuple[bool, str]:
-    """Whether ``fusion`` (a leaderboard row) beats the better of ``singles`` by more than half its own 95 %
-    interval's width, and a sentence saying so with the figures."""
+def _read_row(folder: Path) -> LeaderboardRow:
+    return LeaderboardRow.from_dict(json.loads((folder / "result.json").read_text()))
+
+
+def run_heads(
+    data: StudyData, out: Path, config: ExperimentConfig, log: Callable[[str], None]
+) -> tuple[LeaderboardRow, ...]:
+    """Run the heads of ``config`` into ``out``; their rows, in run order (finished ones only)."""
+    # one BLAS thread: these fits are small and the machine is shared (docs/benchmarks.md, "Other measurements");
+    # the MLP's L-BFGS stops at its iteration cap on some folds (said once here, not once per fit)
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        run_experiment(data, out, config, log=log)
+    names = config.models or ()
+    return tuple(_read_row(out / n) for n in names if (out / n / "result.json").is_file())
+
+
+def run_reference(
+    table: str | Path, out: Path, clips: Sequence[str], y: np.ndarray, seed: int, log: Callable[[str], None]
+) -> tuple[ReferenceResult, np.ndarray]:
+    """The zoo's ensemble on the feature table under fault-filtered into ``out/table-ensemble``, scored on the
+    taggrams' test ``clips``; with its test probabilities."""
+    log(f"reference: the zoo's ensemble on {table} under fault-filtered (443/197/290) into {out / REFERENCE}")
+    with threadpool_limits(1):
+        frame = run_experiment(
+            load_table(table),
+            out / REFERENCE,
+            ExperimentConfig(protocol="fault-filtered", models=("ensemble",), seed=seed, export_onnx=False),
+            log=log,
+        )
+    proba = _test_proba(out / REFERENCE / "ensemble", clips)
+    row = with_scores(
+        _read_row(out / REFERENCE / "ensemble"),
+        summarise(y, proba.argmax(1), seed=seed),
+        model=REFERENCE,
+        inputs="kaggle57 feature table (reference)",
+    )
+    if abs(row.accuracy - float(frame.iloc[0]["accuracy"])) > 1e-9:
+        raise ValueError(f"{table}: the ensemble's fault-filtered test clips differ from the taggrams' test clips")
+    return ReferenceResult(row, str(table)), proba
+
+
+def fusion_verdict(fusion: Mapping[str, Any], singles: Sequence[Mapping[str, Any]]) -> tuple[bool, str]:
+    """Whether ``fusion`` (a leaderboard row's mapping) beats the better of ``singles`` by more than half its own
+    95 % interval's width, and a sentence saying so with the figures."""
     better = max(singles, key=lambda r: r["accuracy"])
     half = (fusion["ci_high"] - fusion["ci_low"]) / 2
     gain = fusion["accuracy"] - better["accuracy"]
@@ -172,7 +202,60 @@ def fusion_verdict(fusion: dict, singles: Sequence[dict]) -> tuple[bool, str]:
     return beats, text
 
 
-def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray, n_bins: int = 15) -> dict:
+def fuse(
+    heads: Sequence[LeaderboardRow],
+    reference: ReferenceResult,
+    reference_proba: np.ndarray,
+    out: Path,
+    clips: Sequence[str],
+    y: np.ndarray,
+    seed: int,
+) -> FusionResult | None:
+    """The mean of the reference's and the best probabilistic head's (by CV; ties: run order) test probabilities,
+    equal weights fixed in advance; None without a probabilistic head."""
+    from musicgenre.models.taggram_heads import PROBABILISTIC_HEADS
+
+    candidates = [r for r in heads if r.model in PROBABILISTIC_HEADS]
+    if not candidates:
+        return None
+    head = max(candidates, key=lambda r: r.valid_accuracy)
+    proba = 0.5 * _test_proba(out / head.model, clips) + 0.5 * reference_proba
+    row = scored(
+        FUSION,
+        PROTOCOL,
+        summarise(y, proba.argmax(1), seed=seed),
+        train_seconds=head.train_seconds + reference.row.train_seconds,
+        inputs=f"mean of {head.model} and {REFERENCE}",
+    )
+    beats, verdict = fusion_verdict(row.to_dict(), [head.to_dict(), reference.row.to_dict()])
+    return FusionResult(row, head, (0.5, 0.5), beats, verdict, proba)
+
+
+def _per_genre_table(out: Path, model: str, why: str) -> PerGenreTable:
+    genres = pd.read_csv(out / model / "per_genre.csv")
+    lines = tuple(
+        GenreLine(str(g.genre), int(g.n), int(g.correct), float(g.accuracy), float(g.ci_low), float(g.ci_high))
+        for g in genres.itertuples()
+    )
+    return PerGenreTable(model, why, lines)
+
+
+def select(heads: Sequence[LeaderboardRow], out: Path) -> Selection | None:
+    """The head with the best CV accuracy (the selection rule) and the one with the best test accuracy (read off
+    the test clips after the fact), with their per-genre tables; None without heads."""
+    if not heads:
+        return None
+    best = max(heads, key=lambda r: r.valid_accuracy)
+    top = max(heads, key=lambda r: r.accuracy)
+    shown = [(best.model, "the head with the best CV accuracy: the selection rule")]
+    if top.model != best.model:
+        shown.append((top.model, "the highest test accuracy, read off the test clips after the fact"))
+    return Selection(best, top, tuple(_per_genre_table(out, m, why) for m, why in shown))
+
+
+def calibrate(
+    oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray, n_bins: int = 15
+) -> Calibration:
     """Temperature from the out-of-fold training probabilities; test NLL and ECE before and after."""
     from musicgenre.metrics.calibration import (
         apply_temperature,
@@ -183,125 +266,162 @@ def calibrate(oof: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np
 
     t = fit_temperature(oof, y_train)
     after = apply_temperature(test, t)
-    return {
-        "temperature": t,
-        "n_bins": n_bins,
-        "oof_nll_before": negative_log_likelihood(oof, y_train),
-        "oof_nll_after": negative_log_likelihood(oof, y_train, t),
-        "test_nll_before": negative_log_likelihood(test, y_test),
-        "test_nll_after": negative_log_likelihood(test, y_test, t),
-        "test_ece_before": expected_calibration_error(test, y_test, n_bins),
-        "test_ece_after": expected_calibration_error(after, y_test, n_bins),
-    }
+    return Calibration(
+        temperature=t,
+        n_bins=n_bins,
+        oof_nll_before=negative_log_likelihood(oof, y_train),
+        oof_nll_after=negative_log_likelihood(oof, y_train, t),
+        test_nll_before=negative_log_likelihood(test, y_test),
+        test_nll_after=negative_log_likelihood(test, y_test, t),
+        test_ece_before=expected_calibration_error(test, y_test, n_bins),
+        test_ece_after=expected_calibration_error(after, y_test, n_bins),
+    )
 
 
-def _calibration_section(
-    out: Path,
-    data: StudyData,
-    rows: list[dict],
-    selected: dict,
-    clips_test: list[str],
-    y_test: np.ndarray,
-    draw_reliability: ReliabilityDrawer | None,
-) -> tuple[list[str], dict]:
-    """Temperature scaling of every head with out-of-fold probabilities; threshold (and figure, when
-    ``draw_reliability`` is given) for ``selected``."""
-    from musicgenre.metrics.calibration import apply_temperature, reliability_curve, uncertainty_threshold
+def _masked_accuracy(right: np.ndarray, mask: np.ndarray) -> float:
+    return float(right[mask].mean()) if mask.any() else float("nan")
 
-    train = fault_filtered(data.clip_ids.tolist(), valid=False)[0].train
-    clips_train, y_train = data.clip_ids[train].tolist(), data.y[train]
-    lines = [
-        "",
-        "## Calibration: temperature scaling fitted on the training clips only",
-        "",
-        "Each head's temperature T minimizes the negative log-likelihood of its out-of-fold probabilities of "
-        "the 443 training clips (from the inner CV with the chosen hyper-parameters; the final model is "
-        "fitted on all 443, so its test probabilities may be a little sharper than these). Test figures: the "
-        f"{len(clips_test)} test clips; ECE in 15 equal-width confidence bins; NLL in nats per clip. "
-        "Ridge heads' probabilities are softmaxed scores, so their T also sets their scale.",
-        "",
-        "| model | T | test NLL before → after | test ECE % before → after | out-of-fold NLL before → after |",
-        "|---|---|---|---|---|",
-    ]
-    figures: dict = {}
-    read: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # model -> (out-of-fold, test) probabilities
-    for r in rows:
-        oof = _part_proba(out / r["model"], clips_train, "oof")
-        if oof is None:
-            continue
-        test = _test_proba(out / r["model"], clips_test)
-        read[r["model"]] = oof, test
-        c = calibrate(oof, y_train, test, y_test)
-        figures[r["model"]] = c
-        lines.append(
-            f"| `{r['model']}` | {c['temperature']:.2f} | {c['test_nll_before']:.3f} → "
-            f"{c['test_nll_after']:.3f} | {100 * c['test_ece_before']:.1f} → {100 * c['test_ece_after']:.1f} "
-            f"| {c['oof_nll_before']:.3f} → {c['oof_nll_after']:.3f} |"
-        )
-    meta: dict = {"per_model": figures}
-    if selected["model"] not in figures:
-        return (lines if figures else []), meta
-    name = selected["model"]
-    c = figures[name]
-    t = c["temperature"]
-    oof_before, test_before = read[name]
+
+def uncertain_mark(
+    name: str, t: float, oof_before: np.ndarray, y_train: np.ndarray, test_before: np.ndarray, y_test: np.ndarray
+) -> UncertainMark:
+    """The threshold on ``name``'s calibrated top probability (temperature ``t``) chosen on its out-of-fold
+    training probabilities, and what it flags there and on the test clips."""
+    from musicgenre.metrics.calibration import apply_temperature, uncertainty_threshold
+
     oof = apply_temperature(oof_before, t)
     test_after = apply_temperature(test_before, t)
     threshold, how = uncertainty_threshold(oof, y_train)
-    conf = test_after.max(1)
     right = test_after.argmax(1) == y_test
-    flagged = conf < threshold
+    flagged = test_after.max(1) < threshold
     oof_flagged = oof.max(1) < threshold
-    acc = lambda mask: float(right[mask].mean()) if mask.any() else float("nan")  # noqa: E731
-    unc = {
-        "model": name,
-        "temperature": t,
-        "threshold": threshold,
-        "chosen_how": how,
-        "chosen_on": "out-of-fold calibrated probabilities of the 443 training clips (inner CV)",
-        "oof_fraction_flagged": float(oof_flagged.mean()),
-        "oof_accuracy_flagged": float((oof.argmax(1) == y_train)[oof_flagged].mean())
-        if oof_flagged.any()
-        else float("nan"),
-        "test_fraction_flagged": float(flagged.mean()),
-        "test_n_flagged": int(flagged.sum()),
-        "test_accuracy_flagged": acc(flagged),
-        "test_accuracy_confident": acc(~flagged),
-        "test_accuracy_all": float(right.mean()),
-    }
-    meta["selected"] = {**c, "model": name}
-    meta["uncertain"] = unc
-    if draw_reliability is not None:
-        draw_reliability(
-            [
-                ("before: T = 1", reliability_curve(test_before, y_test)),
-                (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test)),
-            ],
-            out / "reliability.png",
-            title=f"{name}: reliability on the {len(clips_test)} fault-filtered test clips",
-            threshold=threshold,
-        )
-        meta["figure"] = "reliability.png"
-    pct = lambda v: "–" if v != v else f"{100 * v:.1f} %"  # noqa: E731
-    lines += [
-        "",
-        f'### The selected head `{name}`: calibration and an "uncertain" mark',
-        "",
-        f"T = {t:.2f}. On the {len(clips_test)} test clips: NLL {c['test_nll_before']:.3f} → "
-        f"{c['test_nll_after']:.3f}, ECE {pct(c['test_ece_before'])} → {pct(c['test_ece_after'])}"
-        + (
-            " (`reliability.png`: confidence against accuracy per bin with counts, before and after)."
-            if "figure" in meta
-            else "."
+    return UncertainMark(
+        model=name,
+        temperature=t,
+        threshold=threshold,
+        chosen_how=how,
+        chosen_on="out-of-fold calibrated probabilities of the 443 training clips (inner CV)",
+        oof_fraction_flagged=float(oof_flagged.mean()),
+        oof_accuracy_flagged=_masked_accuracy(oof.argmax(1) == y_train, oof_flagged),
+        test_fraction_flagged=float(flagged.mean()),
+        test_n_flagged=int(flagged.sum()),
+        test_accuracy_flagged=_masked_accuracy(right, flagged),
+        test_accuracy_confident=_masked_accuracy(right, ~flagged),
+        test_accuracy_all=float(right.mean()),
+    )
+
+
+def reliability_figure(
+    name: str, t: float, threshold: float, test_before: np.ndarray, y_test: np.ndarray
+) -> ReliabilityFigure:
+    """The selected head's test reliability before and after its temperature."""
+    from musicgenre.metrics.calibration import apply_temperature, reliability_curve
+
+    test_after = apply_temperature(test_before, t)
+    return ReliabilityFigure(
+        (
+            ("before: T = 1", reliability_curve(test_before, y_test)),
+            (f"after: T = {t:.2f} (fitted out of fold on train)", reliability_curve(test_after, y_test)),
         ),
-        "",
-        f"Uncertain when the calibrated top probability is below **{threshold:.3f}**, chosen on the training "
-        f"clips' out-of-fold predictions: {how}. On the test clips it flags {unc['test_n_flagged']} of "
-        f"{len(clips_test)} ({pct(unc['test_fraction_flagged'])}); accuracy {pct(unc['test_accuracy_flagged'])} "
-        f"on the flagged clips and {pct(unc['test_accuracy_confident'])} on the rest "
-        f"({pct(unc['test_accuracy_all'])} overall).",
-    ]
-    return lines, meta
+        title=f"{name}: reliability on the {len(y_test)} fault-filtered test clips",
+        threshold=threshold,
+    )
+
+
+def calibrate_heads(
+    heads: Sequence[LeaderboardRow],
+    selected: str,
+    out: Path,
+    train: tuple[list[str], np.ndarray],
+    test: tuple[list[str], np.ndarray],
+) -> CalibrationResult | None:
+    """Temperature scaling of every head with out-of-fold probabilities; threshold and figure for ``selected``.
+    None when no head has out-of-fold probabilities."""
+    (clips_train, y_train), (clips_test, y_test) = train, test
+    read: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # model -> (out-of-fold, test) probabilities
+    for r in heads:
+        oof = _part_proba(out / r.model, clips_train, "oof")
+        if oof is not None:
+            read[r.model] = oof, _test_proba(out / r.model, clips_test)
+    if not read:
+        return None
+    figures = {m: calibrate(oof, y_train, test, y_test) for m, (oof, test) in read.items()}
+    if selected not in figures:
+        return CalibrationResult(figures)
+    t = figures[selected].temperature
+    oof_before, test_before = read[selected]
+    mark = uncertain_mark(selected, t, oof_before, y_train, test_before, y_test)
+    figure = reliability_figure(selected, t, mark.threshold, test_before, y_test)
+    return CalibrationResult(figures, selected, mark, figure)
+
+
+def study_result(
+    data: StudyData,
+    out: Path,
+    heads: tuple[LeaderboardRow, ...],
+    *,
+    table: str | Path | None,
+    cv: int,
+    seed: int,
+    inner_cv: str,
+    log: Callable[[str], None],
+) -> TaggramStudyResult:
+    """Reference and fusion (with ``table``), selection and calibration of the heads already run into ``out``."""
+    clips, y, clips_train, y_train = _test_split(data)
+    result = TaggramStudyResult(cv, inner_cv, len(clips), heads)
+    if table is not None:
+        reference, reference_proba = run_reference(table, out, clips, y, seed, log)
+        fusion = fuse(heads, reference, reference_proba, out, clips, y, seed)
+        result = replace(result, reference=reference, fusion=fusion)
+    selection = select(heads, out)
+    if selection is None:
+        return result
+    calibration = calibrate_heads(heads, selection.best.model, out, (clips_train, y_train), (clips, y))
+    return replace(result, selection=selection, calibration=calibration)
+
+
+def _write_fusion(folder: Path, fusion: FusionResult, clips: Sequence[str], y: np.ndarray, seed: int) -> None:
+    """per_genre.csv, confusion.csv, predictions.csv (test part) and result.json of the fusion."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pred = fusion.proba.argmax(1)
+    per_genre(y, pred, seed=seed).to_csv(folder / "per_genre.csv", index=False, float_format="%.4f")
+    matrix = pd.DataFrame(confusion(y, pred), index=list(GENRES), columns=list(GENRES))
+    matrix.index.name = "genre"
+    matrix.to_csv(folder / "confusion.csv")
+    frame = pd.DataFrame(fusion.proba, columns=PROBA_COLUMNS)
+    frame.insert(0, "clip_id", list(clips))
+    frame.insert(1, "fold", PROTOCOL)
+    frame.insert(2, "part", "test")
+    frame.insert(3, "genre", [GENRES[i] for i in y])
+    frame.to_csv(folder / "predictions.csv", index=False, float_format="%.6g")
+    (folder / "result.json").write_text(json.dumps(fusion.to_dict(), indent=1))
+
+
+def _draw(out: Path, result: TaggramStudyResult, draw_reliability: ReliabilityDrawer | None) -> TaggramStudyResult:
+    """``out/reliability.png`` of the selected head when there is a drawer and a figure to draw."""
+    calibration = result.calibration
+    if draw_reliability is None or calibration is None or calibration.reliability is None:
+        return result
+    figure = calibration.reliability
+    draw_reliability(figure.panels, out / "reliability.png", title=figure.title, threshold=figure.threshold)
+    return replace(result, calibration=replace(calibration, figure="reliability.png"))
+
+
+def write_study(out: Path, data: StudyData, result: TaggramStudyResult, note: str, seed: int) -> pd.DataFrame:
+    """The fusion's folder, leaderboard.csv|md and experiment.json's study entries; returns the leaderboard."""
+    clips, y, _, _ = _test_split(data)
+    if result.fusion is not None:
+        _write_fusion(out / FUSION, result.fusion, clips, y, seed)
+    rows = result.rows
+    frame = board.leaderboard_frame(rows, "inner-cv")
+    frame.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
+    text = board.leaderboard_markdown(frame, PROTOCOL, data, 1, rows, note=note)
+    (out / "leaderboard.md").write_text(study_markdown(text, result))
+    meta = json.loads((out / "experiment.json").read_text())
+    meta.update(study_meta(result))
+    meta["models"] = [r.model for r in rows]
+    (out / "experiment.json").write_text(json.dumps(meta, indent=1))
+    return frame
 
 
 def run_taggram_study(
@@ -322,188 +442,39 @@ def run_taggram_study(
     ``draw_reliability`` writes the selected head's reliability diagram to ``out/reliability.png``
     (:func:`musicgenre.visualization.calibration.save_reliability`; the caller passes it, as figures are drawn a
     layer above the studies); None: no figure."""
-    from musicgenre.models.taggram_heads import PROBABILISTIC_HEADS, TAGGRAM_HEADS
+    from musicgenre.models.taggram_heads import TAGGRAM_HEADS
 
     out = Path(out)
-    names = tuple(models) if models else tuple(TAGGRAM_HEADS)
     if inner_cv not in INNER_DESCRIPTION:
         raise ValueError(f"unknown inner CV {inner_cv!r}; known: {', '.join(INNER_DESCRIPTION)}")
     note = note_text(cv, inner_cv)
+    names = tuple(models) if models else tuple(TAGGRAM_HEADS)
     config = ExperimentConfig(
         protocol=PROTOCOL, models=names, seed=seed, cv=cv, inner_cv=inner_cv, export_onnx=False, note=note
     )
-    # one BLAS thread: these fits are small, and on a shared 2-core machine more threads made the MLP 300x slower;
-    # the MLP's L-BFGS stops at its iteration cap on some folds (said once here, not once per fit)
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        run_experiment(data, out, config, log=log)
-    rows = [json.loads((out / n / "result.json").read_text()) for n in names if (out / n / "result.json").is_file()]
-    fold = fault_filtered(data.clip_ids.tolist(), valid=False)[0]
-    clips, y = data.clip_ids[fold.test].tolist(), data.y[fold.test]
-    extra: list[dict] = []
-    section: list[str] = []
-    meta_extra: dict = {
-        "protocol_text": board.PROTOCOL_TEXT[PROTOCOL],
-        "cv_folds": cv,
-        "inner_cv": inner_cv,
-        "inner_cv_text": INNER_DESCRIPTION[inner_cv],
-    }
-    if table is not None:
-        log(f"reference: the zoo's ensemble on {table} under fault-filtered (443/197/290) into {out / REFERENCE}")
-        with threadpool_limits(1):
-            reference = run_experiment(
-                load_table(table),
-                out / REFERENCE,
-                ExperimentConfig(protocol="fault-filtered", models=("ensemble",), seed=seed, export_onnx=False),
-                log=log,
-            )
-        ens_row = json.loads((out / REFERENCE / "ensemble" / "result.json").read_text())
-        ens_proba = _test_proba(out / REFERENCE / "ensemble", clips)
-        ens = {
-            **ens_row,
-            "model": REFERENCE,
-            "inputs": "kaggle57 feature table (reference)",
-            **summarise(y, ens_proba.argmax(1), seed=seed),
-            # its selection was on the 197 valid clips, not CV: kept apart from the CV column
-            "valid_accuracy": float("nan"),
-            "valid_accuracy_197": ens_row["valid_accuracy"],
-        }
-        if abs(ens["accuracy"] - float(reference.iloc[0]["accuracy"])) > 1e-9:
-            raise ValueError(f"{table}: the ensemble's fault-filtered test clips differ from the taggrams' test clips")
-        extra.append(ens)
-        candidates = [r for r in rows if r["model"] in PROBABILISTIC_HEADS]
-        section += [
-            "",
-            f"## Beside the feature-table ensemble (the same {len(clips)} test clips)",
-            "",
-            f"`{REFERENCE}` is the zoo's `ensemble` ({', '.join(ens_row.get('members', []))}) on the 57 "
-            f"statistics of `{table}`, run under the plain fault-filtered protocol (its members tuned on "
-            f"the 197 valid clips, as in the table study: valid accuracy {100 * ens['valid_accuracy_197']:.1f} %); "
-            f"folder `{REFERENCE}/`. Scored on the same "
-            f"{len(clips)} test clips: **{100 * ens['accuracy']:.1f} %** "
-            f"[{100 * ens['ci_low']:.1f}, {100 * ens['ci_high']:.1f}], macro F1 {ens['macro_f1']:.3f}.",
-        ]
-        if candidates:
-            head = max(candidates, key=lambda r: r["valid_accuracy"])  # by CV accuracy on train; ties: run order
-            head_proba = _test_proba(out / head["model"], clips)
-            fused = 0.5 * head_proba + 0.5 * ens_proba
-            fusion = {
-                "model": FUSION,
-                "protocol": PROTOCOL,
-                **_write_scored(out / FUSION, clips, y, fused, seed),
-                "train_seconds": head["train_seconds"] + ens["train_seconds"],
-                "folds": 1,
-                "accuracy_std": 0.0,
-                "valid_accuracy": float("nan"),
-                "inputs": f"mean of {head['model']} and {REFERENCE}",
-                "members": None,
-                "fused": [head["model"], REFERENCE],
-                "weights": [0.5, 0.5],
-            }
-            beats, verdict = fusion_verdict(fusion, [head, ens])
-            fusion["beats_better_single_by_half_ci"] = beats
-            (out / FUSION / "result.json").write_text(json.dumps(fusion, indent=1))
-            extra.append(fusion)
-            section += [
-                "",
-                f"`{FUSION}`: the mean of the probabilities of `{head['model']}` (the probabilistic "
-                f"head with the best CV accuracy on the training clips, {100 * head['valid_accuracy']:.1f} %) "
-                f"and `{REFERENCE}`, equal weights fixed in advance (nothing tuned on the test clips): "
-                f"**{100 * fusion['accuracy']:.1f} %** [{100 * fusion['ci_low']:.1f}, "
-                f"{100 * fusion['ci_high']:.1f}], macro F1 {fusion['macro_f1']:.3f}.",
-                "",
-                f"**Verdict:** {verdict}",
-            ]
-            meta_extra["fusion"] = {
-                "models": [head["model"], REFERENCE],
-                "weights": [0.5, 0.5],
-                "accuracy": fusion["accuracy"],
-                "ci": [fusion["ci_low"], fusion["ci_high"]],
-                "beats_better_single_by_half_ci": beats,
-                "verdict": verdict,
-            }
-        meta_extra["reference"] = {
-            "model": REFERENCE,
-            "table": str(table),
-            "protocol": "fault-filtered",
-            "accuracy": ens["accuracy"],
-            "ci": [ens["ci_low"], ens["ci_high"]],
-        }
-    if rows:
-        best = max(rows, key=lambda r: r["valid_accuracy"])
-        top = max(rows, key=lambda r: r["accuracy"])
-        section = [
-            "",
-            f"**Selected head** (best {inner_cv} CV accuracy on the training clips; the study's answer to "
-            f'"which head", not the top test row): `{best["model"]}`, CV {100 * best["valid_accuracy"]:.1f} %, '
-            f"test **{100 * best['accuracy']:.1f} %** [{100 * best['ci_low']:.1f}, "
-            f"{100 * best['ci_high']:.1f}], macro F1 {best['macro_f1']:.3f}.",
-        ] + section
-        section += [
-            "",
-            "## How far to trust the CV column",
-            "",
-            f"Inner CV: {INNER_DESCRIPTION[inner_cv]}. The fault-filtered test is artist-conditional. "
-            + (
-                "Blocks of consecutive clip numbers are only a proxy for artists (runs can straddle a block "
-                "edge, and an artist may recur elsewhere in a genre), so the CV column may still be "
-                "optimistic."
-                if inner_cv == "blocked"
-                else "CV accuracy is optimistic, and a ranking by it need not hold on the test clips."
-            )
-            + " Each head's hyper-parameters came from CV alone.",
-        ]
-        shown = [(best["model"], "the head with the best CV accuracy: the selection rule")]
-        if top["model"] != best["model"]:
-            shown.append((top["model"], "the highest test accuracy, read off the test clips after the fact"))
-        for model, why in shown:
-            genres = pd.read_csv(out / model / "per_genre.csv")
-            section += [
-                "",
-                f"## Per genre: `{model}` ({why}), {len(clips)} test clips",
-                "",
-                "| genre | n | correct | accuracy % | 95 % CI |",
-                "|---|---|---|---|---|",
-            ]
-            section += [
-                f"| {g.genre} | {g.n} | {g.correct} | {100 * g.accuracy:.1f} | "
-                f"[{100 * g.ci_low:.1f}, {100 * g.ci_high:.1f}] |"
-                for g in genres.itertuples()
-            ]
-        meta_extra["best_by_cv"] = best["model"]
-        meta_extra["selected_head"] = {
-            "model": best["model"],
-            "rule": f"best {inner_cv} inner-CV accuracy",
-            "cv_accuracy": best["valid_accuracy"],
-            "test_accuracy": best["accuracy"],
-            "ci": [best["ci_low"], best["ci_high"]],
-            "macro_f1": best["macro_f1"],
-            "chosen_params": best.get("chosen_params"),
-        }
-        meta_extra["best_on_test"] = top["model"]
-        calib_lines, calib_meta = _calibration_section(out, data, rows, best, clips, y, draw_reliability)
-        section += calib_lines
-        if calib_meta.get("per_model"):
-            meta_extra["calibration"] = calib_meta
-    frame = board.leaderboard_frame(rows + extra)
-    frame.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
-    text = board.leaderboard_markdown(frame, PROTOCOL, data, 1, rows + extra, note=note)
-    (out / "leaderboard.md").write_text(text.rstrip("\n") + "\n" + "\n".join(section) + "\n")
-    meta = json.loads((out / "experiment.json").read_text())
-    meta.update(meta_extra)
-    meta["models"] = [r["model"] for r in rows + extra]
-    (out / "experiment.json").write_text(json.dumps(meta, indent=1))
-    return frame
+    heads = run_heads(data, out, config, log)
+    result = study_result(data, out, heads, table=table, cv=cv, seed=seed, inner_cv=inner_cv, log=log)
+    return write_study(out, data, _draw(out, result, draw_reliability), note, seed)
 
 
 __all__ = [
     "FUSION",
     "INNER_DESCRIPTION",
     "PROTOCOL",
+    "PUBLISHED_BACKBONE",
     "REFERENCE",
+    "ReliabilityDrawer",
+    "TaggramStudyResult",
     "calibrate",
+    "calibrate_heads",
+    "fuse",
     "fusion_verdict",
     "load_taggram_study",
     "note_text",
+    "run_heads",
+    "run_reference",
     "run_taggram_study",
+    "select",
+    "study_result",
+    "write_study",
 ]
