@@ -205,18 +205,20 @@ def test_a_file_changed_since_is_left_alone_and_the_row_says_so(tmp_path):
     assert {p: p.read_bytes() for p in (edited, retagged)} == before
 
 
-def test_a_log_without_the_byte_record_still_undoes_the_fields(tmp_path):
-    """Logs written before the byte record (no ``bytes`` key) restore the fields as before."""
+def test_an_entry_without_the_byte_record_is_refused(tmp_path):
+    """Every entry label writes records the bytes it wrote; one without (a damaged or crafted log) cannot vouch for
+    the file, so nothing is touched, even when the file's genre is the one the entry says was written."""
     path = write_clip(tmp_path / "clip.m4a")
     _apply([path], tmp_path / "undo.jsonl")
+    tagged = path.read_bytes()
     old = tmp_path / "old.jsonl"
     lines = [json.loads(line) for line in (tmp_path / "undo.jsonl").read_text().splitlines()]
     old.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "bytes"}) + "\n" for line in lines))
     (entry,) = read_log(old)
     assert entry.rewrite is None
     (result,) = undo(old)
-    assert result.action == "restored" and "tags only (this log has no record of the original bytes)" in result.detail
-    assert read_genres(path).genres == () and read_genres(path).probabilities is None
+    assert result.action == "refused" and "no record of the bytes its run wrote" in result.detail
+    assert path.read_bytes() == tagged
 
 
 def test_dry_run_undo_says_what_it_would_do_and_writes_nothing(tmp_path):

@@ -18,7 +18,7 @@ from logged_writes import apply_logged
 from tag_media import write_clip
 
 from musicgenre.tagging import patch
-from musicgenre.tagging.tags import probabilities_text, write_genres
+from musicgenre.tagging.tags import probabilities_text, read_genres, write_genres
 from musicgenre.tagging.undo import UndoError, read_log, undo
 
 PROBABILITIES = probabilities_text({"rock": 0.7, "pop": 0.3}, "musicnn")
@@ -261,9 +261,10 @@ def test_random_damage_to_a_real_log_never_touches_a_file_the_log_cannot_vouch_f
             read_back = read_log(mutated)
         except UndoError:
             continue
-        vouched = {
-            os.path.realpath(e.file): e.rewrite.written.sha256 for e in read_back if e.rewrite is not None
-        }  # the last claim per file is the one undo checks first
+        vouched: dict[str, set[str]] = {}  # every hash some entry claims the run wrote to the file
+        for e in read_back:
+            if e.rewrite is not None:
+                vouched.setdefault(os.path.realpath(e.file), set()).add(e.rewrite.written.sha256)
         try:
             actions += [r.action for r in undo(mutated)]
         except UndoError:
@@ -272,8 +273,11 @@ def test_random_damage_to_a_real_log_never_touches_a_file_the_log_cannot_vouch_f
             now = path.read_bytes()
             if now == data:
                 continue
-            assert vouched.get(str(path)) == hashlib.sha256(data).hexdigest(), (path, text)
-            assert hashlib.sha256(now).hexdigest() in {originals[path], *vouched.values()}, (path, text)
+            assert hashlib.sha256(data).hexdigest() in vouched.get(str(path), set()), (path, text)
+            if hashlib.sha256(now).hexdigest() not in {originals[path], *set().union(*vouched.values())}:
+                # a vouched file whose patch did not fit: only its genre fields were put back, as an entry had them
+                befores = {e.before_genres for e in read_back if os.path.realpath(e.file) == str(path)}
+                assert read_genres(path).genres in befores, (path, text)
         assert {p: _state(p) for p in strangers} == outside_before, text
         assert not list(library.glob(".*.tmp")) and not list(outside.glob(".*.tmp"))
     assert {"restored", "refused", "changed"} <= set(actions), "the damage reaches every kind of outcome"

@@ -346,39 +346,39 @@ def _undo_entry(entry: UndoEntry, target: str, lock: FileLock, dry_run: bool) ->
     """Undo one entry with the file locked: its original bytes when it is as written, else its fields."""
     change = f"{_show(entry.after_genres)} -> {_show(entry.before_genres)}"
     rewrite = entry.rewrite
-    why = "this log has no record of the original bytes"
-    if rewrite is not None:
+    if rewrite is None:  # every entry label writes has one: this log is damaged or not one of ours
+        return UndoResult(entry.file, "refused", "the log has no record of the bytes its run wrote; left alone")
+    try:
+        now = patch.sha256_of(target)
+        info = os.stat(target)
+    except OSError as error:
+        raise TagError(entry.file, write_reason(error)) from None
+    if now == rewrite.original.sha256:
+        return UndoResult(entry.file, "as-was", f"{_show(entry.before_genres)}; the original bytes")
+    if now != rewrite.written.sha256:  # edited since, or not a file this run wrote: the log cannot vouch
+        return UndoResult(
+            entry.file,
+            "changed",
+            "its bytes are not what the run wrote (changed since, or not its file); left alone",
+        )
+    why = rewrite.note or "no patch"
+    if rewrite.patch is not None:
         try:
-            now = patch.sha256_of(target)
-            info = os.stat(target)
-        except OSError as error:
-            raise TagError(entry.file, write_reason(error)) from None
-        if now == rewrite.original.sha256:
-            return UndoResult(entry.file, "as-was", f"{_show(entry.before_genres)}; the original bytes")
-        if now != rewrite.written.sha256:  # edited since, or not a file this run wrote: the log cannot vouch
-            return UndoResult(
-                entry.file,
-                "changed",
-                "its bytes are not what the run wrote (changed since, or not its file); left alone",
-            )
-        why = rewrite.note or "no patch"
-        if rewrite.patch is not None:
-            try:
-                pieces = patch.decode(rewrite.patch, min(rewrite.original.size + 4096, patch.MAX_PATCH))
-                patch.check_fits(pieces, info.st_size, rewrite.original.size)
-            except ValueError as error:
-                return UndoResult(entry.file, "refused", f"the log's byte patch: {error}; left alone")
-            mtime_ns = rewrite.original.mtime_ns if _plausible_mtime(rewrite) else None
-            kept = "" if mtime_ns is not None else " (the log's modification time is implausible: not set)"
-            if dry_run:
-                return UndoResult(entry.file, "would restore", f"{change}; the original bytes{kept}")
-            try:
-                blocks = patch.rebuild(pieces, target)
-                replace_bytes(target, blocks, rewrite.original.sha256, mtime_ns, lock)
-            except ValueError:
-                why = "the log's byte patch does not fit the file"
-            else:
-                return UndoResult(entry.file, "restored", f"{change}; the original bytes{kept}")
+            pieces = patch.decode(rewrite.patch, min(rewrite.original.size + 4096, patch.MAX_PATCH))
+            patch.check_fits(pieces, info.st_size, rewrite.original.size)
+        except ValueError as error:
+            return UndoResult(entry.file, "refused", f"the log's byte patch: {error}; left alone")
+        mtime_ns = rewrite.original.mtime_ns if _plausible_mtime(rewrite) else None
+        kept = "" if mtime_ns is not None else " (the log's modification time is implausible: not set)"
+        if dry_run:
+            return UndoResult(entry.file, "would restore", f"{change}; the original bytes{kept}")
+        try:
+            blocks = patch.rebuild(pieces, target)
+            replace_bytes(target, blocks, rewrite.original.sha256, mtime_ns, lock)
+        except ValueError:
+            why = "the log's byte patch does not fit the file"
+        else:
+            return UndoResult(entry.file, "restored", f"{change}; the original bytes{kept}")
     return _undo_fields(entry, target, lock, dry_run, why)
 
 
