@@ -34,11 +34,6 @@ GENRE_COLOURS: dict[str, str] = dict(
 )
 
 
-def genre_index(genre: str) -> int:
-    """Position of ``genre`` in :data:`GENRES` (raises ValueError for an unknown name)."""
-    return GENRES.index(genre)
-
-
 #: Colours for genres outside the ten (matplotlib tab20's lighter shades), in the order they appear.
 OTHER_COLOURS = (
     "#aec7e8",

@@ -7,7 +7,7 @@ import pytest
 from executor_workers import add_offset, die_on_three, double, load_offset, lost, slow_on_three
 
 from musicgenre.executors import DaskExecutor, LocalPool, Serial, executor_for, overtime_reason
-from musicgenre.parallel import CRASH_REASON
+from musicgenre.executors.base import CRASH_REASON
 
 ITEMS = list(range(8))
 

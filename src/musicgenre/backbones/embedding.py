@@ -25,7 +25,7 @@ import numpy as np
 from musicgenre.audio import file_hash, find_inputs, is_url
 from musicgenre.audio.cache import ContentCache
 from musicgenre.executors import Executor
-from musicgenre.parallel import CRASH_REASON
+from musicgenre.executors.base import CRASH_REASON
 
 #: One file of a run: its index among the inputs, its path (or URL), its content hash (None: uncached, or a URL,
 #: which is hashed where it is read).

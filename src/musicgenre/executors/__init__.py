@@ -6,7 +6,7 @@ Every executor has one shape (:class:`Executor`): ``run(items, work, lost, *, lo
 - ``work(item, state)`` computes one item's result (it must turn a failing item into a result, not raise), with
   the ``state`` that ``load()`` made once where it runs (a model, a configuration; None without ``load``);
 - ``lost(item, reason)`` is the result of an item that killed its worker or ran past its time limit (``reason``:
-  one line, :data:`musicgenre.parallel.CRASH_REASON` or :func:`~musicgenre.executors.serial.overtime_reason`);
+  one line, :data:`musicgenre.executors.base.CRASH_REASON` or :func:`~musicgenre.executors.serial.overtime_reason`);
 - ``prepare()`` readies a machine before several processes work at once (numba's cache).
 
 :class:`~musicgenre.executors.serial.Serial` runs in this process, :class:`~musicgenre.executors.local.LocalPool`

@@ -29,8 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-from musicgenre.executors.base import Executor, Load, Lost, Prepare, Work
-from musicgenre.parallel import CRASH_REASON
+from musicgenre.executors.base import CRASH_REASON, Executor, Load, Lost, Prepare, Work
 
 #: The environment variable that gives ``--cluster`` its default.
 CLUSTER_ENV = "MUSICGENRE_CLUSTER"
@@ -167,7 +166,7 @@ def run_on_cluster(
     failing item into a result, not raise); ``prepare()`` then ``load()`` run once per worker (``load``'s result:
     ``worker_state``), ``prepare()`` also here before a local cluster starts;
     ``lost(item, reason)`` is the result of an item that killed every worker that tried it alone (``reason``:
-    :data:`musicgenre.parallel.CRASH_REASON`).
+    :data:`musicgenre.executors.base.CRASH_REASON`).
     """
     if not items:
         return

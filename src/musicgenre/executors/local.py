@@ -22,9 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from musicgenre.executors.base import Executor, Load, Lost, Prepare, Work
+from musicgenre.executors.base import CRASH_REASON, Executor, Load, Lost, Prepare, Work
 from musicgenre.executors.serial import Serial, overtime_reason
-from musicgenre.parallel import CRASH_REASON
 from musicgenre.runtime import keep_freed_memory
 
 #: How often the parent looks at the clock when items have a time limit (s).

@@ -57,9 +57,6 @@ def mfcc40_means(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     return mfcc(y=y, sr=sr, n_mfcc=40).mean(axis=1, dtype=np.float64)
 
 
-_MFCC20_IDX = np.array([i for i, c in enumerate(KAGGLE30_COLUMNS) if c.startswith("mfcc")])
-
-
 def mfcc20_stats(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     """The table's 40 MFCC columns (``mfcc1_mean, mfcc1_var, … mfcc20_var``) of ``y``, ``(40,)``."""
     from musicgenre.features.families import mfcc

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
+
+from musicgenre.features.recipes import RECIPES
 
 FeatureFunction = Callable[..., np.ndarray]
 
@@ -37,38 +38,17 @@ class RecipeError(LookupError):
 
 def known_recipes() -> tuple[str, ...]:
     """Every name a model file's ``musicgenre.recipe`` may hold: the feature recipes, then the network ones."""
-    registry = _registry()
-    features = tuple(sorted(registry.RECIPES)) if registry is not None else ("kaggle30",)
-    return (*features, *NETWORK_RECIPES)
+    return (*sorted(RECIPES), *NETWORK_RECIPES)
 
 
 def resolve_recipe(name: str) -> FeatureRecipe:
     """The feature recipe called ``name`` from the package's registry (raises :class:`RecipeError` otherwise;
     nothing is imported by name)."""
-    registry = _registry()
-    if registry is not None and name in registry.RECIPES:
-        return _from_registry(registry, name)
-    if registry is None and name == "kaggle30":  # the features package without its registry
-        from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS, KAGGLE30_SR, kaggle30_features
-
-        return FeatureRecipe(name, kaggle30_features, tuple(KAGGLE30_COLUMNS), KAGGLE30_SR)
+    if name in RECIPES:
+        entry = RECIPES[name]
+        return FeatureRecipe(name, entry.function, tuple(entry.columns), entry.sample_rate)
     shown = name if len(name) <= 80 else name[:77] + "..."
     raise RecipeError(
         f"unknown feature recipe {shown!r}: a model file names one of the package's recipes "
         f"({', '.join(known_recipes())}); custom features need load_model(path, recipe=FeatureRecipe(...))"
     )
-
-
-def _registry() -> ModuleType | None:
-    """The features package's recipe registry, or None when it is not installed."""
-    try:
-        from musicgenre.features import recipes
-    except ImportError:
-        return None
-    return recipes
-
-
-def _from_registry(registry: ModuleType, name: str) -> FeatureRecipe:
-    """Adapt the features package's registry entry to a :class:`FeatureRecipe`."""
-    entry = registry.RECIPES[name]
-    return FeatureRecipe(name, entry.function, tuple(entry.columns), entry.sample_rate)

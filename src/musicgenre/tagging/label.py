@@ -37,9 +37,6 @@ from musicgenre.tagging.tags import (
 )
 from musicgenre.tagging.undo import UndoLog
 
-#: what a row's action can be: the three writes, ``keep`` (already so), ``skip`` (left alone, with why), ``error``
-ACTIONS = ("set", "replace", "append", "keep", "skip", "error")
-
 
 @dataclass(frozen=True)
 class LabelConfig:

@@ -30,7 +30,7 @@ def jobs_option(f: F) -> F:
 
 def pick_jobs(jobs: int, n_files: int) -> int:
     """The worker processes ``-j`` asks for: ``jobs``, or for 0 every core when there are enough files, else 1."""
-    from musicgenre.parallel import default_jobs
+    from musicgenre.executors.base import default_jobs
 
     if jobs:
         return jobs

@@ -58,8 +58,8 @@ def command(paths, output, layer, model, patches, jobs, cache_dir, cluster, no_c
 
     from musicgenre.backbones.musicnn.embed import DEFAULT_CACHE_DIR, EmbedConfig, embed_files, to_frame
     from musicgenre.executors import ClusterError, executor_for
+    from musicgenre.executors.base import default_jobs
     from musicgenre.features.extract import write_table
-    from musicgenre.parallel import default_jobs
 
     if output.suffix.lower() not in (".parquet", ".csv"):
         raise click.UsageError("-o must end in .parquet or .csv")

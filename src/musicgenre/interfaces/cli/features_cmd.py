@@ -61,9 +61,9 @@ def command(
     from tqdm import tqdm
 
     from musicgenre.executors import ClusterError, executor_for
+    from musicgenre.executors.base import default_jobs
     from musicgenre.features.cache import DEFAULT_CACHE_DIR
     from musicgenre.features.extract import ExtractConfig, extract, write_table
-    from musicgenre.parallel import default_jobs
 
     if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
         raise click.BadParameter("must end in .csv or .parquet", param_hint="--output")
