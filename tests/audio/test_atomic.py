@@ -99,3 +99,21 @@ def test_keep_partial_asked_at_the_failure_and_a_failed_keep_leave_the_target(tm
     with atomic_text(target) as text:
         text.write("whole")
     assert target.read_text() == "whole" and os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_a_rewritten_file_keeps_its_permission_bits_and_a_new_one_gets_the_mode(tmp_path):
+    kept = tmp_path / "shared.csv"
+    kept.write_text("old\n")
+    kept.chmod(0o664)
+    write_atomically(kept, "new\n")
+    assert kept.read_text() == "new\n" and (kept.stat().st_mode & 0o777) == 0o664
+    fresh = tmp_path / "fresh.csv"
+    write_atomically(fresh, "x", mode=0o600)
+    assert (fresh.stat().st_mode & 0o777) == 0o600
+
+
+def test_a_missing_folder_is_an_error_naming_the_target(tmp_path):
+    target = tmp_path / "no-such-folder" / "out.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        write_atomically(target, "{}")
+    assert caught.value.filename == str(target) and str(target) in str(caught.value)

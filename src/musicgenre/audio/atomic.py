@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -32,15 +33,28 @@ _FLAGS |= getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _ATTEMPTS = 16
 
 
-def _temporary(folder: Path, mode: int) -> tuple[Path, int]:
-    """A new file ``.musicgenre-<random>.tmp`` in ``folder``, created exclusively: its path and descriptor."""
+def _temporary(target: Path, mode: int) -> tuple[Path, int]:
+    """A new file ``.musicgenre-<random>.tmp`` beside ``target``, created exclusively: its path and descriptor.
+    It gets ``mode``, or an existing regular ``target``'s own permission bits (a rewrite keeps them). An error
+    (a missing folder, no permission) names ``target``, the file the user asked for."""
+    try:
+        info = os.lstat(target)
+        kept = stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+    except OSError:
+        kept = None
     for _ in range(_ATTEMPTS):
-        candidate = folder / f".musicgenre-{secrets.token_hex(8)}.tmp"
+        candidate = target.parent / f".musicgenre-{secrets.token_hex(8)}.tmp"
         try:
-            return candidate, os.open(candidate, _FLAGS, mode)
+            descriptor = os.open(candidate, _FLAGS, mode)
         except FileExistsError:
             continue
-    raise FileExistsError(f"{folder}: no free temporary name after {_ATTEMPTS} tries")
+        except OSError as error:
+            raise type(error)(error.errno, error.strerror, str(target)) from None
+        if kept is not None and hasattr(os, "fchmod"):  # not on Windows
+            with suppress(OSError):
+                os.fchmod(descriptor, kept)
+        return candidate, descriptor
+    raise FileExistsError(f"{target.parent}: no free temporary name after {_ATTEMPTS} tries")
 
 
 @contextmanager
@@ -49,11 +63,12 @@ def atomic_output(
 ) -> Iterator[BinaryIO]:
     """A binary file to write ``path``'s new content into; when the block ends without an exception it replaces
     ``path`` at once (flushed to disk first), else it is removed and ``path`` is untouched. The folder must exist.
-    ``mode`` is the new file's permission bits (less the umask). With ``keep_partial`` true (or a callable that
-    returns true when the block fails) what was written replaces ``path`` on an exception too, which then
-    propagates; if that cannot be done either (a full disk) the temporary file is removed and ``path`` is untouched."""
+    ``mode`` is a new file's permission bits (less the umask); a file replaced keeps its own. With
+    ``keep_partial`` true (or a callable that returns true when the block fails) what was written replaces
+    ``path`` on an exception too, which then propagates; if that cannot be done either (a full disk) the
+    temporary file is removed and ``path`` is untouched."""
     target = Path(path)
-    temporary, fd = _temporary(target.parent, mode)
+    temporary, fd = _temporary(target, mode)
     failure: BaseException | None = None
     try:
         with os.fdopen(fd, "wb") as handle:

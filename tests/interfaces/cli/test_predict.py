@@ -469,3 +469,14 @@ def test_sigterm_mid_run_keeps_the_finished_records(tmp_path, monkeypatch):
     assert result.exit_code == 143, result.output
     assert [Path(r["file"]).name for r in json.loads(out.read_text())] == ["0.wav", "1.wav"]
     assert not list(tmp_path.glob(".musicgenre-*.tmp"))
+
+
+@pytest.mark.parametrize("command", ["predict", "label", "learn", "evaluate", "report", "features", "embed"])
+def test_an_output_in_a_missing_folder_is_one_line_before_any_work(tmp_path, command):
+    target = tmp_path / "no-such-folder" / "out.json"
+    source = tmp_path / "library"
+    source.mkdir()
+    result = CliRunner().invoke(cli, [command, str(source), "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert f"{target}: its folder {target.parent} does not exist" in result.output
+    assert "Traceback" not in result.output and not target.parent.exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from musicgenre.interfaces.cli.batch_options import cluster_option
+from musicgenre.interfaces.cli.output_file import OutputFile
 
 
 @click.command("embed")
@@ -16,7 +17,7 @@ from musicgenre.interfaces.cli.batch_options import cluster_option
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     required=True,
     help="Table to write: .parquet (needs pyarrow) or .csv.",
 )

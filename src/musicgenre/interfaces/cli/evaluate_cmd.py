@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.output_file import OutputFile
 
 
 @click.command("evaluate")
@@ -21,7 +22,7 @@ from musicgenre.interfaces.cli.model_option import model_option
     help="filtered: Kereliuk, Sturm & Larsen's fault-filtered, artist-conditional split; stratified: random.",
 )
 @click.option("--part", type=click.Choice(["train", "valid", "test"]), default="test", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the result as JSON.")
+@click.option("-o", "--output", type=OutputFile(), help="Also write the result as JSON.")
 def command(gtzan: Path, model_path: str | None, split: str, part: str, output: Path | None) -> None:
     """Classify the clips of a GTZAN split found under GTZAN (genres/<genre>/<genre>.000NN.au or the Kaggle
     layout) and print accuracy with its 95 % bootstrap interval, macro F1 and each genre's recall.

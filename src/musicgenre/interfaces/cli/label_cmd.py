@@ -26,6 +26,7 @@ from musicgenre.interfaces.cli.learn_options import (
     require_learning_packages,
 )
 from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
 from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
 from musicgenre.tagging.policy import POLICIES
@@ -114,7 +115,7 @@ from musicgenre.tagging.report import FORMATS
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Write the rows to FILE (streamed); FILE is replaced when the run ends (stopped or failed too: with every "
     "row written, which --resume then skips).",
 )

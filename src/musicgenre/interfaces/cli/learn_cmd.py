@@ -9,6 +9,7 @@ import click
 
 from musicgenre.interfaces.cli.batch_options import cluster_option, jobs_option, pick_jobs, progress_option
 from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, merge_map, require_learning_packages
+from musicgenre.interfaces.cli.output_file import OutputFile
 
 
 @click.command("learn")
@@ -16,7 +17,7 @@ from musicgenre.interfaces.cli.learn_options import learn_from, learn_options, m
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     required=True,
     help="The model file to write (MODEL.onnx; its card and report go beside it).",
 )

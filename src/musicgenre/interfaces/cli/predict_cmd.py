@@ -26,6 +26,7 @@ from musicgenre.interfaces.cli.batch_options import (
     timeout_option,
 )
 from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
 
 
@@ -43,7 +44,7 @@ from musicgenre.interfaces.cli.output_format import format_option, pick_format
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Write results to FILE (streamed) instead of stdout; its extension picks the format. FILE is replaced "
     "when the run ends (stopped or failed too: with every finished file, which --resume then skips).",
 )

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
+from musicgenre.interfaces.cli.output_file import OutputFile
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("source", metavar="RUN_DIR|PREDICTIONS", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     default=Path("report.html"),
     show_default=True,
     help="HTML file to write.",
