@@ -16,6 +16,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from musicgenre.audio.atomic import atomic_output
 from musicgenre.genres import GENRE_COLOURS
 
 if TYPE_CHECKING:
@@ -78,11 +79,13 @@ def figure_title(fig: Figure) -> str:
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
-    """Write ``fig`` to ``path`` (format from the extension, usually PNG), creating parent folders."""
+    """Write ``fig`` to ``path`` (format from the extension, usually PNG), creating parent folders; written whole
+    through a new temporary file (:func:`~musicgenre.audio.atomic.atomic_output`), never through a planted link."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(path, dpi=dpi)
+    kind = path.suffix.lower().lstrip(".") or "png"
+    with matplotlib.rc_context(STYLE), atomic_output(path) as handle:
+        fig.savefig(handle, format=kind, dpi=dpi)
     return path
 
 
