@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from musicgenre.backbones.musicnn.convert import convert_wheel, tf_name_map
+from convert_musicnn_weights import convert_wheel, tf_name_map
+
 from musicgenre.backbones.musicnn.extract import WEIGHTS_DIR, load_model
 
 

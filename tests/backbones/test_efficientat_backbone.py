@@ -13,7 +13,7 @@ from musicgenre.backbones.efficientat.backbone import AS, EfficientATBackbone
 from musicgenre.backbones.efficientat.frontend import log_mel
 from musicgenre.backbones.efficientat.graph import read_classes
 from musicgenre.backbones.efficientat.parts import MIN_TAIL_FRAMES, part_lengths
-from musicgenre.backbones.interface import Backbone, FrontEnd, NoPublishedFeatures
+from musicgenre.backbones.interface import Backbone, InputSpec, NoPublishedFeatures
 from musicgenre.backbones.registry import BACKBONES, get_backbone
 
 SR = 32000
@@ -64,7 +64,7 @@ def files(tmp_path):
 def test_registry_finds_it_and_it_satisfies_the_protocol():
     assert get_backbone("efficientat-as") is AS and BACKBONES["efficientat-as"] is AS
     assert isinstance(AS, Backbone) and isinstance(AS, EfficientATBackbone) and AS.name == "efficientat-as"
-    assert AS.front_end == FrontEnd(32000, 320, 128, 1000, 1000)
+    assert AS.input_spec == InputSpec(32000, 320, 128, 1000, 1000)
     assert AS.tags == read_classes() and len(AS.tags) == 527 and AS.tags[0] == "Speech"
     assert dict(AS.layers) == {"embedding": 384}
     names = AS.feature_names("embedding")
@@ -79,7 +79,7 @@ def test_registry_finds_it_and_it_satisfies_the_protocol():
 def test_importing_the_registry_loads_no_torch_onnx_or_onnxruntime():
     code = (
         "from musicgenre.backbones.registry import get_backbone; "
-        "b = get_backbone('efficientat-as'); b.front_end; b.tags; dict(b.layers); "
+        "b = get_backbone('efficientat-as'); b.input_spec; b.tags; dict(b.layers); "
         "b.feature_names('embedding'); b.feature_names('taggram')"
     )
     assert heavy_modules_after(code, ("torch", "librosa", "onnx", "onnxruntime")) == []
@@ -103,7 +103,7 @@ def test_patches_are_the_front_ends_log_mel_in_10_s_parts():
 
 
 def test_patch_centres_and_starts_are_the_middles_of_the_10_s_parts():
-    front = AS.front_end
+    front = AS.input_spec
     assert front.patch_seconds == front.hop_seconds == 10.0
     np.testing.assert_allclose(front.patch_starts(3), [0.0, 10.0, 20.0])
     np.testing.assert_allclose(front.patch_centres(3), [5.0, 15.0, 25.0])
@@ -119,7 +119,7 @@ def test_embed_files_decodes_embeds_and_reports_a_corrupt_file(tmp_path, files, 
     assert first.patches("embedding").shape == (2, 384) and second.patches("embedding").shape == (1, 384)
     taggram = first.patches("taggram")
     assert taggram.shape == (2, 527) and taggram.dtype == np.float32 and ((taggram > 0) & (taggram < 1)).all()
-    np.testing.assert_allclose(first.patches("patch_starts_s"), AS.front_end.patch_starts(2))
+    np.testing.assert_allclose(first.patches("patch_starts_s"), AS.input_spec.patch_starts(2))
     assert first.patches("part_frames").tolist() == [1000, 200] and not first.cached
     np.testing.assert_allclose(first.track("embedding"), first.patches("embedding").mean(axis=0))
     runs = counted.runs

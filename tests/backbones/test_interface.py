@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fresh_python import heavy_modules_after
 
-from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, Backbone, FrontEnd, NoPublishedFeatures
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, Backbone, InputSpec, NoPublishedFeatures
 from musicgenre.backbones.musicnn.backbone import MSD, MTT, MusicnnBackbone
 from musicgenre.backbones.musicnn.config import MSD_TAGS, MTT_TAGS, InputConfig
 from musicgenre.backbones.musicnn.preprocess import patches_from_signal
@@ -44,8 +44,8 @@ def test_unknown_backbone_is_one_line_naming_the_known_ones():
 
 def test_front_end_is_musicnns_input_config():
     cfg = InputConfig()
-    front = MSD.front_end
-    assert front == FrontEnd(16000, 256, 96, 187, 187) == MTT.front_end
+    front = MSD.input_spec
+    assert front == InputSpec(16000, 256, 96, 187, 187) == MTT.input_spec
     assert (front.sample_rate, front.hop_length, front.n_bins, front.patch_frames, front.patch_hop) == (
         cfg.sample_rate,
         cfg.hop_length,
@@ -59,17 +59,17 @@ def test_front_end_is_musicnns_input_config():
     np.testing.assert_array_equal(front.patch_centres(4), patch_centres(4))
     np.testing.assert_allclose(front.patch_centres(2), front.patch_starts(2) + 187 / 2 * 256 / 16000)
     with pytest.raises(ValueError, match="positive"):
-        FrontEnd(16000, 0, 96, 187, 187)
+        InputSpec(16000, 0, 96, 187, 187)
 
 
 def test_patches_are_the_musicnn_front_end():
     y = _signal(7.5)
     patches = MSD.patches(y)
-    assert patches.shape == (2, MSD.front_end.patch_frames, MSD.front_end.n_bins) and patches.dtype == np.float32
+    assert patches.shape == (2, MSD.input_spec.patch_frames, MSD.input_spec.n_bins) and patches.dtype == np.float32
     np.testing.assert_array_equal(patches, patches_from_signal(y))
     # another input recipe goes through: patches every 61 frames
     overlapping = MusicnnBackbone("musicnn-msd-61", "msd", InputConfig(patch_hop=61))
-    assert overlapping.front_end.patch_hop == 61
+    assert overlapping.input_spec.patch_hop == 61
     np.testing.assert_array_equal(overlapping.patches(y), patches_from_signal(y, InputConfig(patch_hop=61)))
     assert overlapping.patches(y).shape[0] == 5  # (469 frames - 187) // 61 + 1
 
@@ -101,7 +101,7 @@ def test_published_taggrams_through_the_backbone(shared_taggrams):
 def test_importing_the_registry_loads_no_torch():
     code = (
         "from musicgenre.backbones.registry import BACKBONES, get_backbone; "
-        "b = get_backbone('musicnn-msd'); f = b.front_end; b.tags; dict(b.layers); b.feature_names('max_pool'); "
+        "b = get_backbone('musicnn-msd'); f = b.input_spec; b.tags; dict(b.layers); b.feature_names('max_pool'); "
         "import musicgenre.interfaces.cli.experiment_cmd"
     )
     assert heavy_modules_after(code, ("torch", "librosa", "onnx")) == []
@@ -139,7 +139,7 @@ def test_export_genre_graph_writes_a_model_file_the_engine_loads(tmp_path):
     model = load_model(path)
     assert isinstance(model, TagModel) and model.genres == genres
     assert model.name == "three-sounds" and model.recipe_name == RECIPE and model.metadata["musicgenre.x"] == "1"
-    front = MSD.front_end
+    front = MSD.input_spec
     assert (model.input.sample_rate, model.input.patch_frames, model.input.patch_hop) == (
         front.sample_rate,
         front.patch_frames,

@@ -4,9 +4,9 @@ registered by name in :mod:`musicgenre.backbones.registry`; callers (studies, ``
 it through :func:`~musicgenre.backbones.registry.get_backbone` and never name its folder.
 
     backbone = get_backbone("musicnn-msd")
-    backbone.front_end.sample_rate                         # 16000 Hz: what patches() expects
+    backbone.input_spec.sample_rate                        # 16000 Hz: what patches() expects
     p = backbone.patches(y)                                # (n, patch_frames, n_bins) float32
-    backbone.front_end.patch_centres(len(p))               # (n,) seconds
+    backbone.input_spec.patch_centres(len(p))              # (n,) seconds
     x = backbone.embed_tracks(paths, "max_pool")           # (n_files, 753) float32, cached per file content
     backbone.export_genre_graph("model.onnx", head, name="my-genres")
 
@@ -39,7 +39,7 @@ class NoPublishedFeatures(ValueError):
 
 
 @dataclass(frozen=True)
-class FrontEnd:
+class InputSpec:
     """How a backbone cuts a mono signal into the patches its network reads.
 
     Frames are centred: frame ``f`` is centred on sample ``f * hop_length``. Patch ``i`` covers frames
@@ -56,7 +56,7 @@ class FrontEnd:
     def __post_init__(self) -> None:
         values = (self.sample_rate, self.hop_length, self.n_bins, self.patch_frames, self.patch_hop)
         if min(values) <= 0:
-            raise ValueError(f"front-end numbers must be positive, got {self}")
+            raise ValueError(f"input spec numbers must be positive, got {self}")
 
     @property
     def patch_seconds(self) -> float:
@@ -128,7 +128,7 @@ class Backbone(Protocol):
     def name(self) -> str: ...
 
     @property
-    def front_end(self) -> FrontEnd: ...
+    def input_spec(self) -> InputSpec: ...
 
     @property
     def tags(self) -> tuple[str, ...]: ...
@@ -141,7 +141,7 @@ class Backbone(Protocol):
         ...
 
     def patches(self, y: np.ndarray) -> np.ndarray:
-        """Mono signal ``(samples,)`` at ``front_end.sample_rate`` Hz -> the network's input patches
+        """Mono signal ``(samples,)`` at ``input_spec.sample_rate`` Hz -> the network's input patches
         ``(n_patches, patch_frames, n_bins)`` float32."""
         ...
 
@@ -193,7 +193,7 @@ __all__ = [
     "Backbone",
     "EmbeddingFailure",
     "EmbeddingRun",
-    "FrontEnd",
+    "InputSpec",
     "NoPublishedFeatures",
     "TrackEmbedding",
 ]

@@ -1,6 +1,6 @@
 """The pretrained backbones by public name: what ``--backbone`` accepts and what studies and ``learn`` run.
 
-    get_backbone("musicnn-msd").front_end.sample_rate      # 16000
+    get_backbone("musicnn-msd").input_spec.sample_rate      # 16000
     list(BACKBONES)                                        # ['musicnn-msd', 'musicnn-mtt', 'efficientat-as']
 
 Importing this module imports neither torch nor librosa: a backbone object is a description, and only its

@@ -56,7 +56,7 @@ def _embedding_view(x: np.ndarray, backbone: str, layer: str, clip_seconds: floa
 
     chosen = get_backbone(backbone)
     names = chosen.feature_names(layer)
-    return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=chosen.front_end.sample_rate)
+    return View(backbone, x, names, f"{backbone}-{layer}", clip_seconds, sample_rate=chosen.input_spec.sample_rate)
 
 
 def add_backbone_view(

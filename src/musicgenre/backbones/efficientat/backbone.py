@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from musicgenre.backbones.efficientat.config import InputConfig
-from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, FrontEnd, NoPublishedFeatures
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, InputSpec, NoPublishedFeatures
 
 if TYPE_CHECKING:
     from musicgenre.backbones.efficientat.network import EfficientAT
@@ -50,9 +50,9 @@ class EfficientATBackbone:
     input: InputConfig = field(default_factory=InputConfig)
 
     @property
-    def front_end(self) -> FrontEnd:
+    def input_spec(self) -> InputSpec:
         cfg = self.input
-        return FrontEnd(cfg.sample_rate, cfg.hop_length, cfg.n_mels, cfg.part_frames, cfg.part_frames)
+        return InputSpec(cfg.sample_rate, cfg.hop_length, cfg.n_mels, cfg.part_frames, cfg.part_frames)
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -6,7 +6,7 @@
     X = musicnn.embed_dataset(paths, layer="max_pool")     # (n_tracks, 753), mean over patches
 
 No TensorFlow needed: the weights were converted from the ``musicnn==0.1.0`` wheel (see
-``weights/NOTICE.md``) by :mod:`~musicgenre.backbones.musicnn.convert`.
+``weights/NOTICE.md``) once, by ``tools/convert_musicnn_weights.py`` (not part of the installed package).
 """
 
 from __future__ import annotations

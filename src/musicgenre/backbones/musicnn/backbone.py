@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, FrontEnd, NoPublishedFeatures
+from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, InputSpec, NoPublishedFeatures
 from musicgenre.backbones.musicnn.config import InputConfig, MusicnnConfig, model_config
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ class MusicnnBackbone:
         return model_config(self.model)
 
     @property
-    def front_end(self) -> FrontEnd:
+    def input_spec(self) -> InputSpec:
         cfg = self.input
-        return FrontEnd(cfg.sample_rate, cfg.hop_length, cfg.n_mels, cfg.patch_frames, cfg.patch_hop)
+        return InputSpec(cfg.sample_rate, cfg.hop_length, cfg.n_mels, cfg.patch_frames, cfg.patch_hop)
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -1,10 +1,10 @@
 """Convert the musicnn wheel's TensorFlow checkpoints to safetensors, without TensorFlow.
 
-    python -m musicgenre.backbones.musicnn.convert musicnn-0.1.0-py3-none-any.whl -o weights/
+    python tools/convert_musicnn_weights.py musicnn-0.1.0-py3-none-any.whl -o src/musicgenre/backbones/musicnn/weights/
 
 The wheel (``pip download musicnn==0.1.0 --no-deps``) is a zip holding ``musicnn/<MODEL>/.index``
 and ``.data-00000-of-00001``; they are extracted to a temporary folder and read with
-:mod:`~musicgenre.backbones.musicnn.tfbundle`. Adam slots and counters are left out.
+``tools/musicnn_checkpoint.py``. Adam slots and counters are left out.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from musicnn_checkpoint import Checkpoint  # tools/, beside this file
 
 from musicgenre.backbones.musicnn.config import MODELS, model_config
-from musicgenre.backbones.musicnn.tfbundle import Checkpoint
 
 
 def _bn(prefix: str, tf_name: str) -> dict[str, tuple[str, str]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import musicnn_checkpoint as tfbundle  # tools/musicnn_checkpoint.py
 import numpy as np
 import pytest
-
-from musicgenre.backbones.musicnn import tfbundle
 
 
 def test_crc32c_known_value_and_mask():
