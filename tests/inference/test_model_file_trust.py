@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from musicgenre.genres import GENRES
 from musicgenre.inference import SHIPPED_MODELS, ModelError, load_model
-from musicgenre.inference.loading import read_genres
 from musicgenre.inference.recipes import NETWORK_RECIPES, known_recipes
+from musicgenre.models.model_file import read_genres
 
 
 def _refused(path) -> str:
@@ -103,7 +103,7 @@ def test_genres_with_commas_round_trip_through_a_learned_model(tmp_path):
 
 
 def test_genres_with_commas_round_trip_through_a_feature_model(tmp_path, rms):
-    from musicgenre.models.export import genres_metadata
+    from musicgenre.models.model_file import genres_metadata
 
     genres = (*GENRES_WITH_COMMAS, *GENRES[: len(GENRES) - len(GENRES_WITH_COMMAS)])
     path = rms.write_model(tmp_path / "m.onnx", metadata={"musicgenre.genres": genres_metadata(genres)})
@@ -142,3 +142,34 @@ def test_read_genres_takes_both_forms():
     assert read_genres("blues, classical,country") == ("blues", "classical", "country")
     assert read_genres('["Rock, Pop", "Jazz"]') == ("Rock, Pop", "Jazz")
     assert read_genres("[live],jazz") == ("[live]", "jazz")  # not JSON: the old form
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("musicgenre.sample_rate", "fast", "musicgenre.sample_rate must be a positive number of Hz, got 'fast'"),
+        ("musicgenre.sample_rate", "inf", "musicgenre.sample_rate must be a positive number of Hz, got 'inf'"),
+        ("musicgenre.clip_seconds", "0", "musicgenre.clip_seconds must be a positive number of seconds, got '0'"),
+        ("musicgenre.uncertain_below", "high\nlow", "musicgenre.uncertain_below must be a number, got 'high\\nlow'"),
+    ],
+)
+def test_a_malformed_number_is_refused_in_one_line(tmp_path, rms, key, value, says):
+    """Once a traceback (``int(float("fast"))``) or a failure only when the value was used; now one line."""
+    path = rms.write_model(tmp_path / "m.onnx", metadata={key: value})
+    with pytest.raises(ModelError) as caught:
+        load_model(path, recipe=rms.recipe)
+    assert str(caught.value) == f"{path}: {says}"
+
+
+def test_a_file_keeps_its_other_metadata_and_reads_a_float_rate(tmp_path, rms):
+    path = rms.write_model(
+        tmp_path / "m.onnx", metadata={"musicgenre.sample_rate": "22050.0", "musicgenre.zzz": "1", "other": "x"}
+    )
+    model = load_model(path, recipe=rms.recipe)
+    assert model.sample_rate == 22050 and model.metadata["musicgenre.zzz"] == "1" and model.metadata["other"] == "x"
+
+
+def test_loading_runs_one_thread_and_logs_only_errors(rms, tmp_path):
+    """The session options loading chose before it used models.sessions' builder."""
+    options = load_model(rms.write_model(tmp_path / "m.onnx"), recipe=rms.recipe).session.get_session_options()
+    assert (options.intra_op_num_threads, options.inter_op_num_threads, options.log_severity_level) == (1, 1, 3)

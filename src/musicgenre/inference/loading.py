@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from musicgenre.backbones.efficientat.graph import GRAPH_PATH as EFFICIENTAT_GRAPH
@@ -14,6 +13,8 @@ from musicgenre.inference.fused_model import fused_model
 from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
 from musicgenre.inference.recipes import FeatureRecipe, RecipeError, known_recipes, resolve_recipe
 from musicgenre.inference.tag_model import TagModel, tag_model
+from musicgenre.models.model_file import ModelFileError, ModelFileMeta
+from musicgenre.models.sessions import ort_session
 from musicgenre.models.tag_head import RECIPE as TAG_RECIPE
 
 _SHIPPED = Path(__file__).with_name("shipped_models")
@@ -33,14 +34,6 @@ FUSED_MODELS: dict[str, tuple[str, str]] = {"musicnn+efficientat": ("musicnn", "
 DEFAULT_MODEL = "musicnn+efficientat"
 #: Every name ``--model`` accepts besides a file, the default first.
 MODEL_NAMES: tuple[str, ...] = (DEFAULT_MODEL, *SHIPPED_MODELS)
-
-_REQUIRED_METADATA = (
-    "musicgenre.recipe",
-    "musicgenre.feature_names",
-    "musicgenre.genres",
-    "musicgenre.sample_rate",
-    "musicgenre.clip_seconds",
-)
 
 
 def model_path(model: str | Path) -> Path:
@@ -72,67 +65,45 @@ def load_model(path: str | Path | None = None, *, recipe: FeatureRecipe | None =
 
 def _load_file(path: Path, recipe: FeatureRecipe | None, vocabulary: str, shipped_name: str | None) -> GenreModel:
     """One model file, checked; an EfficientAT graph in ``vocabulary`` (named ``shipped_name`` when shipped)."""
-    import onnxruntime as ort
-
     if not path.is_file():
         shipped = path in SHIPPED_MODELS.values()
         raise ModelError(
             path, "no such model file" + (" (the package was installed without its shipped models)" if shipped else "")
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # batches run one file per process; threads cost more than they save
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    try:  # one thread: batches run one file per process; threads cost more than they save
+        session = ort_session(path, threads=1, log_severity=3)
     except Exception as error:
         raise ModelError(path, f"not a readable ONNX model ({str(error).splitlines()[0][:200]})") from None
     metadata = dict(session.get_modelmeta().custom_metadata_map)
-    missing = [key for key in _REQUIRED_METADATA if key not in metadata]
-    if missing:
-        raise ModelError(path, f"metadata lacks {', '.join(missing)} (see DEVELOPING.md, Model file)")
-    recipe_name = metadata["musicgenre.recipe"]
-    if recipe is None and recipe_name not in known_recipes():
+    try:
+        meta = ModelFileMeta.from_props(metadata)
+    except ModelFileError as error:
+        raise ModelError(path, str(error)) from None
+    if recipe is None and meta.recipe not in known_recipes():
         try:
-            resolve_recipe(recipe_name)  # raises the one line that lists the package's recipes
+            resolve_recipe(meta.recipe)  # raises the one line that lists the package's recipes
         except RecipeError as error:
             raise ModelError(path, str(error)) from None
-    genres = read_genres(metadata["musicgenre.genres"])
-    if len(genres) < 2 or len(set(genres)) != len(genres) or not all(genres):
-        raise ModelError(path, f"genres must be two or more distinct names, got {genres}")
     common = dict(
         path=str(path),
-        name=metadata.get("musicgenre.name", path.stem),
-        genres=genres,
-        sample_rate=int(float(metadata["musicgenre.sample_rate"])),
-        clip_seconds=float(metadata["musicgenre.clip_seconds"]),
-        feature_names=tuple(name.strip() for name in metadata["musicgenre.feature_names"].split(",")),
+        name=path.stem if meta.name is None else meta.name,
+        genres=meta.genres,
+        sample_rate=meta.sample_rate,
+        clip_seconds=meta.clip_seconds,
+        feature_names=meta.feature_names,
         session=session,
         metadata=metadata,
     )
-    if metadata["musicgenre.recipe"] == TAG_RECIPE:
+    if meta.recipe == TAG_RECIPE:
         return tag_model(**common)
-    if metadata["musicgenre.recipe"] == EFFICIENTAT_RECIPE:
+    if meta.recipe == EFFICIENTAT_RECIPE:
         return audioset_model(vocabulary, shipped_name, **common)
-    return _feature_model(recipe, **common)
+    return _feature_model(recipe, meta.recipe, **common)
 
 
-def read_genres(value: str) -> tuple[str, ...]:
-    """The genre names of a file's ``musicgenre.genres``: a JSON list of strings (what the package
-    writes: any name works, commas too), or the older comma-separated form (names stripped)."""
-    if value.startswith("["):
-        try:
-            names = json.loads(value)
-        except ValueError:
-            names = None
-        if isinstance(names, list) and all(isinstance(name, str) for name in names):
-            return tuple(names)
-    return tuple(name.strip() for name in value.split(","))
-
-
-def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
-    """Check a feature model's session and recipe against its metadata."""
-    path, session, metadata = common["path"], common["session"], common["metadata"]
+def _feature_model(recipe: FeatureRecipe | None, recipe_name: str, **common) -> FeatureModel:
+    """Check a feature model's session and recipe (``recipe``, else the file's ``recipe_name``) against its metadata."""
+    path, session = common["path"], common["session"]
     feature_names = common["feature_names"]
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
@@ -144,7 +115,7 @@ def _feature_model(recipe: FeatureRecipe | None, **common) -> FeatureModel:
     if isinstance(width, int) and width != len(feature_names):
         raise ModelError(path, f"input takes {width} features, metadata names {len(feature_names)}")
     try:
-        recipe = recipe or resolve_recipe(metadata["musicgenre.recipe"])
+        recipe = recipe or resolve_recipe(recipe_name)
     except RecipeError as error:
         raise ModelError(path, str(error)) from None
     if recipe.columns is not None and tuple(recipe.columns) != feature_names:

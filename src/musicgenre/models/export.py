@@ -7,7 +7,6 @@ metadata the inference layer reads. Never a pickle.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,8 @@ import numpy as np
 
 from musicgenre.audio.atomic import write_atomically
 from musicgenre.genres import GENRES
+from musicgenre.models.model_file import ModelFileMeta, set_metadata
+from musicgenre.models.sessions import ort_session
 
 #: The ONNX opset of every graph the package writes from PyTorch or scikit-learn.
 ONNX_OPSET = 17
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLE_RATE = 22050
 DEFAULT_CLIP_SECONDS = 30.0
-
-
-def genres_metadata(genres: Sequence[str]) -> str:
-    """A Model file's ``musicgenre.genres``: the names as a JSON list, so any name (``Rock, Pop``) survives."""
-    return json.dumps(list(genres), ensure_ascii=False)
 
 
 def mean_of_graphs(protos: Sequence[onnx.ModelProto]) -> onnx.ModelProto:
@@ -80,19 +76,15 @@ def to_onnx(
     import onnx
 
     proto = model.onnx_model(len(feature_names))
-    metadata = {
-        "musicgenre.name": name,
-        "musicgenre.recipe": recipe,
-        "musicgenre.feature_names": ",".join(feature_names),
-        "musicgenre.genres": genres_metadata(GENRES),
-        "musicgenre.sample_rate": str(int(sample_rate)),
-        "musicgenre.clip_seconds": f"{float(clip_seconds):g}",
-    }
-    del proto.metadata_props[:]
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "musicgenre"
+    meta = ModelFileMeta(
+        name=name,
+        recipe=recipe,
+        feature_names=tuple(feature_names),
+        genres=GENRES,
+        sample_rate=int(sample_rate),
+        clip_seconds=float(clip_seconds),
+    )
+    set_metadata(proto, meta.to_props())
     onnx.checker.check_model(proto)
     return proto
 
@@ -118,10 +110,6 @@ def save_onnx(
 
 def onnx_predict(path_or_proto, x: np.ndarray) -> np.ndarray:
     """Run a Model file with onnxruntime: raw features ``(n, n_features)`` -> probabilities ``(n, 10)``."""
-    import onnxruntime as ort
-
     source = path_or_proto if isinstance(path_or_proto, (str, Path)) else path_or_proto.SerializeToString()
-    session = ort.InferenceSession(
-        str(source) if isinstance(source, Path) else source, providers=["CPUExecutionProvider"]
-    )
+    session = ort_session(source, threads=0)  # onnxruntime's own choice of threads
     return session.run(["probabilities"], {"features": np.asarray(x, np.float32)})[0]

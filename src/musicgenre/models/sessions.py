@@ -22,10 +22,16 @@ class OnnxSession(Protocol):
 
 
 def ort_session(
-    path_or_bytes: str | Path | bytes, *, threads: int = 1, level: str = "all", optimized_path: str | Path | None = None
+    path_or_bytes: str | Path | bytes,
+    *,
+    threads: int = 1,
+    level: str = "all",
+    optimized_path: str | Path | None = None,
+    log_severity: int | None = None,
 ) -> OnnxSession:
     """An onnxruntime session: ``level`` ``"all"`` (ORT_ENABLE_ALL), ``"extended"``, ``"basic"`` or ``"none"``;
-    ``threads`` intra-op threads (inter-op 1, sequential); ``optimized_path`` saves the optimized graph."""
+    ``threads`` intra-op threads (0: onnxruntime's choice; inter-op 1, sequential); ``optimized_path`` saves the
+    optimized graph; ``log_severity`` the session's onnxruntime log level (3: errors only; None: onnxruntime's)."""
     import onnxruntime as ort
 
     levels = {
@@ -39,6 +45,8 @@ def ort_session(
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    if log_severity is not None:
+        options.log_severity_level = log_severity
     if optimized_path is not None:
         options.optimized_model_filepath = str(optimized_path)
     source = str(path_or_bytes) if isinstance(path_or_bytes, (str, Path)) else path_or_bytes

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import softmax
 
+from musicgenre.models.model_file import partial_props
 from musicgenre.models.tag_head import LinearHead, window_statistics
 from musicgenre.models.windows import WindowConfig, patch_centres, plan_windows, window_patches
 
@@ -63,12 +64,12 @@ class TagHeadFit:
 
     def metadata(self) -> dict[str, str]:
         """Extra Model file metadata: the uncertain threshold and the CV figure."""
-        return {
-            "musicgenre.uncertain_below": repr(float(self.uncertain_below)),
-            "musicgenre.cv_accuracy": f"{self.accuracy:.4f}",
-            "musicgenre.description": f"musicnn MSD tags ({', '.join(self.head.statistics)} per window) -> "
+        return partial_props(
+            uncertain_below=float(self.uncertain_below),
+            cv_accuracy=self.accuracy,
+            description=f"musicnn MSD tags ({', '.join(self.head.statistics)} per window) -> "
             f"logistic regression (C = {self.c:g}), temperature-scaled",
-        }
+        )
 
 
 def track_windows(n_patches: int, config: WindowConfig = WindowConfig()) -> list[np.ndarray]:

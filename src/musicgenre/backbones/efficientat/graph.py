@@ -11,7 +11,6 @@ a JSON list), ``musicgenre.part_frames`` and ``musicgenre.n_mels``, the licence 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ import numpy as np
 
 from musicgenre.backbones.efficientat.config import InputConfig
 from musicgenre.genres import GENRES
+from musicgenre.models.model_file import ModelFileMeta, set_metadata
 
 if TYPE_CHECKING:
     from musicgenre.backbones.efficientat.network import EfficientAT
@@ -46,20 +46,21 @@ def read_classes(path: str | Path = CLASSES_PATH) -> tuple[str, ...]:
 
 
 def metadata(classes: Sequence[str], cfg: InputConfig = InputConfig()) -> dict[str, str]:
-    """The graph's ``metadata_props``."""
-    return {
-        "musicgenre.name": "efficientat",
-        "musicgenre.recipe": RECIPE,
-        "musicgenre.feature_names": "logmel",
-        "musicgenre.genres": ",".join(GENRES),
-        "musicgenre.sample_rate": str(cfg.sample_rate),
-        "musicgenre.clip_seconds": "30",
-        "musicgenre.part_frames": str(cfg.part_frames),
-        "musicgenre.n_mels": str(cfg.n_mels),
-        "musicgenre.classes": json.dumps(list(classes)),
-        "musicgenre.licence": LICENCE,
-        "musicgenre.source": f"EfficientAT v0.0.1 mn04_as_mAP_432.pt, sha256 {SOURCE_SHA256}",
-    }
+    """The graph's ``metadata_props`` (its genres comma-separated, as the shipped graph has them)."""
+    return ModelFileMeta(
+        name="efficientat",
+        recipe=RECIPE,
+        feature_names=("logmel",),
+        genres=GENRES,
+        genres_as_json=False,
+        sample_rate=cfg.sample_rate,
+        clip_seconds=30.0,
+        part_frames=cfg.part_frames,
+        n_mels=cfg.n_mels,
+        classes=tuple(classes),
+        licence=LICENCE,
+        source=f"EfficientAT v0.0.1 mn04_as_mAP_432.pt, sha256 {SOURCE_SHA256}",
+    ).to_props()
 
 
 def to_onnx(net: EfficientAT, classes: Sequence[str], cfg: InputConfig = InputConfig()) -> Any:
@@ -99,11 +100,7 @@ def to_onnx(net: EfficientAT, classes: Sequence[str], cfg: InputConfig = InputCo
             do_constant_folding=False,  # keeps every parameter as a named initializer (network_from_graph)
         )
     proto = onnx.load_from_string(buffer.getvalue())
-    del proto.metadata_props[:]
-    for key, value in metadata(classes, cfg).items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "musicgenre"
+    set_metadata(proto, metadata(classes, cfg))
     onnx.checker.check_model(proto)
     return proto
 

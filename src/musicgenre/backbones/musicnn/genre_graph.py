@@ -68,11 +68,11 @@ from torch import nn
 from musicgenre.audio.atomic import write_atomically
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, same_pad
-from musicgenre.models.export import genres_metadata
+from musicgenre.models.export import ONNX_OPSET
+from musicgenre.models.model_file import ModelFileMeta, set_metadata
 from musicgenre.models.sessions import OnnxSession
 from musicgenre.models.tag_head import RECIPE, LinearHead
 
-OPSET = 17
 #: Front-end filters are padded with zero filters to a multiple of this (onnxruntime's NCHWc layout blocks
 #: channels by 8 with AVX2, 16 with AVX-512, and pools in that layout only for whole blocks).
 CHANNEL_BLOCK = 16
@@ -186,24 +186,24 @@ class MusicnnGenreGraph(nn.Module):
 def metadata(
     head: LinearHead, name: str, cfg: InputConfig = InputConfig(), extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The ``metadata_props`` of the Model file (DEVELOPING.md) for ``head``."""
-    meta = {
-        "musicgenre.name": name,
-        "musicgenre.recipe": RECIPE,
-        "musicgenre.feature_names": ",".join(head.feature_names(MSD_TAGS)),
-        "musicgenre.head": head.to_json(),
-        "musicgenre.genres": genres_metadata(head.genres),
-        "musicgenre.sample_rate": str(int(cfg.sample_rate)),
-        "musicgenre.clip_seconds": "30",
-        "musicgenre.patch_frames": str(int(cfg.patch_frames)),
-        "musicgenre.patch_hop": str(int(cfg.patch_hop)),
-        "musicgenre.n_mels": str(int(cfg.n_mels)),
-        "musicgenre.statistics": ",".join(head.statistics),
-        "musicgenre.temperature": repr(float(head.temperature)),
-        "musicgenre.tags": ",".join(MSD_TAGS),
-    }
-    meta.update({str(k): str(v) for k, v in (extra or {}).items()})
-    return meta
+    """The ``metadata_props`` of the Model file (DEVELOPING.md) for ``head``; ``extra`` props (e.g. a fit's,
+    :meth:`~musicgenre.training.tag_head.TagHeadFit.metadata`) are added last, or replace a key in its place."""
+    meta = ModelFileMeta(
+        name=name,
+        recipe=RECIPE,
+        feature_names=tuple(head.feature_names(MSD_TAGS)),
+        head=head.to_json(),
+        genres=tuple(head.genres),
+        sample_rate=int(cfg.sample_rate),
+        clip_seconds=30.0,
+        patch_frames=int(cfg.patch_frames),
+        patch_hop=int(cfg.patch_hop),
+        n_mels=int(cfg.n_mels),
+        statistics=tuple(head.statistics),
+        temperature=float(head.temperature),
+        tags=tuple(MSD_TAGS),
+    )
+    return meta.to_props() | {str(k): str(v) for k, v in (extra or {}).items()}
 
 
 def to_onnx(
@@ -233,7 +233,7 @@ def to_onnx(
             example,
             buffer,  # type: ignore[arg-type]  # torch annotates a path; its legacy exporter also writes to a file object
             dynamo=False,
-            opset_version=OPSET,
+            opset_version=ONNX_OPSET,
             input_names=["patches", "windows"],
             output_names=["probabilities", "taggram"],
             dynamic_axes={
@@ -245,11 +245,7 @@ def to_onnx(
             do_constant_folding=True,
         )
     proto = onnx.load_from_string(buffer.getvalue())
-    del proto.metadata_props[:]
-    for key, value in metadata(head, name, cfg, extra).items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "musicgenre"
+    set_metadata(proto, metadata(head, name, cfg, extra))
     onnx.checker.check_model(proto)
     return proto
 

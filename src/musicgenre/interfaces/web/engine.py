@@ -68,10 +68,11 @@ def model_card(model) -> dict:
     networks (the fused default) names each one's file and recipe."""
     from musicgenre.inference import DEFAULT_HOP_S
     from musicgenre.inference.fused_model import FusedModel
+    from musicgenre.models.model_file import key as model_file_key
 
     metadata = dict(getattr(model, "metadata", {}) or {})
     # listed below, or large JSON (a head; EfficientAT's 527 AudioSet class names)
-    skip = {"musicgenre.feature_names", "musicgenre.genres", "musicgenre.head", "musicgenre.classes"}
+    skip = {model_file_key(field) for field in ("feature_names", "genres", "head", "classes")}
     members = {"musicnn": model.musicnn, "efficientat": model.efficientat} if isinstance(model, FusedModel) else {}
     networks = [
         {"name": name, "file": Path(m.path).name, "recipe": m.recipe_name, "sample_rate": int(m.sample_rate)}
