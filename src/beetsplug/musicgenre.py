@@ -46,8 +46,7 @@ from musicgenre.tagging.policy import (
     LabelPolicy,
     MapError,
     decide_on,
-    default_mapping,
-    map_from_table,
+    genre_map,
     needs_prediction,
 )
 
@@ -228,14 +227,7 @@ class MusicGenrePlugin(BeetsPlugin):
         if policy not in POLICIES:
             raise ui.UserError(f"musicgenre: policy must be one of {', '.join(POLICIES)}, not {policy!r}")
         try:
-            mapping = (
-                {}
-                if learned
-                else {
-                    **default_mapping(known),
-                    **map_from_table(self.config["map"].get(dict), known, "musicgenre.map"),
-                }
-            )
+            mapping = genre_map(known, learned=learned, table=(self.config["map"].get(dict), "musicgenre.map"))
             return LabelPolicy(
                 policy,
                 float(self.config["min_probability"].get()),

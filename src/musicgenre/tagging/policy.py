@@ -183,6 +183,30 @@ def map_from_table(table: Mapping, known: tuple[str, ...] | None, where: str) ->
     return mapping
 
 
+def genre_map(
+    known: tuple[str, ...],
+    *,
+    learned: bool = False,
+    map_file: str | Path | None = None,
+    table: tuple[Mapping, str] | None = None,
+    items: tuple[str, ...] | list[str] = (),
+) -> dict[str, str]:
+    """The name to write for each of a model's ``known`` genres, as ``label`` and the beets plugin both build it:
+    none for a ``learned`` model (its genres are the library's own names already); else the names players know
+    (:func:`default_mapping`), overridden in turn by a TOML ``map_file``, a parsed ``table`` (``(mapping, where)``:
+    beets' ``musicgenre.map``) and ``GENRE=NAME`` ``items``. :class:`MapError` for an entry naming no genre of the
+    model."""
+    if learned:
+        return {}
+    mapping = default_mapping(known)
+    if map_file is not None:
+        mapping.update(read_map_file(map_file, known))
+    if table is not None:
+        mapping.update(map_from_table(table[0], known, table[1]))
+    mapping.update(parse_map_items(items, known))
+    return mapping
+
+
 def _known(name: str, known: tuple[str, ...] | None, where: str) -> str:
     if known is not None and name not in known:
         raise MapError(f"{where}: {name!r} is not a genre of the model ({', '.join(known)})")

@@ -6,8 +6,10 @@ import io
 import os
 import sys
 from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -31,6 +33,10 @@ from musicgenre.interfaces.cli.output_format import format_option, pick_format
 from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
+
+if TYPE_CHECKING:
+    from musicgenre.learning.collect import GroupBy, Multiple
+    from musicgenre.tagging.label import LabelConfig
 
 
 @click.command("label")
@@ -121,31 +127,7 @@ from musicgenre.tagging.report import FORMATS
 )
 @click.option("--resume", is_flag=True, help="Skip files an earlier run wrote a row for in the -o output.")
 @progress_option
-def command(
-    paths,
-    apply,
-    policy,
-    min_probability,
-    include_uncertain,
-    map_items,
-    map_file,
-    probabilities,
-    undo_log,
-    undo_path,
-    dry_run,
-    model_path,
-    learn,
-    learned_model,
-    min_tracks,
-    multiple,
-    group_by,
-    jobs,
-    timeout_s,
-    fmt,
-    output,
-    resume,
-    progress,
-):
+def command(paths: tuple[str, ...], **given) -> None:
     """Classify PATHS (files, folders searched recursively, glob patterns) and write each one's genre into its
     tags: ID3 TCON (MP3, AIFF, WAV), Vorbis GENRE (FLAC, Ogg, Opus), ©gen (M4A).
 
@@ -159,134 +141,219 @@ def command(
     genres with too few tracks or one artist left out; see `musicgenre learn`) and fills only the files without
     one; a file that fits none of the learned genres well is marked uncertain and left alone.
     """
+    _require_mutagen()
+    opts = LabelOptions(**given)
+    if opts.undo_path is not None:
+        if paths:
+            raise click.UsageError("--undo restores from its log alone; give it no PATHS")
+        _run_undo(opts.undo_path, opts.dry_run)
+        return
+    fmt = pick_format(opts.fmt, opts.output, FORMATS)
+    _check_arguments(paths, opts)
+
+    from musicgenre.audio import find_inputs
+    from musicgenre.executors import executor_for
+
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    log_path = opts.undo_log or _free_log_name(stamp)
+    if opts.apply:
+        _check_undo_log(log_path)  # before learning or any file: a link or a file not a log is refused
+    files, nothing = find_inputs(paths)
+    show_progress = sys.stderr.isatty() if opts.progress is None else opts.progress
+    model_path = _learn_first(files, opts, stamp, show_progress) if opts.learn else opts.model_path
+    model = _load(model_path)
+    kept, files = _resume(opts.output, fmt, opts.apply, files) if opts.resume and opts.output else ([], files)
+    run = _Run(
+        config=_label_config(opts, model.genres, model_path),
+        output=opts.output,
+        fmt=fmt,
+        log_path=log_path if opts.apply else None,
+        file_width=min(max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24]), 60),
+        show_bar=show_progress and bool(files),
+    )
+    executor = executor_for(pick_jobs(opts.jobs, len(files)), None, opts.timeout_s or None)
+    counts, stopped = _label(run, files, nothing, kept, model, executor)
+    if stopped is not None:
+        click.echo(f"stopped: {stopped} (the file it was for is untouched)", err=True)
+    click.echo(_summary(counts, opts.apply, run.log_path, len(kept)), err=True)
+    sys.exit(1 if counts.get("error") or stopped is not None else 0)
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """The options of ``musicgenre label`` as the command line gave them (names as the parameters above)."""
+
+    apply: bool
+    policy: str
+    min_probability: float
+    include_uncertain: bool
+    map_items: tuple[str, ...]
+    map_file: Path | None
+    probabilities: bool
+    undo_log: Path | None
+    undo_path: Path | None
+    dry_run: bool
+    model_path: str | None
+    learn: bool
+    learned_model: Path | None
+    min_tracks: int
+    multiple: Multiple
+    group_by: GroupBy
+    jobs: int
+    timeout_s: float
+    fmt: str | None
+    output: Path | None
+    resume: bool
+    progress: bool | None
+
+
+def _require_mutagen() -> None:
     try:
         import mutagen  # noqa: F401
     except ImportError:
         raise click.ClickException("label needs mutagen: pip install 'musicgenre[label]'") from None
-    if undo_path is not None:
-        if paths:
-            raise click.UsageError("--undo restores from its log alone; give it no PATHS")
-        _run_undo(undo_path, dry_run)
-        return
-    if dry_run:
+
+
+def _learn_first(files: list[str], opts: LabelOptions, stamp: str, progress: bool) -> str:
+    """``--learn``: learn the genres the files already carry (as ``musicgenre learn``); the learned model's path."""
+    require_learning_packages()
+    learned = learn_from(
+        files,
+        opts.learned_model or Path(f"musicgenre-learned-{stamp}.onnx"),
+        source="tags",
+        min_tracks=opts.min_tracks,
+        multiple=opts.multiple,
+        group_by=opts.group_by,
+        mapping=merge_map(opts.map_items, opts.map_file),
+        jobs=pick_jobs(opts.jobs, len(files)),
+        progress=progress,
+    )
+    return str(learned.path)
+
+
+def _check_arguments(paths: tuple[str, ...], opts: LabelOptions) -> None:
+    """The combinations of options that make no run: one usage line each."""
+    if opts.dry_run:
         raise click.UsageError("--dry-run goes with --undo (without --apply, label is a dry run already)")
     if not paths:
         raise click.UsageError("give audio files, folders or glob patterns")
-    fmt = pick_format(fmt, output, FORMATS)
-    if resume and output is None:
+    if opts.resume and opts.output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
-    if learn and policy != "only-empty":
+    if opts.learn and opts.policy != "only-empty":
         raise click.UsageError("--learn fills only files without a genre: the files that teach it keep theirs")
-    if learn and model_path:
+    if opts.learn and opts.model_path:
         raise click.UsageError("--learn makes its own model; use --model without --learn to label with another")
-    if learned_model and not learn:
+    if opts.learned_model and not opts.learn:
         raise click.UsageError("--learned-model goes with --learn")
 
-    from musicgenre.audio import find_inputs
-    from musicgenre.executors import executor_for
-    from musicgenre.inference.batch import BatchConfig
-    from musicgenre.inference.loading import load_model
-    from musicgenre.inference.model import ModelError
-    from musicgenre.inference.output import file_key
-    from musicgenre.tagging.label import LabelConfig, LabelRow, label_files
-    from musicgenre.tagging.policy import LabelPolicy, MapError, default_mapping, parse_map_items, read_map_file
-    from musicgenre.tagging.report import ReportError, ReportWriter, read_settled
+
+def _check_undo_log(log_path: Path) -> None:
+    """Refuse (one line) an undo log path that is a link or a file that is not an undo log."""
     from musicgenre.tagging.undo import UndoLog, UndoLogError
 
-    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
-    log_path = undo_log or _free_log_name(stamp)
-    if apply:
-        try:
-            UndoLog(log_path).check()  # before learning or any file: a link or a file not a log is refused
-        except UndoLogError as error:
-            raise click.ClickException(f"{error} (give another --undo-log)") from None
-    files, nothing = find_inputs(paths)
-    if learn:
-        require_learning_packages()
-        learned = learn_from(
-            files,
-            learned_model or Path(f"musicgenre-learned-{stamp}.onnx"),
-            source="tags",
-            min_tracks=min_tracks,
-            multiple=multiple,
-            group_by=group_by,
-            mapping=merge_map(map_items, map_file),
-            jobs=pick_jobs(jobs, len(files)),
-            progress=sys.stderr.isatty() if progress is None else progress,
-        )
-        model_path = str(learned.path)
     try:
-        model = load_model(model_path)
+        UndoLog(log_path).check()
+    except UndoLogError as error:
+        raise click.ClickException(f"{error} (give another --undo-log)") from None
+
+
+def _load(model_path: str | None):
+    """The model ``--model`` names (one line when it cannot be loaded)."""
+    from musicgenre.inference.loading import load_model
+    from musicgenre.inference.model import ModelError
+
+    try:
+        return load_model(model_path)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
-    known = model.genres
+
+
+def _label_config(opts: LabelOptions, known: tuple[str, ...], model_path: str | None) -> LabelConfig:
+    """What each file's decision and write follow: the policy with the names to write for the model's ``known``
+    genres (see :func:`~musicgenre.tagging.policy.genre_map`), whether to write, and the model to classify with."""
+    from musicgenre.inference.batch import BatchConfig
+    from musicgenre.tagging.label import LabelConfig
+    from musicgenre.tagging.policy import LabelPolicy, MapError, genre_map
+
     try:
-        if learn:  # the learned genres are the library's own names already
-            mapping = {}
-        else:
-            mapping = default_mapping(known)
-            mapping.update(read_map_file(map_file, known) if map_file else {})
-            mapping.update(parse_map_items(map_items, known))
+        mapping = genre_map(known, learned=opts.learn, map_file=opts.map_file, items=opts.map_items)
     except MapError as error:
         raise click.UsageError(str(error)) from None
-    assert policy in POLICIES, "click offers only the three policy flags"
-    label_policy = LabelPolicy(policy, min_probability, mapping, skip_uncertain=not include_uncertain, learned=learn)
+    assert opts.policy in POLICIES, "click offers only the three policy flags"
+    policy = LabelPolicy(
+        opts.policy, opts.min_probability, mapping, skip_uncertain=not opts.include_uncertain, learned=opts.learn
+    )
+    return LabelConfig(policy, opts.apply, opts.probabilities, BatchConfig(model_path=model_path))
 
-    kept: list[str] = []
-    if resume:
-        try:
-            kept, settled = read_settled(output, fmt, apply)
-        except ReportError as error:
-            raise click.UsageError(str(error)) from None
-        done = {file_key(f) for f in settled}
-        files = [f for f in files if file_key(f) not in done]
-    executor = executor_for(pick_jobs(jobs, len(files)), None, timeout_s or None)
-    config = LabelConfig(label_policy, apply, probabilities, BatchConfig(model_path=model_path))
-    widest = max([len(f) for f in files] + [len(n) for n, _ in nothing] + [24])
-    show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
+
+def _resume(output: Path, fmt: str, apply: bool, files: list[str]) -> tuple[list[str], list[str]]:
+    """``--resume``: the rows the earlier output holds (written again first) and the files still to label."""
+    from musicgenre.inference.output import file_key
+    from musicgenre.tagging.report import ReportError, read_settled
+
+    try:
+        kept, settled = read_settled(output, fmt, apply)
+    except ReportError as error:
+        raise click.UsageError(str(error)) from None
+    done = {file_key(f) for f in settled}
+    return kept, [f for f in files if file_key(f) not in done]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the labelling loop needs: the label configuration, where rows go and how they are shown."""
+
+    config: LabelConfig
+    output: Path | None
+    fmt: str
+    log_path: Path | None  # the undo log (None: a dry run)
+    file_width: int
+    show_bar: bool
+
+
+def _label(run: _Run, files, nothing, kept, model, executor) -> tuple[dict[str, int], Exception | None]:
+    """Label ``files`` (rows for the ``nothing`` that matched no file first), the rows streamed to ``run.output``
+    or stdout; the count of rows by action and the undo log error that stopped the run, if one did."""
+    from musicgenre.tagging.label import LabelRow, label_files
+    from musicgenre.tagging.report import ReportWriter
+    from musicgenre.tagging.undo import UndoLog, UndoLogError
+
     counts: dict[str, int] = {}
-
-    if not output and isinstance(sys.stdout, io.TextIOWrapper):
+    if not run.output and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")  # a file name that is not UTF-8 is written as its bytes
     begun = False  # once the kept rows are all in the new output, a run that fails keeps what it wrote
     target = (
-        atomic_text(output, errors="surrogateescape", keep_partial=lambda: begun) if output else nullcontext(sys.stdout)
+        atomic_text(run.output, errors="surrogateescape", keep_partial=lambda: begun)
+        if run.output
+        else nullcontext(sys.stdout)
     )
     stopped: UndoLogError | None = None
     with sigterm_as_exit(), ExitStack() as stack:
         try:
-            log = stack.enter_context(UndoLog(log_path)) if apply else None
+            log = stack.enter_context(UndoLog(run.log_path)) if run.log_path else None
         except UndoLogError as error:  # changed since the check above: still before any file is touched
             raise click.ClickException(f"{error} (give another --undo-log)") from None
-        stream = stack.enter_context(target)
-        writer = ReportWriter(stream, fmt, file_width=min(widest, 60))
+        writer = ReportWriter(stack.enter_context(target), run.fmt, file_width=run.file_width)
         writer.begin(kept)
         begun = True
-        bar = progress_bar(len(files), show_bar)
+        bar = progress_bar(len(files), run.show_bar)
 
         def emit(row: LabelRow) -> None:
             counts[row.action] = counts.get(row.action, 0) + 1
-            if output is None and show_bar:
-                with bar.external_write_mode(file=sys.stdout):
-                    writer.write(row)
-            else:
+            with bar.external_write_mode(file=sys.stdout) if run.output is None and run.show_bar else nullcontext():
                 writer.write(row)
 
         try:
             for item, reason in nothing:
                 emit(LabelRow(item, "error", reason=reason))
-            for row in label_files(files, config, log, model, executor):
+            for row in label_files(files, run.config, log, model, executor):
                 emit(row)
                 bar.update(1)
         except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable
             stopped = error
         finally:  # -o FILE then holds every row written, however the run ends (see atomic_text)
             bar.close()
-
-    if stopped is not None:
-        click.echo(f"stopped: {stopped} (the file it was for is untouched)", err=True)
-    click.echo(_summary(counts, apply, log_path if apply else None, len(kept)), err=True)
-    sys.exit(1 if counts.get("error") or stopped is not None else 0)
+    return counts, stopped
 
 
 def _free_log_name(stamp: str) -> Path:
