@@ -43,7 +43,7 @@ def main() -> None:
 
     from musicgenre.audio import load
     from musicgenre.datasets import find_dataset
-    from musicgenre.evaluation.musicnn_study import backbone_view
+    from musicgenre.evaluation.backbone_views import backbone_view
 
     dataset = find_dataset(args.audio_dir)
     y = dataset.label_indices

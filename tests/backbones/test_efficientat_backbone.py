@@ -199,7 +199,7 @@ def test_network_is_the_module_of_the_shipped_graph():
 
 
 def test_the_study_view_of_labelled_folders(tmp_path):
-    from musicgenre.evaluation.musicnn_study import load_backbone_data
+    from musicgenre.evaluation.backbone_views import load_backbone_data
 
     root = tmp_path / "data"
     for genre, pitch in (("blues", 220.0), ("metal", 880.0)):

@@ -137,12 +137,13 @@ def test_fit_all_writes_a_model_trained_on_every_row(table, tmp_path):
 
 def test_cli_lists_the_zoo_and_runs_a_model(feature_table, tmp_path):
     runner = CliRunner()
-    listing = runner.invoke(cli, ["experiment", "--list"])
+    listing = runner.invoke(cli, ["experiment", "list"])
     assert listing.exit_code == 0 and "mlp-mfcc" in listing.output and "cnn2d-gap" in listing.output
     result = runner.invoke(
         cli,
         [
             "experiment",
+            "table",
             "--table",
             str(feature_table),
             "--protocol",
@@ -157,6 +158,6 @@ def test_cli_lists_the_zoo_and_runs_a_model(feature_table, tmp_path):
     assert "skip cnn2d-gap: needs logmel from audio (--data)" in result.output
     assert "logreg" in result.output and "(holdout, n=150)" in result.output
     bad = runner.invoke(
-        cli, ["experiment", "--table", str(feature_table), "--models", "nope", "-o", str(tmp_path / "x")]
+        cli, ["experiment", "table", "--table", str(feature_table), "--models", "nope", "-o", str(tmp_path / "x")]
     )
     assert bad.exit_code == 2 and "unknown model" in bad.output

@@ -63,10 +63,9 @@ def test_cli_writes_the_leaderboard_and_picks_the_right_genre(synthetic, tmp_pat
         cli,
         [
             "experiment",
+            "taggrams",
             "--taggrams",
             str(synthetic),
-            "--protocol",
-            "fault-filtered",
             "--models",
             "tag-meanmax-logreg,tag-meanmax-ridge,tag-frames-logreg",
             "--cv",
@@ -105,7 +104,9 @@ def test_cli_writes_the_leaderboard_and_picks_the_right_genre(synthetic, tmp_pat
 def test_cli_refuses_other_protocols_and_other_inputs(synthetic, tmp_path):
     runner = CliRunner()
     for extra in (["--protocol", "kfold"], ["--backbone", "musicnn-msd"], ["--models", "logreg"]):
-        result = runner.invoke(cli, ["experiment", "--taggrams", str(synthetic), *extra, "-o", str(tmp_path / "x")])
+        result = runner.invoke(
+            cli, ["experiment", "taggrams", "--taggrams", str(synthetic), *extra, "-o", str(tmp_path / "x")]
+        )
         assert result.exit_code == 2, result.output
 
 
@@ -155,10 +156,9 @@ def test_cli_inner_cv_is_recorded_with_selected_head_and_calibration(synthetic, 
         cli,
         [
             "experiment",
+            "taggrams",
             "--taggrams",
             str(synthetic),
-            "--protocol",
-            "fault-filtered",
             "--models",
             "tag-meanmax-logreg,tag-meanmax-ridge",
             "--cv",
@@ -188,10 +188,9 @@ def test_cli_inner_cv_is_recorded_with_selected_head_and_calibration(synthetic, 
         cli,
         [
             "experiment",
+            "taggrams",
             "--taggrams",
             str(synthetic),
-            "--protocol",
-            "fault-filtered",
             "--models",
             "tag-meanmax-ridge",
             "--cv",

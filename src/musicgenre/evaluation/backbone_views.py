@@ -1,8 +1,8 @@
-"""musicnn embeddings in the study: what ``musicgenre experiment --data DIR --backbone musicnn-msd`` runs.
+"""A pretrained backbone's embeddings as study views: what ``musicgenre experiment backbone`` runs.
 
     data = load_backbone_data("GTZAN/", "musicnn-msd")          # one embedding row per clip, view "musicnn-msd"
     run_experiment(data, "runs/msd", ExperimentConfig(protocol="kfold", models=HEADS, inputs="musicnn-msd"))
-    fit_genre_graph("my_folders/", "runs/msd/genre-graph")      # any genres: one-graph model.onnx + its card
+    data = add_backbone_view(load_audio("GTZAN/"), "GTZAN/", "efficientat-as")   # beside the audio views
 
 The heads are the zoo's ``logreg`` (logistic regression), ``svm`` (RBF SVM) and ``mlp-kaggle57`` (MLP
 128-256-128), each with its own scaling and validation-tuned grid, run under the same protocols into the same
@@ -20,9 +20,6 @@ import numpy as np
 
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR, Backbone
 from musicgenre.backbones.registry import BACKBONES, get_backbone
-
-#: The genre graph is fitted on this backbone's tags (``fit_genre_graph``).
-GRAPH_BACKBONE = "musicnn-msd"
 
 #: The heads trained on the embeddings when no models are named: zoo models over per-clip vectors.
 HEADS = ("logreg", "svm", "mlp-kaggle57")
@@ -122,80 +119,6 @@ def load_backbone_data(
     return StudyData(str(dataset_path), "audio", dataset.clip_ids, y, {backbone: view})
 
 
-def fit_genre_graph(
-    dataset_path: str | Path,
-    out_dir: str | Path,
-    *,
-    config=None,
-    jobs: int = 1,
-    cache_dir: Path | None = DEFAULT_CACHE_DIR,
-    log: Callable[[str], None] | None = None,
-) -> Path:
-    """Fit a genre head on the MSD tags of the labelled tracks at ``dataset_path`` (GTZAN, or ``<genre>/``
-    folders with any names) and write ``out_dir/model.onnx`` (the one-graph model of
-    :mod:`~musicgenre.backbones.musicnn.genre_graph`, genres = the folder names), ``model.card.json`` and
-    ``report.md`` (its cross-validated accuracy). Returns the model's path. Raises ValueError (one line) for a
-    folder without labelled audio, a genre with fewer than two tracks, or tracks that cannot be analysed."""
-    import json
-
-    from musicgenre.training.tag_head import TagHeadConfig, fit_tag_head
-
-    config = config or TagHeadConfig()
-    dataset = _find(dataset_path)
-    counts = dataset.counts()
-    present = [c for c in dataset.classes if counts[c]]
-    backbone = get_backbone(GRAPH_BACKBONE)
-    taggrams = [o.patches("taggram") for o in _outputs(dataset, backbone, cache_dir=cache_dir, jobs=jobs)]
-    y = np.array([present.index(t.label) for t in dataset], dtype=np.int64)
-    if log:
-        log(
-            f"genre graph: {len(dataset)} tracks of {len(present)} genres ({', '.join(present)}), "
-            f"C by {config.folds}-fold CV over tracks"
-        )
-    fit = fit_tag_head(taggrams, y, present, config)
-    out = Path(out_dir)
-    name = f"{GRAPH_BACKBONE}-{'-'.join(present)}"[:80]
-    path = backbone.export_genre_graph(out / "model.onnx", fit.head, name=name, extra=fit.metadata())
-    facts = {
-        "name": name,
-        "dataset": str(dataset_path),
-        "genres": present,
-        "tracks": len(dataset),
-        "windows": fit.n_windows,
-        "protocol": f"stratified {fit.folds}-fold CV over tracks",
-        "cv": {
-            "accuracy": fit.accuracy,
-            "ci_low": fit.ci_low,
-            "ci_high": fit.ci_high,
-            "n": len(dataset),
-            "per_genre": {g: {"right": r, "tracks": n} for g, (r, n) in fit.per_class.items()},
-        },
-        "c": fit.c,
-        "cv_accuracy_by_c": {repr(c): a for c, a in fit.cv_accuracy.items()},
-        "temperature": fit.head.temperature,
-        "uncertain_below": fit.uncertain_below,
-    }
-    (out / "model.card.json").write_text(json.dumps(facts, indent=1) + "\n")
-    rows = "\n".join(f"| {g} | {r}/{n} | {100 * r / n:.1f} % |" for g, (r, n) in fit.per_class.items())
-    (out / "report.md").write_text(
-        f"# Genre graph on `{dataset_path}`\n\n{len(dataset)} tracks, genres {', '.join(present)}; musicnn MSD tags "
-        f"of every 3 s patch, mean/max/std per 30 s window, logistic regression with C = {fit.c:g} chosen by "
-        f"{fit.folds}-fold stratified CV over tracks, then fitted on all of them.\n\n"
-        f"**Cross-validated track accuracy: {100 * fit.accuracy:.1f} %** [{100 * fit.ci_low:.1f}, "
-        f"{100 * fit.ci_high:.1f}] (95 % bootstrap over tracks). No separate test set: this figure also chose C, so "
-        f"it is slightly optimistic; tracks by the same artist in several folds make it more so.\n\n"
-        f"| genre | right (out of fold) | accuracy |\n|---|---|---|\n{rows}\n\n"
-        f'Temperature {fit.head.temperature:.3f}; "uncertain" below {fit.uncertain_below:.3f} (both from the '
-        f"out-of-fold predictions). Use it: `musicgenre predict FILES --model {path}`.\n"
-    )
-    if log:
-        log(
-            f"genre graph: CV accuracy {100 * fit.accuracy:.1f} % [{100 * fit.ci_low:.1f}, {100 * fit.ci_high:.1f}] "
-            f"(C = {fit.c:g}); wrote {path}"
-        )
-    return path
-
-
 def _find(dataset_path: str | Path):
     """The labelled dataset at ``dataset_path``; ValueError (one line) when there is none."""
     from musicgenre.datasets import DatasetError, find_dataset
@@ -217,4 +140,4 @@ def _outputs(dataset, backbone: Backbone, *, cache_dir: Path | None, jobs: int, 
     return [by_path[p.resolve()] for p in dataset.paths]
 
 
-__all__ = ["BACKBONES", "HEADS", "add_backbone_view", "backbone_view", "fit_genre_graph", "load_backbone_data"]
+__all__ = ["BACKBONES", "HEADS", "add_backbone_view", "backbone_view", "load_backbone_data"]

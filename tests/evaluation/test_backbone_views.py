@@ -1,4 +1,4 @@
-"""The musicnn view for the study: rows follow the study's clip ids (synthesized labelled folders)."""
+"""A backbone's embeddings as a study view: rows follow the study's clip ids (synthesized labelled folders)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import soundfile as sf
 from backbones.rounding import assert_float32_close, float32_tolerance
 
 from musicgenre.backbones import musicnn
-from musicgenre.evaluation.musicnn_study import add_backbone_view
+from musicgenre.evaluation.backbone_views import add_backbone_view
 
 
 def _write(path, freq, seed, sr=16000, seconds=3.2):
@@ -46,7 +46,7 @@ def _labelled_folders(root, per_genre=4, gtzan_names=True):
 
 
 def test_load_backbone_data_one_view_in_clip_order(tmp_path):
-    from musicgenre.evaluation.musicnn_study import load_backbone_data
+    from musicgenre.evaluation.backbone_views import load_backbone_data
     from musicgenre.genres import GENRES
 
     root = _labelled_folders(tmp_path / "data", per_genre=2)
@@ -82,7 +82,7 @@ def test_load_backbone_data_one_view_in_clip_order(tmp_path):
 
 
 def test_load_backbone_data_takes_the_backbones_first_layer(tmp_path):
-    from musicgenre.evaluation.musicnn_study import load_backbone_data
+    from musicgenre.evaluation.backbone_views import load_backbone_data
 
     root = _labelled_folders(tmp_path / "data", per_genre=1)
     data = load_backbone_data(root, "efficientat-as", cache_dir=None)
@@ -112,6 +112,7 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
     out = tmp_path / "run"
     args = [
         "experiment",
+        "backbone",
         "--data",
         str(root),
         "--backbone",
@@ -141,48 +142,31 @@ def test_experiment_backbone_cli_writes_the_usual_folder_and_says_it_is_no_gtzan
             p.name for p in (out / head).iterdir()
         }
         assert json.loads((out / head / "result.json").read_text())["inputs"] == "musicnn-msd"
-    # GTZAN genre names: the genre graph is fitted too, with the folders' genres
-    from musicgenre.inference import load_model
-
-    assert load_model(out / "genre-graph" / "model.onnx").genres == ("blues", "metal", "reggae")
+    assert not (out / "genre-graph").exists() and "genre graph" not in result.output  # learn's job, not the study's
     # a second run resumes (every head finished) and keeps the labels
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0 and again.output.count("finished earlier") == 3
     assert set(pd.read_csv(out / "leaderboard.csv")["inputs"]) == {"musicnn-msd"}
     # --backbone needs audio
-    table = CliRunner().invoke(
-        cli, ["experiment", "--table", str(tmp_path / "none.csv"), "--backbone", "musicnn-msd", "-o", str(out)]
-    )
-    assert table.exit_code == 2
+    table = CliRunner().invoke(cli, ["experiment", "backbone", "--backbone", "musicnn-msd", "-o", str(out)])
+    assert table.exit_code == 2 and "Missing option '--data'" in table.output
 
 
-def test_own_genres_become_a_model_that_predict_runs(tmp_path):
-    """Folders with names of one's own: ``experiment --data --backbone musicnn-msd`` writes a one-graph model of
-    those genres, and ``predict --model`` classifies a new track with it (no GTZAN study on such labels)."""
-    import json
-
+def test_own_genres_are_pointed_to_learn_and_nothing_is_fitted(tmp_path):
+    """Folders with genres of one's own: ``experiment backbone`` points to ``musicgenre learn`` (the one way to
+    learn them) and writes nothing."""
     from click.testing import CliRunner
 
-    from musicgenre.inference import load_model
-    from musicgenre.inference.tag_model import TagModel
     from musicgenre.interfaces.cli.main import cli
 
     root = tmp_path / "data"
-    for g, (genre, freq) in enumerate((("drone", 110), ("hum", 700), ("whistle", 3000))):
-        for i in range(3):
-            _write(root / genre / f"take{i}.wav", freq * (1 + 0.03 * i), seed=10 * g + i, seconds=6.2)
+    for g, (genre, freq) in enumerate((("drone", 110), ("hum", 700))):
+        for i in range(2):
+            _write(root / genre / f"take{i}.wav", freq * (1 + 0.03 * i), seed=10 * g + i)
     out = tmp_path / "run"
-    result = CliRunner().invoke(cli, ["experiment", "--data", str(root), "--backbone", "musicnn-msd", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    path = out / "genre-graph" / "model.onnx"
-    assert f"--model {path}" in result.output and not (out / "leaderboard.csv").exists()
-    model = load_model(path)
-    assert isinstance(model, TagModel) and model.genres == ("drone", "hum", "whistle")
-    card = json.loads(path.with_name("model.card.json").read_text())
-    assert card["tracks"] == 9 and card["protocol"] == "stratified 3-fold CV over tracks"
-    assert "Cross-validated track accuracy" in path.with_name("report.md").read_text()
-    new = _write(tmp_path / "new" / "low.wav", 115, seed=99, seconds=8.0)
-    predicted = CliRunner().invoke(cli, ["predict", str(new), "--model", str(path), "--format", "json"])
-    assert predicted.exit_code == 0, predicted.output
-    (row,) = json.loads(predicted.stdout)
-    assert list(row["probabilities"]) == ["drone", "hum", "whistle"] and row["genre"] == "drone"
+    args = ["experiment", "backbone", "--data", str(root), "--backbone", "musicnn-msd", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    (line,) = [line for line in result.output.splitlines() if "musicgenre learn" in line]
+    assert line.endswith(f"for genres of your own: musicgenre learn {root} --from folders -o MODEL.onnx")
+    assert not out.exists()
