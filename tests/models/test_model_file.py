@@ -173,15 +173,6 @@ def test_set_metadata_replaces_the_props_in_order():
     assert proto.producer_name == "musicgenre"
 
 
-#: Files of others that still read keys by their spelling (issue 33 item 3): each should read them through the
-#: schema, and leave this list. The test fails when a file here no longer spells a key.
-NOT_YET = {
-    "inference/model.py",
-    "inference/tag_model.py",
-    "inference/fused_model.py",
-    "inference/audioset_model.py",
-    "learning/learn.py",
-}
 #: A string literal that starts ``musicgenre.<name>`` with no further dot (a module path such as
 #: ``"musicgenre.features.warmup"`` has one).
 _LITERAL = re.compile(r"""(?<![\w.])[rbfu]*["']musicgenre\.(\w+)(?![\w.])""")
@@ -194,5 +185,4 @@ def test_only_the_schema_spells_a_key():
         for name in _LITERAL.findall(path.read_text(encoding="utf-8")):
             if name not in modules:
                 spelled.setdefault(path.relative_to(SRC).as_posix(), set()).add(name)
-    assert not set(spelled) - NOT_YET, {p: spelled[p] for p in set(spelled) - NOT_YET}
-    assert NOT_YET <= set(spelled), f"these no longer spell a key; drop them from NOT_YET: {NOT_YET - set(spelled)}"
+    assert spelled == {}, spelled

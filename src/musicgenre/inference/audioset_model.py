@@ -14,7 +14,6 @@ the broad vocabulary (every "Music genre" class, multi-label). Numpy and onnxrun
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +27,7 @@ from musicgenre.backbones.efficientat.stream import LogMelStream
 from musicgenre.backbones.efficientat.vocabulary import MUSIC_GENRES, genre_scores, music_genre_indices
 from musicgenre.genres import GENRES
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores, shipped_card
+from musicgenre.models.model_file import key
 from musicgenre.models.windows import Window, heard_windows
 
 #: Seconds decoded per block (12 parts); memory is that of a block, whatever the track's length.
@@ -225,7 +225,7 @@ class AudioSetModel(GenreModel):
 def audioset_model(vocabulary: str = "gtzan", shipped_name: str | None = None, **common) -> AudioSetModel:
     """An :class:`AudioSetModel` from a loaded file's common fields (named ``shipped_name`` when given); checks its
     inputs, outputs and classes."""
-    path, session, meta = common["path"], common["session"], common["metadata"]
+    path, session, meta = common["path"], common["session"], common["meta"]
     if vocabulary not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {vocabulary!r}: choose one of {', '.join(VOCABULARIES)}")
     inputs = {i.name for i in session.get_inputs()}
@@ -236,17 +236,17 @@ def audioset_model(vocabulary: str = "gtzan", shipped_name: str | None = None, *
             f"an EfficientAT model needs input 'mel' and outputs 'logits', 'embedding', has "
             f"{sorted(inputs)} -> {sorted(outputs)}",
         )
+    if meta.classes is None:
+        raise ModelError(path, f"{key('classes')} must be a JSON list of class names")
+    classes = list(meta.classes)
     try:
-        classes = json.loads(meta["musicgenre.classes"])
         cfg = InputConfig(
             sample_rate=common["sample_rate"],
-            n_mels=int(meta.get("musicgenre.n_mels", 128)),
-            part_frames=int(meta.get("musicgenre.part_frames", 1000)),
+            n_mels=128 if meta.n_mels is None else meta.n_mels,
+            part_frames=1000 if meta.part_frames is None else meta.part_frames,
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ModelError(path, f"unusable EfficientAT metadata ({error})") from None
-    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
-        raise ModelError(path, "musicgenre.classes must be a JSON list of class names")
     try:
         genre_scores(np.zeros((1, len(classes))), classes)
         music_genre_indices(classes)

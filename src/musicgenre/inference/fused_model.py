@@ -33,6 +33,7 @@ from musicgenre.inference.explain import N_TOP_TAGS, Explanation, NetworkAnswer
 from musicgenre.inference.model import GenreModel, WindowReader, WindowScores, shipped_card
 from musicgenre.inference.prediction import average_probabilities, probabilities_by_genre
 from musicgenre.inference.tag_model import TagModel
+from musicgenre.models.model_file import partial_props
 from musicgenre.models.windows import Window
 
 
@@ -122,6 +123,7 @@ def fused_model(musicnn: TagModel, efficientat: AudioSetModel, name: str) -> Fus
     """The :class:`FusedModel` of two loaded models, named ``name``."""
     if musicnn.genres != efficientat.genres:
         raise ValueError(f"cannot fuse {musicnn.name} and {efficientat.name}: their genres differ")
+    recipe = f"{musicnn.recipe_name}+{efficientat.recipe_name}"
     return FusedModel(
         path=f"{musicnn.path}+{efficientat.path}",
         name=name,
@@ -130,12 +132,10 @@ def fused_model(musicnn: TagModel, efficientat: AudioSetModel, name: str) -> Fus
         clip_seconds=musicnn.clip_seconds,
         feature_names=musicnn.feature_names,
         session=musicnn.session,
-        metadata={
-            **musicnn.metadata,
-            "musicgenre.name": name,
-            "musicgenre.recipe": f"{musicnn.recipe_name}+{efficientat.recipe_name}",
-            "musicgenre.sample_rate": str(efficientat.sample_rate),
-        },
+        metadata={**musicnn.metadata, **partial_props(name=name, recipe=recipe, sample_rate=efficientat.sample_rate)},
+        meta=None
+        if musicnn.meta is None
+        else replace(musicnn.meta, name=name, recipe=recipe, sample_rate=efficientat.sample_rate),
         musicnn=musicnn,
         efficientat=efficientat,
     )

@@ -93,6 +93,7 @@ def _load_file(path: Path, recipe: FeatureRecipe | None, vocabulary: str, shippe
         feature_names=meta.feature_names,
         session=session,
         metadata=metadata,
+        meta=meta,
     )
     if meta.recipe == TAG_RECIPE:
         return tag_model(**common)

@@ -31,6 +31,7 @@ from musicgenre.models.windows import MIN_SECONDS, Window
 
 if TYPE_CHECKING:
     from musicgenre.inference.explain import Explanation, NetworkAnswer
+    from musicgenre.models.model_file import ModelFileMeta
 
 #: ``read(window, last) -> mono float32 signal`` of one window at the model's rate (``last``: read to the end).
 WindowReader = Callable[[Window, bool], np.ndarray]
@@ -92,11 +93,12 @@ class GenreModel:
     clip_seconds: float  # window length: the clips it was trained on (s)
     feature_names: tuple[str, ...]  # what the head reads
     session: OnnxSession = field(repr=False, compare=False)
-    metadata: dict = field(repr=False, compare=False, default_factory=dict)
+    metadata: dict = field(repr=False, compare=False, default_factory=dict)  # the file's metadata_props, as read
+    meta: ModelFileMeta | None = field(repr=False, compare=False, default=None)  # the same, checked and typed
 
     @property
     def recipe_name(self) -> str:
-        return self.metadata.get("musicgenre.recipe", "")
+        return self.meta.recipe if self.meta is not None else ""
 
     @property
     def multi_label(self) -> bool:
@@ -106,8 +108,7 @@ class GenreModel:
     @property
     def uncertain_below(self) -> float | None:
         """Top probability under which a prediction is marked uncertain (from the model file), if it has one."""
-        value = self.metadata.get("musicgenre.uncertain_below")
-        return float(value) if value else None
+        return self.meta.uncertain_below if self.meta is not None else None
 
     def card(self) -> dict | None:
         """The model card's figures (``<model>.card.json`` beside the file: protocols, accuracies, limits), if any."""

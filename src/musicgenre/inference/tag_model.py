@@ -25,6 +25,7 @@ from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
 from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores
 from musicgenre.inference.non_music import SteadinessMeter
+from musicgenre.models.model_file import key
 from musicgenre.models.tag_head import RECOMMENDED_BATCH, LinearHead
 from musicgenre.models.windows import Window, heard_windows, patch_centres, window_patches
 
@@ -120,7 +121,7 @@ class TagModel(GenreModel):
     @property
     def tag_names(self) -> tuple[str, ...]:
         """The head's tag names in column order: the file's ``musicgenre.tags``, else MSD_musicnn's 50."""
-        names = tuple(t.strip() for t in self.metadata.get("musicgenre.tags", "").split(",") if t.strip())
+        names = self.meta.tags if self.meta is not None and self.meta.tags else ()
         if len(names) == self.head.n_tags:
             return names
         return MSD_TAGS if len(MSD_TAGS) == self.head.n_tags else tuple(f"tag{i}" for i in range(self.head.n_tags))
@@ -145,7 +146,7 @@ _GRID_S = 0.04
 
 def tag_model(**common) -> TagModel:
     """A :class:`TagModel` from a loaded file's common fields; checks its inputs, outputs and input layout."""
-    path, session, meta = common["path"], common["session"], common["metadata"]
+    path, session, meta = common["path"], common["session"], common["meta"]
     inputs = {i.name for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
     if not {"patches", "windows"} <= inputs or "taggram" not in outputs:
@@ -154,15 +155,15 @@ def tag_model(**common) -> TagModel:
             f"a musicnn model needs inputs 'patches', 'windows' and output 'taggram', has "
             f"{sorted(inputs)} -> {sorted(outputs)}",
         )
-    if "musicgenre.head" not in meta:
-        raise ModelError(path, "metadata lacks musicgenre.head (the genre head as JSON)")
+    if meta.head is None:
+        raise ModelError(path, f"metadata lacks {key('head')} (the genre head as JSON)")
     try:
-        head = LinearHead.from_json(meta["musicgenre.head"])
+        head = LinearHead.from_json(meta.head)
         cfg = InputConfig(
             sample_rate=common["sample_rate"],
-            n_mels=int(meta.get("musicgenre.n_mels", 96)),
-            patch_frames=int(meta.get("musicgenre.patch_frames", 187)),
-            patch_hop=int(meta.get("musicgenre.patch_hop", 187)),
+            n_mels=96 if meta.n_mels is None else meta.n_mels,
+            patch_frames=187 if meta.patch_frames is None else meta.patch_frames,
+            patch_hop=187 if meta.patch_hop is None else meta.patch_hop,
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ModelError(path, f"unusable musicnn metadata ({error})") from None

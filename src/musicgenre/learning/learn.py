@@ -27,6 +27,7 @@ from musicgenre.audio.atomic import write_atomically
 from musicgenre.inference.batch import BatchConfig, run_batch
 from musicgenre.learning.collect import CollectConfig, LabelledFile, SetAside, TrainingSet, choose_tracks
 from musicgenre.learning.report import card_facts, report_markdown
+from musicgenre.models.model_file import partial_props
 from musicgenre.training.tag_head import TagHeadConfig, TagHeadFit, fit_window_head
 
 
@@ -96,7 +97,7 @@ def learn(
     name = out.stem
     facts = card_facts(name, chosen, fit, source=source, seconds=time.perf_counter() - start)
     get_backbone("musicnn-msd").export_genre_graph(
-        out, fit.head, name=name, extra={**fit.metadata(), "musicgenre.protocol": facts["protocol"]}
+        out, fit.head, name=name, extra={**fit.metadata(), **partial_props(protocol=facts["protocol"])}
     )
     write_atomically(out.with_suffix(".card.json"), json.dumps(facts, indent=1, ensure_ascii=False) + "\n")
     report = out.with_suffix(".report.md")

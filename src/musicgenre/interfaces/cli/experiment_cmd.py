@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from musicgenre.interfaces.cli.lazy_group import LazyGroup
 
 #: subcommand -> module (in this package) that defines ``command``; one-line help for the listing.
 MODES: dict[str, tuple[str, str]] = {
@@ -31,20 +31,8 @@ _OLD_FLAGS = (
 )
 
 
-class ModeGroup(click.Group):
-    """Imports a mode's module only when it runs; the old flag form gets a usage error naming the subcommand."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(MODES)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in MODES:
-            return None
-        return importlib.import_module(f"{__package__}.{MODES[name][0]}").command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, text) for name, (_, text) in MODES.items()])
+class ModeGroup(LazyGroup):
+    """The modes, imported only when one runs; the old flag form gets a usage error naming the subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0].startswith("-") and args[0] not in ctx.help_option_names:
@@ -60,7 +48,7 @@ def _old_form(args: list[str]) -> str:
     return f"the modes are subcommands now ({', '.join(MODES)}); {hint}"
 
 
-@click.group("experiment", cls=ModeGroup)
+@click.group("experiment", cls=ModeGroup, commands=MODES)
 def command() -> None:
     """Train and evaluate the zoo (networks, scikit-learn baselines, ensemble) honestly, one mode a subcommand.
 

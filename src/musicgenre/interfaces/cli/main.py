@@ -6,11 +6,9 @@ Each sub-command lives in its own module of this package (``<name>_cmd.py`` expo
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
 
+from musicgenre.interfaces.cli.lazy_group import LazyGroup
 from musicgenre.runtime import keep_freed_memory
 from musicgenre.version import __version__
 
@@ -32,30 +30,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """Imports a sub-command's module only when that sub-command runs (or its own help is asked)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, (module, _) in COMMANDS.items() if _module_exists(module))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
-            return None
-        module = importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")
-        return module.command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _module_exists(module: str) -> bool:
-    return importlib.util.find_spec(f"{__package__}.{module}") is not None
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    commands=dict(sorted(COMMANDS.items())),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="musicgenre")
 def cli() -> None:
     """musicgenre: which of ten genres (blues … rock) is this music?"""
