@@ -105,8 +105,8 @@ For comparison on the same 290 clips: musicnn max_pool + SVM 77.2 % (published),
 
 Most confused (true → predicted): {confused}.
 
-**How the head was chosen, honestly.** The study (`musicgenre experiment --taggrams ../shared/gtzan/musicnn
---protocol fault-filtered`) ran ten heads; hyper-parameters came from blocked CV inside the training clips. The
+**How the head was chosen, honestly.** The study (`musicgenre experiment taggrams --taggrams
+../shared/gtzan/musicnn`) ran ten heads; hyper-parameters came from blocked CV inside the training clips. The
 CV-best head overall (`tag-frames-logreg`, a per-frame vote) scored lower on test; this head is the CV-best among
 those the single graph computes (linear, probabilistic, on window statistics), a restriction decided after the
 test scores had been seen. The study's heads span 74-83 % on test, several within one interval of each other:

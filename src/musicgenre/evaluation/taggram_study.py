@@ -1,4 +1,4 @@
-"""The study on musicnn's published GTZAN taggrams (``musicgenre experiment --taggrams DIR``).
+"""The study on musicnn's published GTZAN taggrams (``musicgenre experiment taggrams --taggrams DIR``).
 
     data = load_taggram_study(DIR)                  # 733 clips; views taggram-meanmax, -meanmaxstd, -quantiles, -frames
     board = run_taggram_study(data, "runs/tag", table="features_30_sec.csv")

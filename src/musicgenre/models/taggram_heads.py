@@ -1,4 +1,4 @@
-"""Genre heads on musicnn's MSD tag probabilities (``musicgenre experiment --taggrams DIR``).
+"""Genre heads on musicnn's MSD tag probabilities (``musicgenre experiment taggrams --taggrams DIR``).
 
 Scikit-learn estimators behind the baselines' ``scaler -> estimator`` pipeline (plain z-scores: the inputs are
 probabilities in [0, 1]). Each head names the study view it reads: per-clip statistics of the taggram
