@@ -437,7 +437,7 @@ def test_sigterm_ends_the_run_as_an_exception_in_the_main_thread_only():
     import signal
     import threading
 
-    from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
+    from musicgenre.interfaces.cli.streamed_output import sigterm_as_exit
 
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(SystemExit) as caught, sigterm_as_exit():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from contextlib import ExitStack, nullcontext
@@ -13,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from musicgenre.audio.atomic import atomic_text
 from musicgenre.interfaces.cli.batch_options import (
     jobs_option,
     pick_jobs,
@@ -30,7 +28,7 @@ from musicgenre.interfaces.cli.learn_options import (
 from musicgenre.interfaces.cli.model_option import model_option
 from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
-from musicgenre.interfaces.cli.predict_cmd import sigterm_as_exit
+from musicgenre.interfaces.cli.streamed_output import streamed_output
 from musicgenre.tagging.policy import POLICIES
 from musicgenre.tagging.report import FORMATS
 
@@ -319,23 +317,16 @@ def _label(run: _Run, files, nothing, kept, model, executor) -> tuple[dict[str, 
     from musicgenre.tagging.undo import UndoLog, UndoLogError
 
     counts: dict[str, int] = {}
-    if not run.output and isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(errors="surrogateescape")  # a file name that is not UTF-8 is written as its bytes
-    begun = False  # once the kept rows are all in the new output, a run that fails keeps what it wrote
-    target = (
-        atomic_text(run.output, errors="surrogateescape", keep_partial=lambda: begun)
-        if run.output
-        else nullcontext(sys.stdout)
-    )
     stopped: UndoLogError | None = None
-    with sigterm_as_exit(), ExitStack() as stack:
+    with ExitStack() as stack:
         try:
             log = stack.enter_context(UndoLog(run.log_path)) if run.log_path else None
         except UndoLogError as error:  # changed since the check above: still before any file is touched
             raise click.ClickException(f"{error} (give another --undo-log)") from None
-        writer = ReportWriter(stack.enter_context(target), run.fmt, file_width=run.file_width)
+        out = stack.enter_context(streamed_output(run.output))
+        writer = ReportWriter(out.stream, run.fmt, file_width=run.file_width)
         writer.begin(kept)
-        begun = True
+        out.begin()
         bar = progress_bar(len(files), run.show_bar)
 
         def emit(row: LabelRow) -> None:
@@ -351,7 +342,7 @@ def _label(run: _Run, files, nothing, kept, model, executor) -> tuple[dict[str, 
                 bar.update(1)
         except UndoLogError as error:  # nothing more can be written safely: stop, the files done stay undoable
             stopped = error
-        finally:  # -o FILE then holds every row written, however the run ends (see atomic_text)
+        finally:  # -o FILE then holds every row written, however the run ends (see streamed_output)
             bar.close()
     return counts, stopped
 

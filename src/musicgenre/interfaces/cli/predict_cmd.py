@@ -5,18 +5,15 @@ Imports only the light inference path (numpy, librosa, onnxruntime): never torch
 
 from __future__ import annotations
 
-import io
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from musicgenre.audio.atomic import atomic_text
-from musicgenre.inference.output import FORMATS, OutputConfig, terminal_text
+from musicgenre.inference.output import FORMATS, OutputConfig, genre_width, terminal_text
 from musicgenre.interfaces.cli.batch_options import (
     cluster_option,
     jobs_option,
@@ -28,6 +25,10 @@ from musicgenre.interfaces.cli.batch_options import (
 from musicgenre.interfaces.cli.model_option import model_option
 from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
+from musicgenre.interfaces.cli.streamed_output import streamed_output
+
+if TYPE_CHECKING:
+    from musicgenre.inference.batch import BatchConfig
 
 
 @click.command("predict")
@@ -77,23 +78,7 @@ from musicgenre.interfaces.cli.output_format import format_option, pick_format
     type=click.Path(dir_okay=False, path_type=Path),
     help="Draw each file's genre timeline to FILE (PNG; needs matplotlib, musicgenre[plot]).",
 )
-def command(
-    paths,
-    top,
-    fmt,
-    output,
-    timeline,
-    explain,
-    model_path,
-    hop_s,
-    jobs,
-    timeout_s,
-    cluster,
-    resume,
-    progress,
-    examples,
-    plot_path,
-):
+def command(paths: tuple[str, ...], **given) -> None:
     """Classify PATHS (files, folders searched recursively, glob patterns) into the ten GTZAN genres (or, with
     --model audioset-genres, AudioSet's 50 music genres, each scored on its own).
 
@@ -102,114 +87,47 @@ def command(
     cannot be read gets one error row naming the reason and the run goes on; the exit status is 1 if any failed.
     """
     from musicgenre.audio import find_inputs
-    from musicgenre.executors import ClusterError, executor_for  # light: distributed only when a cluster is used
-    from musicgenre.inference.batch import BatchConfig, FileResult, run_batch
-    from musicgenre.inference.loading import load_model
-    from musicgenre.inference.model import ModelError
-    from musicgenre.inference.output import (
-        ResumeError,
-        Writer,
-        file_key,
-        genre_width,
-        read_finished,
-        table_header,
-        to_record,
-    )
+    from musicgenre.executors import executor_for  # light: distributed only when a cluster is used
+    from musicgenre.inference.batch import BatchConfig, FileResult
 
-    if not paths and not examples:
+    opts = PredictOptions(**given)
+    if not paths and not opts.examples:
         raise click.UsageError("give audio files, folders or glob patterns (or --examples for a synthetic demo)")
-    fmt = pick_format(fmt, output, FORMATS)
-    if resume and output is None:
+    fmt = pick_format(opts.fmt, opts.output, FORMATS)
+    if opts.resume and opts.output is None:
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
-    try:
-        model = load_model(model_path)
-    except ModelError as error:
-        raise click.ClickException(terminal_text(str(error))) from None
-    if top > len(model.genres):
-        raise click.BadParameter(f"{top}: model {model.name} has {len(model.genres)} genres", param_hint="--top")
-    multi_label = model.multi_label
-    timeline = timeline or plot_path is not None
-    if explain and model.explain_unavailable:
+    model = _load(opts.model_path, opts.top)
+    timeline = opts.timeline or opts.plot_path is not None
+    if opts.explain and model.explain_unavailable:
         click.echo(f"--explain: {terminal_text(model.explain_unavailable)}", err=True)
     files, nothing = find_inputs(paths)
     missing = [FileResult(item, error=reason) for item, reason in nothing]
     kept: list[dict] = []
-    if resume:
-        try:
-            kept = read_finished(output, OutputConfig(fmt, top, timeline, explain=explain))
-        except ResumeError as error:
-            raise click.UsageError(terminal_text(str(error))) from None
-        done = {file_key(record["file"]) for record in kept}
-        files = [f for f in files if file_key(f) not in done]
-    executor = executor_for(pick_jobs(jobs, len(files)), cluster or None, None if cluster else timeout_s or None)
-    config = BatchConfig(model_path=model_path, hop_s=hop_s, timeline=timeline, explain=explain)
-    names = files + [m.file for m in missing]
-    widest = max([len(terminal_text(n)) for n in names] + [34 if examples else 24])
+    if opts.resume and opts.output is not None:
+        kept, files = _resume(opts.output, OutputConfig(fmt, opts.top, timeline, explain=opts.explain), files)
+    widest = max([len(terminal_text(n)) for n in files + [m.file for m in missing]] + [34 if opts.examples else 24])
     out_config = OutputConfig(
         fmt,
-        top,
+        opts.top,
         timeline,
         file_width=min(widest, 70),
-        explain=explain,
+        explain=opts.explain,
         genre_width=genre_width(model.genres),
-        multi_label=multi_label,
+        multi_label=model.multi_label,
     )
-    to_stdout = output is None
-    show_bar = (sys.stderr.isatty() if progress is None else progress) and bool(files)
-    failures = classified = 0
-    plotter = _Plotter(plot_path) if plot_path else None
-
-    # a file name that is not UTF-8 is written as the bytes it is (like ls), not a crash after the work is done
-    if not output and isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(errors="surrogateescape")
-    begun = False  # once the kept records are all in the new output, a run that fails keeps what it wrote
-    target = (
-        atomic_text(output, errors="surrogateescape", keep_partial=lambda: begun) if output else nullcontext(sys.stdout)
+    run = _Run(
+        batch=BatchConfig(model_path=opts.model_path, hop_s=opts.hop_s, timeline=timeline, explain=opts.explain),
+        output=opts.output,
+        rows=out_config,
+        show_bar=(sys.stderr.isatty() if opts.progress is None else opts.progress) and bool(files),
+        plot_path=opts.plot_path,
+        examples=opts.examples,
     )
-    with sigterm_as_exit(), target as stream:
-        writer = Writer(stream, out_config)
-        if fmt == "table":
-            stream.write(table_header(out_config))
-        writer.begin(kept)
-        begun = True
-        bar = progress_bar(len(files), show_bar)
-
-        def emit(result: FileResult) -> None:
-            nonlocal failures, classified
-            failures += not result.ok
-            classified += result.ok
-            record = to_record(result, out_config)
-            if to_stdout and show_bar:  # keep the bar and the rows apart on a terminal
-                with bar.external_write_mode(file=sys.stdout):
-                    writer.write(record)
-            else:
-                writer.write(record)
-            if plotter and result.ok:
-                plotter.draw(result.prediction)
-
-        try:
-            for result in missing:
-                emit(result)
-            if examples:
-                _run_examples(model, config, emit)
-            for result in run_batch(files, config, model, executor):
-                emit(result)
-                bar.update(1)
-        except ClusterError as error:
-            raise click.ClickException(terminal_text(str(error))) from None
-        finally:  # ended however the run ends: -o FILE then holds every finished record (see atomic_text)
-            bar.close()
-            writer.end()
-
-    skipped = f", {len(kept)} already in {terminal_text(str(output))} (skipped)" if resume else ""
-    click.echo(
-        f"{classified} classified, {failures} failed{skipped}; model {terminal_text(model.name)}; "
-        f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
-        f"shorter tracks scored as they are"
-        + ("; each genre's probability is its own (they need not sum to 1)" if multi_label else ""),
-        err=True,
-    )
-    if examples:
+    cluster = opts.cluster or None
+    executor = executor_for(pick_jobs(opts.jobs, len(files)), cluster, None if cluster else opts.timeout_s or None)
+    classified, failures = _classify(run, files, missing, kept, model, executor)
+    _summary(classified, failures, len(kept) if opts.resume else None, opts.output, model, opts.hop_s)
+    if opts.examples:
         click.echo(
             "The 'synthetic:' clips are made up by the package (tones, drum loops), not music of any genre: "
             "they show the pipeline runs, not how accurate it is.",
@@ -218,23 +136,115 @@ def command(
     sys.exit(1 if failures else 0)
 
 
-@contextmanager
-def sigterm_as_exit() -> Iterator[None]:
-    """Within the block SIGTERM ends the run as Ctrl-C does, by an exception (``SystemExit(143)``), so the output
-    file is ended and keeps its finished records; the handler before is put back after. Main thread only (signal
-    handlers can be set nowhere else); a pool's workers are spawned, so they keep the default handler."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+@dataclass(frozen=True)
+class PredictOptions:
+    """The options of ``musicgenre predict`` as the command line gave them (names as the parameters above)."""
 
-    def stop(signum, frame):
-        raise SystemExit(128 + signal.SIGTERM)
+    top: int
+    fmt: str | None
+    output: Path | None
+    timeline: bool
+    explain: bool
+    model_path: str | None
+    hop_s: float
+    jobs: int
+    timeout_s: float
+    cluster: str | None
+    resume: bool
+    progress: bool | None
+    examples: bool
+    plot_path: Path | None
 
-    before = signal.signal(signal.SIGTERM, stop)
+
+@dataclass(frozen=True)
+class _Run:
+    """What the classifying loop needs: how files are classified, where and how rows are written."""
+
+    batch: BatchConfig
+    output: Path | None
+    rows: OutputConfig
+    show_bar: bool
+    plot_path: Path | None
+    examples: bool
+
+
+def _load(model_path: str | None, top: int):
+    """The model ``--model`` names, checked against ``--top`` (one line when either fails)."""
+    from musicgenre.inference.loading import load_model
+    from musicgenre.inference.model import ModelError
+
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
+        model = load_model(model_path)
+    except ModelError as error:
+        raise click.ClickException(terminal_text(str(error))) from None
+    if top > len(model.genres):
+        raise click.BadParameter(f"{top}: model {model.name} has {len(model.genres)} genres", param_hint="--top")
+    return model
+
+
+def _resume(output: Path, config: OutputConfig, files: list[str]) -> tuple[list[dict], list[str]]:
+    """``--resume``: the records the earlier output finished (written again first) and the files still to do."""
+    from musicgenre.inference.output import ResumeError, file_key, read_finished
+
+    try:
+        kept = read_finished(output, config)
+    except ResumeError as error:
+        raise click.UsageError(terminal_text(str(error))) from None
+    done = {file_key(record["file"]) for record in kept}
+    return kept, [f for f in files if file_key(f) not in done]
+
+
+def _classify(run: _Run, files, missing, kept, model, executor) -> tuple[int, int]:
+    """Classify ``files`` (rows for the ``missing`` first, then the examples if asked), streaming one record per
+    file to ``run.output`` or stdout; how many were classified and how many failed."""
+    from musicgenre.executors import ClusterError
+    from musicgenre.inference.batch import FileResult, run_batch
+    from musicgenre.inference.output import Writer, table_header, to_record
+
+    counts = {"classified": 0, "failed": 0}
+    plotter = _Plotter(run.plot_path) if run.plot_path else None
+    with streamed_output(run.output) as out:
+        writer = Writer(out.stream, run.rows)
+        if run.rows.format == "table":
+            out.stream.write(table_header(run.rows))
+        writer.begin(kept)
+        out.begin()
+        bar = progress_bar(len(files), run.show_bar)
+
+        def emit(result: FileResult) -> None:
+            counts["classified" if result.ok else "failed"] += 1
+            record = to_record(result, run.rows)
+            with bar.external_write_mode(file=sys.stdout) if run.output is None and run.show_bar else nullcontext():
+                writer.write(record)  # the bar and the rows kept apart on a terminal
+            if plotter and result.ok:
+                plotter.draw(result.prediction)
+
+        try:
+            for result in missing:
+                emit(result)
+            if run.examples:
+                _run_examples(model, run.batch, emit)
+            for result in run_batch(files, run.batch, model, executor):
+                emit(result)
+                bar.update(1)
+        except ClusterError as error:
+            raise click.ClickException(terminal_text(str(error))) from None
+        finally:  # ended however the run ends: -o FILE then holds every finished record (see streamed_output)
+            bar.close()
+            writer.end()
+    return counts["classified"], counts["failed"]
+
+
+def _summary(classified: int, failures: int, kept: int | None, output: Path | None, model, hop_s: float) -> None:
+    """The closing line on stderr: the counts, the model and how windows were heard."""
+    skipped = f", {kept} already in {terminal_text(str(output))} (skipped)" if kept is not None else ""
+    click.echo(
+        f"{classified} classified, {failures} failed{skipped}; model {terminal_text(model.name)}; "
+        f"{model.clip_seconds:g} s windows every {min(hop_s, model.clip_seconds):g} s, averaged; "
+        f"shorter tracks scored as they are"
+        + ("; each genre's probability is its own (they need not sum to 1)" if model.multi_label else ""),
+        err=True,
+    )
 
 
 def _run_examples(model, config, emit) -> None:
