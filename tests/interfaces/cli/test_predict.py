@@ -471,7 +471,7 @@ def test_sigterm_mid_run_keeps_the_finished_records(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".musicgenre-*.tmp"))
 
 
-@pytest.mark.parametrize("command", ["predict", "label", "learn", "evaluate", "report", "features", "embed"])
+@pytest.mark.parametrize("command", ["predict", "label", "learn", "evaluate", "report"])
 def test_an_output_in_a_missing_folder_is_one_line_before_any_work(tmp_path, command):
     target = tmp_path / "no-such-folder" / "out.json"
     source = tmp_path / "library"

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from musicgenre.interfaces.cli.batch_options import cluster_option
-from musicgenre.interfaces.cli.output_file import OutputFile
 
 
 @click.command("embed")
@@ -17,7 +16,7 @@ from musicgenre.interfaces.cli.output_file import OutputFile
 @click.option(
     "-o",
     "--output",
-    type=OutputFile(),
+    type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="Table to write: .parquet (needs pyarrow) or .csv.",
 )

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from musicgenre.interfaces.cli.batch_options import cluster_option
-from musicgenre.interfaces.cli.output_file import OutputFile
 
 
 def _recipe_names() -> list[str]:
@@ -30,7 +29,7 @@ def _recipe_names() -> list[str]:
 @click.option(
     "--output",
     "-o",
-    type=OutputFile(),
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Output .csv or .parquet (default: CSV on standard output).",
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
