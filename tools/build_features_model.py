@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from musicgenre.evaluation import ExperimentConfig, export_all, load_table, run_experiment
+from musicgenre.evaluation import ExperimentConfig, export_all, load_table_study, run_experiment
 from musicgenre.models.export import onnx_predict
 from musicgenre.training.zoo import ENSEMBLE, ENSEMBLE_MEMBERS, available_models
 
@@ -146,7 +146,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    data = load_table(args.table)
+    data = load_table_study(args.table)
     shutil.rmtree(args.runs, ignore_errors=True)  # a rebuild never resumes from older results
     print(f"1. fault-filtered study of {MODEL} ({', '.join(ENSEMBLE_MEMBERS)})", flush=True)
     ff_row, ff_genre, ff_confusion = study(data, "fault-filtered", args.runs / "fault-filtered")

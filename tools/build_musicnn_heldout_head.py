@@ -35,7 +35,7 @@ def main() -> None:
     from musicgenre.evaluation.taggram_study import load_taggram_study
     from musicgenre.genres import GENRES
     from musicgenre.metrics.calibration import fit_temperature
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
     from musicgenre.training.zoo import make_model
 
     data = load_taggram_study(SHARED)

@@ -182,7 +182,7 @@ def main() -> None:
     from musicgenre.genres import GENRES
     from musicgenre.inference import classify, load_model
     from musicgenre.metrics.calibration import apply_temperature, fit_temperature, uncertainty_threshold
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
     from musicgenre.training.zoo import make_model
     from musicgenre.visualization.calibration import save_reliability
 

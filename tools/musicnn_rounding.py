@@ -56,7 +56,7 @@ def measure() -> dict:
         entry["ratio"] = max(entry["ratio"], float((gap / tolerance).max()))
 
     for model in ("MSD_musicnn", "MTT_musicnn"):
-        net = musicnn.load_model(model)
+        net = musicnn.load_network(model)
         for clip in ("metal00000", "classical00000", "synth16k"):
             ref = reference(clip, model)
             x = ref["input"]

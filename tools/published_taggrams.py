@@ -89,7 +89,7 @@ def main() -> int:
     published = published_frames(shared)
     clips = shared_clips(shared / "audio", published)
     head = genre_head(published, set(clips))
-    net = musicnn.load_model("msd")
+    net = musicnn.load_network("msd")
     recipes = {
         "soxr, hop 61": InputConfig(patch_hop=61),
         "kaiser_best, hop 61 (PUBLISHED_GTZAN_INPUT)": PUBLISHED_GTZAN_INPUT,

@@ -167,7 +167,7 @@ def float32_tolerance(model: str, path) -> MusicnnSigmas:
     from musicgenre.backbones.musicnn.config import InputConfig
 
     patches = musicnn.patches_from_signal(load(path, sr=InputConfig().sample_rate))
-    return network_sigmas(musicnn.load_model(model), patches)
+    return network_sigmas(musicnn.load_network(model), patches)
 
 
 def assert_float32_close(ours: np.ndarray, other: np.ndarray, tolerance: np.ndarray, name: str = "") -> None:

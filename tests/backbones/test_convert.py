@@ -6,7 +6,7 @@ import hashlib
 
 from convert_musicnn_weights import convert_wheel, tf_name_map
 
-from musicgenre.backbones.musicnn.extract import WEIGHTS_DIR, load_model
+from musicgenre.backbones.musicnn.extract import WEIGHTS_DIR, load_network
 
 
 def test_reconverting_the_wheel_gives_the_shipped_files(musicnn_wheel, tmp_path):
@@ -20,7 +20,7 @@ def test_reconverting_the_wheel_gives_the_shipped_files(musicnn_wheel, tmp_path)
 
 
 def test_every_parameter_and_statistic_is_mapped():
-    model = load_model("msd")
+    model = load_network("msd")
     expected = {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
     assert set(tf_name_map()) == expected
     assert (WEIGHTS_DIR / "NOTICE.md").read_text().count("Jordi Pons") >= 1

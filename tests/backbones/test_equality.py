@@ -69,7 +69,7 @@ def backend_outputs(net: Musicnn, max_pool: np.ndarray, mean_pool: np.ndarray) -
 @functools.cache
 def reference_sigmas(model: str, clip: str) -> tuple[MusicnnSigmas, MusicnnSigmas]:
     """Bounds of the shipped network on TensorFlow's input, and of its back end on TensorFlow's pooled features."""
-    ref, exact = reference(clip, model), musicnn.load_model(model)
+    ref, exact = reference(clip, model), musicnn.load_network(model)
     return network_sigmas(exact, ref["input"]), backend_sigmas(exact, ref["max_pool"], ref["mean_pool"])
 
 
@@ -86,7 +86,7 @@ def check_port(net: Musicnn, model: str, clip: str) -> None:
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("clip", CLIPS)
 def test_network_matches_tensorflow_on_the_same_input(clip, model):
-    check_port(musicnn.load_model(model), model, clip)
+    check_port(musicnn.load_network(model), model, clip)
 
 
 def check_end_to_end(
@@ -101,7 +101,7 @@ def check_end_to_end(
         f"{int(flipped.sum())} of {gap.size} log-mel values differ by more than {INPUT_ATOL}"
     )
     assert result.taggram.shape == ref["taggram"].shape
-    assert_within(vars(result), ref, network_sigmas(musicnn.load_model(model), patches, input_sigma=FLOAT16_STEP))
+    assert_within(vars(result), ref, network_sigmas(musicnn.load_network(model), patches, input_sigma=FLOAT16_STEP))
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -129,7 +129,7 @@ def test_gtzan_clip_end_to_end(shared_audio, clip, path, model):
 def test_both_float32_runs_lie_within_the_bound_of_the_exact_one(model):
     """The bound describes float32 itself: our float32 port and TensorFlow's are each within ``LAMBDA`` sigma of
     our port run in float64 (rounding near 1e-16, so the exact outputs for this purpose)."""
-    net32 = musicnn.load_model(model)
+    net32 = musicnn.load_network(model)
     net64 = copy.deepcopy(net32).double()
     for clip in CLIPS:
         ref = reference(clip, model)
@@ -196,7 +196,7 @@ def _swap_max_and_mean(net: Musicnn) -> None:
 )
 def test_a_porting_error_fails(corrupt):
     """The tolerances are tight enough to catch real porting mistakes: small ones fail the comparison."""
-    net = copy.deepcopy(musicnn.load_model("MSD_musicnn"))
+    net = copy.deepcopy(musicnn.load_network("MSD_musicnn"))
     with torch.no_grad():
         corrupt(net)
     with pytest.raises(AssertionError, match="past the float32 tolerance"):

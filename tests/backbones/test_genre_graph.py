@@ -23,8 +23,8 @@ from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.genre_graph import MusicnnGenreGraph, export_onnx, run_onnx
 from musicgenre.features.taggram_stats import clip_statistics
 from musicgenre.genres import GENRES
+from musicgenre.models.linear_head import RECIPE, LinearHead
 from musicgenre.models.sessions import ort_session
-from musicgenre.models.tag_head import RECIPE, LinearHead
 from musicgenre.models.windows import window_matrix
 
 pytest.importorskip("onnxruntime")
@@ -160,11 +160,11 @@ def _taggram_tolerance(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the patches checked against the bound, and the bound there."""
     patches = _patches(name)
     rows = np.unique(np.linspace(0, len(patches) - 1, min(BOUND_PATCHES, len(patches))).round().astype(int))
-    return rows, network_sigmas(musicnn.load_model("msd"), patches[rows]).tolerance("taggram")
+    return rows, network_sigmas(musicnn.load_network("msd"), patches[rows]).tolerance("taggram")
 
 
 def _check_against_pytorch(session, name: str) -> None:
-    head, net = fitted_head(), musicnn.load_model("msd")
+    head, net = fitted_head(), musicnn.load_network("msd")
     patches = _patches(name)
     probabilities, taggram = run_onnx(session, patches)
     assert probabilities.dtype == np.float32 and taggram.dtype == np.float32
@@ -193,7 +193,7 @@ def test_onnx_equals_pytorch_on_shared_clips(session, shared_audio, clip):
 
 def test_pytorch_graph_equals_network_and_head():
     """The module (with batch norm after the frequency max) gives the network's tags and the head's numbers."""
-    head, net = fitted_head(("mean", "max", "std")), musicnn.load_model("msd")
+    head, net = fitted_head(("mean", "max", "std")), musicnn.load_network("msd")
     patches = _patches("fixture")
     graph = MusicnnGenreGraph(head)
     with torch.inference_mode():
@@ -262,7 +262,7 @@ def test_the_head_and_session_import_without_torch():
     import sys
 
     code = (
-        "import sys; import numpy as np; import musicgenre.models.tag_head as t; "
+        "import sys; import numpy as np; import musicgenre.models.linear_head as t; "
         "from musicgenre.backbones.musicnn import InputConfig, patches_from_signal; "
         "p = patches_from_signal(np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32)); "
         "assert p.shape == (1, 187, 96), p.shape; "

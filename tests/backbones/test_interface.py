@@ -109,10 +109,10 @@ def test_importing_the_registry_loads_no_torch():
 
 def test_network_is_the_shipped_musicnn():
     pytest.importorskip("torch")
-    from musicgenre.backbones.musicnn.extract import load_model
+    from musicgenre.backbones.musicnn.extract import load_network
 
     net = MTT.network()
-    assert net is load_model("mtt") and net.cfg.tags == MTT.tags and not net.training
+    assert net is load_network("mtt") and net.cfg.tags == MTT.tags and not net.training
 
 
 def test_export_genre_graph_writes_a_model_file_the_engine_loads(tmp_path):
@@ -120,7 +120,7 @@ def test_export_genre_graph_writes_a_model_file_the_engine_loads(tmp_path):
     pytest.importorskip("onnx")
     from musicgenre.inference import load_model
     from musicgenre.inference.tag_model import TagModel
-    from musicgenre.models.tag_head import RECIPE, LinearHead
+    from musicgenre.models.linear_head import RECIPE, LinearHead
 
     genres = ("drone", "hum", "whistle")
     rng = np.random.default_rng(0)

@@ -12,7 +12,7 @@ import pytest
 import torch
 from signals import clicks, noise, tone, write
 
-from musicgenre.evaluation import AudioConfig, ExperimentConfig, load_audio, run_experiment
+from musicgenre.evaluation import AudioConfig, ExperimentConfig, load_audio_study, run_experiment
 from musicgenre.genres import GENRES
 from musicgenre.models.export import onnx_predict
 from musicgenre.training.zoo import ENSEMBLE_MEMBERS
@@ -43,7 +43,7 @@ def audio_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def audio_data(audio_folder):
-    return load_audio(audio_folder, AudioConfig())
+    return load_audio_study(audio_folder, AudioConfig())
 
 
 def test_audio_views_have_segments_tagged_with_their_track(audio_data):

@@ -10,7 +10,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from musicgenre.evaluation import ExperimentConfig, export_all, load_table, run_experiment
+from musicgenre.evaluation import ExperimentConfig, export_all, load_table_study, run_experiment
 from musicgenre.evaluation.data import mfcc40_table_columns
 from musicgenre.genres import GENRES
 from musicgenre.interfaces.cli.main import cli
@@ -22,7 +22,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="module")
 def table(feature_table):
-    return load_table(feature_table)
+    return load_table_study(feature_table)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import WindowScores
 from musicgenre.inference.output import EXPLAIN_COLUMNS, OutputConfig, Writer, csv_columns, to_record
 from musicgenre.inference.tag_model import TagModel
-from musicgenre.models.tag_head import LinearHead
+from musicgenre.models.linear_head import LinearHead
 
 
 @dataclasses.dataclass(frozen=True)

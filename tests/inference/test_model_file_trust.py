@@ -91,7 +91,7 @@ GENRES_WITH_COMMAS = ("Rock, Pop", "Jazz", "[odd] name", "Drum & Bass")
 def test_genres_with_commas_round_trip_through_a_learned_model(tmp_path):
     """``learn`` writes its model with ``genre_graph.export_onnx``; a genre ``Rock, Pop`` comes back as written."""
     from musicgenre.backbones.musicnn.genre_graph import export_onnx
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
     rng = np.random.default_rng(0)
     k = len(GENRES_WITH_COMMAS)

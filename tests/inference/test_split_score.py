@@ -18,7 +18,7 @@ from musicgenre.datasets.splits import load_split
 from musicgenre.inference import load_model
 from musicgenre.inference.split_score import HELDOUT_HEAD, held_out, score_split
 from musicgenre.interfaces.cli.main import cli
-from musicgenre.models.tag_head import LinearHead
+from musicgenre.models.linear_head import LinearHead
 
 TEST = load_split("filtered", "test")
 BLUES, METAL, POP = (next(c for c in TEST if c.startswith(genre)) for genre in ("blues", "metal", "pop"))

@@ -65,7 +65,7 @@ def test_a_musicnn_graph_s_props_with_a_fit_s_round_trip_byte_for_byte():
     import numpy as np
 
     from musicgenre.backbones.musicnn.genre_graph import metadata
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
     k = 3
     head = LinearHead(("mean", "max"), np.zeros(100), np.ones(100), np.zeros((k, 100)), np.zeros(k), ("a, b", "c", "d"))

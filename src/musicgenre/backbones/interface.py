@@ -26,7 +26,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from musicgenre.datasets.taggrams import Taggrams
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
 #: The folder under which backbones cache per-file outputs unless told otherwise; each backbone keeps its entries
 #: in a subfolder named after its network and cache version, so several backbones can share it. (Its name is

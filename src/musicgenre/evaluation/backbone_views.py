@@ -2,7 +2,7 @@
 
     data = load_backbone_data("GTZAN/", "musicnn-msd")          # one embedding row per clip, view "musicnn-msd"
     run_experiment(data, "runs/msd", ExperimentConfig(protocol="kfold", models=HEADS, inputs="musicnn-msd"))
-    data = add_backbone_view(load_audio("GTZAN/"), "GTZAN/", "efficientat-as")   # beside the audio views
+    data = add_backbone_view(load_audio_study("GTZAN/"), "GTZAN/", "efficientat-as")   # beside the audio views
 
 The heads are the zoo's ``logreg`` (logistic regression), ``svm`` (RBF SVM) and ``mlp-kaggle57`` (MLP
 128-256-128), each with its own scaling and validation-tuned grid, run under the same protocols into the same
@@ -66,7 +66,7 @@ def add_backbone_view(
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
     progress=None,
 ):
-    """``data`` (a StudyData from ``load_audio(dataset_path)``) with the view ``backbone`` added."""
+    """``data`` (a StudyData from ``load_audio_study(dataset_path)``) with the view ``backbone`` added."""
     from musicgenre.datasets import find_dataset
 
     dataset = find_dataset(dataset_path)

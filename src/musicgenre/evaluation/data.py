@@ -2,10 +2,10 @@
 
 Two sources:
 
-* a feature table in the layout of ``features_30_sec.csv`` (:func:`load_table`): views ``kaggle57``
+* a feature table in the layout of ``features_30_sec.csv`` (:func:`load_table_study`): views ``kaggle57``
   (the 57 statistics) and ``mfcc40`` (the table has no 40 MFCC means, so the seed's 40 inputs are
   the 20 MFCC means and 20 MFCC variances, ``mfcc1_mean, mfcc1_var, ...``);
-* an audio dataset found by :func:`musicgenre.datasets.find_dataset` (:func:`load_audio`): per-track
+* an audio dataset found by :func:`musicgenre.datasets.find_dataset` (:func:`load_audio_study`): per-track
   views ``mfcc40`` (true means of 40 MFCCs over the clip) and ``kaggle57`` (the kaggle30 recipe), and
   per-segment views ``logmel`` ``(1, n_mels, frames)`` and ``mfcc_frames`` ``(20, frames)`` of
   fixed-length segments, each segment tagged with its track.
@@ -81,7 +81,7 @@ def mfcc40_table_columns() -> tuple[str, ...]:
     return tuple(f"mfcc{i}_{stat}" for i in range(1, 21) for stat in ("mean", "var"))
 
 
-def load_table(path: str | Path) -> StudyData:
+def load_table_study(path: str | Path) -> StudyData:
     """Read a kaggle30-layout CSV (``filename, length, <57 statistics>, label``)."""
     from musicgenre.datasets.splits import clip_id
     from musicgenre.features.kaggle30 import KAGGLE30_COLUMNS
@@ -153,7 +153,7 @@ def track_views(y: np.ndarray, config: AudioConfig) -> dict[str, np.ndarray]:
     return out
 
 
-def load_audio(
+def load_audio_study(
     path: str | Path, config: AudioConfig = AudioConfig(), *, progress: Callable[[int, int, str], None] | None = None
 ) -> StudyData:
     """Decode every track of the dataset at ``path`` and compute its views (labels must be genres)."""

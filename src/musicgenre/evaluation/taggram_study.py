@@ -41,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from musicgenre.evaluation import leaderboard as board
-from musicgenre.evaluation.data import StudyData, View, load_table
+from musicgenre.evaluation.data import StudyData, View, load_table_study
 from musicgenre.evaluation.experiment import PROBA_COLUMNS, ExperimentConfig, run_experiment
 from musicgenre.evaluation.protocols import fault_filtered
 from musicgenre.evaluation.rows import LeaderboardRow, scored, with_scores
@@ -163,7 +163,7 @@ def run_reference(
     log(f"reference: the zoo's ensemble on {table} under fault-filtered (443/197/290) into {out / REFERENCE}")
     with threadpool_limits(1):
         frame = run_experiment(
-            load_table(table),
+            load_table_study(table),
             out / REFERENCE,
             ExperimentConfig(protocol="fault-filtered", models=("ensemble",), seed=seed, export_onnx=False),
             log=log,

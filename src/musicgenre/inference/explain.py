@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from musicgenre.models.tag_head import LinearHead
+from musicgenre.models.linear_head import LinearHead
 
 #: Tags shown for and against by default, and top tags of the track.
 N_FOR, N_AGAINST, N_TOP_TAGS = 4, 3, 5
@@ -152,7 +152,7 @@ def feature_terms(head: LinearHead, statistics: np.ndarray) -> np.ndarray:
 
 def tag_terms(head: LinearHead, terms: np.ndarray) -> np.ndarray:
     """Column terms ``(k, d)`` summed over each tag's statistics: ``(k, n_tags)`` (columns: all tags of the first
-    statistic, then of the next, :func:`~musicgenre.models.tag_head.window_statistics`)."""
+    statistic, then of the next, :func:`~musicgenre.models.linear_head.window_statistics`)."""
     return np.asarray(terms).reshape(len(head.genres), len(head.statistics), head.n_tags).sum(axis=1)
 
 

@@ -13,9 +13,9 @@ from musicgenre.inference.fused_model import fused_model
 from musicgenre.inference.model import FeatureModel, GenreModel, ModelError
 from musicgenre.inference.recipes import FeatureRecipe, RecipeError, known_recipes, resolve_recipe
 from musicgenre.inference.tag_model import TagModel, tag_model
+from musicgenre.models.linear_head import RECIPE as TAG_RECIPE
 from musicgenre.models.model_file import ModelFileError, ModelFileMeta
 from musicgenre.models.sessions import ort_session
-from musicgenre.models.tag_head import RECIPE as TAG_RECIPE
 
 _SHIPPED = Path(__file__).with_name("shipped_models")
 #: Models inside the package that are one file, by the name ``--model`` accepts. ``efficientat`` and

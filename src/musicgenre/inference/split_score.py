@@ -32,7 +32,7 @@ from musicgenre.inference.loading import SHIPPED_MODELS
 from musicgenre.inference.model import GenreModel
 from musicgenre.inference.tag_model import TagModel
 from musicgenre.metrics.classification import per_genre, summarise
-from musicgenre.models.tag_head import LinearHead
+from musicgenre.models.linear_head import LinearHead
 
 #: The shipped musicnn head refitted on the fault-filtered training clips only.
 HELDOUT_HEAD = SHIPPED_MODELS["musicnn"].with_name("heldout_head.json")

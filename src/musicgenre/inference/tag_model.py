@@ -6,7 +6,7 @@ probabilities. Here the track is read once, in blocks of :attr:`TagModel.block_p
 patches (about 2 minutes, plus the few samples each side that the first and last frames and the resampler
 need), so memory stays that of a block on a track of any length; each block's log-mel frames
 (:func:`~musicgenre.backbones.musicnn.preprocess.log_mel_frames`, the same values as the whole-track log-mel)
-go through the graph in batches of :data:`~musicgenre.models.tag_head.RECOMMENDED_BATCH` patches, keeping
+go through the graph in batches of :data:`~musicgenre.models.linear_head.RECOMMENDED_BATCH` patches, keeping
 only the tags. Each window's probabilities then come from the head (the file's ``musicgenre.head`` JSON) on the
 tags of the patches whose centre lies in it: with 30 s windows every 15 s, each patch goes through the network
 once, not twice. Numpy, librosa and onnxruntime only: no torch.
@@ -25,8 +25,8 @@ from musicgenre.backbones.musicnn.preprocess import log_mel_frames, to_patches
 from musicgenre.inference.explain import Explanation, explain
 from musicgenre.inference.model import GenreModel, ModelError, WindowReader, WindowScores
 from musicgenre.inference.non_music import SteadinessMeter
+from musicgenre.models.linear_head import RECOMMENDED_BATCH, LinearHead
 from musicgenre.models.model_file import key
-from musicgenre.models.tag_head import RECOMMENDED_BATCH, LinearHead
 from musicgenre.models.windows import Window, heard_windows, patch_centres, window_patches
 
 

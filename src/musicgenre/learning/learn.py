@@ -7,7 +7,7 @@ its card and its report.
     musicgenre.classify("song.mp3", model=load_model(learned.path))   # or predict/label/serve --model my-genres.onnx
 
 The head is the shipped model's (musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
-temperature, "uncertain" threshold: :func:`~musicgenre.training.tag_head.fit_window_head`); C, the temperature and
+temperature, "uncertain" threshold: :func:`~musicgenre.training.head_fitting.fit_window_head`); C, the temperature and
 the threshold come from cross-validation in which no artist is on both sides of a fold, so the figures estimate
 how the model does on artists it has not heard, in this library.
 """
@@ -28,7 +28,7 @@ from musicgenre.inference.batch import BatchConfig, run_batch
 from musicgenre.learning.collect import CollectConfig, LabelledFile, SetAside, TrainingSet, choose_tracks
 from musicgenre.learning.report import card_facts, report_markdown
 from musicgenre.models.model_file import partial_props
-from musicgenre.training.tag_head import TagHeadConfig, TagHeadFit, fit_window_head
+from musicgenre.training.head_fitting import TagHeadConfig, TagHeadFit, fit_window_head
 
 
 class LearnError(ValueError):

@@ -14,7 +14,7 @@ import numpy as np
 
 from musicgenre.learning.collect import TrainingSet
 from musicgenre.metrics.classification import bootstrap_interval, confusion, grouped_bootstrap_interval
-from musicgenre.training.tag_head import TagHeadFit
+from musicgenre.training.head_fitting import TagHeadFit
 
 #: the files named in the card and report when many were set aside (the count is always given)
 SHOWN = 20

@@ -58,10 +58,10 @@ class ModelFileMeta:
 
     Every file has ``recipe``, ``feature_names`` (what the head reads), ``genres`` (output order), ``sample_rate``
     (Hz) and ``clip_seconds`` (the clip length it was trained on); ``name`` defaults to the file's stem. A musicnn
-    genre graph adds ``head`` (:class:`~musicgenre.models.tag_head.LinearHead` as JSON), ``patch_frames``,
+    genre graph adds ``head`` (:class:`~musicgenre.models.linear_head.LinearHead` as JSON), ``patch_frames``,
     ``patch_hop``, ``n_mels``, ``statistics``, ``temperature`` and ``tags``; an EfficientAT graph ``part_frames``,
     ``n_mels``, ``classes`` (AudioSet's class names), ``licence`` and ``source``; a fitted head
-    (:mod:`musicgenre.training.tag_head`, :mod:`musicgenre.learning`) ``uncertain_below`` (the top probability
+    (:mod:`musicgenre.training.head_fitting`, :mod:`musicgenre.learning`) ``uncertain_below`` (the top probability
     under which an answer is uncertain), ``cv_accuracy``, ``description`` and ``protocol``.
     """
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from musicgenre.backbones.efficientat.network import EfficientAT
     from musicgenre.backbones.embedding import EmbedRun
     from musicgenre.datasets.taggrams import Taggrams
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
 
 @functools.cache

@@ -29,7 +29,7 @@ _EXPORTS = {
     "LAYERS": "extract",
     "MusicnnResult": "extract",
     "analyze": "extract",
-    "load_model": "extract",
+    "load_network": "extract",
     "run_patches": "extract",
     "Musicnn": "model",
     "log_mel": "preprocess",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from musicgenre.backbones.musicnn.embed import EmbedRun
     from musicgenre.backbones.musicnn.model import Musicnn
     from musicgenre.datasets.taggrams import Taggrams
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ class MusicnnBackbone:
         return patches_from_signal(y, self.input)
 
     def network(self) -> Musicnn:
-        from musicgenre.backbones.musicnn.extract import load_model
+        from musicgenre.backbones.musicnn.extract import load_network
 
-        return load_model(self.model)
+        return load_network(self.model)
 
     def embed_files(
         self,

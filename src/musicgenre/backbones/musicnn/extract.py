@@ -59,7 +59,7 @@ class MusicnnResult:
         return {tag: float(p) for tag, p in zip(self.tags, mean, strict=True)}
 
 
-def load_model(name: str = "msd", weights: str | Path | None = None) -> Musicnn:
+def load_network(name: str = "msd", weights: str | Path | None = None) -> Musicnn:
     """A :class:`Musicnn` in eval mode with the shipped (or given) safetensors weights; cached per name."""
     cfg = model_config(name)
     if weights is None:
@@ -156,7 +156,7 @@ def analyze(
         check_signal(y, cfg.sample_rate, name)
     elif y.size == 0:
         raise ValueError(f"{name}: no samples")
-    net = load_model(model) if isinstance(model, str) else model
+    net = load_network(model) if isinstance(model, str) else model
     patches = patches_from_signal(y, cfg)
     out = run_patches(net, patches)
     starts = np.arange(patches.shape[0]) * cfg.patch_hop * cfg.hop_length / cfg.sample_rate

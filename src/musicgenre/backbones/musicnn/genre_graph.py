@@ -41,7 +41,7 @@ window's rows of the concatenated taggram. The head is tiny (a 100 x 10 matrix p
 nothing, it keeps memory bounded by the batch, not the track, and it gives the same numbers as the graph's own
 ``probabilities`` output (equal within 1e-6 in the tests). The in-graph head (``windows`` input) serves a
 30 s clip in one call and makes the ONNX file self-contained for other callers. The head and its JSON in the
-file's ``musicgenre.head`` live in :mod:`musicgenre.models.tag_head`, the onnxruntime session in
+file's ``musicgenre.head`` live in :mod:`musicgenre.models.linear_head`, the onnxruntime session in
 :mod:`musicgenre.models.sessions` (no torch).
 
 Measured (``benchmarks/musicnn_speed.py --memory``, ORT_ENABLE_ALL, 1 thread, fresh process): growth of peak RSS
@@ -69,9 +69,9 @@ from musicgenre.audio.atomic import write_atomically
 from musicgenre.backbones.musicnn.config import MSD_TAGS, InputConfig
 from musicgenre.backbones.musicnn.model import Musicnn, same_pad
 from musicgenre.models.export import ONNX_OPSET
+from musicgenre.models.linear_head import RECIPE, LinearHead
 from musicgenre.models.model_file import ModelFileMeta, set_metadata
 from musicgenre.models.sessions import OnnxSession
-from musicgenre.models.tag_head import RECIPE, LinearHead
 
 #: Front-end filters are padded with zero filters to a multiple of this (onnxruntime's NCHWc layout blocks
 #: channels by 8 with AVX2, 16 with AVX-512, and pools in that layout only for whole blocks).
@@ -98,9 +98,9 @@ class MusicnnGenreGraph(nn.Module):
 
     def __init__(self, head: LinearHead, net: Musicnn | None = None, *, fast_frontend: bool = True):
         super().__init__()
-        from musicgenre.backbones.musicnn.extract import load_model
+        from musicgenre.backbones.musicnn.extract import load_network
 
-        self.net = net if net is not None else load_model("msd")
+        self.net = net if net is not None else load_network("msd")
         if self.net.cfg.n_tags != head.n_tags:
             raise ValueError(f"head reads {head.n_tags} tags, network gives {self.net.cfg.n_tags}")
         self.statistics = head.statistics
@@ -187,7 +187,7 @@ def metadata(
     head: LinearHead, name: str, cfg: InputConfig = InputConfig(), extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The ``metadata_props`` of the Model file (DEVELOPING.md) for ``head``; ``extra`` props (e.g. a fit's,
-    :meth:`~musicgenre.training.tag_head.TagHeadFit.metadata`) are added last, or replace a key in its place."""
+    :meth:`~musicgenre.training.head_fitting.TagHeadFit.metadata`) are added last, or replace a key in its place."""
     meta = ModelFileMeta(
         name=name,
         recipe=RECIPE,

@@ -35,7 +35,7 @@ def command(model, table, data_path, seed, threads, output) -> None:
     if bool(table) == bool(data_path):
         raise click.UsageError("give exactly one of --table CSV or --data FOLDER")
     set_threads(threads)
-    from musicgenre.evaluation import export_all, load_table
+    from musicgenre.evaluation import export_all, load_table_study
 
     start = time.perf_counter()
     if data_path:
@@ -43,7 +43,7 @@ def command(model, table, data_path, seed, threads, output) -> None:
         data = load_audio_data(data_path)
     else:
         try:
-            data = load_table(table)
+            data = load_table_study(table)
         except (ValueError, OSError) as error:
             fail(error)
     path = export_all(data, model, output, seed=seed, log=log)

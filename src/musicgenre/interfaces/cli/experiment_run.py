@@ -50,10 +50,10 @@ def require_gtzan_labels(data_path: str) -> None:
 
 def load_audio_data(data_path: str):
     """The audio study data of ``data_path`` (features of every clip, progress on stderr); exit 2 on bad data."""
-    from musicgenre.evaluation import load_audio
+    from musicgenre.evaluation import load_audio_study
 
     try:
-        return load_audio(
+        return load_audio_study(
             data_path, progress=lambda i, n, clip: log(f"features {i}/{n} {clip}") if i == n or i % 25 == 1 else None
         )
     except (ValueError, OSError) as error:

@@ -38,11 +38,11 @@ def command(table, protocol, k, models, seed, max_epochs, threads, output) -> No
     from musicgenre.interfaces.cli.experiment_run import chosen_models, fail, run_study, set_threads
 
     set_threads(threads)
-    from musicgenre.evaluation import ExperimentConfig, load_table
+    from musicgenre.evaluation import ExperimentConfig, load_table_study
 
     start = time.perf_counter()
     try:
-        data = load_table(table)
+        data = load_table_study(table)
     except (ValueError, OSError) as error:
         fail(error)
     config = ExperimentConfig(protocol=protocol, models=chosen_models(models), seed=seed, k=k, max_epochs=max_epochs)

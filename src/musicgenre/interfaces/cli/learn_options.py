@@ -88,7 +88,7 @@ def learn_from(
     from musicgenre.learning.collect import read_folders
     from musicgenre.learning.learn import LearnConfig, LearnError, learn
     from musicgenre.learning.report import merge_text, summary_line
-    from musicgenre.training.tag_head import TagHeadConfig
+    from musicgenre.training.head_fitting import TagHeadConfig
 
     say = lambda text: click.echo(text, err=True)  # noqa: E731
     if source == "folders":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicgenre.training.tag_head import TagHeadConfig, fit_tag_head, track_windows
+from musicgenre.training.head_fitting import TagHeadConfig, fit_tag_head, track_windows
 
 PROFILES = np.random.default_rng(7).random((3, 50)) * 0.8  # each class's typical tag probabilities
 

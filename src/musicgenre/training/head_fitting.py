@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import softmax
 
+from musicgenre.models.linear_head import LinearHead, window_statistics
 from musicgenre.models.model_file import partial_props
-from musicgenre.models.tag_head import LinearHead, window_statistics
 from musicgenre.models.windows import WindowConfig, patch_centres, plan_windows, window_patches
 
 #: Seconds between patch starts at musicnn's default input (187 frames of 256 samples at 16 kHz).
