@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -277,24 +278,66 @@ def check_integrity(
 
     undecodable = tuple(Undecodable(c.path, c.clip_id, c.error) for c in checks if c.error)
     decoded = [_decoded(c) for c in checks if c.error is None]
-    wrong_length: tuple[WrongLength, ...] = ()
-    if config.expected_seconds is not None:
-        wrong_length = tuple(
-            WrongLength(c.path, c.clip_id, round(c.seconds, 4), c.samples, c.sample_rate)
-            for c in decoded
-            if abs(c.seconds - config.expected_seconds) > config.tolerance_seconds
-        )
-    other_rate: tuple[OtherRate, ...] = ()
-    if config.expected_sample_rate is not None:
-        other_rate = tuple(
-            OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate
-        )
+    by_clip = _by_clip(checks)
+    seconds = [c.seconds for c in decoded]
+    present = dataset.clip_ids.tolist()
+    gtzan = _gtzan_findings(present, by_clip) if is_gtzan else _GtzanFindings()
 
+    return IntegrityReport(
+        root=str(dataset.root),
+        kind=dataset.kind,
+        config=config,
+        n_files=len(files),
+        n_clips=len(dataset),
+        formats=_formats(checks),
+        per_label=dataset.counts(),
+        expected_clips=len(GTZAN_CLIP_IDS) if is_gtzan else None,
+        missing=gtzan.missing,
+        undecodable=undecodable,
+        wrong_length=_wrong_length(decoded, config),
+        other_rate=_other_rate(decoded, config),
+        format_twins=_format_twins(by_clip, {t.clip_id: str(t.path) for t in dataset.tracks}),
+        same_audio=_same_audio(decoded),
+        ignored=tuple(str(p) for p in dataset.ignored),
+        length_range=(round(min(seconds), 4), round(max(seconds), 4)) if seconds else None,
+        splits=gtzan.splits,
+        known_faults=gtzan.known_faults,
+        outside_filtered=gtzan.outside,
+        outside_filtered_present=tuple(c for c in gtzan.outside if c in set(present)),
+    )
+
+
+def _wrong_length(decoded: list[_Decoded], config: IntegrityConfig) -> tuple[WrongLength, ...]:
+    """Files more than ``tolerance_seconds`` away from ``expected_seconds`` (none when the length is not checked)."""
+    if config.expected_seconds is None:
+        return ()
+    return tuple(
+        WrongLength(c.path, c.clip_id, round(c.seconds, 4), c.samples, c.sample_rate)
+        for c in decoded
+        if abs(c.seconds - config.expected_seconds) > config.tolerance_seconds
+    )
+
+
+def _other_rate(decoded: list[_Decoded], config: IntegrityConfig) -> tuple[OtherRate, ...]:
+    """Files not at ``expected_sample_rate`` Hz (none when the rate is not checked)."""
+    if config.expected_sample_rate is None:
+        return ()
+    return tuple(
+        OtherRate(c.path, c.clip_id, c.sample_rate) for c in decoded if c.sample_rate != config.expected_sample_rate
+    )
+
+
+def _by_clip(checks: list[FileCheck]) -> dict[str, list[FileCheck]]:
+    """The checks grouped by clip id, in file order (a group of several is one clip in several files)."""
     by_clip: dict[str, list[FileCheck]] = {}
     for c in checks:
         by_clip.setdefault(c.clip_id, []).append(c)
-    kept_path = {t.clip_id: str(t.path) for t in dataset.tracks}
-    twins = tuple(
+    return by_clip
+
+
+def _format_twins(by_clip: dict[str, list[FileCheck]], kept_path: dict[str, str]) -> tuple[FormatTwins, ...]:
+    """Every clip id present in several files, whether their samples are identical, and which file is used."""
+    return tuple(
         FormatTwins(
             clip,
             tuple(c.path for c in group),
@@ -305,51 +348,43 @@ def check_integrity(
         for clip, group in by_clip.items()
         if len(group) > 1
     )
+
+
+def _same_audio(decoded: list[_Decoded]) -> tuple[SameAudio, ...]:
+    """Groups of files whose decoded samples (and rate) hash alike under more than one clip id."""
     by_digest: dict[str, list[_Decoded]] = {}
     for d in decoded:
         by_digest.setdefault(d.digest, []).append(d)
-    same_audio = tuple(
+    return tuple(
         SameAudio(tuple(sorted({c.clip_id for c in group})), tuple(c.path for c in group), digest)
         for digest, group in by_digest.items()
         if len({c.clip_id for c in group}) > 1
     )
-    seconds = [c.seconds for c in decoded]
-    present = dataset.clip_ids.tolist()
+
+
+def _formats(checks: list[FileCheck]) -> dict[str, int]:
+    """Files per suffix (lower case), most frequent first, ties by suffix."""
+    counts = Counter(Path(c.path).suffix.lower() for c in checks)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class _GtzanFindings(NamedTuple):
+    """What only a GTZAN folder is checked for (all empty for labelled folders)."""
 
     missing: tuple[str, ...] = ()
     splits: tuple[SplitMembership, ...] = ()
-    known: tuple[KnownFault, ...] = ()
-    outside: tuple[str, ...] = ()
-    if is_gtzan:
-        have = set(present)
-        missing = tuple(c for c in GTZAN_CLIP_IDS if c not in have)
-        splits = (_membership(present, "filtered"), _membership(present, "stratified"))
-        known = tuple(_known_fault(clip, fault, by_clip.get(clip, [])) for clip, fault in KNOWN_FAULTS.items())
-        outside = tuple(outside_split("filtered"))
+    known_faults: tuple[KnownFault, ...] = ()
+    outside: tuple[str, ...] = ()  # all GTZAN ids outside the fault-filtered split
 
-    return IntegrityReport(
-        root=str(dataset.root),
-        kind=dataset.kind,
-        config=config,
-        n_files=len(files),
-        n_clips=len(dataset),
-        formats=dict(
-            sorted(Counter(Path(c.path).suffix.lower() for c in checks).items(), key=lambda kv: (-kv[1], kv[0]))
-        ),
-        per_label=dataset.counts(),
-        expected_clips=len(GTZAN_CLIP_IDS) if is_gtzan else None,
-        missing=missing,
-        undecodable=undecodable,
-        wrong_length=wrong_length,
-        other_rate=other_rate,
-        format_twins=twins,
-        same_audio=same_audio,
-        ignored=tuple(str(p) for p in dataset.ignored),
-        length_range=(round(min(seconds), 4), round(max(seconds), 4)) if seconds else None,
-        splits=splits,
-        known_faults=known,
-        outside_filtered=outside,
-        outside_filtered_present=tuple(c for c in outside if c in set(present)),
+
+def _gtzan_findings(present: list[str], by_clip: dict[str, list[FileCheck]]) -> _GtzanFindings:
+    """Missing GTZAN clips, the published splits' membership and the known faults, of the ``present`` clip ids."""
+    have = set(present)
+    return _GtzanFindings(
+        missing=tuple(c for c in GTZAN_CLIP_IDS if c not in have),
+        splits=(_membership(present, "filtered"), _membership(present, "stratified")),
+        known_faults=tuple(_known_fault(clip, fault, by_clip.get(clip, [])) for clip, fault in KNOWN_FAULTS.items()),
+        outside=tuple(outside_split("filtered")),
     )
 
 
@@ -379,8 +414,25 @@ def _short(items: list[str] | tuple[str, ...], limit: int = 12) -> str:
 
 def render_text(report: IntegrityReport) -> str:
     """The report as lines of text for a terminal (every list is given in full or as GTZAN id ranges)."""
-    root = Path(report.root)
-    rel = lambda p: Path(p).relative_to(root).as_posix() if Path(p).is_relative_to(root) else p  # noqa: E731
+    rel = partial(_relative, Path(report.root))
+    lines = _overview_lines(report)
+    lines += _file_lines(report, rel)
+    lines += _duplicate_lines(report, rel)
+    for membership in report.splits:
+        lines += _split_lines(membership)
+    lines += _fault_lines(report, rel)
+    problems = report.problems()
+    lines.append("summary     " + ("no problems" if not problems else "; ".join(problems)))
+    return "\n".join(lines)
+
+
+def _relative(root: Path, path: str) -> str:
+    """``path`` relative to the dataset's ``root`` (POSIX separators), or as given when it lies elsewhere."""
+    return Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
+
+
+def _overview_lines(report: IntegrityReport) -> list[str]:
+    """Where the dataset is, its files, formats and labels, and (GTZAN) the missing clips as id ranges."""
     lines = [f"dataset     {report.root}  ({'GTZAN' if report.kind == 'gtzan' else 'labelled folders'})"]
     formats = ", ".join(f"{ext} {n}" for ext, n in report.formats.items())
     lines.append(
@@ -394,7 +446,12 @@ def render_text(report: IntegrityReport) -> str:
             + (":" if report.missing else "")
         )
         lines.extend(f"              {line}" for line in compact_ids(report.missing))
-    lines.append(f"undecodable {len(report.undecodable)}")
+    return lines
+
+
+def _file_lines(report: IntegrityReport, rel: Callable[[str], str]) -> list[str]:
+    """Files that do not decode, are of the wrong length (in s) or at another sample rate (in Hz)."""
+    lines = [f"undecodable {len(report.undecodable)}"]
     lines.extend(f"              {rel(u.path)}: {u.reason}" for u in report.undecodable)
     config = report.config
     span = (
@@ -414,16 +471,26 @@ def render_text(report: IntegrityReport) -> str:
     if config.expected_sample_rate is not None:
         lines.append(f"rate        {len(report.other_rate)} not at {config.expected_sample_rate} Hz")
         lines.extend(f"              {rel(o.path)}: {o.sample_rate} Hz" for o in report.other_rate)
-    lines.append(f"same id in several files  {len(report.format_twins)}")
-    for twin in report.format_twins:
-        verdict = {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[
-            twin.identical
-        ]
-        if twin.identical is False and twin.lossy:
-            verdict = "samples differ, as expected of a lossy copy"
-        lines.append(
-            f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {verdict}; using {rel(twin.kept)}"
-        )
+    return lines
+
+
+def _twin_verdict(twin: FormatTwins) -> str:
+    """Whether the files of one clip id hold the same samples, in words."""
+    if twin.identical is False and twin.lossy:
+        return "samples differ, as expected of a lossy copy"
+    return {True: "identical samples", False: "DIFFERENT samples", None: "not comparable (one does not decode)"}[
+        twin.identical
+    ]
+
+
+def _duplicate_lines(report: IntegrityReport, rel: Callable[[str], str]) -> list[str]:
+    """One clip id in several files, identical audio under several ids, and files the layout ignores."""
+    lines = [f"same id in several files  {len(report.format_twins)}"]
+    lines.extend(
+        f"              {twin.clip_id}: {' + '.join(rel(p) for p in twin.paths)}: {_twin_verdict(twin)}; "
+        f"using {rel(twin.kept)}"
+        for twin in report.format_twins
+    )
     lines.append(f"same audio under different ids  {len(report.same_audio)}")
     lines.extend(
         f"              {' = '.join(s.clip_ids)} ({', '.join(rel(p) for p in s.paths)})" for s in report.same_audio
@@ -431,28 +498,36 @@ def render_text(report: IntegrityReport) -> str:
     if report.ignored:
         lines.append(f"ignored     {len(report.ignored)} audio files that do not fit the layout")
         lines.extend(f"              {rel(p)}" for p in report.ignored)
-    for membership in report.splits:
-        parts = "; ".join(f"{part} {len(ids)}" for part, ids in membership.parts.items())
-        lines.append(f"split {membership.name:<10} {parts}; in no list {len(membership.outside)}")
-        for part, ids in membership.parts.items():
-            if ids:
-                lines.append(f"              {part:<5} " + "; ".join(compact_ids(ids)))
-        if membership.outside:
-            lines.append("              none  " + "; ".join(compact_ids(membership.outside)))
+    return lines
+
+
+def _split_lines(membership: SplitMembership) -> list[str]:
+    """How many present clips each part of one published split names, then the ids as GTZAN ranges."""
+    parts = "; ".join(f"{part} {len(ids)}" for part, ids in membership.parts.items())
+    lines = [f"split {membership.name:<10} {parts}; in no list {len(membership.outside)}"]
+    lines.extend(
+        f"              {part:<5} " + "; ".join(compact_ids(ids)) for part, ids in membership.parts.items() if ids
+    )
+    if membership.outside:
+        lines.append("              none  " + "; ".join(compact_ids(membership.outside)))
+    return lines
+
+
+def _fault_state(fault: KnownFault, rel: Callable[[str], str]) -> str:
+    """How the copy at hand of a clip with a known fault fares: absent, sound, or not decoding."""
+    if not fault.present:
+        return "not present"
+    if fault.decodes:
+        return f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: this copy is sound"
+    return f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
+
+
+def _fault_lines(report: IntegrityReport, rel: Callable[[str], str]) -> list[str]:
+    """GTZAN's known faults (each with its state here) and the clips left out of the fault-filtered split."""
+    lines: list[str] = []
     for fault in report.known_faults:
-        if not fault.present:
-            state = "not present"
-        elif fault.decodes:
-            state = (
-                f"present ({', '.join(rel(p) for p in fault.paths)}), decodes, {fault.seconds:.2f} s: "
-                "this copy is sound"
-            )
-        else:
-            state = (
-                f"present ({', '.join(rel(p) for p in fault.paths)}) and does NOT decode: replace it with a sound copy"
-            )
         lines.append(f"known fault {fault.clip_id}: {fault.fault}")
-        lines.append(f"              here: {state}")
+        lines.append(f"              here: {_fault_state(fault, rel)}")
     if report.outside_filtered:
         lines.append(
             f"known fault {len(report.outside_filtered)} clips left out of the fault-filtered split "
@@ -461,6 +536,4 @@ def render_text(report: IntegrityReport) -> str:
             + (f": {_short(report.outside_filtered_present)}" if report.outside_filtered_present else "")
         )
         lines.extend(f"              {line}" for line in compact_ids(report.outside_filtered))
-    problems = report.problems()
-    lines.append("summary     " + ("no problems" if not problems else "; ".join(problems)))
-    return "\n".join(lines)
+    return lines
