@@ -196,45 +196,15 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     freq = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
     mel_basis = _sparse_mel_basis(sr)  # (128, 1025), as melspectrogram; 2 % of it is non-zero
     tuning = _global_tuning(ypad, n_frames, sr) if n_frames > BLOCK_FRAMES else None
-    context = _MEDIAN_HALF + _OLA_REACH
     inverted = (n_frames - 1) * HOP_LENGTH  # samples the old istft returned; the rest are zeros
 
     stats = {name: _Moments() for name in _FRAME_FEATURES}
     mel = np.empty((mel_basis.shape[0], n_frames), dtype=np.float32)
     for first in range(0, n_frames, BLOCK_FRAMES):
         stop = min(first + BLOCK_FRAMES, n_frames)
-        c0, c1 = max(first - context, 0), min(stop + context, n_frames)
-        D = stft_frames(ypad, c0, c1, N_FFT, HOP_LENGTH)  # (c1 - c0, 1025) complex64, frames as rows
-        S = np.abs(D)
-
-        # HPSS: masks for every frame that overlaps this block's samples, then one overlap-add.
-        m0, m1 = max(first - _OLA_REACH, 0), min(stop + _OLA_REACH, n_frames)
-        masked = D[m0 - c0 : m1 - c0]
-        masked *= harmonic_mask(S, c0, c1, n_frames, m0, m1)  # D is not needed unmasked any more
-        summed, wss = overlap_add(masked, N_FFT, HOP_LENGTH)
-        del D, masked
-        # summed[0] is padded sample m0*hop, i.e. y[m0*hop - n_fft/2]; this block owns y[first*hop : stop*hop].
-        q0, q1 = first * HOP_LENGTH, min(stop * HOP_LENGTH, inverted)
-        if q1 > q0:
-            offset = q0 + N_FFT // 2 - m0 * HOP_LENGTH
-            w = wss[offset : offset + q1 - q0]
-            harmony = summed[offset : offset + q1 - q0]  # a view: divided in place, as librosa.istft does
-            np.divide(harmony, w, out=harmony, where=w > np.finfo(w.dtype).tiny)
-            stats["harmony"].add(harmony)
-            stats["perceptr"].add(y[q0:q1] - harmony)
-        del summed, wss
-
-        S = S[first - c0 : stop - c0]
-        centroid, bandwidth, rolloff = spectral_shape(S, freq)
-        stats["spectral_centroid"].add(centroid)
-        stats["spectral_bandwidth"].add(bandwidth)
-        stats["rolloff"].add(rolloff)
-        P = np.square(S).T  # power, (1025, frames) view as librosa expects
-        if tuning is None:  # the whole signal is this one block
-            tuning = tuning_from_peaks(*tuning_peaks(P, sr, N_FFT))
-        stats["chroma_stft"].add(librosa.feature.chroma_stft(S=P, sr=sr, n_fft=N_FFT, tuning=tuning))
-        mel[:, first:stop] = mel_basis @ P
-        del P, S
+        S = _hpss_block(y, ypad, first, stop, stats)
+        tuning = _spectral_block(S, freq, sr, tuning, stats, mel_basis, mel[:, first:stop])
+        del S
         stats["rms"].add(
             rms(ypad[first * HOP_LENGTH : (stop - 1) * HOP_LENGTH + N_FFT], stop - first, N_FFT, HOP_LENGTH)
         )
@@ -244,9 +214,74 @@ def kaggle30_features(y: np.ndarray, sr: int = KAGGLE30_SR) -> np.ndarray:
     stats["perceptr"].count(n - inverted)
     log_mel = librosa.power_to_db(mel)
     del mel
+    mfcc, tempo = _mfcc_and_tempo(log_mel, sr)
+    return _assemble({k: tuple(float(v) for v in m.mean_var()) for k, m in stats.items()}, tempo, mfcc)
+
+
+def _hpss_block(y: np.ndarray, ypad: np.ndarray, first: int, stop: int, stats: dict[str, _Moments]) -> np.ndarray:
+    """STFT frames ``[first, stop)`` of ``ypad`` (``y`` reflect-padded by ``N_FFT // 2``) with the context HPSS needs.
+
+    Adds this block's samples of the harmonic part and of the percussive part (``y`` minus harmonic) to
+    ``stats``; returns the block's magnitude spectrogram, ``(stop - first, 1025)`` float32, frames as rows.
+    """
+    n_frames = 1 + y.size // HOP_LENGTH
+    inverted = (n_frames - 1) * HOP_LENGTH  # samples the old istft returned; the rest are zeros
+    context = _MEDIAN_HALF + _OLA_REACH
+    c0, c1 = max(first - context, 0), min(stop + context, n_frames)
+    D = stft_frames(ypad, c0, c1, N_FFT, HOP_LENGTH)  # (c1 - c0, 1025) complex64, frames as rows
+    S = np.abs(D)
+
+    # HPSS: masks for every frame that overlaps this block's samples, then one overlap-add.
+    m0, m1 = max(first - _OLA_REACH, 0), min(stop + _OLA_REACH, n_frames)
+    masked = D[m0 - c0 : m1 - c0]
+    masked *= harmonic_mask(S, c0, c1, n_frames, m0, m1)  # D is not needed unmasked any more
+    summed, wss = overlap_add(masked, N_FFT, HOP_LENGTH)
+    del D, masked
+    # summed[0] is padded sample m0*hop, i.e. y[m0*hop - n_fft/2]; this block owns y[first*hop : stop*hop].
+    q0, q1 = first * HOP_LENGTH, min(stop * HOP_LENGTH, inverted)
+    if q1 > q0:
+        offset = q0 + N_FFT // 2 - m0 * HOP_LENGTH
+        w = wss[offset : offset + q1 - q0]
+        harmony = summed[offset : offset + q1 - q0]  # a view: divided in place, as librosa.istft does
+        np.divide(harmony, w, out=harmony, where=w > np.finfo(w.dtype).tiny)
+        stats["harmony"].add(harmony)
+        stats["perceptr"].add(y[q0:q1] - harmony)
+    del summed, wss
+    return S[first - c0 : stop - c0]
+
+
+def _spectral_block(
+    S: np.ndarray,
+    freq: np.ndarray,
+    sr: int,
+    tuning: float | None,
+    stats: dict[str, _Moments],
+    mel_basis: scipy.sparse.csr_array,
+    mel_out: np.ndarray,
+) -> float:
+    """Add one block's spectral statistics and chroma to ``stats``; write its mel power into ``mel_out``.
+
+    ``S`` is the block's magnitude, ``(frames, 1025)``; ``freq`` the bin frequencies in Hz; ``mel_out`` the
+    ``(128, frames)`` slice of the whole signal's mel spectrogram. ``tuning`` (in bins) is estimated
+    from this block when None (the whole signal is this one block); returns the tuning used.
+    """
+    centroid, bandwidth, rolloff = spectral_shape(S, freq)
+    stats["spectral_centroid"].add(centroid)
+    stats["spectral_bandwidth"].add(bandwidth)
+    stats["rolloff"].add(rolloff)
+    P = np.square(S).T  # power, (1025, frames) view as librosa expects
+    if tuning is None:  # the whole signal is this one block
+        tuning = tuning_from_peaks(*tuning_peaks(P, sr, N_FFT))
+    stats["chroma_stft"].add(librosa.feature.chroma_stft(S=P, sr=sr, n_fft=N_FFT, tuning=tuning))
+    mel_out[...] = mel_basis @ P
+    return tuning
+
+
+def _mfcc_and_tempo(log_mel: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
+    """MFCC ``(20, frames)`` and global tempo (BPM) of a mel spectrogram in dB ``(128, frames)``, as librosa's."""
     mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=N_MFCC)
     onset = librosa.onset.onset_strength(S=log_mel, sr=sr, hop_length=HOP_LENGTH, aggregate=np.median)  # as beat_track
     win_length = int(librosa.time_to_frames(8.0, sr=sr, hop_length=HOP_LENGTH))  # feature.tempo's ac_size
     tempogram = mean_tempogram(onset, win_length)[:, None]
     tempo = librosa.feature.tempo(tg=tempogram, sr=sr, hop_length=HOP_LENGTH)[0]
-    return _assemble({k: tuple(float(v) for v in m.mean_var()) for k, m in stats.items()}, tempo, mfcc)
+    return mfcc, tempo
