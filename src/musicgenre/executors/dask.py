@@ -206,54 +206,73 @@ def _register(client, setup) -> None:
 
 
 def _stream(client, distributed, items, task, lost, plugin: str):
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    size = chunk_size(len(items), workers)
-    batches: deque[list[int]] = deque(list(range(i, min(i + size, len(items)))) for i in range(0, len(items), size))
-    window = 2 * workers
-    running: dict[Any, list[int]] = {}
-    done: set[int] = set()
-    suspects: deque[int] = deque()  # single files a worker died holding: each runs again alone on the cluster
-    alone: int | None = None  # the suspect running with nothing else
+    """Yield ``(item, result)`` once per item as batches finish on ``client``'s cluster, at most ``2 * workers``
+    batches in flight; a batch that fails is retried file by file, and a file that still fails alone gets ``lost``."""
+    run = _Batches(client, items, task, plugin)
     watch = _WorkerWatch(client)
-
-    def submit(batch: list[int]) -> None:
-        future = client.submit(task, [items[i] for i in batch], plugin, pure=False, key=f"{plugin}-{uuid.uuid4().hex}")
-        running[future] = batch
-
-    def refill() -> None:
-        nonlocal alone
-        while batches and len(running) < window:
-            submit(batches.popleft())
-        if not running and suspects:
-            alone = suspects.popleft()
-            submit([alone])
-
-    refill()
-    while running:
+    run.refill()
+    while run.running:
         try:  # polled, not waited on for good: a cluster whose workers are all gone must not hang the run
-            distributed.wait(list(running), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            distributed.wait(list(run.running), timeout=POLL_S, return_when="FIRST_COMPLETED")
         except distributed.TimeoutError:  # asyncio's, which before Python 3.11 is not the builtin one
-            watch.check(len(done), len(items))
+            watch.check(len(run.done), len(items))
             continue
-        for future in [f for f in running if f.done()]:
-            batch = running.pop(future)
-            try:
-                outcomes = future.result()
-            except Exception:  # KilledWorker, or the cluster lost the task
-                if len(batch) > 1:
-                    batches.extendleft([i] for i in reversed(batch))  # each alone, so a crash is pinned on its file
-                elif batch[0] == alone and batch[0] not in done:  # it killed workers with nothing else running
-                    done.add(batch[0])
-                    yield items[batch[0]], lost(items[batch[0]], CRASH_REASON)
-                elif batch[0] not in done:
-                    suspects.append(batch[0])
-            else:
-                for i, outcome in zip(batch, outcomes, strict=True):
-                    if i not in done:  # once per item, whatever ran twice
-                        done.add(i)
-                        yield items[i], outcome
-            future.release()
-        refill()
+        for future in [f for f in run.running if f.done()]:
+            yield from run.settle(future, lost)
+        run.refill()
+
+
+class _Batches:
+    """The bookkeeping of one :func:`_stream`: batches (lists of item indices) waiting, running and done."""
+
+    def __init__(self, client, items, task, plugin: str):
+        self.client, self.items, self.task, self.plugin = client, items, task, plugin
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = chunk_size(len(items), workers)
+        self.batches: deque[list[int]] = deque(
+            list(range(i, min(i + size, len(items)))) for i in range(0, len(items), size)
+        )
+        self.window = 2 * workers
+        self.running: dict[Any, list[int]] = {}
+        self.done: set[int] = set()
+        self.suspects: deque[int] = deque()  # single files a worker died holding: each runs again alone on the cluster
+        self.alone: int | None = None  # the suspect running with nothing else
+
+    def submit(self, batch: list[int]) -> None:
+        key = f"{self.plugin}-{uuid.uuid4().hex}"
+        future = self.client.submit(self.task, [self.items[i] for i in batch], self.plugin, pure=False, key=key)
+        self.running[future] = batch
+
+    def refill(self) -> None:
+        """Submit waiting batches up to the window; when nothing runs any more, one suspect alone."""
+        while self.batches and len(self.running) < self.window:
+            self.submit(self.batches.popleft())
+        if not self.running and self.suspects:
+            self.alone = self.suspects.popleft()
+            self.submit([self.alone])
+
+    def settle(self, future, lost) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(item, result)`` for the items of a finished ``future`` not yet done, or requeue a failed batch."""
+        batch = self.running.pop(future)
+        try:
+            outcomes = future.result()
+        except Exception:  # KilledWorker, or the cluster lost the task
+            yield from self._failed(batch, lost)
+        else:
+            for i, outcome in zip(batch, outcomes, strict=True):
+                if i not in self.done:  # once per item, whatever ran twice
+                    self.done.add(i)
+                    yield self.items[i], outcome
+        future.release()
+
+    def _failed(self, batch: list[int], lost) -> Iterator[tuple[Any, Any]]:
+        if len(batch) > 1:
+            self.batches.extendleft([i] for i in reversed(batch))  # each alone, so a crash is pinned on its file
+        elif batch[0] == self.alone and batch[0] not in self.done:  # it killed workers with nothing else running
+            self.done.add(batch[0])
+            yield self.items[batch[0]], lost(self.items[batch[0]], CRASH_REASON)
+        elif batch[0] not in self.done:
+            self.suspects.append(batch[0])
 
 
 #: Seconds between looks at the cluster while no task finishes.
