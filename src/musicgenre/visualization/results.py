@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -88,55 +89,76 @@ def plot_learning_curves(
         (acc_ax, history.train_accuracy, history.val_accuracy, "accuracy", "Accuracy", 100.0),
     )
     for ax, train, val, ylabel, name, scale in panels:
-        drawn = False
-        for values, label, colour, style in ((train, "train", TRAIN_COLOUR, "-"), (val, "validation", VAL_COLOUR, "-")):
-            if np.isfinite(values).any():
-                ax.plot(
-                    epochs,
-                    values * scale,
-                    style,
-                    color=colour,
-                    label=label,
-                    linewidth=2,
-                    marker="o" if len(epochs) <= 30 else None,
-                    markersize=3,
-                )
-                drawn = True
+        drawn = _plot_curves(ax, epochs, train, val, scale)
         if best_epoch is not None:
-            ax.axvline(
-                best_epoch,
-                color=BEST_COLOUR,
-                linestyle="--",
-                linewidth=1.5,
-                label=f"restored best epoch ({best_epoch})",
-            )
-            if best_index is not None and np.isfinite(val[best_index]):
-                ax.plot([best_epoch], [val[best_index] * scale], "o", color=BEST_COLOUR, markersize=8, zorder=5)
+            _mark_best(ax, best_epoch, best_index, val, scale)
         if not drawn:
             ax.text(
                 0.5, 0.5, f"no {ylabel} recorded", transform=ax.transAxes, ha="center", va="center", color="#777777"
             )
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(ylabel + (" (%)" if scale == 100.0 else ""))
-        ax.set_title(name, loc="left", fontweight="bold")
-        if scale == 100.0:
-            ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-        ax.grid(True, alpha=0.3)
-    legend: dict[str, Artist] = {}  # one legend for both panels, below them, so it never covers a curve
-    for ax in (loss_ax, acc_ax):
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            legend.setdefault(label, handle)
-    if legend:
-        fig.legend(
-            list(legend.values()), list(legend.keys()), loc="outside lower center", ncols=len(legend), frameon=False
-        )
+        _label_panel(ax, ylabel, name, scale)
+    _shared_legend(fig, (loss_ax, acc_ax))
     if best_index is not None and np.isfinite(history.val_accuracy[best_index]):
         note = f" (best epoch {best_epoch}: validation accuracy {history.val_accuracy[best_index] * 100:.1f} %)"
     else:
         note = ""
     fig.suptitle(_model_title("Learning curves", model) + (f", {fold}" if fold else "") + note)
     return fig
+
+
+def _plot_curves(ax: Axes, epochs: np.ndarray, train: np.ndarray, val: np.ndarray, scale: float) -> bool:
+    """Draw the train and validation curves (``(n_epochs,)``, times ``scale``) that have a finite value; any drawn."""
+    drawn = False
+    for values, label, colour, style in ((train, "train", TRAIN_COLOUR, "-"), (val, "validation", VAL_COLOUR, "-")):
+        if np.isfinite(values).any():
+            ax.plot(
+                epochs,
+                values * scale,
+                style,
+                color=colour,
+                label=label,
+                linewidth=2,
+                marker="o" if len(epochs) <= 30 else None,
+                markersize=3,
+            )
+            drawn = True
+    return drawn
+
+
+def _mark_best(ax: Axes, best_epoch: int, best_index: int | None, val: np.ndarray, scale: float) -> None:
+    """A vertical line at the restored best epoch, and a dot on the validation curve there when it has a value."""
+    ax.axvline(
+        best_epoch,
+        color=BEST_COLOUR,
+        linestyle="--",
+        linewidth=1.5,
+        label=f"restored best epoch ({best_epoch})",
+    )
+    if best_index is not None and np.isfinite(val[best_index]):
+        ax.plot([best_epoch], [val[best_index] * scale], "o", color=BEST_COLOUR, markersize=8, zorder=5)
+
+
+def _label_panel(ax: Axes, ylabel: str, name: str, scale: float) -> None:
+    """Axis labels, title and grid of one panel; a ``scale`` of 100 means the values are percentages."""
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel + (" (%)" if scale == 100.0 else ""))
+    ax.set_title(name, loc="left", fontweight="bold")
+    if scale == 100.0:
+        ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.grid(True, alpha=0.3)
+
+
+def _shared_legend(fig: Figure, axes: Sequence[Axes]) -> None:
+    """One legend for all ``axes``, below them, so it never covers a curve (each label once)."""
+    legend: dict[str, Artist] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    if legend:
+        fig.legend(
+            list(legend.values()), list(legend.keys()), loc="outside lower center", ncols=len(legend), frameon=False
+        )
 
 
 def _colour_genre_ticks(labels) -> None:
