@@ -79,6 +79,71 @@ def set_item_genres(item, genres: tuple[str, ...]) -> None:
         item.genre = GENRE_JOIN.join(genres)
 
 
+def _add_policy_options(parser) -> None:
+    """The options of ``beet musicgenre`` that set the labelling policy (as the ``musicgenre:`` configuration)."""
+    parser.add_option(
+        "-r",
+        "--replace",
+        dest="policy",
+        action="store_const",
+        const="replace",
+        help="set the predicted genre in place of any genre",
+    )
+    parser.add_option(
+        "-a",
+        "--append",
+        dest="policy",
+        action="store_const",
+        const="append",
+        help="add the predicted genre after the item's genres",
+    )
+    parser.add_option(
+        "-e",
+        "--only-empty",
+        dest="policy",
+        action="store_const",
+        const="only-empty",
+        help="set a genre only where there is none (the default)",
+    )
+    parser.add_option(
+        "-m",
+        "--min-probability",
+        dest="min_probability",
+        type="float",
+        help="leave items whose top genre is less probable alone",
+    )
+    parser.add_option(
+        "-u",
+        "--include-uncertain",
+        dest="include_uncertain",
+        action="store_true",
+        help="also set a genre the model marks uncertain",
+    )
+
+
+def _add_run_options(parser) -> None:
+    """The options of ``beet musicgenre`` that say how to run: jobs, pretend, writing files, learning first."""
+    parser.add_option("-j", "--jobs", dest="jobs", type="int", help="worker processes for classifying")
+    parser.add_option("-p", "--pretend", dest="pretend", action="store_true", help="show changes; change nothing")
+    parser.add_option(
+        "-w",
+        "--write",
+        dest="write",
+        action="store_true",
+        default=None,
+        help="write the new genre into the files (default: beets' import.write)",
+    )
+    parser.add_option("-W", "--nowrite", dest="write", action="store_false", help="do not write the files")
+    parser.add_option(
+        "-l",
+        "--learn",
+        dest="learn",
+        action="store_true",
+        help="learn the genres the matching items carry, then fill the items without one",
+    )
+    parser.add_option("--min-tracks", dest="min_tracks", type="int", help="with --learn: fewest tracks a genre needs")
+
+
 class MusicGenrePlugin(BeetsPlugin):
     """``beet musicgenre``, and classification on import when ``auto`` is on."""
 
@@ -103,90 +168,34 @@ class MusicGenrePlugin(BeetsPlugin):
             self.import_stages = [self.imported]
 
     def commands(self):
+        """``beet musicgenre``: its options (policy, then the run's) and :meth:`run_command` as its function."""
         command = ui.Subcommand("musicgenre", help="set the genre musicgenre hears in each matching item")
-        parser = command.parser
-        parser.add_option(
-            "-r",
-            "--replace",
-            dest="policy",
-            action="store_const",
-            const="replace",
-            help="set the predicted genre in place of any genre",
-        )
-        parser.add_option(
-            "-a",
-            "--append",
-            dest="policy",
-            action="store_const",
-            const="append",
-            help="add the predicted genre after the item's genres",
-        )
-        parser.add_option(
-            "-e",
-            "--only-empty",
-            dest="policy",
-            action="store_const",
-            const="only-empty",
-            help="set a genre only where there is none (the default)",
-        )
-        parser.add_option(
-            "-m",
-            "--min-probability",
-            dest="min_probability",
-            type="float",
-            help="leave items whose top genre is less probable alone",
-        )
-        parser.add_option(
-            "-u",
-            "--include-uncertain",
-            dest="include_uncertain",
-            action="store_true",
-            help="also set a genre the model marks uncertain",
-        )
-        parser.add_option("-j", "--jobs", dest="jobs", type="int", help="worker processes for classifying")
-        parser.add_option("-p", "--pretend", dest="pretend", action="store_true", help="show changes; change nothing")
-        parser.add_option(
-            "-w",
-            "--write",
-            dest="write",
-            action="store_true",
-            default=None,
-            help="write the new genre into the files (default: beets' import.write)",
-        )
-        parser.add_option("-W", "--nowrite", dest="write", action="store_false", help="do not write the files")
-        parser.add_option(
-            "-l",
-            "--learn",
-            dest="learn",
-            action="store_true",
-            help="learn the genres the matching items carry, then fill the items without one",
-        )
-        parser.add_option(
-            "--min-tracks", dest="min_tracks", type="int", help="with --learn: fewest tracks a genre needs"
-        )
-
-        def run(lib, opts, args) -> None:
-            for key in ("policy", "min_probability", "include_uncertain", "jobs", "min_tracks"):
-                if getattr(opts, key) is not None:
-                    self.config[key].set(getattr(opts, key))
-            items = list(lib.items(args))
-            model_name = self.learn_from(items) if opts.learn else self.config["model"].get()
-            counts = {"changed": 0, "unchanged": 0, "failed": 0}
-            for item, outcome in self.classify_items(items, model_name, learned=bool(opts.learn)):
-                changes = outcome.decision is not None and outcome.decision.writes
-                counts["failed" if outcome.error else "changed" if changes else "unchanged"] += 1
-                ui.print_(self.describe(item, outcome, opts.pretend))
-                if changes and not opts.pretend:
-                    assert outcome.decision is not None
-                    set_item_genres(item, outcome.decision.genres)
-                    item.try_sync(write=ui.should_write(opts.write), move=False)
-            verb = "would change" if opts.pretend else "changed"
-            ui.print_(
-                f"musicgenre: {counts['changed']} {verb}, {counts['unchanged']} left alone, {counts['failed']} failed"
-            )
-
-        command.func = run
+        _add_policy_options(command.parser)
+        _add_run_options(command.parser)
+        command.func = self.run_command
         return [command]
+
+    def run_command(self, lib, opts, args) -> None:
+        """Classify the items ``args`` match, print a line per item and the counts; set (and write) their genres
+        unless ``--pretend``. Options given override the configuration."""
+        for key in ("policy", "min_probability", "include_uncertain", "jobs", "min_tracks"):
+            if getattr(opts, key) is not None:
+                self.config[key].set(getattr(opts, key))
+        items = list(lib.items(args))
+        model_name = self.learn_from(items) if opts.learn else self.config["model"].get()
+        counts = {"changed": 0, "unchanged": 0, "failed": 0}
+        for item, outcome in self.classify_items(items, model_name, learned=bool(opts.learn)):
+            changes = outcome.decision is not None and outcome.decision.writes
+            counts["failed" if outcome.error else "changed" if changes else "unchanged"] += 1
+            ui.print_(self.describe(item, outcome, opts.pretend))
+            if changes and not opts.pretend:
+                assert outcome.decision is not None
+                set_item_genres(item, outcome.decision.genres)
+                item.try_sync(write=ui.should_write(opts.write), move=False)
+        verb = "would change" if opts.pretend else "changed"
+        ui.print_(
+            f"musicgenre: {counts['changed']} {verb}, {counts['unchanged']} left alone, {counts['failed']} failed"
+        )
 
     def imported(self, session, task) -> None:
         """Import stage: set the genre of the task's items; beets writes the files later if ``import.write``."""
