@@ -1,11 +1,10 @@
 """Process-wide settings for the processes that classify: freed memory kept (:func:`keep_freed_memory`) and a
 time limit on the work at hand (:func:`time_limit`), for the CLI and its batch and web workers.
 
-Extracting the features of a 30 s clip allocates and frees about 150 MB of numpy arrays. By default glibc's
-malloc hands most of that back to the kernel after every clip (its trim threshold follows the largest freed
-block, ~20 MB here), and the next clip page-faults it all back in, zero-filled: about 8 ms a clip on one core
-(136 -> 128 ms on the predict benchmark). :func:`keep_freed_memory` lets the process keep its freed heap for the
-next clip instead.
+Extracting the features of a clip allocates and frees large numpy arrays. By default glibc's malloc hands most
+of that back to the kernel after every clip (its trim threshold follows the largest freed block), and the next
+clip page-faults it all back in, zero-filled. :func:`keep_freed_memory` lets the process keep its freed heap for
+the next clip instead (what that saved when it was chosen: docs/benchmarks.md).
 It is not applied on import: a library should not change the allocator of a program that imports it, so the
 ``musicgenre`` command and its worker processes call it, and so may any program that classifies many files.
 """

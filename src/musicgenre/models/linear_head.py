@@ -22,7 +22,7 @@ from musicgenre.features.taggram_stats import STATISTICS, statistic_names
 RECIPE = "musicnn-msd-logmel"
 #: Statistics the graph can compute per window (the taggram study's others, quantiles, are not graph ops here).
 GRAPH_STATISTICS = ("mean", "max", "std")
-#: Patches per graph call for long tracks: 10 patches (30 s) add ~143 MB to onnxruntime's peak, 100 add 1.8 GB.
+#: Patches per graph call for long tracks: onnxruntime's peak grows with the batch (figures: docs/benchmarks.md).
 RECOMMENDED_BATCH = 10
 #: Tags of MSD_musicnn.
 N_TAGS = 50

@@ -15,8 +15,8 @@ from musicgenre.training.neural import NeuralClassifier
 Family = Literal["network", "baseline", "head", "ensemble"]
 ENSEMBLE = "ensemble"
 #: The ensemble's members, fixed in advance with equal weights: every kaggle57 model but the random forest (the
-#: weakest alone, and its 12 MB graph would dwarf the shipped model). A 197-clip valid split is too small to pick
-#: members or weights without fitting its noise: greedy selection on it chose a single 50 % member.
+#: weakest alone, and its graph would dwarf the shipped model). A 197-clip valid split is too small to pick
+#: members or weights without fitting its noise (what greedy selection on it chose: docs/benchmarks.md).
 ENSEMBLE_MEMBERS = ("logreg", "svm", "gboost", "mlp-kaggle57-small", "mlp-kaggle57")
 
 

@@ -12,7 +12,7 @@ import click
 F = TypeVar("F", bound=Callable)
 
 #: With ``-j 0`` a pool of worker processes starts from this many files on: starting workers (imports, model,
-#: numba warm-up) costs a few seconds, which a handful of 30 s clips (0.14 s each) never wins back.
+#: numba warm-up) costs seconds, which a handful of clips never wins back (figures: docs/benchmarks.md).
 AUTO_POOL_FILES = 16
 
 
