@@ -1,11 +1,12 @@
 """beets plugin: the genre musicgenre hears in each track, set in beets' genre field.
 
-Enable it with ``plugins: musicgenre`` in beets' config (installed by ``pip install 'musicgenre[beets]'``), then::
+Install it with ``pip install 'musicgenre[beets]'`` and enable it with ``plugins: musicgenre`` in beets' config.
+Then::
 
     beet musicgenre [QUERY]         # classify the matching items and set their genre
     beet musicgenre -p QUERY        # pretend: show what would change
     beet musicgenre -r -m 0.6 QUERY # replace existing genres, only when the top genre reaches 0.6
-    beet musicgenre --learn [QUERY] # learn the genres the matching items carry, then fill those without one
+    beet musicgenre --learn [QUERY] # learn the genres the matching items carry, then fill those without one.
 
 Configuration (``musicgenre:`` in beets' config), with the same policies as ``musicgenre label``::
 
@@ -13,20 +14,20 @@ Configuration (``musicgenre:`` in beets' config), with the same policies as ``mu
     policy: only-empty     # only-empty | replace | append
     min_probability: 0.0   # leave less certain tracks alone
     include_uncertain: no  # also set a genre the model marks uncertain
-    map: {}                # the model's genre -> your name (default: Blues, Hip-Hop, ...)
-    model: null            # a shipped model name or an ONNX file (default: musicnn+efficientat; audioset-genres
-                           # writes readable names of AudioSet's 50 music genres)
+    map: {}                # the model's genre -> your name. Default: Blues, Hip-Hop, ...
+    model: null            # a shipped model name or an ONNX file. Default: musicnn+efficientat; audioset-genres
+                           # writes readable names of AudioSet's 50 music genres
     jobs: 1                # worker processes for classifying
     min_tracks: 10         # --learn: genres with fewer tracks are left out
-    learned_model: null    # --learn: where the learned model goes (default: musicgenre-learned.onnx in beets' folder)
+    learned_model: null    # --learn: where the learned model goes. Default: musicgenre-learned.onnx in beets' folder.
 
-Files are written as beets writes any field: ``beet musicgenre`` writes them when ``import.write`` is on, or with
-``-w`` (``-W`` never); on import, beets writes them with the rest of an autotagged match (an as-is ``-A`` import
-leaves files alone: ``beet write`` puts the genre in later).
+Files are written as beets writes any field. ``beet musicgenre`` writes them when ``import.write`` is on, or
+with ``-w`` (``-W`` never). On import, beets writes them with the rest of an autotagged match. An as-is ``-A``
+import leaves files alone: ``beet write`` puts the genre in later.
 
-With ``--learn`` the model is learned first from the matching items' own genres and artists (as ``musicgenre
-learn``: spellings merged, artist-grouped CV, a card and report beside the model) and then fills only the items
-without a genre, in the library's own genre names.
+With ``--learn``, the model is first learned from the matching items' own genres and artists, as ``musicgenre
+learn`` does: spellings merged, artist-grouped CV, a card and report beside the model. It then fills only the
+items without a genre, in the library's own genre names.
 """
 
 from __future__ import annotations

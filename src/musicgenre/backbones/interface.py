@@ -1,7 +1,14 @@
-"""What every pretrained backbone offers: its front end, its network, its embeddings, its ONNX export, its
-published features. A new backbone is a folder beside ``musicnn/`` with one class satisfying :class:`Backbone`,
-registered by name in :mod:`musicgenre.backbones.registry`; callers (studies, ``learn``, the command line) reach
-it through :func:`~musicgenre.backbones.registry.get_backbone` and never name its folder.
+"""What every pretrained backbone offers, so callers use any backbone the same way and never name its folder.
+
+A backbone offers its front end, its network, its embeddings, its ONNX export and its published features.
+A new backbone is a folder beside ``musicnn/`` with one class satisfying :class:`Backbone`. It is registered by
+name in :mod:`musicgenre.backbones.registry`. Callers (studies, ``learn``, the command line) reach it through
+:func:`~musicgenre.backbones.registry.get_backbone` and never name its folder.
+
+Numpy at the boundary: signals, patches and embeddings are numpy arrays. Only :meth:`Backbone.network` hands out
+a torch module, and nothing here imports torch before a method that runs the network is called.
+
+In use:
 
     backbone = get_backbone("musicnn-msd")
     backbone.input_spec.sample_rate                        # 16000 Hz: what patches() expects
@@ -9,9 +16,6 @@ it through :func:`~musicgenre.backbones.registry.get_backbone` and never name it
     backbone.input_spec.patch_centres(len(p))              # (n,) seconds
     x = backbone.embed_tracks(paths, "max_pool")           # (n_files, 753) float32, cached per file content
     backbone.export_genre_graph("model.onnx", head, name="my-genres")
-
-Numpy at the boundary: signals, patches and embeddings are numpy arrays; only :meth:`Backbone.network` hands out
-a torch module, and nothing here imports torch before a method that runs the network is called.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """The local executor (:class:`LocalPool`): a pool of fresh (spawned) worker processes on this machine.
 
-- Each worker runs ``load()`` once (its result is the ``state`` every ``work(item, state)`` there gets), keeps
-  freed memory and uses one BLAS thread; the caller's ``prepare()`` runs here before the first pool starts.
-- At most ``2 * jobs`` items are in flight, so results stream and a broken pool holds few items.
-- A worker that dies (killed, out of memory, a crashing decoder) breaks its pool: the items the pool was holding
-  run again, each alone in a fresh pool, and only an item that kills its worker alone gets ``lost(item,
+* Each worker runs ``load()`` once; its result is the ``state`` every ``work(item, state)`` there gets. A worker
+  keeps freed memory and uses one BLAS thread. The caller's ``prepare()`` runs here before the first pool starts.
+* At most ``2 * jobs`` items are in flight, so results stream and a broken pool holds few items.
+* A worker that dies (killed, out of memory, a crashing decoder) breaks its pool. The items the pool was holding
+  run again, each alone in a fresh pool. Only an item that kills its worker alone gets ``lost(item,
   CRASH_REASON)``.
-- With a time limit per item, each worker reports when it starts an item; an item past the limit gets its worker
-  killed (SIGKILL) and ``lost(item, overtime_reason(limit))``, and the items the other workers held run again.
+* With a time limit per item, each worker reports when it starts an item. An item past the limit gets its worker
+  killed (SIGKILL) and ``lost(item, overtime_reason(limit))``; the items the other workers held run again.
 """
 
 from __future__ import annotations

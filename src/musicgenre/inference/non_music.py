@@ -1,16 +1,19 @@
-"""Tell music from signals that are not music in any useful sense: a steady tone or hum, steady noise.
+"""Tell music from steady tones, hums and noise: not music in any useful sense, yet the network gives them a genre.
 
 A network trained on music gives a genre to anything: the musicnn model calls a 440 Hz sine "classical 0.99" and
-white noise "reggae". :class:`SteadinessMeter` reads the log-mel frames the model computes anyway and flags a track
-whose spectrum does not change (constant and DC-only signals are refused earlier, as silent):
+white noise "reggae". :class:`SteadinessMeter` reads the log-mel frames the model computes anyway. It flags a
+track whose spectrum does not change, in one of two ways. (Constant and DC-only signals are refused earlier, as
+silent.)
 
-- **a steady tone**: in the bands within 30 dB of the loudest, the median of each band's frame-to-frame standard
-  deviation is below 0.5 dB (a sine, a square wave, a hum: 0.2-0.3 dB; the shared GTZAN clips: 4.9-10.4 dB);
-- **steady noise**: the median spectral flatness of the frames is above 0.5 and the bands' 1 s means vary by less
-  than 1 dB (white noise: flatness 0.75, 0.45 dB; the GTZAN clips: flatness at most 0.20, 1.8-8.4 dB).
+* **a steady tone**: in the bands within 30 dB of the loudest, the median of each band's frame-to-frame standard
+  deviation is below 0.5 dB. A sine, a square wave or a hum gives 0.2-0.3 dB; the shared GTZAN clips give
+  4.9-10.4 dB.
+* **steady noise**: the median spectral flatness of the frames is above 0.5, and the bands' 1 s means vary by
+  less than 1 dB. White noise gives flatness 0.75 and 0.45 dB; the GTZAN clips give flatness at most 0.20 and
+  1.8-8.4 dB.
 
-Both margins are tenfold or more on real music, so a track of music is not flagged for being quiet or simple; a
-track that is music only in part is not flagged either (the statistics are medians over the whole track).
+Both margins are tenfold or more on real music, so a track of music is not flagged for being quiet or simple. A
+track that is music only in part is not flagged either: the statistics are medians over the whole track.
 """
 
 from __future__ import annotations

@@ -1,15 +1,19 @@
-"""Learn a library's own genres: analyse the tracks that carry a genre as the shipped musicnn model does at
-inference, fit the shipped kind of head on their window statistics with artist-grouped CV, write one Model file,
-its card and its report.
+"""Learn a library's own genres from the tracks that carry one: a model to label the tracks that do not.
+
+The tracks that carry a genre are analysed as the shipped musicnn model does at inference. The shipped kind of
+head is fitted on their window statistics with artist-grouped CV. The result is one Model file, its card and its
+report.
+
+The head is the shipped model's: musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
+temperature, "uncertain" threshold (:func:`~musicgenre.training.head_fitting.fit_window_head`). C, the
+temperature and the threshold come from cross-validation in which no artist is on both sides of a fold. So the
+figures estimate how the model does on artists it has not heard, in this library.
+
+In use:
 
     files, unreadable = read_labels(find_inputs(["~/Music"])[0])
     learned = learn(files, "my-genres.onnx", LearnConfig())      # my-genres.onnx, .card.json, .report.md
     musicgenre.classify("song.mp3", model=load_model(learned.path))   # or predict/label/serve --model my-genres.onnx
-
-The head is the shipped model's (musicnn MSD tags, mean/max/std per 30 s window, logistic regression,
-temperature, "uncertain" threshold: :func:`~musicgenre.training.head_fitting.fit_window_head`); C, the temperature and
-the threshold come from cross-validation in which no artist is on both sides of a fold, so the figures estimate
-how the model does on artists it has not heard, in this library.
 """
 
 from __future__ import annotations

@@ -8,20 +8,22 @@ Where the genre goes, by container:
 | FLAC, Ogg Vorbis, Ogg Opus (Vorbis comment) | ``GENRE`` | ``MUSICGENRE_PROBABILITIES`` |
 | MP4/M4A | ``©gen`` | ``----:com.musicgenre:probabilities`` |
 
-A write copies the file to a hidden temporary file in the same folder (same mode and group, and owner when run
-as root: chowned before the rename), writes the tags to the copy, flushes it to disk, calls ``before_replace``
-(where the undo log entry is written and flushed), then ``os.replace``-s the copy over the original and flushes
-the folder. A process killed at any moment, or a write failing (a full disk: ``no space left on the device``; a
-file-size limit), leaves the original as it was or the fully tagged copy in its place (at worst a stray
-``.<name>.musicgenre-*.tmp`` beside it after a kill). Only the tag blocks change; the audio packets stay byte for
-byte. ``before_replace`` also gets the :class:`Rewrite`: the original's size, modification time and hash and the
-byte patch (:mod:`musicgenre.tagging.patch`) that rebuilds it, which undo uses to give the original file back.
+Most writes copy and rename. A write copies the file to a hidden temporary file in the same folder, with the
+same mode and group (and owner when run as root: chowned before the rename). It writes the tags to the copy and
+flushes it to disk. It then calls ``before_replace``, where the undo log entry is written and flushed. Last,
+it ``os.replace``-s the copy over the original and flushes the folder.
+
+A process killed at any moment leaves the original as it was or the fully tagged copy in its place. So does a
+write that fails (a full disk: ``no space left on the device``; a file-size limit). At worst a kill leaves a stray
+``.<name>.musicgenre-*.tmp`` beside the file. Only the tag blocks change; the audio packets stay byte for byte.
+``before_replace`` also gets the :class:`Rewrite`, which undo uses to give the original file back: the original's
+size, modification time and hash and the byte patch (:mod:`musicgenre.tagging.patch`) that rebuilds it.
 
 Links: a symbolic link stays a link; the file it names is written (every path is resolved first). A file with
 several hard links is written **in place** instead of renamed over (``_write_in_place``): a rename would make
 the tagged copy a new inode under this one name while the other names kept the old file. The in-place copy runs
-under the lock, only after ``before_replace`` (the undo entry is on disk), with the room a longer file needs
-reserved first (a full disk fails before a byte is written); the tagged copy is removed only once the file is
+under the lock, only after ``before_replace`` (the undo entry is on disk). The room a longer file needs is
+reserved first, so a full disk fails before a byte is written. The tagged copy is removed only once the file is
 flushed. It is the one write that is not atomic: a kill during that copy can leave a hard-linked file half
 written (its undo entry and the whole tagged copy are then on disk). Files with one link keep copy-and-rename.
 

@@ -1,21 +1,25 @@
 """Fit a musicnn genre head on your own labelled tracks, with any genres: the model ``predict --model`` runs as is.
 
+Each track is cut into the windows inference uses (30 s every 15 s,
+:func:`~musicgenre.models.windows.plan_windows`); each window's rows are the patches centred in it. The head
+(standardized mean, max and std of each tag -> multinomial logistic regression) is fitted on windows. A track's
+answer is the mean of its windows' probabilities, as :func:`~musicgenre.inference.classify` gives it.
+
+Cross-validation folds are over tracks: all windows of a track are on one side and, given each track's artist,
+all tracks of an artist. So the CV accuracy is the honest figure for tracks the head has not seen. With no
+separate test set it is the only figure, and it slightly flatters the chosen C.
+
+The temperature is fitted on the out-of-fold window decision values, the "uncertain" threshold on the
+out-of-fold track probabilities (:mod:`musicgenre.metrics.calibration`). With fewer than a few out-of-fold
+mistakes there is no evidence of where the head goes wrong. The threshold is then 0.5, or lower when every
+out-of-fold answer was less sure than that.
+
+In use:
+
     taggrams = [...]                                   # per track: MSD tags of its 3 s patches, (patches, 50)
     fit = fit_tag_head(taggrams, y, classes)           # C by stratified k-fold CV over tracks, T, "uncertain"
     fit = fit_tag_head(taggrams, y, classes, groups=artists)   # the same, no artist on both sides of a fold
     export_onnx("model.onnx", fit.head, "my-genres", extra=fit.metadata())   # backbones.musicnn.genre_graph
-
-Each track is cut into the windows inference uses (30 s every 15 s, :func:`~musicgenre.models.windows.
-plan_windows`), each window's rows are the patches centred in it, and the head (standardized mean, max and std
-of each tag -> multinomial logistic regression) is fitted on windows; a track's answer is the mean of its
-windows' probabilities, as :func:`~musicgenre.inference.classify` gives it. Cross-validation folds are over
-tracks (all windows of a track on one side; given each track's artist, all tracks of an artist), so the CV
-accuracy is the honest figure for tracks the head has not seen; with no separate test set it is the only figure,
-and it slightly flatters the chosen C.
-The temperature is fitted on the out-of-fold window decision values, the "uncertain" threshold on the
-out-of-fold track probabilities (:mod:`musicgenre.metrics.calibration`; with fewer than a few out-of-fold
-mistakes there is no evidence of where the head goes wrong, and the threshold is 0.5, or lower when every
-out-of-fold answer was less sure than that).
 """
 
 from __future__ import annotations

@@ -4,15 +4,15 @@ Layout inside: ``(batch, channels, time frames, mel bands)``. Every batch norm f
 as in the original, and is used in inference mode with the checkpoint's moving statistics
 (epsilon 1e-3). Dropout is omitted (identity at inference).
 
-Shapes for one 3 s patch (187 frames x 96 mel bands):
+Shapes for one 3 s patch of 187 frames x 96 mel bands, stage by stage.
 
-* front-end: input batch norm; two timbral branches (7 x 38 and 7 x 67 kernels, 204 filters each,
-  time-padded "same", max over frequency) and three temporal branches (128, 64, 32 x 1 kernels,
-  51 filters each, TF "same" padding, max over frequency) -> ``(187, 561)``;
+* front-end: an input batch norm, then five branches, each max-pooled over frequency -> ``(187, 561)``.
+  The two timbral branches have 7 x 38 and 7 x 67 kernels, 204 filters each, time-padded "same".
+  The three temporal branches have 128, 64 and 32 x 1 kernels, 51 filters each, TF "same" padding.
 * mid-end: three 7-frame convolutions with 64 filters over the whole feature axis, the 2nd and 3rd
-  residual; dense connection of front-end and mid-end outputs -> ``(187, 753)``;
-* back-end: max and mean over time -> ``max_pool``, ``mean_pool`` ``(753,)``; interleaved, batch
-  norm, dense 200 + ReLU + batch norm -> ``penultimate`` ``(200,)``; dense 50 -> logits; sigmoid -> tags.
+  residual. A dense connection of front-end and mid-end outputs gives ``(187, 753)``.
+* back-end: max and mean over time -> ``max_pool``, ``mean_pool`` ``(753,)``. These are interleaved, then batch
+  norm, dense 200 + ReLU + batch norm -> ``penultimate`` ``(200,)``. Last, dense 50 -> logits; sigmoid -> tags.
 """
 
 from __future__ import annotations

@@ -47,19 +47,21 @@ from musicgenre.interfaces.cli.output_file import OutputFile
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cross-validation folds.")
 @progress_option
 def command(paths, output, source, min_tracks, multiple, group_by, map_items, map_file, jobs, cluster, seed, progress):
-    """Learn the genres PATHS already carry (files, folders searched recursively, glob patterns) and write a
-    model that predict, label, serve and classify() use with --model MODEL.onnx.
+    """Learn the genres PATHS already carry, and write a model that predict, label, serve and classify() use.
+
+    PATHS are files, folders searched recursively or glob patterns. Use the model with --model MODEL.onnx.
+    Genres come from the tags (ID3 TCON, Vorbis GENRE, MP4 ©gen), with their spellings merged (case, spaces,
+    hyphens, & and "and"). Genres with fewer than --min-tracks tracks, or all by one artist, are left out and
+    listed. Cross-validation keeps each artist on one side, so the accuracy it reports estimates how the model
+    does on artists it has not learned from, in this library.
+
+    Examples:
 
     \b
     musicgenre learn ~/Music -o my-genres.onnx
     musicgenre learn ~/Music -o my-genres.onnx --map Rap=Hip-Hop --min-tracks 20
     musicgenre learn ~/Sorted -o my-genres.onnx --from folders      # ~/Sorted/<genre>/...
     musicgenre label ~/Music --model my-genres.onnx                  # then fill the files without a genre
-
-    Genres come from the tags (ID3 TCON, Vorbis GENRE, MP4 ©gen) with their spellings merged (case, spaces,
-    hyphens, & and "and"); genres with fewer than --min-tracks tracks, or all by one artist, are left out and
-    listed. Cross-validation keeps each artist on one side, so the accuracy it reports estimates how the model
-    does on artists it has not learned from, in this library.
     """
     require_learning_packages()
     from musicgenre.audio import find_inputs
