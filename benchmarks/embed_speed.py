@@ -39,12 +39,12 @@ def main() -> None:
     from clips import distinct_audio_files
 
     from musicgenre.audio import load
-    from musicgenre.backbones.musicnn import load_model, patches_from_signal, run_patches
+    from musicgenre.backbones.musicnn import load_network, patches_from_signal, run_patches
 
     distinct = distinct_audio_files(args.audio_dir, args.limit)
     if not distinct:
         raise SystemExit(f"no audio under {args.audio_dir}")
-    net = load_model(args.model)
+    net = load_network(args.model)
     run_patches(net, patches_from_signal(load(distinct[0], sr=16000)))  # warm-up
 
     load_before = os.getloadavg()

@@ -64,14 +64,14 @@ def speed(args: argparse.Namespace) -> None:
     from clips import distinct_audio_files
 
     from musicgenre.audio import load
-    from musicgenre.backbones.musicnn import InputConfig, load_model, patches_from_signal, run_patches, to_patches
+    from musicgenre.backbones.musicnn import InputConfig, load_network, patches_from_signal, run_patches, to_patches
     from musicgenre.backbones.musicnn.genre_graph import export_onnx, run_onnx
     from musicgenre.models.sessions import ort_session
     from musicgenre.runtime import keep_freed_memory
 
     keep_freed_memory()
     distinct = distinct_audio_files(args.audio_dir, args.limit)
-    net, head = load_model("msd"), _head()
+    net, head = load_network("msd"), _head()
     tmp = Path(tempfile.mkdtemp(prefix="musicnn-speed-"))
     variants: dict[str, object] = {}
     build: dict[str, float] = {}

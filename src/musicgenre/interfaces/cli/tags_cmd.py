@@ -31,13 +31,13 @@ def command(paths, model, top, timeline, as_json):
     """
     _require_backbone_packages()
     from musicgenre.audio import AudioError, find_audio_files
-    from musicgenre.backbones.musicnn import analyze, load_model
+    from musicgenre.backbones.musicnn import analyze, load_network
 
     files, missing = find_audio_files(paths)
     failures = len(missing)
     for item, reason in missing:
         click.echo(f"error: {item}: {reason}", err=True)
-    net = load_model(model)
+    net = load_network(model)
     for path in files:
         try:
             result = analyze(path, model=net)
