@@ -99,7 +99,7 @@ def fit_only(n: int, source: Path, work: Path) -> dict:
 
     from musicgenre.backbones.musicnn.embed import EmbedConfig, embed_files
     from musicgenre.backbones.musicnn.genre_graph import export_onnx
-    from musicgenre.training.tag_head import fit_tag_head
+    from musicgenre.training.head_fitting import fit_tag_head
 
     clips = sorted({p.stem: p for p in source.glob("*/*.wav")}.values())
     run = embed_files(clips, EmbedConfig(cache_dir=work / "cache-fit-only", jobs=2))

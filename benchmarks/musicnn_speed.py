@@ -38,7 +38,7 @@ HOPS = (187, 61)
 def _head():
     """A head of the shipped shape (mean, max of 50 tags -> 10 genres); its values do not change the speed."""
     from musicgenre.genres import GENRES
-    from musicgenre.models.tag_head import LinearHead
+    from musicgenre.models.linear_head import LinearHead
 
     rng = np.random.default_rng(0)
     return LinearHead(
