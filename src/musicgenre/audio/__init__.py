@@ -1,6 +1,6 @@
 """Audio in: which files to read (files, folders, globs); decoding any of them to mono float32 at a chosen rate."""
 
-from musicgenre.audio.errors import AudioError
+from musicgenre.audio.errors import AudioError, FileFailure
 from musicgenre.audio.files import file_hash, find_audio_files, find_inputs
 from musicgenre.audio.io import (
     AUDIO_EXTENSIONS,
@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_SR",
     "AudioError",
     "AudioInfo",
+    "FileFailure",
     "file_hash",
     "find_audio_files",
     "find_inputs",

@@ -1,5 +1,5 @@
 """Per-file outputs of a backbone over many audio files, the part every backbone shares: what a run returns
-(:class:`EmbedRun` of :class:`TrackOutputs` and :class:`EmbedFailure`), writing them to the cache by file
+(:class:`EmbedRun` of :class:`TrackOutputs` and :class:`FileFailure`), writing them to the cache by file
 content (:class:`musicgenre.audio.cache.ContentCache`, :func:`keep_outputs`), and the loop that reads the cache here
 and hands the other files to an executor (:func:`run_files`). A backbone brings only its own ``work``: one file's
 outputs, or a failure.
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from musicgenre.audio import file_hash, find_inputs, is_url
+from musicgenre.audio import FileFailure, file_hash, find_inputs, is_url
 from musicgenre.audio.cache import ContentCache
 from musicgenre.executors import Executor
 from musicgenre.executors.base import CRASH_REASON
@@ -52,19 +52,10 @@ class TrackOutputs:
         return self.arrays[layer].mean(axis=0)
 
 
-@dataclass(frozen=True)
-class EmbedFailure:
-    path: Path | str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
 @dataclass
 class EmbedRun:
     tracks: list[TrackOutputs] = field(default_factory=list)
-    failures: list[EmbedFailure] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)
 
     @property
     def n_cached(self) -> int:
@@ -83,9 +74,9 @@ def keep_outputs(cache: ContentCache, outputs: TrackOutputs, key: str) -> TrackO
     return outputs if reason is None else TrackOutputs(outputs.path, outputs.arrays, cache_error=reason)
 
 
-def lost_job(remote: bool, job: Job, reason: str) -> EmbedFailure:
+def lost_job(remote: bool, job: Job, reason: str) -> FileFailure:
     """The failure of a file whose worker died or ran out of time (an executor's ``lost``)."""
-    return EmbedFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
+    return FileFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
 
 
 def error_reason(error: Exception) -> str:
@@ -97,7 +88,7 @@ def run_files(
     paths: Iterable[str | Path],
     cache: ContentCache | None,
     executor: Executor,
-    work: Callable[[Job, Any], TrackOutputs | EmbedFailure],
+    work: Callable[[Job, Any], TrackOutputs | FileFailure],
     *,
     load: Callable[[], Any] | None = None,
     prepare: Callable[[], object] | None = None,
@@ -116,7 +107,7 @@ def run_files(
     files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
     if total:
         total(len(files))
-    results: dict[int, TrackOutputs | EmbedFailure] = {}
+    results: dict[int, TrackOutputs | FileFailure] = {}
     todo: list[Job] = []
     for i, path in enumerate(files):
         key = None
@@ -124,7 +115,7 @@ def run_files(
             try:
                 key = file_hash(path)
             except OSError as error:
-                results[i] = EmbedFailure(path, f"cannot read: {error.strerror or error}")
+                results[i] = FileFailure(path, f"cannot read: {error.strerror or error}")
                 progress and progress(1)
                 continue
             hit = cache.get(key)
@@ -149,9 +140,9 @@ def run_files(
     return _collect(results, missing)
 
 
-def _collect(results: dict[int, TrackOutputs | EmbedFailure], missing: Sequence[tuple[str, str]]) -> EmbedRun:
+def _collect(results: dict[int, TrackOutputs | FileFailure], missing: Sequence[tuple[str, str]]) -> EmbedRun:
     """The run: inputs that named no audio first, then every file's outcome in input order."""
-    run = EmbedRun(failures=[EmbedFailure(Path(item), reason) for item, reason in missing])
+    run = EmbedRun(failures=[FileFailure(Path(item), reason) for item, reason in missing])
     for i in sorted(results):
         outcome = results[i]
         if isinstance(outcome, TrackOutputs):
@@ -163,7 +154,6 @@ def _collect(results: dict[int, TrackOutputs | EmbedFailure], missing: Sequence[
 
 __all__ = [
     "DIED_REASON",
-    "EmbedFailure",
     "EmbedRun",
     "Job",
     "TrackOutputs",

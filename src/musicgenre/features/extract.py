@@ -2,7 +2,7 @@
 
 Files are decoded with :func:`musicgenre.audio.load` at the recipe's rate, run through the recipe
 and cached per file (:mod:`musicgenre.features.cache`). The caller's executor (:mod:`musicgenre.executors`)
-spreads the work; a file that cannot be read or computed, or that kills its worker, becomes a :class:`Failure`
+spreads the work; a file that cannot be read or computed, or that kills its worker, becomes a :class:`FileFailure`
 (one line naming it and the reason) and never stops the batch.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, find_inputs, is_url, load, local_copy
+from musicgenre.audio import AudioError, FileFailure, file_hash, find_inputs, is_url, load, local_copy
 from musicgenre.executors import Executor, executor_for
 from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.cache import FeatureCache
@@ -45,22 +45,13 @@ class Row:
     cached: bool = False
 
 
-@dataclass(frozen=True)
-class Failure:
-    path: Path | str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
 @dataclass
 class Extraction:
     """Result of a batch: rows in input order, failures, and the column names of ``Row.values``."""
 
     columns: tuple[str, ...]
     rows: list[Row] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)
 
     @property
     def n_cached(self) -> int:
@@ -90,15 +81,15 @@ def label_of(path: Path | str) -> str | None:
 
 def extract_file(
     path: Path | str, recipe_name: str, cache_dir: Path | None = None, key: str | None = None
-) -> Row | Failure:
-    """Features of one file (from the cache when there); a :class:`Failure` instead of raising. A URL is read
+) -> Row | FileFailure:
+    """Features of one file (from the cache when there); a :class:`FileFailure` instead of raising. A URL is read
     through a temporary local copy (its cache key is that copy's content hash)."""
     if isinstance(path, str) and is_url(path):
         try:
             with local_copy(path) as local:
                 outcome = extract_file(local, recipe_name, cache_dir, key)
         except AudioError as error:
-            return Failure(path, error.reason)
+            return FileFailure(path, error.reason)
         if isinstance(outcome, Row):
             return replace(outcome, path=path, label=label_of(path))
         return replace(outcome, path=path)
@@ -116,13 +107,13 @@ def extract_file(
         values = recipe(y, recipe.sample_rate)
         if not np.all(np.isfinite(values)):
             bad = [c for c, v in zip(recipe.columns, values, strict=True) if not np.isfinite(v)]
-            return Failure(path, f"non-finite features: {', '.join(bad[:5])}")
+            return FileFailure(path, f"non-finite features: {', '.join(bad[:5])}")
     except AudioError as error:
-        return Failure(path, error.reason)
+        return FileFailure(path, error.reason)
     except OSError as error:
-        return Failure(path, f"cannot read: {error.strerror or error}")
+        return FileFailure(path, f"cannot read: {error.strerror or error}")
     except Exception as error:  # a bug or an odd signal must not take the batch down
-        return Failure(path, " ".join(f"{type(error).__name__}: {error}".split())[:300])
+        return FileFailure(path, " ".join(f"{type(error).__name__}: {error}".split())[:300])
     if cache is not None and key is not None:  # key: set above whenever there is a cache
         cache.put(key, values, y.size)
     return Row(path, int(y.size), values, label_of(path))
@@ -131,19 +122,19 @@ def extract_file(
 _Job = tuple[int, "Path | str", "str | None"]
 
 
-def _extract_here(recipe_name: str, cache_dir: Path | None, job: _Job, _state: object) -> Row | Failure:
+def _extract_here(recipe_name: str, cache_dir: Path | None, job: _Job, _state: object) -> Row | FileFailure:
     """A file in this process or a worker process of this machine, cached there."""
     return extract_file(job[1], recipe_name, cache_dir, job[2])
 
 
-def _extract_on_worker(recipe_name: str, job: _Job, _state: object) -> Row | Failure:
+def _extract_on_worker(recipe_name: str, job: _Job, _state: object) -> Row | FileFailure:
     """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
     outcome = extract_file(job[1], recipe_name)
-    return checked_on_worker(job[1], outcome, isinstance(outcome, Failure), Failure)
+    return checked_on_worker(job[1], outcome, isinstance(outcome, FileFailure), FileFailure)
 
 
-def _lost(job: _Job, reason: str) -> Failure:
-    return Failure(job[1], reason)
+def _lost(job: _Job, reason: str) -> FileFailure:
+    return FileFailure(job[1], reason)
 
 
 def extract(
@@ -165,10 +156,10 @@ def extract(
     recipe = get_recipe(config.recipe)
     names, missing = find_inputs(paths)
     files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
-    failures: list[Failure] = [Failure(Path(item), reason) for item, reason in missing]
+    failures: list[FileFailure] = [FileFailure(Path(item), reason) for item, reason in missing]
     if total:
         total(len(files))
-    results: dict[int, Row | Failure] = {}
+    results: dict[int, Row | FileFailure] = {}
     todo: list[_Job] = []
     cache = FeatureCache(config.cache_dir, recipe.name) if config.cache_dir is not None else None
     for i, path in enumerate(files):
@@ -177,7 +168,7 @@ def extract(
             try:
                 key = file_hash(path)
             except OSError as error:
-                results[i] = Failure(path, f"cannot read: {error.strerror or error}")
+                results[i] = FileFailure(path, f"cannot read: {error.strerror or error}")
                 progress and progress(1)
                 continue
             hit = cache.get(key, len(recipe.columns))

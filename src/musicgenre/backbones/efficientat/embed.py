@@ -26,13 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, is_silent, is_url, load, local_copy
+from musicgenre.audio import AudioError, FileFailure, file_hash, is_silent, is_url, load, local_copy
 from musicgenre.audio.cache import ContentCache
 from musicgenre.backbones.efficientat.config import InputConfig
 from musicgenre.backbones.efficientat.graph import GRAPH_PATH, run_graph
 from musicgenre.backbones.efficientat.parts import patches_from_signal
 from musicgenre.backbones.embedding import (
-    EmbedFailure,
     EmbedRun,
     Job,
     TrackOutputs,
@@ -106,8 +105,8 @@ def _checked(y: np.ndarray, name: str | Path) -> np.ndarray:
 
 def embed_file(
     path: str | Path, cache_dir: Path | None = None, key: str | None = None, session: Any = None
-) -> TrackOutputs | EmbedFailure:
-    """EfficientAT outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason. A URL
+) -> TrackOutputs | FileFailure:
+    """EfficientAT outputs of one file; any failure becomes an :class:`FileFailure` with a one-line reason. A URL
     is read through a temporary local copy (its cache key is that copy's content hash). Cached in ``cache_dir``
     under ``key`` when both are given."""
     if isinstance(path, str) and is_url(path):
@@ -120,15 +119,15 @@ def embed_file(
                         return TrackOutputs(path, hit, cached=True)
                 outcome = embed_file(local, cache_dir, key, session)
         except AudioError as error:
-            return EmbedFailure(path, error.reason)
+            return FileFailure(path, error.reason)
         return replace(outcome, path=path)
     path = Path(path)
     try:
         arrays = outputs_of_signal(_checked(load(path, sr=INPUT.sample_rate), path), session)
     except AudioError as error:
-        return EmbedFailure(path, error.reason)
+        return FileFailure(path, error.reason)
     except Exception as error:  # keep the run going; say what broke
-        return EmbedFailure(path, error_reason(error))
+        return FileFailure(path, error_reason(error))
     if cache_dir is not None and key is not None:
         return keep_outputs(_cache(cache_dir), TrackOutputs(path, arrays), key)
     return TrackOutputs(path, arrays)
@@ -139,15 +138,15 @@ def _worker_session() -> Any:
     return default_session()
 
 
-def _embed_here(cache_dir: Path | None, job: Job, session: Any) -> TrackOutputs | EmbedFailure:
+def _embed_here(cache_dir: Path | None, job: Job, session: Any) -> TrackOutputs | FileFailure:
     """A file in this process or a worker process of this machine, cached there."""
     return embed_file(job[1], cache_dir, job[2], session)
 
 
-def _embed_on_worker(job: Job, session: Any) -> TrackOutputs | EmbedFailure:
+def _embed_on_worker(job: Job, session: Any) -> TrackOutputs | FileFailure:
     """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
     outcome = embed_file(job[1], session=session)
-    return checked_on_worker(job[1], outcome, isinstance(outcome, EmbedFailure), EmbedFailure)
+    return checked_on_worker(job[1], outcome, isinstance(outcome, FileFailure), FileFailure)
 
 
 def embed_files(

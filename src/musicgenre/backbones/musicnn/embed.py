@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AudioError, file_hash, is_url, local_copy
+from musicgenre.audio import AudioError, FileFailure, file_hash, is_url, local_copy
 from musicgenre.backbones.embedding import (
-    EmbedFailure,
     EmbedRun,
     Job,
     TrackOutputs,
@@ -55,8 +54,8 @@ def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
 
 def embed_file(
     path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None
-) -> TrackOutputs | EmbedFailure:
-    """musicnn outputs of one file; any failure becomes an :class:`EmbedFailure` with a one-line reason. A URL is
+) -> TrackOutputs | FileFailure:
+    """musicnn outputs of one file; any failure becomes an :class:`FileFailure` with a one-line reason. A URL is
     read through a temporary local copy (its cache key is that copy's content hash)."""
     if isinstance(path, str) and is_url(path):
         try:
@@ -68,16 +67,16 @@ def embed_file(
                         return TrackOutputs(path, hit, cached=True)
                 outcome = embed_file(local, model, cache_dir, key)
         except AudioError as error:
-            return EmbedFailure(path, error.reason)
+            return FileFailure(path, error.reason)
         return replace(outcome, path=path)
     path = Path(path)
     name = model_config(model).name
     try:
         arrays = _arrays_of(analyze(path, model=name))
     except AudioError as error:
-        return EmbedFailure(path, error.reason)
+        return FileFailure(path, error.reason)
     except Exception as error:  # keep the run going; say what broke
-        return EmbedFailure(path, error_reason(error))
+        return FileFailure(path, error_reason(error))
     if cache_dir is not None and key is not None:
         return _cached_here(TrackOutputs(path, arrays), cache_dir, name, key)
     return TrackOutputs(path, arrays)
@@ -95,10 +94,10 @@ def _embed_here(worker: Callable, model: str, cache_dir: Path | None, job: Job, 
     return worker(job[1], model, cache_dir, job[2])
 
 
-def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | EmbedFailure:
+def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | FileFailure:
     """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
     outcome = embed_file(job[1], model)
-    return checked_on_worker(job[1], outcome, isinstance(outcome, EmbedFailure), EmbedFailure)
+    return checked_on_worker(job[1], outcome, isinstance(outcome, FileFailure), FileFailure)
 
 
 def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
