@@ -40,24 +40,19 @@ def command(data_path, protocol, k, models, seed, max_epochs, threads, output) -
     from musicgenre.interfaces.cli.experiment_run import (
         chosen_models,
         load_audio_data,
-        log,
-        protocol_for_part,
+        protocol_for_clips,
         require_gtzan_labels,
         run_study,
         set_threads,
     )
 
     set_threads(threads)
-    from musicgenre.datasets import not_gtzan_note
     from musicgenre.evaluation import ExperimentConfig
 
     start = time.perf_counter()
     require_gtzan_labels(data_path)
     data = load_audio_data(data_path)
-    note = not_gtzan_note(data.clip_ids)
-    if note:
-        log(note)
-        protocol, k = protocol_for_part(protocol, k, data.y)
+    note, protocol, k = protocol_for_clips(data, protocol, k)
     config = ExperimentConfig(
         protocol=protocol, models=chosen_models(models), seed=seed, k=k, max_epochs=max_epochs, note=note
     )

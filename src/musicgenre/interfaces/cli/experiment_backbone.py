@@ -47,14 +47,13 @@ def command(data_path, backbone, protocol, k, models, seed, max_epochs, threads,
         chosen_models,
         fail,
         log,
-        protocol_for_part,
+        protocol_for_clips,
         require_gtzan_labels,
         run_study,
         set_threads,
     )
 
     set_threads(threads)
-    from musicgenre.datasets import not_gtzan_note
     from musicgenre.evaluation import ExperimentConfig
     from musicgenre.evaluation.backbone_views import HEADS, load_backbone_data
 
@@ -66,10 +65,7 @@ def command(data_path, backbone, protocol, k, models, seed, max_epochs, threads,
         fail(error)
     view = data.views[backbone]
     log(f"inputs: {backbone} embeddings ({view.recipe}, mean over its patches), {view.x.shape[1]} values a clip")
-    note = not_gtzan_note(data.clip_ids)
-    if note:
-        log(note)
-        protocol, k = protocol_for_part(protocol, k, data.y)
+    note, protocol, k = protocol_for_clips(data, protocol, k)
     config = ExperimentConfig(
         protocol=protocol,
         models=chosen_models(models) or HEADS,

@@ -60,6 +60,18 @@ def load_audio_data(data_path: str):
         fail(error)
 
 
+def protocol_for_clips(data, protocol: str, k: int) -> tuple[str | None, str, int]:
+    """The note for audio clips that are not the complete GTZAN (logged; None for GTZAN itself) and the protocol
+    and folds they are studied under (see :func:`protocol_for_part`)."""
+    from musicgenre.datasets import not_gtzan_note
+
+    note = not_gtzan_note(data.clip_ids)
+    if note:
+        log(note)
+        protocol, k = protocol_for_part(protocol, k, data.y)
+    return note, protocol, k
+
+
 def protocol_for_part(protocol: str, k: int, y) -> tuple[str, int]:
     """On audio that is not the complete GTZAN, the fault-filtered split cannot apply: unless --protocol was
     given, take k-fold (k lowered to the smallest genre's tracks unless -k was given) and say so in one line."""
