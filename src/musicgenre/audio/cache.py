@@ -20,15 +20,20 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from musicgenre.audio.atomic import atomic_output
+from musicgenre.audio.errors import FileFailure
+from musicgenre.audio.files import file_hash
 
-__all__ = ["ContentCache"]
+__all__ = ["ContentCache", "settle_from_cache"]
+
+R = TypeVar("R")
 
 #: What a key looks like: a hex digest (at least the two characters that name its subfolder).
 _KEY = re.compile(r"[0-9a-f]{2,128}")
@@ -72,3 +77,33 @@ class ContentCache:
         except OSError as error:
             return f"{self.root}: {error.strerror or error}"
         return None
+
+
+def settle_from_cache(
+    files: Sequence[Path | str],
+    lookup: Callable[[Path, str], R | None] | None,
+    progress: Callable[[int], object] | None = None,
+) -> tuple[dict[int, R | FileFailure], list[tuple[int, Path | str, str | None]]]:
+    """A batch's first pass: each local file is hashed and ``lookup(path, key)`` gives its cached result, if any.
+    Returns the files settled here (input index -> cached result, or a :class:`FileFailure` when the file cannot
+    be read to hash) and the jobs left, ``(index, path, key)``. ``key`` is None where nothing was hashed: no
+    ``lookup`` (no cache), or a URL, hashed where it is read. ``progress(1)`` after each file settled."""
+    settled: dict[int, R | FileFailure] = {}
+    todo: list[tuple[int, Path | str, str | None]] = []
+    for i, path in enumerate(files):
+        if lookup is None or isinstance(path, str):
+            todo.append((i, path, None))
+            continue
+        try:
+            key = file_hash(path)
+        except OSError as error:
+            settled[i] = FileFailure(path, f"cannot read: {error.strerror or error}")
+        else:
+            hit = lookup(path, key)
+            if hit is None:
+                todo.append((i, path, key))
+                continue
+            settled[i] = hit
+        if progress:
+            progress(1)
+    return settled, todo

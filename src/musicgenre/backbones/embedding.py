@@ -15,15 +15,15 @@ Importing this module imports neither torch nor onnxruntime.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from musicgenre.audio import FileFailure, file_hash, find_inputs, is_url
-from musicgenre.audio.cache import ContentCache
+from musicgenre.audio import AudioError, FileFailure, file_hash, find_inputs, is_url, local_copy
+from musicgenre.audio.cache import ContentCache, settle_from_cache
 from musicgenre.executors import Executor
 from musicgenre.executors.base import CRASH_REASON
 
@@ -74,6 +74,39 @@ def keep_outputs(cache: ContentCache, outputs: TrackOutputs, key: str) -> TrackO
     return outputs if reason is None else TrackOutputs(outputs.path, outputs.arrays, cache_error=reason)
 
 
+def embed_one(
+    path: str | Path,
+    compute: Callable[[Path], dict[str, np.ndarray]],
+    cache: ContentCache | None = None,
+    key: str | None = None,
+) -> TrackOutputs | FileFailure:
+    """One file's outputs, ``compute(local_path)`` its arrays; any failure becomes a :class:`FileFailure` with a
+    one-line reason. A URL is read through a temporary local copy (its cache key is that copy's content hash,
+    looked up first). The outputs are written to ``cache`` under ``key`` when both are given."""
+    if isinstance(path, str) and is_url(path):
+        try:
+            with local_copy(path) as local:
+                if cache is not None and key is None:
+                    key = file_hash(local)
+                    hit = cache.get(key)
+                    if hit is not None:
+                        return TrackOutputs(path, hit, cached=True)
+                outcome = embed_one(local, compute, cache, key)
+        except AudioError as error:
+            return FileFailure(path, error.reason)
+        return replace(outcome, path=path)
+    path = Path(path)
+    try:
+        arrays = compute(path)
+    except AudioError as error:
+        return FileFailure(path, error.reason)
+    except Exception as error:  # keep the run going; say what broke
+        return FileFailure(path, error_reason(error))
+    if cache is not None and key is not None:
+        return keep_outputs(cache, TrackOutputs(path, arrays), key)
+    return TrackOutputs(path, arrays)
+
+
 def lost_job(remote: bool, job: Job, reason: str) -> FileFailure:
     """The failure of a file whose worker died or ran out of time (an executor's ``lost``)."""
     return FileFailure(job[1], DIED_REASON if reason == CRASH_REASON and not remote else reason)
@@ -107,23 +140,8 @@ def run_files(
     files: list[Path | str] = [name if is_url(name) else Path(name) for name in names]
     if total:
         total(len(files))
-    results: dict[int, TrackOutputs | FileFailure] = {}
-    todo: list[Job] = []
-    for i, path in enumerate(files):
-        key = None
-        if cache is not None and not isinstance(path, str):  # a URL is hashed where it is read
-            try:
-                key = file_hash(path)
-            except OSError as error:
-                results[i] = FileFailure(path, f"cannot read: {error.strerror or error}")
-                progress and progress(1)
-                continue
-            hit = cache.get(key)
-            if hit is not None:
-                results[i] = TrackOutputs(path, hit, cached=True)
-                progress and progress(1)
-                continue
-        todo.append((i, path, key))
+    lookup = None if cache is None else _cached_outputs(cache)
+    results, todo = settle_from_cache(files, lookup, progress)
 
     remote = executor.remote
     for (i, _, key), outcome in executor.run(
@@ -138,6 +156,16 @@ def run_files(
         results[i] = outcome
         progress and progress(1)
     return _collect(results, missing)
+
+
+def _cached_outputs(cache: ContentCache) -> Callable[[Path, str], TrackOutputs | None]:
+    """The cache lookup of :func:`~musicgenre.audio.cache.settle_from_cache`: a file's outputs from ``cache``."""
+
+    def lookup(path: Path, key: str) -> TrackOutputs | None:
+        hit = cache.get(key)
+        return None if hit is None else TrackOutputs(path, hit, cached=True)
+
+    return lookup
 
 
 def _collect(results: dict[int, TrackOutputs | FileFailure], missing: Sequence[tuple[str, str]]) -> EmbedRun:
@@ -157,6 +185,7 @@ __all__ = [
     "EmbedRun",
     "Job",
     "TrackOutputs",
+    "embed_one",
     "error_reason",
     "keep_outputs",
     "lost_job",

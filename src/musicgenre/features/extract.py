@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from musicgenre.audio import AudioError, FileFailure, file_hash, find_inputs, is_url, load, local_copy
+from musicgenre.audio.cache import settle_from_cache
 from musicgenre.executors import Executor, executor_for
 from musicgenre.executors.dask import checked_on_worker
 from musicgenre.features.cache import FeatureCache
@@ -159,24 +160,14 @@ def extract(
     failures: list[FileFailure] = [FileFailure(Path(item), reason) for item, reason in missing]
     if total:
         total(len(files))
-    results: dict[int, Row | FileFailure] = {}
-    todo: list[_Job] = []
     cache = FeatureCache(config.cache_dir, recipe.name) if config.cache_dir is not None else None
-    for i, path in enumerate(files):
-        key = None
-        if cache is not None and not isinstance(path, str):  # a URL is hashed where it is read
-            try:
-                key = file_hash(path)
-            except OSError as error:
-                results[i] = FileFailure(path, f"cannot read: {error.strerror or error}")
-                progress and progress(1)
-                continue
-            hit = cache.get(key, len(recipe.columns))
-            if hit is not None:
-                results[i] = Row(path, hit.length, hit.values, label_of(path), cached=True)
-                progress and progress(1)
-                continue
-        todo.append((i, path, key))
+
+    def cached_row(path: Path, key: str) -> Row | None:
+        assert cache is not None
+        hit = cache.get(key, len(recipe.columns))
+        return None if hit is None else Row(path, hit.length, hit.values, label_of(path), cached=True)
+
+    results, todo = settle_from_cache(files, None if cache is None else cached_row, progress)
 
     if executor is None:
         executor = executor_for(config.jobs, config.cluster)

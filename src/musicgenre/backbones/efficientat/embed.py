@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from musicgenre.audio import AudioError, FileFailure, file_hash, is_silent, is_url, load, local_copy
+from musicgenre.audio import AudioError, FileFailure, is_silent, load
 from musicgenre.audio.cache import ContentCache
 from musicgenre.backbones.efficientat.config import InputConfig
 from musicgenre.backbones.efficientat.graph import GRAPH_PATH, run_graph
@@ -35,8 +34,7 @@ from musicgenre.backbones.embedding import (
     EmbedRun,
     Job,
     TrackOutputs,
-    error_reason,
-    keep_outputs,
+    embed_one,
     run_files,
 )
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
@@ -106,31 +104,13 @@ def _checked(y: np.ndarray, name: str | Path) -> np.ndarray:
 def embed_file(
     path: str | Path, cache_dir: Path | None = None, key: str | None = None, session: Any = None
 ) -> TrackOutputs | FileFailure:
-    """EfficientAT outputs of one file; any failure becomes an :class:`FileFailure` with a one-line reason. A URL
-    is read through a temporary local copy (its cache key is that copy's content hash). Cached in ``cache_dir``
-    under ``key`` when both are given."""
-    if isinstance(path, str) and is_url(path):
-        try:
-            with local_copy(path) as local:
-                if cache_dir is not None and key is None:
-                    key = file_hash(local)
-                    hit = _cache(cache_dir).get(key)
-                    if hit is not None:
-                        return TrackOutputs(path, hit, cached=True)
-                outcome = embed_file(local, cache_dir, key, session)
-        except AudioError as error:
-            return FileFailure(path, error.reason)
-        return replace(outcome, path=path)
-    path = Path(path)
-    try:
-        arrays = outputs_of_signal(_checked(load(path, sr=INPUT.sample_rate), path), session)
-    except AudioError as error:
-        return FileFailure(path, error.reason)
-    except Exception as error:  # keep the run going; say what broke
-        return FileFailure(path, error_reason(error))
-    if cache_dir is not None and key is not None:
-        return keep_outputs(_cache(cache_dir), TrackOutputs(path, arrays), key)
-    return TrackOutputs(path, arrays)
+    """EfficientAT outputs of one file, or a :class:`FileFailure` (:func:`~musicgenre.backbones.embedding.embed_one`:
+    URLs through a local copy); cached in ``cache_dir`` under ``key`` when both are given."""
+
+    def compute(local: Path) -> dict[str, np.ndarray]:
+        return outputs_of_signal(_checked(load(local, sr=INPUT.sample_rate), local), session)
+
+    return embed_one(path, compute, None if cache_dir is None else _cache(cache_dir), key)
 
 
 def _worker_session() -> Any:

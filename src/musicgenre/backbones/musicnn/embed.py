@@ -14,19 +14,18 @@ holding are run again one at a time, and only the file that kills a worker alone
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from musicgenre.audio import AudioError, FileFailure, file_hash, is_url, local_copy
+from musicgenre.audio import AudioError, FileFailure
 from musicgenre.backbones.embedding import (
     EmbedRun,
     Job,
     TrackOutputs,
-    error_reason,
-    keep_outputs,
+    embed_one,
     run_files,
 )
 from musicgenre.backbones.interface import DEFAULT_CACHE_DIR
@@ -55,31 +54,11 @@ def _arrays_of(result: MusicnnResult) -> dict[str, np.ndarray]:
 def embed_file(
     path: str | Path, model: str = "msd", cache_dir: Path | None = None, key: str | None = None
 ) -> TrackOutputs | FileFailure:
-    """musicnn outputs of one file; any failure becomes an :class:`FileFailure` with a one-line reason. A URL is
-    read through a temporary local copy (its cache key is that copy's content hash)."""
-    if isinstance(path, str) and is_url(path):
-        try:
-            with local_copy(path) as local:
-                if cache_dir is not None and key is None:
-                    key = file_hash(local)
-                    hit = output_cache(cache_dir, model_config(model).name).get(key)
-                    if hit is not None:
-                        return TrackOutputs(path, hit, cached=True)
-                outcome = embed_file(local, model, cache_dir, key)
-        except AudioError as error:
-            return FileFailure(path, error.reason)
-        return replace(outcome, path=path)
-    path = Path(path)
+    """musicnn outputs of one file, or a :class:`FileFailure` (:func:`~musicgenre.backbones.embedding.embed_one`:
+    URLs through a local copy); cached in ``cache_dir`` under ``key`` when both are given."""
     name = model_config(model).name
-    try:
-        arrays = _arrays_of(analyze(path, model=name))
-    except AudioError as error:
-        return FileFailure(path, error.reason)
-    except Exception as error:  # keep the run going; say what broke
-        return FileFailure(path, error_reason(error))
-    if cache_dir is not None and key is not None:
-        return _cached_here(TrackOutputs(path, arrays), cache_dir, name, key)
-    return TrackOutputs(path, arrays)
+    cache = None if cache_dir is None else output_cache(cache_dir, name)
+    return embed_one(path, lambda local: _arrays_of(analyze(local, model=name)), cache, key)
 
 
 def _one_torch_thread() -> None:
@@ -98,11 +77,6 @@ def _embed_on_worker(model: str, job: Job, _state: object) -> TrackOutputs | Fil
     """A file on a worker that may be another machine, uncached there; a path the worker cannot see says so."""
     outcome = embed_file(job[1], model)
     return checked_on_worker(job[1], outcome, isinstance(outcome, FileFailure), FileFailure)
-
-
-def _cached_here(outputs: TrackOutputs, cache_dir: Path, model: str, key: str) -> TrackOutputs:
-    """Write outputs to this machine's cache; a full disk or read-only cache costs the cache, not the result."""
-    return keep_outputs(output_cache(cache_dir, model), outputs, key)
 
 
 def embed_files(
