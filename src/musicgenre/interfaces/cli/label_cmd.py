@@ -25,7 +25,7 @@ from musicgenre.interfaces.cli.learn_options import (
     merge_map,
     require_learning_packages,
 )
-from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.model_option import load_chosen_model, model_option
 from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
 from musicgenre.interfaces.cli.streamed_output import streamed_output
@@ -159,7 +159,7 @@ def command(paths: tuple[str, ...], **given) -> None:
     files, nothing = find_inputs(paths)
     show_progress = sys.stderr.isatty() if opts.progress is None else opts.progress
     model_path = _learn_first(files, opts, stamp, show_progress) if opts.learn else opts.model_path
-    model = _load(model_path)
+    model = load_chosen_model(model_path)
     kept, files = _resume(opts.output, fmt, opts.apply, files) if opts.resume and opts.output else ([], files)
     run = _Run(
         config=_label_config(opts, model.genres, model_path),
@@ -253,17 +253,6 @@ def _check_undo_log(log_path: Path) -> None:
         UndoLog(log_path).check()
     except UndoLogError as error:
         raise click.ClickException(f"{error} (give another --undo-log)") from None
-
-
-def _load(model_path: str | None):
-    """The model ``--model`` names (one line when it cannot be loaded)."""
-    from musicgenre.inference.loading import load_model
-    from musicgenre.inference.model import ModelError
-
-    try:
-        return load_model(model_path)
-    except ModelError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _label_config(opts: LabelOptions, known: tuple[str, ...], model_path: str | None) -> LabelConfig:

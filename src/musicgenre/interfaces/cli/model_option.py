@@ -1,4 +1,5 @@
-"""The ``--model`` option of ``predict``, ``label`` and ``serve``: every shipped model by name, one phrase each.
+"""The ``--model`` option of ``predict``, ``label`` and ``serve``: every shipped model by name, one phrase each;
+and loading the model it names (:func:`load_chosen_model`).
 
 The names are :data:`musicgenre.inference.loading.MODEL_NAMES` (the default first), written out here so that
 ``--help`` does not import the inference package (numpy, librosa, onnxruntime); a test checks they agree.
@@ -33,3 +34,16 @@ def model_help(what: str = "") -> str:
 def model_option(what: str = ""):
     """The ``--model NAME|FILE`` option (parameter ``model_path``, None: the default)."""
     return click.option("--model", "model_path", metavar="NAME|FILE", default=None, help=model_help(what))
+
+
+def load_chosen_model(model_path: str | None):
+    """The model ``--model`` names; one line naming the file when it cannot be loaded (control characters in
+    the name escaped for the terminal)."""
+    from musicgenre.inference.loading import load_model
+    from musicgenre.inference.model import ModelError
+    from musicgenre.inference.output import terminal_text
+
+    try:
+        return load_model(model_path)
+    except ModelError as error:
+        raise click.ClickException(terminal_text(str(error))) from None

@@ -22,7 +22,7 @@ from musicgenre.interfaces.cli.batch_options import (
     progress_option,
     timeout_option,
 )
-from musicgenre.interfaces.cli.model_option import model_option
+from musicgenre.interfaces.cli.model_option import load_chosen_model, model_option
 from musicgenre.interfaces.cli.output_file import OutputFile
 from musicgenre.interfaces.cli.output_format import format_option, pick_format
 from musicgenre.interfaces.cli.streamed_output import streamed_output
@@ -170,13 +170,7 @@ class _Run:
 
 def _load(model_path: str | None, top: int):
     """The model ``--model`` names, checked against ``--top`` (one line when either fails)."""
-    from musicgenre.inference.loading import load_model
-    from musicgenre.inference.model import ModelError
-
-    try:
-        model = load_model(model_path)
-    except ModelError as error:
-        raise click.ClickException(terminal_text(str(error))) from None
+    model = load_chosen_model(model_path)
     if top > len(model.genres):
         raise click.BadParameter(f"{top}: model {model.name} has {len(model.genres)} genres", param_hint="--top")
     return model
