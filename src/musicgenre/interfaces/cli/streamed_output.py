@@ -23,8 +23,9 @@ from musicgenre.audio.atomic import atomic_text
 class StreamedOutput:
     """The rows' text stream, and whether what it holds is to be kept if the run stops (:meth:`begin`)."""
 
-    def __init__(self, stream: TextIO):
-        self.stream = stream
+    stream: TextIO
+
+    def __init__(self) -> None:
         self.begun = False
 
     def begin(self) -> None:
@@ -38,15 +39,15 @@ def streamed_output(output: Path | None) -> Iterator[StreamedOutput]:
     File names that are not UTF-8 are written as the bytes they are (like ``ls``), not a crash after the work."""
     if output is None and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")
-    holder: list[StreamedOutput] = []
+    out = StreamedOutput()
     target = (
-        atomic_text(output, errors="surrogateescape", keep_partial=lambda: bool(holder) and holder[0].begun)
+        atomic_text(output, errors="surrogateescape", keep_partial=lambda: out.begun)
         if output is not None
         else nullcontext(sys.stdout)
     )
     with sigterm_as_exit(), target as stream:
-        holder.append(StreamedOutput(stream))
-        yield holder[0]
+        out.stream = stream
+        yield out
 
 
 @contextmanager
