@@ -41,7 +41,7 @@ class HostGuard:
         return is_loopback(name) or name in self.allowed
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":  # lifespan; the app serves no websockets
             await self.app(scope, receive, send)
             return
         header = next((value.decode("latin-1") for key, value in scope["headers"] if key == b"host"), None)
@@ -53,9 +53,6 @@ class HostGuard:
             f"Host {shown!r} is not served: this server listens on loopback only "
             f"(musicgenre serve --allow-host {host_name(shown) or 'NAME'} serves that name too)"
         )
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-            return
         body = json.dumps({"detail": detail}).encode()
         await send(
             {
